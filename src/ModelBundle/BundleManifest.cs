@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeToolkit.ModelBundle;
+
+/// <summary>
+/// The <c>manifest.json</c> of a model bundle: everything the device needs to feed the model and
+/// read its output, plus provenance. A bundle folder = <c>model.onnx</c> + <c>manifest.json</c>.
+/// Documented in docs/bundle.md so users can write one by hand for a foreign ONNX classifier.
+/// </summary>
+public sealed record BundleManifest
+{
+    /// <summary>The schema version this code writes and reads.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>Schema version of this manifest; readers refuse other versions.</summary>
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    /// <summary>Model file name inside the bundle folder.</summary>
+    public string ModelFile { get; init; } = "model.onnx";
+
+    /// <summary>Lower-case hex SHA-256 of the model file.</summary>
+    public string Sha256 { get; init; } = "";
+
+    /// <summary>Model file size in bytes.</summary>
+    public long FileSizeBytes { get; init; }
+
+    /// <summary>Architecture name (e.g. <c>mobilenet_v1</c>, <c>resnet20</c>, or anything for a foreign model).</summary>
+    public string Architecture { get; init; } = "";
+
+    /// <summary>MobileNet width multiplier (1.0 otherwise).</summary>
+    public double Alpha { get; init; } = 1.0;
+
+    /// <summary><c>fp32</c> or <c>int8</c>.</summary>
+    public string Precision { get; init; } = "fp32";
+
+    /// <summary>Name of the ONNX input (default <c>input</c>).</summary>
+    public string InputName { get; init; } = "input";
+
+    /// <summary>Name of the ONNX output holding logits (default <c>logits</c>).</summary>
+    public string OutputName { get; init; } = "logits";
+
+    /// <summary>Input shape with -1 for the dynamic batch dimension, e.g. [-1, 3, 32, 32].</summary>
+    public IReadOnlyList<int> InputShape { get; init; } = [];
+
+    /// <summary>Only <c>NCHW</c> is supported.</summary>
+    public string Layout { get; init; } = "NCHW";
+
+    /// <summary><c>RGB</c>, <c>BGR</c> or <c>GRAY</c>.</summary>
+    public string ChannelOrder { get; init; } = "RGB";
+
+    /// <summary>How a frame is fitted to the input: <c>stretch</c>, <c>center-crop</c> or <c>letterbox</c>.</summary>
+    public string ResizePolicy { get; init; } = "center-crop";
+
+    /// <summary>Per-channel mean applied after scaling pixels to [0,1].</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [];
+
+    /// <summary>Per-channel standard deviation applied after scaling pixels to [0,1].</summary>
+    public IReadOnlyList<float> Std { get; init; } = [];
+
+    /// <summary>Class labels, index = output position.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>Top-1 accuracy measured when the bundle was made (null when unknown).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Accuracy { get; init; }
+
+    /// <summary>Parameter count (null when unknown).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Parameters { get; init; }
+
+    /// <summary>Multiply-accumulates per image (null when unknown).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Macs { get; init; }
+
+    /// <summary>Free-form provenance (tool version, source checkpoint, passes applied).</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Input channels (from <see cref="InputShape"/>).</summary>
+    [JsonIgnore] public int Channels => InputShape.Count == 4 ? InputShape[1] : 0;
+
+    /// <summary>Input height (from <see cref="InputShape"/>).</summary>
+    [JsonIgnore] public int Height => InputShape.Count == 4 ? InputShape[2] : 0;
+
+    /// <summary>Input width (from <see cref="InputShape"/>).</summary>
+    [JsonIgnore] public int Width => InputShape.Count == 4 ? InputShape[3] : 0;
+}

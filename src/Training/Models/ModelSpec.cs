@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeToolkit.Training.Models;
+
+/// <summary>
+/// Everything needed to rebuild a model: architecture name and its hyper-parameters, the input it
+/// expects and the classes it predicts. Stored as JSON beside the weights of every checkpoint.
+/// </summary>
+/// <param name="Architecture">A name known to <c>ModelFactory</c>, e.g. <c>resnet20</c>, <c>densenet-bc-100</c>, <c>mobilenet_v1</c>.</param>
+/// <param name="NumClasses">Number of output classes.</param>
+/// <param name="InputChannels">1 (grey) or 3 (RGB).</param>
+/// <param name="InputSize">Square input side in pixels (the resolution multiplier of MobileNet).</param>
+/// <param name="Alpha">MobileNet width multiplier; 1.0 for other architectures.</param>
+public sealed record ModelSpec(
+    string Architecture,
+    int NumClasses,
+    int InputChannels,
+    int InputSize,
+    double Alpha = 1.0)
+{
+    /// <summary>Per-channel normalisation mean applied to inputs scaled to [0,1].</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [0.5f];
+
+    /// <summary>Per-channel normalisation standard deviation.</summary>
+    public IReadOnlyList<float> Std { get; init; } = [0.5f];
+
+    /// <summary>Class label names, index = class id.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>DenseNet growth rate k (0 = the architecture's default).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int GrowthRate { get; init; }
+
+    /// <summary>Depth for parameterised families (ResNet-n, DenseNet-BC-L); 0 = taken from the name.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Depth { get; init; }
+}
