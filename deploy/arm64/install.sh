@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Installs or upgrades the EdgeToolkit agent from an unpacked edgeagent-<version>-<rid> tarball
+# (this script's folder). Idempotent: running it twice changes nothing the second time.
+#
+#   /opt/edgeagent/<version>/        the agent (one folder per version)
+#   /opt/edgeagent/current           link to the running version; previous -> the one before
+#   /etc/edgeagent/appsettings.json  device configuration: written once, never overwritten
+#   /var/lib/edgeagent/models/       model bundles; models/current -> the bundle in use
+#   /etc/systemd/system/edgeagent.service
+#
+# Then enables and (re)starts the service and waits until systemd reports it active (the agent
+# sends READY=1). If the new version does not become ready, `current` goes back to the previous
+# version, the service is restarted on it, and the script says so and exits 3.
+#
+# Usage: install.sh [--root DIR] [--no-systemd] [--bundle DIR] [--timeout SEC] [--rollback]
+#   --root DIR      install under DIR instead of / (tests, image building); implies no user creation
+#   --no-systemd    do not call systemctl (also EDGEAGENT_NO_SYSTEMD=1); readiness is then the
+#                   test hook below, or assumed
+#   --bundle DIR    install this model bundle (default: the tarball's bundle/ folder, if any)
+#   --timeout SEC   how long to wait for READY (default 60)
+#   --rollback      only switch `current` back to `previous` and restart (used by the fleet playbook)
+# Test hook: EDGEAGENT_TEST_NOT_READY=<version> makes that version "not become ready".
+# Exit codes: 0 installed and ready, 2 bad input, 3 rolled back, 4 not ready and nothing to roll back to.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=""
+no_systemd=${EDGEAGENT_NO_SYSTEMD:-0}
+bundle=""
+timeout=60
+rollback_only=false
+service=edgeagent
+
+say() { echo "install.sh: $*"; }
+die() { echo "install.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) root=${2:?--root needs a folder}; shift 2 ;;
+    --no-systemd) no_systemd=1; shift ;;
+    --bundle) bundle=${2:?--bundle needs a folder}; shift 2 ;;
+    --timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
+    --rollback) rollback_only=true; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+[[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout '$timeout' is not a whole number of seconds"
+if [ -n "$root" ]; then mkdir -p "$root"; root=$(cd "$root" && pwd); [ "$root" = / ] && root=""; fi
+
+opt=$root/opt/edgeagent
+etc=$root/etc/edgeagent
+lib=$root/var/lib/edgeagent
+unit=$root/etc/systemd/system/$service.service
+
+use_systemd() { [ "$no_systemd" != 1 ]; }
+# The system user is only created on a real install (no --root) by root.
+manage_user() { [ -z "$root" ] && [ "$(id -u)" = 0 ]; }
+
+# Replaces link $1 with a link to $2 atomically (rename over the old link).
+set_link() { ln -sfn "$2" "$1.new" && mv -T "$1.new" "$1"; }
+
+# Waits until the service is active (0) or failed/timed out (1). Without systemd the test hook decides.
+wait_ready() {
+  local version=$1
+  if ! use_systemd; then
+    [ "${EDGEAGENT_TEST_NOT_READY:-}" != "$version" ]
+    return
+  fi
+  local deadline=$((SECONDS + timeout)) state
+  while [ $SECONDS -lt $deadline ]; do
+    state=$(systemctl show -p ActiveState --value "$service" 2>/dev/null || echo unknown)
+    case "$state" in
+      active) return 0 ;;
+      failed) return 1 ;;
+    esac
+    sleep 1
+  done
+  return 1
+}
+
+restart_service() {
+  use_systemd || return 0
+  systemctl reset-failed "$service" >/dev/null 2>&1 || true
+  systemctl restart --no-block "$service"
+}
+
+# Switches back to `previous`, restarts and reports; exit 3 when the old version is ready again.
+roll_back() {
+  local failed=$1 prev
+  prev=$(readlink "$opt/previous" 2>/dev/null || true)
+  if [ -z "$prev" ] || [ ! -d "$opt/$prev" ] || [ "$prev" = "$failed" ]; then
+    say "version $failed did not become ready within ${timeout}s and there is no previous version to roll back to"
+    use_systemd && systemctl --no-pager status "$service" 2>&1 | tail -15 || true
+    exit 4
+  fi
+  set_link "$opt/current" "$prev"
+  set_link "$opt/previous" "$failed"
+  restart_service
+  if wait_ready "$prev"; then
+    say "ROLLED BACK: version $failed did not become ready within ${timeout}s; version $prev is running again"
+  else
+    say "ROLLED BACK to version $prev after $failed did not become ready, but $prev is not ready either"
+  fi
+  exit 3
+}
+
+if $rollback_only; then
+  cur=$(readlink "$opt/current" 2>/dev/null || true)
+  [ -n "$cur" ] || die "$opt/current does not exist: nothing is installed under ${root:-/}"
+  roll_back "$cur"
+fi
+
+version=$(cat "$here/VERSION" 2>/dev/null) || die "$here/VERSION not found: run install.sh from an unpacked edgeagent tarball"
+[[ "$version" =~ ^[0-9A-Za-z.+-]+$ ]] || die "$here/VERSION: '$version' is not a version"
+[ -x "$here/agent/EdgeAgent" ] || die "$here/agent/EdgeAgent not found: the tarball is incomplete"
+if [ -z "$bundle" ] && [ -f "$here/bundle/manifest.json" ]; then bundle=$here/bundle; fi
+if [ -n "$bundle" ] && [ ! -f "$bundle/manifest.json" ]; then
+  die "--bundle '$bundle' has no manifest.json (a bundle folder holds manifest.json and the model)"
+fi
+
+changed=false
+if manage_user && ! id -u edgeagent >/dev/null 2>&1; then
+  useradd --system --user-group --no-create-home --home-dir /var/lib/edgeagent \
+          --shell /usr/sbin/nologin --comment "EdgeToolkit agent" edgeagent
+  say "created system user edgeagent"
+  changed=true
+fi
+if manage_user && getent group video >/dev/null && ! id -nG edgeagent | grep -qw video; then
+  usermod -a -G video edgeagent
+fi
+
+# 1. The version folder: copied to a temporary name and renamed, so it is never half there.
+mkdir -p "$opt"
+if [ -d "$opt/$version" ] && diff -rq "$here/agent" "$opt/$version" >/dev/null 2>&1; then
+  :
+else
+  rm -rf "$opt/.$version.tmp"
+  cp -a "$here/agent" "$opt/.$version.tmp"
+  rm -rf "${opt:?}/$version"
+  mv "$opt/.$version.tmp" "$opt/$version"
+  say "installed agent $version in $opt/$version"
+  changed=true
+fi
+
+# 2. Configuration: the default only when none exists; an upgrade never touches the user's file.
+mkdir -p "$etc"
+if [ ! -e "$etc/appsettings.json" ]; then
+  cp "$here/appsettings.json" "$etc/appsettings.json"
+  chmod 0644 "$etc/appsettings.json"
+  say "wrote default configuration $etc/appsettings.json"
+  changed=true
+fi
+
+# 3. Models: a bundle goes to models/<name>-<sha12>; models/current points at the one in use.
+mkdir -p "$lib/models"
+if [ -n "$bundle" ]; then
+  sha=$(sed -n 's/.*"sha256": *"\([0-9a-fA-F]*\)".*/\1/p' "$bundle/manifest.json" | head -1)
+  [ -n "$sha" ] || die "$bundle/manifest.json: no sha256 field"
+  target=$(basename "$(cd "$bundle" && pwd)")-${sha:0:12}
+  [ "$target" = "bundle-${sha:0:12}" ] && target=model-${sha:0:12}
+  if [ ! -d "$lib/models/$target" ] || ! diff -rq "$bundle" "$lib/models/$target" >/dev/null 2>&1; then
+    rm -rf "$lib/models/.$target.tmp"
+    cp -r "$bundle" "$lib/models/.$target.tmp"
+    rm -rf "${lib:?}/models/$target"
+    mv "$lib/models/.$target.tmp" "$lib/models/$target"
+    changed=true
+  fi
+  if [ "$(readlink "$lib/models/current" 2>/dev/null)" != "$target" ]; then
+    set_link "$lib/models/current" "$target"
+    say "model bundle $target is now current"
+    changed=true
+  fi
+fi
+if manage_user; then chown -R edgeagent:edgeagent "$lib"; chmod 0750 "$lib"; fi
+[ -e "$lib/models/current" ] || say "warning: no model bundle installed; pass --bundle or set EdgeAgent:Bundle in $etc/appsettings.json"
+
+# 4. The unit.
+mkdir -p "$(dirname "$unit")"
+unit_changed=false
+if ! cmp -s "$here/edgeagent.service" "$unit"; then
+  cp "$here/edgeagent.service" "$unit.tmp" && chmod 0644 "$unit.tmp" && mv "$unit.tmp" "$unit"
+  unit_changed=true
+  changed=true
+fi
+
+# 5. The links: previous keeps the version we replace, for rollback.
+cur=$(readlink "$opt/current" 2>/dev/null || true)
+if [ "$cur" != "$version" ]; then
+  [ -n "$cur" ] && [ -d "$opt/$cur" ] && set_link "$opt/previous" "$cur"
+  set_link "$opt/current" "$version"
+  say "current -> $version${cur:+ (previous -> $cur)}"
+  changed=true
+fi
+
+# 6. The service.
+if use_systemd; then
+  $unit_changed && systemctl daemon-reload
+  systemctl is-enabled --quiet "$service" 2>/dev/null || systemctl enable --quiet "$service"
+  if $changed || ! systemctl is-active --quiet "$service"; then restart_service; fi
+fi
+if ! wait_ready "$version"; then
+  roll_back "$version"
+fi
+if $changed; then
+  say "edgeagent $version installed and ready"
+else
+  say "edgeagent $version already installed and ready; nothing changed"
+fi

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds a minimal Debian arm64 sysroot for running the linux-arm64 agent under
+# `qemu-aarch64-static -L <sysroot>` on an x86_64 host, WITHOUT adding arm64 to the system's dpkg
+# architectures: apt runs with arm64 as its only architecture and private lists/cache folders,
+# downloads the few runtime packages .NET and ONNX Runtime need, and `dpkg -x` unpacks them.
+#
+# It also writes <sysroot>/proc/cpuinfo for a Cortex-A72 (Raspberry Pi 4): qemu 7.2 passes the
+# host's x86 /proc/cpuinfo through, ONNX Runtime's CPU detection then crashes (SIGSEGV), and
+# qemu's -L prefix remaps /proc/cpuinfo to this file (see shared PLATFORM.md).
+#
+# Usage: make-sysroot.sh [DIR]   (default ${XDG_CACHE_HOME:-~/.cache}/edgetoolkit/sysroot-arm64)
+# Idempotent: a finished sysroot (marked by .complete) is reused. Prints the sysroot path last.
+# Needs apt-get and dpkg (Debian/Ubuntu host); root is not required.
+set -euo pipefail
+
+sysroot=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/edgetoolkit/sysroot-arm64}
+packages=(libc6 libstdc++6 libgcc-s1 zlib1g)
+stamp_content="packages=${packages[*]} cpuinfo=cortex-a72 v1"
+
+mkdir -p "$sysroot"
+sysroot=$(cd "$sysroot" && pwd)
+if [ -f "$sysroot/.complete" ] && [ "$(cat "$sysroot/.complete")" = "$stamp_content" ]; then
+  echo "make-sysroot.sh: reusing $sysroot"
+  echo "$sysroot"
+  exit 0
+fi
+command -v apt-get >/dev/null || { echo "make-sysroot.sh: apt-get not found (needs a Debian or Ubuntu host)" >&2; exit 2; }
+
+work=$sysroot.apt
+mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs"
+apt_opts=(
+  -o APT::Architecture=arm64 -o APT::Architectures=arm64
+  -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache"
+  -o Dir::State::Status=/dev/null
+  -o Debug::NoLocking=1
+  -o APT::Sandbox::User="$(id -un)"
+)
+# Same sources as the host (Debian's archive serves arm64 from the same URLs).
+echo "make-sysroot.sh: apt-get update for arm64 (private lists in $work)"
+apt-get "${apt_opts[@]}" -qq update
+(cd "$work/debs" && apt-get "${apt_opts[@]}" -qq download "${packages[@]}")
+
+for deb in "$work"/debs/*.deb; do
+  dpkg -x "$deb" "$sysroot"
+done
+# Debian's arm64 loader lives in /lib/ld-linux-aarch64.so.1 via a usr-merge link on real systems.
+if [ ! -e "$sysroot/lib/ld-linux-aarch64.so.1" ] && [ -e "$sysroot/usr/lib/ld-linux-aarch64.so.1" ]; then
+  mkdir -p "$sysroot/lib"
+  ln -sfn ../usr/lib/ld-linux-aarch64.so.1 "$sysroot/lib/ld-linux-aarch64.so.1"
+fi
+[ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || { echo "make-sysroot.sh: $sysroot/lib/ld-linux-aarch64.so.1 missing after unpacking libc6" >&2; exit 1; }
+
+mkdir -p "$sysroot/proc"
+cpuinfo=""
+for cpu in 0 1 2 3; do
+  cpuinfo+="processor	: $cpu
+BogoMIPS	: 108.00
+Features	: fp asimd evtstrm crc32 cpuid
+CPU implementer	: 0x41
+CPU architecture: 8
+CPU variant	: 0x0
+CPU part	: 0xd08
+CPU revision	: 3
+
+"
+done
+cpuinfo+="Hardware	: BCM2835
+Revision	: c03111
+Model		: Raspberry Pi 4 Model B Rev 1.1
+"
+printf '%s' "$cpuinfo" > "$sysroot/proc/cpuinfo"
+
+rm -rf "$work/lists" "$work/cache"
+echo "$stamp_content" > "$sysroot/.complete"
+echo "make-sysroot.sh: arm64 sysroot ready ($(du -sh "$sysroot" | cut -f1))"
+echo "$sysroot"

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Publishes the device agent (src/EdgeAgent) self-contained for one Linux RID and packs
+# dist/edgeagent-<version>-<rid>.tar.gz: the agent, the systemd unit, a default appsettings.json,
+# install.sh/uninstall.sh and, with --bundle, a model bundle.
+#
+# Usage: deploy/arm64/publish.sh [--rid linux-arm64|linux-x64] [--bundle DIR] [--out DIR]
+#                                [--no-ready-to-run] [--project DIR] [--artifacts-path DIR]
+# Prints the tarball path as the last line.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+rid=linux-arm64
+bundle=""
+out="$repo/dist"
+r2r=true
+project="$repo/src/EdgeAgent"
+artifacts=""
+
+die() { echo "publish.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rid) rid=${2:?--rid needs a value}; shift 2 ;;
+    --bundle) bundle=${2:?--bundle needs a folder}; shift 2 ;;
+    --out) out=${2:?--out needs a folder}; shift 2 ;;
+    --no-ready-to-run) r2r=false; shift ;;
+    --project) project=${2:?--project needs a folder}; shift 2 ;;
+    --artifacts-path) artifacts=${2:?--artifacts-path needs a folder}; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+case "$rid" in linux-arm64|linux-x64) ;; *) die "--rid '$rid' is not supported (expected linux-arm64 or linux-x64)" ;; esac
+[ -d "$project" ] || die "--project '$project' is not a folder"
+if [ -n "$bundle" ]; then
+  [ -f "$bundle/manifest.json" ] || die "--bundle '$bundle' has no manifest.json (a bundle folder holds manifest.json and the model)"
+fi
+
+# The version is the one Directory.Build.props gives every assembly.
+props=$project/../../Directory.Build.props
+[ -f "$props" ] || props=$repo/Directory.Build.props
+version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$props" | head -1)
+[ -n "$version" ] || die "$props: no <Version> element"
+
+name=edgeagent-$version-$rid
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+stage=$(mktemp -d "$out/.stage-XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+pkg=$stage/$name
+mkdir -p "$pkg/agent"
+
+publish() {
+  local extra=("$@")
+  local args=(publish "$project" -c Release -r "$rid" --self-contained true -o "$pkg/agent" -nologo
+              -p:DebugType=none -p:GenerateDocumentationFile=false -p:SatelliteResourceLanguages=en "${extra[@]}")
+  [ -n "$artifacts" ] && args+=(--artifacts-path "$artifacts")
+  dotnet "${args[@]}"
+}
+log=$stage/publish.log
+if $r2r; then
+  # ReadyToRun (crossgen2) precompiles IL for the target CPU: a Pi starts in about a third of the
+  # JIT-only time. It needs the crossgen2 package from NuGet; without it we fall back to plain IL.
+  if ! publish -p:PublishReadyToRun=true >"$log" 2>&1; then
+    echo "publish.sh: ReadyToRun publish failed (see below); retrying without ReadyToRun" >&2
+    grep -E "error" "$log" | tail -5 >&2 || true
+    rm -rf "${pkg:?}/agent" && mkdir -p "$pkg/agent"
+    r2r=false
+  fi
+fi
+if ! $r2r; then
+  publish >"$log" 2>&1 || { tail -30 "$log" >&2; die "dotnet publish failed for $rid"; }
+fi
+[ -x "$pkg/agent/EdgeAgent" ] || die "publish produced no $pkg/agent/EdgeAgent"
+
+# ONNX Runtime's package drags Windows natives into every publish (17 MB of onnxruntime.dll and
+# friends for win-arm64): a Linux device never loads them. Managed assemblies are also *.dll, so
+# only files without a CLI header (native PE images) are removed, plus any other-RID runtimes/.
+removed=0
+while IFS= read -r -d '' f; do
+  # A managed assembly has the CLI data directory (PE optional header entry 14) set; a native
+  # PE does not. `od` reads the PE offset, magic and that entry without any extra tool.
+  pe=$(od -An -tu4 -j60 -N4 "$f" | tr -d ' ')
+  magic=$(od -An -tu2 -j$((pe + 24)) -N2 "$f" | tr -d ' ')
+  if [ "$magic" = 523 ]; then dir=$((pe + 24 + 112 + 14 * 8)); else dir=$((pe + 24 + 96 + 14 * 8)); fi
+  cli=$(od -An -tu4 -j"$dir" -N4 "$f" | tr -d ' ')
+  if [ "${cli:-0}" = 0 ]; then rm -f "$f"; removed=$((removed + 1)); fi
+done < <(find "$pkg/agent" -maxdepth 1 -name '*.dll' -print0)
+if [ -d "$pkg/agent/runtimes" ]; then
+  find "$pkg/agent/runtimes" -mindepth 1 -maxdepth 1 -type d ! -name "$rid" -exec rm -rf {} +
+  [ -z "$(ls -A "$pkg/agent/runtimes")" ] && rmdir "$pkg/agent/runtimes"
+fi
+rm -f "$pkg/agent"/*.pdb "$pkg/agent"/*.dbg
+
+cp "$here/edgeagent.service" "$here/install.sh" "$here/uninstall.sh" "$pkg/"
+cp "$here/appsettings.device.json" "$pkg/appsettings.json"
+[ -f "$repo/docs/deploy.md" ] && cp "$repo/docs/deploy.md" "$pkg/agent/README-deploy.md"
+chmod +x "$pkg/install.sh" "$pkg/uninstall.sh"
+echo "$version" > "$pkg/VERSION"
+echo "$rid" > "$pkg/RID"
+if [ -n "$bundle" ]; then
+  mkdir -p "$pkg/bundle"
+  cp -r "$bundle"/. "$pkg/bundle/"
+fi
+
+tarball=$out/$name.tar.gz
+# Sorted names, fixed owner and mtime: the same inputs give the same tarball.
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2000-01-01 00:00Z' \
+    -C "$stage" -czf "$tarball.tmp" "$name"
+mv "$tarball.tmp" "$tarball"
+size=$(du -h "$tarball" | cut -f1)
+echo "publish.sh: $rid ReadyToRun=$r2r, removed $removed Windows native file(s), $size"
+echo "$tarball"

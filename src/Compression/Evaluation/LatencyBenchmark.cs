@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeToolkit.Compression.Evaluation;
+
+/// <summary>
+/// Measures inference latency of an ONNX model with ONNX Runtime: one session, input and output
+/// <see cref="OrtValue"/>s allocated once and bound with an <see cref="OrtIoBinding"/>, warm-up runs,
+/// then per-run wall-clock times summarised as mean, min, p50, p90, p99 and max.
+/// </summary>
+public static class LatencyBenchmark
+{
+    /// <summary>Benchmarks <paramref name="modelPath"/> (first input and output; dynamic dims become the batch size).</summary>
+    /// <param name="modelPath">ONNX model file.</param>
+    /// <param name="options">Runs, warm-up, threads, batch size, optimisation level.</param>
+    /// <param name="progress">Receives the number of timed runs done.</param>
+    /// <exception cref="ArgumentException">An invalid option or a model that is not a float classifier.</exception>
+    public static LatencyResult Run(string modelPath, LatencyBenchmarkOptions? options = null, IProgress<int>? progress = null)
+    {
+        options ??= new LatencyBenchmarkOptions();
+        options.Validate();
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = options.OptimizationLevel,
+            IntraOpNumThreads = options.Threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        using var session = new InferenceSession(modelPath, sessionOptions);
+        var (inputName, inputMeta) = session.InputMetadata.First();
+        var (outputName, outputMeta) = session.OutputMetadata.First();
+        if (inputMeta.ElementType != typeof(float))
+            throw new ArgumentException($"{modelPath}: input '{inputName}' is {inputMeta.ElementType.Name}; the benchmark feeds float tensors.");
+        long[] inputShape = inputMeta.Dimensions.Select(d => d > 0 ? (long)d : options.BatchSize).ToArray();
+        long[] outputShape = outputMeta.Dimensions.Select(d => d > 0 ? (long)d : options.BatchSize).ToArray();
+
+        var random = new Random(42);
+        var pixels = new float[inputShape.Aggregate(1L, (a, b) => a * b)];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 2 - 1);
+        var logits = new float[outputShape.Aggregate(1L, (a, b) => a * b)];
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, inputShape);
+        using var output = OrtValue.CreateTensorValueFromMemory(logits, outputShape);
+        using var binding = session.CreateIoBinding();
+        binding.BindInput(inputName, input);
+        binding.BindOutput(outputName, output);
+        using var runOptions = new RunOptions();
+
+        for (int i = 0; i < options.Warmup; i++)
+            session.RunWithBinding(runOptions, binding);
+        var times = new double[options.Runs];
+        for (int i = 0; i < options.Runs; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            session.RunWithBinding(runOptions, binding);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            progress?.Report(i + 1);
+        }
+        Array.Sort(times);
+        return new LatencyResult
+        {
+            Model = Path.GetFullPath(modelPath),
+            InputShape = inputShape,
+            Threads = options.Threads,
+            OptimizationLevel = options.OptimizationLevel.ToString(),
+            Warmup = options.Warmup,
+            Runs = options.Runs,
+            MeanMs = times.Average(),
+            MinMs = times[0],
+            P50Ms = Percentile(times, 0.50),
+            P90Ms = Percentile(times, 0.90),
+            P99Ms = Percentile(times, 0.99),
+            MaxMs = times[^1],
+        };
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double fraction)
+    {
+        if (sorted.Count == 0) throw new ArgumentException("no values", nameof(sorted));
+        int rank = (int)Math.Ceiling(fraction * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+    }
+}

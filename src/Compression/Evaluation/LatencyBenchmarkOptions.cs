@@ -1,0 +1,31 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeToolkit.Compression.Evaluation;
+
+/// <summary>Settings of <see cref="LatencyBenchmark"/>.</summary>
+public sealed record LatencyBenchmarkOptions
+{
+    /// <summary>Timed runs.</summary>
+    public int Runs { get; init; } = 200;
+
+    /// <summary>Untimed runs before timing (lets ONNX Runtime allocate and caches warm up).</summary>
+    public int Warmup { get; init; } = 20;
+
+    /// <summary>ONNX Runtime intra-op threads (IntraOpNumThreads).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Images per run (1 = the device case).</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Graph optimisation level of the session.</summary>
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>Throws naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (Runs < 1) throw new ArgumentException($"LatencyBenchmarkOptions.Runs must be at least 1 but was {Runs}.");
+        if (Warmup < 0) throw new ArgumentException($"LatencyBenchmarkOptions.Warmup must be 0 or more but was {Warmup}.");
+        if (Threads < 1) throw new ArgumentException($"LatencyBenchmarkOptions.Threads must be at least 1 but was {Threads}.");
+        if (BatchSize < 1) throw new ArgumentException($"LatencyBenchmarkOptions.BatchSize must be at least 1 but was {BatchSize}.");
+    }
+}

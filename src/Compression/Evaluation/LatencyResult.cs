@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeToolkit.Compression.Evaluation;
+
+/// <summary>Latency of one model under one configuration, in milliseconds per run.</summary>
+public sealed record LatencyResult
+{
+    /// <summary>The model file measured.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Input shape used, batch first.</summary>
+    public required IReadOnlyList<long> InputShape { get; init; }
+
+    /// <summary>Intra-op threads.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Graph optimisation level.</summary>
+    public required string OptimizationLevel { get; init; }
+
+    /// <summary>Untimed warm-up runs.</summary>
+    public int Warmup { get; init; }
+
+    /// <summary>Timed runs.</summary>
+    public int Runs { get; init; }
+
+    /// <summary>Mean latency.</summary>
+    public double MeanMs { get; init; }
+
+    /// <summary>Fastest run.</summary>
+    public double MinMs { get; init; }
+
+    /// <summary>Median.</summary>
+    public double P50Ms { get; init; }
+
+    /// <summary>90th percentile.</summary>
+    public double P90Ms { get; init; }
+
+    /// <summary>99th percentile.</summary>
+    public double P99Ms { get; init; }
+
+    /// <summary>Slowest run.</summary>
+    public double MaxMs { get; init; }
+
+    /// <summary>JSON options used by <see cref="Save"/> and <see cref="Load"/>.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes the result as JSON.</summary>
+    public void Save(string path)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+    }
+
+    /// <summary>Reads a result written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not a latency result.</exception>
+    public static LatencyResult Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<LatencyResult>(File.ReadAllText(path), JsonOptions)
+                ?? throw new InvalidDataException($"{path}: empty latency result");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a latency result ({e.Message})", e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using EdgeToolkit.Compression.Export;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Training;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EdgeToolkit.Compression.Evaluation;
+
+/// <summary>
+/// Evaluates a bundle's ONNX classifier with ONNX Runtime: top-1, top-5 (more than 5 classes) and the
+/// confusion matrix. Images are preprocessed by the training <see cref="BatchLoader"/> (scale to [0,1],
+/// the manifest's mean/std, pad or resize to the input size, grey-to-RGB repeat), without augmentation,
+/// so ONNX Runtime sees exactly what the TorchSharp model saw.
+/// </summary>
+public sealed class OnnxEvaluator : IDisposable
+{
+    private readonly InferenceSession session;
+
+    /// <summary>Opens a session on the bundle's model.</summary>
+    public OnnxEvaluator(LoadedBundle bundle, OnnxEvaluatorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        Options = options ?? new OnnxEvaluatorOptions();
+        Options.Validate();
+        Manifest = bundle.Manifest;
+        if (Manifest.Height != Manifest.Width)
+            throw new ArgumentException($"{bundle.Folder}: inputShape {Manifest.Height}x{Manifest.Width} is not square; evaluation supports square inputs only.");
+        using var sessionOptions = new SessionOptions { GraphOptimizationLevel = Options.OptimizationLevel };
+        if (Options.Threads > 0) sessionOptions.IntraOpNumThreads = Options.Threads;
+        session = new InferenceSession(bundle.ModelPath, sessionOptions);
+    }
+
+    /// <summary>The bundle's manifest (input shape, normalisation, labels).</summary>
+    public BundleManifest Manifest { get; }
+
+    /// <summary>The settings in use.</summary>
+    public OnnxEvaluatorOptions Options { get; }
+
+    /// <summary>Loader options that preprocess a dataset for this model (no augmentation, no shuffle).</summary>
+    public BatchLoaderOptions LoaderOptions => new()
+    {
+        BatchSize = Options.BatchSize,
+        Mean = Manifest.Mean.ToArray(),
+        Std = Manifest.Std.ToArray(),
+        TargetSize = Manifest.Height,
+        TargetChannels = Manifest.Channels,
+    };
+
+    /// <summary>Top-1/top-5 accuracy and confusion matrix on <paramref name="data"/>.</summary>
+    /// <exception cref="ArgumentException">The dataset has more classes than the model predicts.</exception>
+    public EvaluationResult Evaluate(ImageDataset data, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(data, progress, cancellationToken).Result;
+
+    /// <summary>The predicted class of every image of <paramref name="data"/>, in dataset order.</summary>
+    public int[] Predict(ImageDataset data, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(data, progress, cancellationToken).Predictions;
+
+    private (EvaluationResult Result, int[] Predictions) Run(ImageDataset data, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int classes = Manifest.Labels.Count;
+        if (data.ClassNames.Count > classes)
+            throw new ArgumentException($"{data.Source}: dataset has {data.ClassNames.Count} classes but the model predicts {classes} (manifest labels).", nameof(data));
+        bool withTop5 = classes > 5;
+        var confusion = new long[classes][];
+        for (int i = 0; i < classes; i++) confusion[i] = new long[classes];
+        var predictions = new int[data.Count];
+        long top5Hits = 0;
+        int done = 0;
+        using var loader = new BatchLoader(data, LoaderOptions);
+        foreach (var (images, labels) in loader.Batches(0))
+        {
+            using var x = images;
+            using var y = labels;
+            cancellationToken.ThrowIfCancellationRequested();
+            float[] pixels = x.contiguous().data<float>().ToArray();
+            long[] truth = y.data<long>().ToArray();
+            float[] logits = OrtClassifier.Run(session, pixels, x.shape);
+            if (logits.Length != truth.Length * classes)
+                throw new InvalidOperationException($"{Manifest.ModelFile}: output '{Manifest.OutputName}' has {logits.Length / Math.Max(1, truth.Length)} values per image but the manifest has {classes} labels.");
+            for (int i = 0; i < truth.Length; i++)
+            {
+                var row = logits.AsSpan(i * classes, classes);
+                int predicted = OrtClassifier.ArgMax(row);
+                predictions[done + i] = predicted;
+                confusion[truth[i]][predicted]++;
+                if (withTop5 && IsInTopK(row, (int)truth[i], 5)) top5Hits++;
+            }
+            done += truth.Length;
+            progress?.Report(new EvaluationProgress(done, data.Count));
+        }
+        long correct = 0;
+        for (int i = 0; i < classes; i++) correct += confusion[i][i];
+        double top1 = done == 0 ? 0 : (double)correct / done;
+        double? top5 = withTop5 && done > 0 ? (double)top5Hits / done : null;
+        return (new EvaluationResult(done, top1, top5, confusion, Manifest.Labels), predictions);
+    }
+
+    /// <summary>True when fewer than k classes score strictly higher than <paramref name="label"/>.</summary>
+    private static bool IsInTopK(ReadOnlySpan<float> row, int label, int k)
+    {
+        float score = row[label];
+        int higher = 0;
+        for (int c = 0; c < row.Length; c++)
+            if (row[c] > score || (row[c] == score && c < label)) higher++;
+        return higher < k;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => session.Dispose();
+}

@@ -1,0 +1,17 @@
+namespace EdgeToolkit.Compression.Export;
+
+/// <summary>How closely ONNX Runtime reproduced the TorchSharp model on one set of inputs.</summary>
+/// <param name="Inputs">What was compared (e.g. "random" or "real").</param>
+/// <param name="Images">Number of images compared.</param>
+/// <param name="MaxAbsDiff">Largest absolute difference of any logit.</param>
+/// <param name="ArgmaxMismatches">Images whose predicted class differs.</param>
+/// <param name="Tolerance">The max |diff| allowed.</param>
+public sealed record ExportVerification(string Inputs, int Images, double MaxAbsDiff, int ArgmaxMismatches, double Tolerance)
+{
+    /// <summary>True when the difference is within tolerance and every prediction agrees.</summary>
+    public bool Passed => MaxAbsDiff <= Tolerance && ArgmaxMismatches == 0;
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{Inputs}: {Images} image(s), max |diff| {MaxAbsDiff:E2} (tolerance {Tolerance:E0}), {ArgmaxMismatches} argmax mismatch(es)";
+}

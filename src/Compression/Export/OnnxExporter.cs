@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using EdgeToolkit.Training.Models;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EdgeToolkit.Compression.Export;
+
+/// <summary>
+/// Writes a TorchSharp classifier (ResNet, DenseNet-BC, MobileNet v1, or a Sequential of supported
+/// layers) as an ONNX model: input <c>input</c> (NCHW float, dynamic batch <c>batch</c>), output
+/// <c>logits</c>, BatchNorm folded into the preceding convolution, initializers named after the
+/// state-dict keys, and the model spec in <c>metadata_props</c> (<see cref="OnnxMetadataKeys"/>).
+/// </summary>
+public sealed class OnnxExporter
+{
+    /// <summary>Name of the graph input.</summary>
+    public const string InputName = "input";
+
+    /// <summary>Name of the graph output (the logits).</summary>
+    public const string OutputName = "logits";
+
+    /// <summary>Creates an exporter.</summary>
+    public OnnxExporter(OnnxExportOptions? options = null)
+    {
+        Options = options ?? new OnnxExportOptions();
+        Options.Validate();
+    }
+
+    /// <summary>The settings in use.</summary>
+    public OnnxExportOptions Options { get; }
+
+    /// <summary>Translates <paramref name="model"/> (eval-mode semantics) into an ONNX model; the model is not changed.</summary>
+    /// <exception cref="OnnxExportException">A module cannot be translated; the message names its path and type.</exception>
+    public ModelProto Export(nn.Module<Tensor, Tensor> model, ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spec);
+        var builder = new OnnxGraphBuilder();
+        builder.UniqueName(InputName);
+        builder.UniqueName(OutputName);
+        var emitter = new ModuleGraphEmitter(builder, Options, model);
+        string output = emitter.Emit(model, InputName);
+        if (output == InputName)
+            output = builder.AddNode("Identity", "identity", [InputName], "identity");
+        builder.RenameValueToReserved(output, OutputName);
+
+        var graph = builder.Graph;
+        graph.Input.Add(TensorValue(InputName, spec.InputChannels, spec.InputSize, spec.InputSize));
+        graph.Output.Add(TensorValue(OutputName, spec.NumClasses));
+
+        var proto = new ModelProto
+        {
+            IrVersion = Options.Opset >= 17 ? 8 : 7,
+            ProducerName = "EdgeToolkit",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
+            Graph = graph,
+            DocString = $"{spec.Architecture} exported by EdgeToolkit",
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Options.Opset });
+        AddMetadata(proto, OnnxMetadataKeys.Architecture, spec.Architecture);
+        AddMetadata(proto, OnnxMetadataKeys.Alpha, spec.Alpha.ToString("R", CultureInfo.InvariantCulture));
+        AddMetadata(proto, OnnxMetadataKeys.InputSize, spec.InputSize.ToString(CultureInfo.InvariantCulture));
+        AddMetadata(proto, OnnxMetadataKeys.InputChannels, spec.InputChannels.ToString(CultureInfo.InvariantCulture));
+        AddMetadata(proto, OnnxMetadataKeys.Mean, JsonSerializer.Serialize(spec.Mean));
+        AddMetadata(proto, OnnxMetadataKeys.Std, JsonSerializer.Serialize(spec.Std));
+        AddMetadata(proto, OnnxMetadataKeys.Labels, JsonSerializer.Serialize(spec.Labels));
+        return proto;
+    }
+
+    /// <summary>
+    /// Exports, verifies the model in ONNX Runtime against the TorchSharp model in eval mode on random
+    /// inputs and on <paramref name="realInputs"/> (preprocessed NCHW float, optional), and writes it to
+    /// <paramref name="onnxPath"/> only when every check passes. The model's training flag is restored.
+    /// </summary>
+    /// <exception cref="OnnxExportException">Translation failed, or a check exceeded the tolerance or changed a prediction.</exception>
+    public OnnxExportResult ExportAndVerify(nn.Module<Tensor, Tensor> model, ModelSpec spec, string onnxPath, Tensor? realInputs = null)
+    {
+        var proto = Export(model, spec);
+        byte[] bytes = proto.ToByteArray();
+        var checks = new List<ExportVerification>();
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            using var session = new InferenceSession(bytes, sessionOptions);
+            using (var scope = torch.NewDisposeScope())
+            {
+                var generator = new torch.Generator((ulong)Options.Seed);
+                var random = torch.randn([Options.RandomVerificationImages, spec.InputChannels, spec.InputSize, spec.InputSize], generator: generator);
+                checks.Add(OnnxVerifier.Compare(model, session, random, "random", Options.Tolerance));
+            }
+            if (realInputs is not null)
+                checks.Add(OnnxVerifier.Compare(model, session, realInputs, "real", Options.Tolerance));
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        var failed = checks.Where(c => !c.Passed).ToList();
+        if (failed.Count > 0)
+            throw new OnnxExportException($"{onnxPath}: the exported {spec.Architecture} does not reproduce the TorchSharp model: {string.Join("; ", failed)}");
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(onnxPath));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        string tmp = onnxPath + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, onnxPath, overwrite: true);
+        return new OnnxExportResult(onnxPath, checks);
+    }
+
+    private static void AddMetadata(ModelProto proto, string key, string value) =>
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+
+    /// <summary>A float tensor value with a dynamic first dimension named <c>batch</c>.</summary>
+    private static ValueInfoProto TensorValue(string name, params int[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        foreach (int d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+            },
+        };
+    }
+}

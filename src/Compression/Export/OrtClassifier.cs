@@ -1,0 +1,28 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeToolkit.Compression.Export;
+
+/// <summary>Small helpers to run a one-input, one-output classifier session on float arrays.</summary>
+public static class OrtClassifier
+{
+    /// <summary>Runs the session's first input and output on an NCHW float buffer; returns the flat logits.</summary>
+    public static float[] Run(InferenceSession session, float[] input, long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        string inputName = session.InputNames[0];
+        string outputName = session.OutputNames[0];
+        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [inputName], [value], [outputName]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    /// <summary>Index of the largest value (the first one on ties).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+}

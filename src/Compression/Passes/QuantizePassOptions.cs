@@ -1,0 +1,38 @@
+using EdgeToolkit.Compression.Quantization;
+
+namespace EdgeToolkit.Compression.Passes;
+
+/// <summary>Options of <see cref="QuantizePass"/>: the quantizer settings.</summary>
+/// <param name="Quantization">Settings handed to <see cref="QdqQuantizer"/>.</param>
+public sealed record QuantizePassOptions(QuantizationOptions Quantization)
+{
+    /// <summary>Reads and validates the options of a recipe entry.</summary>
+    public static QuantizePassOptions Read(RecipeOptionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var d = QuantizationOptions.Default;
+        string method = r.String("method", "minmax", ["minmax", "percentile", "entropy"])!;
+        var o = d with
+        {
+            CalibrationCount = r.Int("calibrationImages", d.CalibrationCount, 1, 1_000_000),
+            Method = method switch
+            {
+                "percentile" => CalibrationMethod.Percentile,
+                "entropy" => CalibrationMethod.Entropy,
+                _ => CalibrationMethod.MinMax,
+            },
+            Percentile = r.Double("percentile", d.Percentile, 50, 100),
+            ActivationType = r.String("activations", "int8", ["int8", "uint8"]) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
+            ExcludedNodes = r.StringList("exclude") ?? [],
+        };
+        r.RejectUnknown("the quantize pass");
+        try
+        {
+            return new QuantizePassOptions(o.Validate());
+        }
+        catch (ArgumentException e)
+        {
+            throw new RecipeException($"{r.File}: {r.Path}: {e.Message}", e);
+        }
+    }
+}

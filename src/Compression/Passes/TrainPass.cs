@@ -1,0 +1,79 @@
+using System.Globalization;
+using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Training;
+
+namespace EdgeToolkit.Compression.Passes;
+
+/// <summary>
+/// Trains a model of the target architecture (MobileNet at alpha 1.0 unless
+/// <see cref="TrainPassOptions.AlphaFromMatrix"/>) with the toolkit's <see cref="Trainer"/>; the
+/// artefact is the final (<c>last</c>) checkpoint, not the best-on-test one, so test accuracy is not
+/// used for selection.
+/// </summary>
+public sealed class TrainPass : IPass
+{
+    /// <summary>Name in recipes.</summary>
+    public const string PassName = "train";
+
+    /// <summary>Creates the pass.</summary>
+    public TrainPass(TrainPassOptions options) => Options = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>The options.</summary>
+    public TrainPassOptions Options { get; }
+
+    /// <inheritdoc/>
+    public string Name => PassName;
+
+    /// <inheritdoc/>
+    public string? CheckInput(ArtefactKind? inputKind) => inputKind is null ? null : "must be the first pass (it starts from nothing)";
+
+    /// <inheritdoc/>
+    public ArtefactKind OutputKind(ArtefactKind? inputKind) => ArtefactKind.Checkpoint;
+
+    /// <inheritdoc/>
+    public string VariantKey(ModelVariant target) =>
+        string.Create(CultureInfo.InvariantCulture, $"{target.Architecture}-a{TrainedAlpha(target)}");
+
+    /// <inheritdoc/>
+    public bool AppliesTo(Artefact? input, ModelVariant target) => true;
+
+    /// <summary>The alpha this pass trains for a matrix cell.</summary>
+    public double TrainedAlpha(ModelVariant target) => Options.AlphaFromMatrix ? target.Alpha : 1.0;
+
+    /// <inheritdoc/>
+    public Artefact Run(Artefact? input, string outputFolder, PassContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var train = context.Data.Train;
+        var (mean, std) = BatchLoader.ComputeStatistics(train);
+        var spec = new ModelSpec(context.Target.Architecture, train.ClassNames.Count, train.Channels, Options.InputSize, TrainedAlpha(context.Target))
+        {
+            Mean = mean,
+            Std = std,
+            Labels = train.ClassNames,
+        };
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = Options.Epochs,
+            BatchSize = Options.BatchSize,
+            LearningRate = Options.LearningRate,
+            Seed = context.Seed,
+            Threads = context.Threads,
+            OutputDir = outputFolder,
+            // Fashion-MNIST-like data: flips are fine; a small crop padding suits 28-32 px inputs.
+        });
+        context.Report($"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, {Options.Epochs} epochs");
+        var progress = new SynchronousProgress<TrainingProgress>(p => context.Report(
+            string.Create(CultureInfo.InvariantCulture, $"train: epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s eta {p.Eta:mm\\:ss}")));
+        var result = trainer.Train(spec, train, context.Data.Test, progress, context.Cancellation);
+        if (result.Interrupted)
+            throw new OperationCanceledException("train: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
+        double accuracy = result.History.Count > 0 ? result.History[^1].TestAccuracy : 0;
+        context.Report(string.Create(CultureInfo.InvariantCulture, $"train: done, test accuracy {accuracy:P2}"));
+        return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, "fp32")
+        {
+            CheckpointFolder = result.LastCheckpoint,
+        }.After(PassName).WithMeasurements([new(MeasurementNames.TorchAccuracy, accuracy)]);
+    }
+}

@@ -1,0 +1,39 @@
+namespace EdgeToolkit.Compression.Passes;
+
+/// <summary>Options of <see cref="TrainPass"/>.</summary>
+public sealed record TrainPassOptions
+{
+    /// <summary>Epochs of training.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Peak learning rate (SGD, cosine).</summary>
+    public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>Square model input side in pixels (images are resized/padded to it).</summary>
+    public int InputSize { get; init; } = 32;
+
+    /// <summary>
+    /// Train each alpha of the matrix directly (from scratch) instead of training alpha 1.0 once
+    /// and pruning; for the pruned-vs-scratch comparison.
+    /// </summary>
+    public bool AlphaFromMatrix { get; init; }
+
+    /// <summary>Reads and validates the options of a recipe entry.</summary>
+    public static TrainPassOptions Read(RecipeOptionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var o = new TrainPassOptions
+        {
+            Epochs = r.Int("epochs", 10, 1, 10_000),
+            BatchSize = r.Int("batchSize", 128, 2, 65_536),
+            LearningRate = r.Double("learningRate", 0.1, 1e-8, 10),
+            InputSize = r.Int("inputSize", 32, 8, 1024),
+            AlphaFromMatrix = r.Bool("alphaFromMatrix", false),
+        };
+        r.RejectUnknown("the train pass");
+        return o;
+    }
+}

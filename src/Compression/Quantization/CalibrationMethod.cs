@@ -1,0 +1,14 @@
+namespace EdgeToolkit.Compression.Quantization;
+
+/// <summary>How the range of an activation tensor is derived from calibration data.</summary>
+public enum CalibrationMethod
+{
+    /// <summary>The observed minimum and maximum.</summary>
+    MinMax,
+
+    /// <summary>Clip at a percentile of the absolute values (histogram based).</summary>
+    Percentile,
+
+    /// <summary>The clipping threshold that minimises the KL divergence between the float and the quantized histogram (TensorRT style).</summary>
+    Entropy,
+}

@@ -1,0 +1,158 @@
+using Onnx;
+
+namespace EdgeToolkit.Compression.Quantization;
+
+/// <summary>
+/// Brings a float model into the shape the QDQ rewrite expects: default-domain opset at least 13
+/// (per-channel DequantizeLinear needs <c>axis</c>), BatchNormalization folded into the preceding
+/// Conv, nodes in topological order.
+/// </summary>
+internal static class ModelPreparation
+{
+    public const int MinimumOpset = 13;
+
+    // Ops whose meaning (for the attributes and inputs a CNN classifier uses) is unchanged from
+    // opset 7 up to 13, so raising the opset number is safe. Softmax and Clip get special care.
+    private static readonly HashSet<string> UpgradeSafeOps =
+    [
+        "Conv", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div", "Concat",
+        "GlobalAveragePool", "GlobalMaxPool", "AveragePool", "MaxPool", "Flatten", "Reshape",
+        "Gemm", "MatMul", "BatchNormalization", "Identity", "Transpose", "Constant", "Shape",
+        "Gather", "Softmax", "Clip", "HardSigmoid",
+    ];
+
+    public static void Prepare(ModelProto model)
+    {
+        if (model.Graph is null) throw new QuantizationException("the model has no graph");
+        UpgradeOpset(model);
+        NameUnnamedNodes(model.Graph);
+        CheckTopologicalOrder(model.Graph);
+        FoldBatchNormalization(model.Graph);
+        model.Graph.ValueInfo.Clear();
+    }
+
+    private static void UpgradeOpset(ModelProto model)
+    {
+        var opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        if (opset is null)
+        {
+            opset = new OperatorSetIdProto { Domain = "", Version = MinimumOpset };
+            model.OpsetImport.Add(opset);
+        }
+        if (opset.Version < MinimumOpset)
+        {
+            if (opset.Version < 7)
+                throw new QuantizationException($"the model uses opset {opset.Version}; opset 7 or later is needed (re-export with opset 13 or later)");
+            foreach (var node in model.Graph.Node.Where(n => n.Domain is "" or "ai.onnx"))
+            {
+                if (!UpgradeSafeOps.Contains(node.OpType))
+                    throw new QuantizationException($"node '{node.Name}' ({node.OpType}): cannot raise opset {opset.Version} to {MinimumOpset} safely for this op; re-export the model with opset {MinimumOpset} or later");
+                if (node.OpType == "Softmax" && OnnxTensors.Attribute(node, "axis") is null)
+                    throw new QuantizationException($"node '{node.Name}' (Softmax): without an explicit axis its meaning changes at opset 13; re-export the model with opset {MinimumOpset} or later");
+                if (node.OpType == "Clip" && opset.Version < 11)
+                    ConvertClipAttributesToInputs(model.Graph, node);
+            }
+            opset.Version = MinimumOpset;
+        }
+        if (model.IrVersion < 7) model.IrVersion = 7;
+    }
+
+    private static void NameUnnamedNodes(GraphProto graph)
+    {
+        var names = new HashSet<string>(graph.Node.Select(n => n.Name));
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            if (!string.IsNullOrEmpty(node.Name)) continue;
+            string name = $"{node.OpType}_{i}";
+            while (!names.Add(name)) name += "_";
+            node.Name = name;
+        }
+    }
+
+    private static void ConvertClipAttributesToInputs(GraphProto graph, NodeProto node)
+    {
+        float min = OnnxTensors.FloatAttribute(node, "min", float.MinValue);
+        float max = OnnxTensors.FloatAttribute(node, "max", float.MaxValue);
+        string minName = node.Name + "_min", maxName = node.Name + "_max";
+        graph.Initializer.Add(OnnxTensors.Create<float>(minName, OnnxTensors.FloatType, [min]));
+        graph.Initializer.Add(OnnxTensors.Create<float>(maxName, OnnxTensors.FloatType, [max]));
+        node.Attribute.Clear();
+        node.Input.Add(minName);
+        node.Input.Add(maxName);
+    }
+
+    private static void CheckTopologicalOrder(GraphProto graph)
+    {
+        var available = new HashSet<string>(graph.Input.Select(i => i.Name)) { "" };
+        available.UnionWith(graph.Initializer.Select(i => i.Name));
+        foreach (var node in graph.Node)
+        {
+            foreach (string input in node.Input)
+            {
+                if (!available.Contains(input))
+                    throw new QuantizationException($"node '{node.Name}' ({node.OpType}): input '{input}' is not produced by an earlier node, a graph input or an initializer (nodes must be topologically sorted)");
+            }
+            available.UnionWith(node.Output);
+        }
+    }
+
+    /// <summary>Conv -> BatchNormalization (inference form, constant parameters) becomes one Conv.</summary>
+    private static void FoldBatchNormalization(GraphProto graph)
+    {
+        var initializers = graph.Initializer.ToDictionary(t => t.Name);
+        var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
+        var consumers = new Dictionary<string, int>();
+        foreach (var node in graph.Node)
+            foreach (string input in node.Input) consumers[input] = consumers.GetValueOrDefault(input) + 1;
+        var producers = new Dictionary<string, NodeProto>();
+        foreach (var node in graph.Node)
+            foreach (string output in node.Output) producers[output] = node;
+
+        foreach (var bn in graph.Node.Where(n => n.OpType == "BatchNormalization").ToList())
+        {
+            if (bn.Output.Count != 1 || bn.Input.Count != 5) continue;
+            if (!producers.TryGetValue(bn.Input[0], out var conv) || conv.OpType != "Conv") continue;
+            if (consumers.GetValueOrDefault(bn.Input[0]) != 1 || graphOutputs.Contains(bn.Input[0])) continue;
+            if (!initializers.TryGetValue(conv.Input[1], out var weight) || consumers.GetValueOrDefault(conv.Input[1]) != 1) continue;
+            if (bn.Input.Skip(1).Any(n => !initializers.ContainsKey(n))) continue;
+            if (conv.Input.Count > 2 && conv.Input[2] != "" && (!initializers.ContainsKey(conv.Input[2]) || consumers.GetValueOrDefault(conv.Input[2]) != 1)) continue;
+
+            float[] w = OnnxTensors.ReadFloats(weight);
+            float[] gamma = OnnxTensors.ReadFloats(initializers[bn.Input[1]]);
+            float[] beta = OnnxTensors.ReadFloats(initializers[bn.Input[2]]);
+            float[] mean = OnnxTensors.ReadFloats(initializers[bn.Input[3]]);
+            float[] variance = OnnxTensors.ReadFloats(initializers[bn.Input[4]]);
+            float epsilon = OnnxTensors.FloatAttribute(bn, "epsilon", 1e-5f);
+            int channels = (int)weight.Dims[0];
+            if (gamma.Length != channels || beta.Length != channels || mean.Length != channels || variance.Length != channels) continue;
+            float[] bias = conv.Input.Count > 2 && conv.Input[2] != "" ? OnnxTensors.ReadFloats(initializers[conv.Input[2]]) : new float[channels];
+            int perChannel = w.Length / channels;
+            var newBias = new float[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                double factor = gamma[c] / Math.Sqrt(variance[c] + epsilon);
+                for (int k = 0; k < perChannel; k++) w[c * perChannel + k] = (float)(w[c * perChannel + k] * factor);
+                newBias[c] = (float)((bias[c] - mean[c]) * factor + beta[c]);
+            }
+            var newWeight = OnnxTensors.Create<float>(weight.Name, OnnxTensors.FloatType, w, weight.Dims.ToArray());
+            ReplaceInitializer(graph, initializers, newWeight);
+            string biasName = conv.Input.Count > 2 && conv.Input[2] != "" ? conv.Input[2] : conv.Name + "_bias";
+            ReplaceInitializer(graph, initializers, OnnxTensors.Create<float>(biasName, OnnxTensors.FloatType, newBias, channels));
+            if (conv.Input.Count > 2) conv.Input[2] = biasName;
+            else conv.Input.Add(biasName);
+            conv.Output[0] = bn.Output[0];
+            graph.Node.Remove(bn);
+        }
+        var used = graph.Node.SelectMany(n => n.Input).ToHashSet();
+        foreach (var t in graph.Initializer.Where(t => !used.Contains(t.Name)).ToList()) graph.Initializer.Remove(t);
+        foreach (var i in graph.Input.Where(i => initializers.ContainsKey(i.Name) && !used.Contains(i.Name)).ToList()) graph.Input.Remove(i);
+    }
+
+    private static void ReplaceInitializer(GraphProto graph, Dictionary<string, TensorProto> initializers, TensorProto tensor)
+    {
+        if (initializers.TryGetValue(tensor.Name, out var old)) graph.Initializer.Remove(old);
+        graph.Initializer.Add(tensor);
+        initializers[tensor.Name] = tensor;
+    }
+}

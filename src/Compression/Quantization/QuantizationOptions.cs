@@ -1,0 +1,66 @@
+namespace EdgeToolkit.Compression.Quantization;
+
+/// <summary>
+/// Settings of <see cref="QdqQuantizer"/> (static post-training INT8 quantization in QDQ format).
+/// Immutable; <see cref="Validate"/> throws an <see cref="ArgumentException"/> naming the bad setting.
+/// </summary>
+public sealed record QuantizationOptions
+{
+    /// <summary>The defaults: min/max calibration on 512 samples, per-channel int8 weights, asymmetric int8 activations.</summary>
+    public static QuantizationOptions Default { get; } = new();
+
+    /// <summary>How activation ranges are computed from calibration data.</summary>
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
+
+    /// <summary>Percentile of |x| kept by <see cref="CalibrationMethod.Percentile"/>, in (50, 100].</summary>
+    public double Percentile { get; init; } = 99.999;
+
+    /// <summary>Number of calibration samples to run (fewer when the data runs out).</summary>
+    public int CalibrationCount { get; init; } = 512;
+
+    /// <summary>Quantize weights with one scale per output channel (axis 0); otherwise one scale per tensor.</summary>
+    public bool PerChannel { get; init; } = true;
+
+    /// <summary>Integer type of activations.</summary>
+    public QuantizedActivationType ActivationType { get; init; } = QuantizedActivationType.Int8;
+
+    /// <summary>Symmetric activations (zero point at the middle of the type); asymmetric by default.</summary>
+    public bool SymmetricActivations { get; init; }
+
+    /// <summary>Also quantize the graph outputs (the logits); by default they stay float.</summary>
+    public bool QuantizeOutputs { get; init; }
+
+    /// <summary>Names of nodes kept in float (e.g. the first convolution or the classifier).</summary>
+    public IReadOnlyList<string> ExcludedNodes { get; init; } = [];
+
+    /// <summary>Histogram bins used by the percentile and entropy methods.</summary>
+    public int HistogramBins { get; init; } = 2048;
+
+    /// <summary>Quantization levels the entropy method simulates on the positive half (TensorRT uses 128).</summary>
+    public int EntropyQuantizedBins { get; init; } = 128;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public QuantizationOptions Validate()
+    {
+        if (!Enum.IsDefined(Method))
+            throw new ArgumentException($"Method {(int)Method} is not one of {string.Join(", ", Enum.GetNames<CalibrationMethod>())}", nameof(Method));
+        if (!Enum.IsDefined(ActivationType))
+            throw new ArgumentException($"ActivationType {(int)ActivationType} is not one of {string.Join(", ", Enum.GetNames<QuantizedActivationType>())}", nameof(ActivationType));
+        if (double.IsNaN(Percentile) || Percentile <= 50 || Percentile > 100)
+            throw new ArgumentException($"Percentile must be in (50, 100], got {Percentile}", nameof(Percentile));
+        if (CalibrationCount < 1)
+            throw new ArgumentException($"CalibrationCount must be at least 1, got {CalibrationCount}", nameof(CalibrationCount));
+        if (HistogramBins < 256)
+            throw new ArgumentException($"HistogramBins must be at least 256, got {HistogramBins}", nameof(HistogramBins));
+        if (EntropyQuantizedBins < 16 || EntropyQuantizedBins > HistogramBins)
+            throw new ArgumentException($"EntropyQuantizedBins must be between 16 and HistogramBins ({HistogramBins}), got {EntropyQuantizedBins}", nameof(EntropyQuantizedBins));
+        if (ExcludedNodes is null)
+            throw new ArgumentException("ExcludedNodes must not be null (use an empty list)", nameof(ExcludedNodes));
+        foreach (string name in ExcludedNodes)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+                throw new ArgumentException("ExcludedNodes contains an empty node name", nameof(ExcludedNodes));
+        }
+        return this;
+    }
+}

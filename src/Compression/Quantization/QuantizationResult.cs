@@ -1,0 +1,14 @@
+using Onnx;
+
+namespace EdgeToolkit.Compression.Quantization;
+
+/// <summary>The outcome of <see cref="QdqQuantizer.Quantize"/>.</summary>
+/// <param name="Model">The QDQ model (a new object; the input model is untouched).</param>
+/// <param name="Ranges">Calibrated range of every tensor that got its own scale.</param>
+/// <param name="QuantizedNodes">Names of the nodes that run quantized (including absorbed activations and data-movement ops).</param>
+/// <param name="FloatNodes">Names of compute nodes left in float (excluded or in a form the quantizer does not handle).</param>
+public sealed record QuantizationResult(
+    ModelProto Model,
+    IReadOnlyDictionary<string, TensorRange> Ranges,
+    IReadOnlyList<string> QuantizedNodes,
+    IReadOnlyList<string> FloatNodes);

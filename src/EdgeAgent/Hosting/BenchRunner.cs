@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using EdgeToolkit.EdgeAgent.Frames;
+using EdgeToolkit.EdgeAgent.Inference;
+using EdgeToolkit.EdgeAgent.Options;
+using EdgeToolkit.EdgeAgent.Processing;
+using EdgeToolkit.EdgeAgent.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeToolkit.EdgeAgent.Hosting;
+
+/// <summary>
+/// <c>--bench N</c>: processes N frames (after a short warm-up) from the configured source, prints the
+/// per-stage latency table, measures bare <c>InferenceSession.Run</c> on the same model for the
+/// agent/bare fps ratio, writes the JSON report and stops the host (exit code 0; 2 when no model loads).
+/// </summary>
+public sealed class BenchRunner : BackgroundService
+{
+    private readonly BenchRequest request;
+    private readonly AgentOptions options;
+    private readonly ModelHost models;
+    private readonly AgentMetrics metrics;
+    private readonly StatusReporter reporter;
+    private readonly IHostApplicationLifetime lifetime;
+    private readonly ILoggerFactory loggers;
+
+    /// <summary>Creates the runner.</summary>
+    public BenchRunner(BenchRequest request, AgentOptions options, ModelHost models, AgentMetrics metrics, StatusReporter reporter,
+        IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    {
+        this.request = request;
+        this.options = options;
+        this.models = models;
+        this.metrics = metrics;
+        this.reporter = reporter;
+        this.lifetime = lifetime;
+        this.loggers = loggers;
+    }
+
+    /// <summary>The report of the last run (null before it finished).</summary>
+    public AgentStatus? Report { get; private set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var logger = loggers.CreateLogger<BenchRunner>();
+        try
+        {
+            if (!models.TryLoad())
+            {
+                Console.Error.WriteLine($"bench: no model: {models.LastError}");
+                Environment.ExitCode = 2;
+                return;
+            }
+            var events = new SourceEvents { Restarted = _ => metrics.SourceRestarted(), BadFrame = metrics.BadFrame };
+            using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
+            reporter.Source = source.Description;
+            using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
+            var processor = new FrameProcessor(options, models, metrics, logger, results);
+            int warmup = (int)Math.Min(20, Math.Max(1, request.Frames / 10));
+            long seen = 0;
+            long measuredStart = 0;
+            var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity);
+            processor.AfterFrame = () =>
+            {
+                if (++seen == warmup)
+                {
+                    metrics.TakeWindow();
+                    measuredStart = Stopwatch.GetTimestamp();
+                }
+            };
+            long processed = await pipeline.RunAsync(request.Frames + warmup, stoppingToken).ConfigureAwait(false);
+            double seconds = measuredStart == 0 ? 0 : Stopwatch.GetElapsedTime(measuredStart).TotalSeconds;
+            var stages = metrics.TakeWindow();
+            long measured = stages["total"].Count;
+            double fps = seconds > 0 ? measured / seconds : 0;
+            double bare = MeasureBareRun((int)Math.Max(50, Math.Min(1000, request.Frames)));
+            var report = reporter.Build("bench", stages, fps) with
+            {
+                WindowSeconds = Math.Round(seconds, 3),
+                BareInferenceFps = Math.Round(bare, 1),
+                FpsRatio = bare > 0 ? Math.Round(fps / bare, 3) : null,
+            };
+            Report = report;
+            Console.WriteLine($"EdgeAgent bench: {measured} frame(s) measured after {warmup} warm-up, {processed} taken from {source.Description}");
+            Console.WriteLine(StatusReporter.FormatTable(report));
+            StatusReporter.WriteAtomically(options.BenchReportFile, report);
+            Console.WriteLine($"report: {Path.GetFullPath(options.BenchReportFile)}");
+            Environment.ExitCode = 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"bench failed: {e.Message}");
+            Environment.ExitCode = 1;
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
+    }
+
+    private double MeasureBareRun(int runs)
+    {
+        using var lease = models.Acquire();
+        if (lease is null) return 0;
+        for (int i = 0; i < 5; i++) lease.Runner.Run();
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < runs; i++) lease.Runner.Run();
+        return runs / Stopwatch.GetElapsedTime(t0).TotalSeconds;
+    }
+}

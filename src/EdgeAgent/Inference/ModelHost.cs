@@ -1,0 +1,148 @@
+using EdgeToolkit.EdgeAgent.Options;
+using EdgeToolkit.EdgeAgent.Telemetry;
+using EdgeToolkit.ModelBundle;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeToolkit.EdgeAgent.Inference;
+
+/// <summary>
+/// Owns the serving <see cref="ModelRunner"/> and swaps it atomically when the bundle folder changes:
+/// the new bundle is read, validated (hash, graph) and warmed up beside the old one; a bad bundle is
+/// refused (logged, counted) and the old one keeps serving. Runners are reference counted so a runner
+/// in use by a frame is disposed only after that frame is done.
+/// </summary>
+public sealed class ModelHost : IDisposable
+{
+    private readonly AgentOptions options;
+    private readonly AgentMetrics metrics;
+    private readonly ILogger logger;
+    private readonly Lock gate = new();
+    private ModelLease? current;
+    private string? servedFingerprint;
+    private string? refusedFingerprint;
+    private string? pendingFingerprint;
+
+    /// <summary>Creates the host; nothing is loaded until <see cref="TryLoad"/>.</summary>
+    public ModelHost(AgentOptions options, AgentMetrics metrics, ILogger<ModelHost> logger)
+    {
+        this.options = options;
+        this.metrics = metrics;
+        this.logger = logger;
+    }
+
+    /// <summary>True when a model is serving.</summary>
+    public bool IsLoaded => Volatile.Read(ref current) is not null;
+
+    /// <summary>Number of successful loads (1 after the first).</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>The manifest being served, or null.</summary>
+    public BundleManifest? Manifest => Volatile.Read(ref current)?.Runner.Bundle.Manifest;
+
+    /// <summary>The last load error, or null.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>
+    /// Loads the bundle if its folder changed since the last attempt (or nothing serves yet). Returns true
+    /// when a new model now serves. Never throws for a bad bundle: it is logged and counted.
+    /// </summary>
+    public bool TryLoad(bool debounce = false)
+    {
+        string fingerprint = Fingerprint(options.Bundle);
+        if (fingerprint == servedFingerprint || fingerprint == refusedFingerprint) return false;
+        if (debounce && fingerprint != pendingFingerprint)
+        {
+            // Wait one more poll: a copy in progress changes the fingerprint again.
+            pendingFingerprint = fingerprint;
+            return false;
+        }
+        pendingFingerprint = null;
+        ModelRunner runner;
+        try
+        {
+            var bundle = ModelBundleFolder.Read(options.Bundle);
+            runner = ModelRunner.Load(bundle, options.IntraOpThreads);
+        }
+        catch (Exception e) when (e is BundleException or IOException or UnauthorizedAccessException)
+        {
+            refusedFingerprint = fingerprint;
+            LastError = e.Message;
+            metrics.ModelLoad(ok: false);
+            logger.LogError("Bundle {Folder} refused ({Serving}): {Error}", options.Bundle,
+                IsLoaded ? "the previous model keeps serving" : "no model is serving", e.Message);
+            return false;
+        }
+        var lease = new ModelLease(this, runner);
+        ModelLease? old;
+        lock (gate)
+        {
+            old = current;
+            Volatile.Write(ref current, lease);
+        }
+        old?.Retire();
+        servedFingerprint = fingerprint;
+        refusedFingerprint = null;
+        LastError = null;
+        Generation++;
+        metrics.ModelLoad(ok: true);
+        var m = runner.Bundle.Manifest;
+        logger.LogInformation("Model {Generation} serving: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
+            Generation, m.Architecture, m.Precision, string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
+        return true;
+    }
+
+    /// <summary>Polls the bundle folder every <see cref="AgentOptions.ReloadPollSeconds"/> until cancelled.</summary>
+    public async Task WatchAsync(CancellationToken ct)
+    {
+        if (options.ReloadPollSeconds <= 0) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.ReloadPollSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                try { TryLoad(debounce: true); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Bundle watch failed; retrying at the next poll");
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Takes the serving runner for one frame; dispose the lease when done. Null when none serves.</summary>
+    public ModelLease? Acquire()
+    {
+        lock (gate)
+        {
+            var lease = current;
+            lease?.AddRef();
+            return lease;
+        }
+    }
+
+    internal Lock Gate => gate;
+
+    /// <summary>A cheap change detector: names, sizes and write times of the folder's files.</summary>
+    public static string Fingerprint(string folder)
+    {
+        if (!Directory.Exists(folder)) return "missing";
+        var parts = new DirectoryInfo(folder).EnumerateFiles()
+            .Where(f => !f.Name.EndsWith(".tmp", StringComparison.Ordinal))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}");
+        return string.Join("|", parts);
+    }
+
+    /// <summary>Disposes the serving runner.</summary>
+    public void Dispose()
+    {
+        ModelLease? old;
+        lock (gate)
+        {
+            old = current;
+            current = null;
+        }
+        old?.Retire();
+    }
+}

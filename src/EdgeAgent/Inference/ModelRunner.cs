@@ -1,0 +1,97 @@
+using EdgeToolkit.ModelBundle;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeToolkit.EdgeAgent.Inference;
+
+/// <summary>
+/// One <see cref="InferenceSession"/> for one bundle, created once, with pre-allocated input and output
+/// <see cref="OrtValue"/>s over pinned managed buffers that every run reuses (batch 1). Not thread-safe:
+/// one processing thread fills <see cref="Input"/>, calls <see cref="Run"/> and reads <see cref="Output"/>.
+/// </summary>
+public sealed class ModelRunner : IDisposable
+{
+    private readonly InferenceSession session;
+    private readonly RunOptions runOptions = new();
+    private readonly float[] input;
+    private readonly float[] output;
+    private readonly OrtValue[] inputValues;
+    private readonly OrtValue[] outputValues;
+    private readonly string[] inputNames;
+    private readonly string[] outputNames;
+
+    private ModelRunner(LoadedBundle bundle, InferenceSession session)
+    {
+        Bundle = bundle;
+        this.session = session;
+        var m = bundle.Manifest;
+        input = GC.AllocateArray<float>(m.Channels * m.Height * m.Width, pinned: true);
+        output = GC.AllocateArray<float>(m.Labels.Count, pinned: true);
+        inputValues = [OrtValue.CreateTensorValueFromMemory(input, [1, m.Channels, m.Height, m.Width])];
+        outputValues = [OrtValue.CreateTensorValueFromMemory(output, [1, m.Labels.Count])];
+        inputNames = [m.InputName];
+        outputNames = [m.OutputName];
+    }
+
+    /// <summary>The bundle this runner serves.</summary>
+    public LoadedBundle Bundle { get; }
+
+    /// <summary>The NCHW input buffer (channels x height x width) the preprocessor writes into.</summary>
+    public Span<float> Input => input;
+
+    /// <summary>The logits of the last <see cref="Run"/>.</summary>
+    public ReadOnlySpan<float> Output => output;
+
+    /// <summary>
+    /// Creates the session for a validated bundle and warms it up with <paramref name="warmupRuns"/> runs
+    /// on a zero input; throws <see cref="BundleException"/> naming the model when ONNX Runtime refuses it.
+    /// </summary>
+    public static ModelRunner Load(LoadedBundle bundle, int intraOpThreads, int warmupRuns = 3)
+    {
+        InferenceSession session;
+        try
+        {
+            using var options = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                InterOpNumThreads = 1,
+            };
+            if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+            session = new InferenceSession(bundle.ModelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new BundleException($"{bundle.ModelPath}: ONNX Runtime cannot create a session: {e.Message}", e);
+        }
+        var runner = new ModelRunner(bundle, session);
+        try
+        {
+            for (int i = 0; i < warmupRuns; i++) runner.Run();
+            if (runner.output.Any(float.IsNaN))
+                throw new BundleException($"{bundle.ModelPath}: warm-up produced NaN logits");
+        }
+        catch (OnnxRuntimeException e)
+        {
+            runner.Dispose();
+            throw new BundleException($"{bundle.ModelPath}: warm-up run failed: {e.Message}", e);
+        }
+        catch
+        {
+            runner.Dispose();
+            throw;
+        }
+        return runner;
+    }
+
+    /// <summary>Runs the model on <see cref="Input"/>, filling <see cref="Output"/>.</summary>
+    public void Run() => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues);
+
+    /// <summary>Disposes the session and the OrtValues.</summary>
+    public void Dispose()
+    {
+        foreach (var v in inputValues) v.Dispose();
+        foreach (var v in outputValues) v.Dispose();
+        runOptions.Dispose();
+        session.Dispose();
+    }
+}

@@ -1,0 +1,53 @@
+namespace EdgeToolkit.EdgeAgent.Options;
+
+/// <summary>Settings of the agent, bound from the <c>EdgeAgent</c> configuration section.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "EdgeAgent";
+
+    /// <summary>Bundle folder (manifest.json + model). Required.</summary>
+    public string Bundle { get; set; } = "";
+
+    /// <summary>Seconds between checks of the bundle folder for a new model; 0 disables hot reload.</summary>
+    public double ReloadPollSeconds { get; set; } = 2;
+
+    /// <summary>Number of labels reported per frame.</summary>
+    public int TopK { get; set; } = 3;
+
+    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Capacity of the frame channel between capture and processing (oldest dropped when full).</summary>
+    public int ChannelCapacity { get; set; } = 2;
+
+    /// <summary>Largest decoded image (width x height) accepted; larger frames are refused before decoding.</summary>
+    public long MaxPixels { get; set; } = 4096L * 4096;
+
+    /// <summary>Upper bound of memory one ImageSharp allocation may take, in megabytes.</summary>
+    public int DecoderMemoryLimitMegabytes { get; set; } = 256;
+
+    /// <summary>Optional JSON-lines file receiving one prediction per frame.</summary>
+    public string? ResultsFile { get; set; }
+
+    /// <summary>Every Nth prediction is written to the log; 0 disables.</summary>
+    public int LogEveryNthFrame { get; set; } = 100;
+
+    /// <summary>Seconds between latency summaries (log + status file).</summary>
+    public double SummarySeconds { get; set; } = 10;
+
+    /// <summary>JSON status file rewritten atomically at every summary; empty disables.</summary>
+    public string StatusFile { get; set; } = "edgeagent-status.json";
+
+    /// <summary>JSON report written by <c>--bench N</c>.</summary>
+    public string BenchReportFile { get; set; } = "edgeagent-bench.json";
+
+    /// <summary>The health endpoint reports 503 when no frame was processed for this many seconds.</summary>
+    public double HealthStaleSeconds { get; set; } = 10;
+
+    /// <summary>Where frames come from.</summary>
+    public FrameSourceOptions Source { get; set; } = new();
+
+    /// <summary>Prometheus, OTLP and health endpoints.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+}

@@ -1,0 +1,71 @@
+namespace EdgeToolkit.EdgeAgent.Telemetry;
+
+/// <summary>The status document written to the status file, served by the health endpoint and used as the bench report.</summary>
+public sealed record AgentStatus
+{
+    /// <summary>When this status was taken.</summary>
+    public DateTimeOffset Time { get; init; }
+
+    /// <summary><c>running</c>, <c>stopped</c> or <c>bench</c>.</summary>
+    public string State { get; init; } = "running";
+
+    /// <summary>True when a model serves and frames flowed recently.</summary>
+    public bool Healthy { get; init; }
+
+    /// <summary>Seconds since start.</summary>
+    public double UptimeSeconds { get; init; }
+
+    /// <summary>The frame source.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>The serving model (null when none).</summary>
+    public ModelInfo? Model { get; init; }
+
+    /// <summary>Last bundle load error, if any.</summary>
+    public string? ModelError { get; init; }
+
+    /// <summary>Frames classified since start.</summary>
+    public long FramesProcessed { get; init; }
+
+    /// <summary>Frames dropped since start (processing lagged).</summary>
+    public long FramesDropped { get; init; }
+
+    /// <summary>Frames refused since start.</summary>
+    public long FramesBad { get; init; }
+
+    /// <summary>Refused frames per reason.</summary>
+    public IReadOnlyDictionary<string, long> BadByReason { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Source restarts since start.</summary>
+    public long SourceRestarts { get; init; }
+
+    /// <summary>Successful and refused bundle loads.</summary>
+    public long ModelLoads { get; init; }
+
+    /// <summary>Refused bundle loads.</summary>
+    public long ModelLoadsRefused { get; init; }
+
+    /// <summary>Length of the window the stage figures and fps describe, in seconds.</summary>
+    public double WindowSeconds { get; init; }
+
+    /// <summary>Frames classified per second over the window.</summary>
+    public double Fps { get; init; }
+
+    /// <summary>Per-stage latency over the window (ms).</summary>
+    public IReadOnlyDictionary<string, StageSummary> Stages { get; init; } = new Dictionary<string, StageSummary>();
+
+    /// <summary>CPU temperature in °C (null when unknown).</summary>
+    public double? CpuTemperatureCelsius { get; init; }
+
+    /// <summary>Process working set in MB.</summary>
+    public double WorkingSetMegabytes { get; init; }
+
+    /// <summary>Managed heap in MB.</summary>
+    public double ManagedHeapMegabytes { get; init; }
+
+    /// <summary>Bench only: frames/s of bare InferenceSession.Run on the same model (null otherwise).</summary>
+    public double? BareInferenceFps { get; init; }
+
+    /// <summary>Bench only: <see cref="Fps"/> / <see cref="BareInferenceFps"/>.</summary>
+    public double? FpsRatio { get; init; }
+}

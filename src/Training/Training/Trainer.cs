@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace EdgeToolkit.Training.Training;
+
+/// <summary>
+/// Trains a classifier: mini-batch SGD/Adam/AdamW with a warm-up + cosine/step schedule, evaluation
+/// on the test set after every epoch, atomic <c>last</c> (resumable) and <c>best</c> checkpoints,
+/// and a JSON-lines log (<c>train-log.jsonl</c>) in <see cref="TrainerOptions.OutputDir"/>.
+/// Cancellation finishes the current step, saves a resumable <c>last</c> and returns.
+/// </summary>
+public sealed class Trainer
+{
+    /// <summary>Name of the per-epoch log file in the output folder.</summary>
+    public const string LogFile = "train-log.jsonl";
+
+    /// <summary>Name of the resumable checkpoint folder.</summary>
+    public const string LastName = "last";
+
+    /// <summary>Name of the best-accuracy checkpoint folder.</summary>
+    public const string BestName = "best";
+
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a trainer; validates <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    public Trainer(TrainerOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The options in force.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>
+    /// Seeds libtorch with <see cref="TrainerOptions.Seed"/>, builds the model <paramref name="spec"/>
+    /// describes with <see cref="ModelFactory"/>, trains it and disposes it.
+    /// </summary>
+    public TrainingResult Train(ModelSpec spec, ImageDataset train, ImageDataset test,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        torch.manual_seed(Options.Seed);
+        using var model = ModelFactory.Create(spec);
+        return Train(model, spec, train, test, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> (built for <paramref name="spec"/>, which is saved with every
+    /// checkpoint) on <paramref name="train"/>, evaluating on <paramref name="test"/> after each epoch.
+    /// With <see cref="TrainerOptions.Resume"/> the model, optimiser, schedule and epoch are restored
+    /// from <c>OutputDir/last</c> first (when it exists).
+    /// </summary>
+    /// <exception cref="ArgumentException">The data does not fit the spec.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume from is corrupt or belongs to another model.</exception>
+    public TrainingResult Train(Module<Tensor, Tensor> model, ModelSpec spec, ImageDataset train, ImageDataset test,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        if (train.ClassNames.Count > spec.NumClasses)
+            throw new ArgumentException($"{train.Source}: {train.ClassNames.Count} classes but ModelSpec.NumClasses is {spec.NumClasses}.", nameof(train));
+        if (train.Count == 0)
+            throw new ArgumentException($"{train.Source}: the training set is empty.", nameof(train));
+
+        var o = Options;
+        if (o.Threads > 0) torch.set_num_threads(o.Threads);
+        string outDir = Path.GetFullPath(o.OutputDir);
+        Directory.CreateDirectory(outDir);
+        string lastPath = Path.Combine(outDir, LastName);
+        string bestPath = Path.Combine(outDir, BestName);
+        string logPath = Path.Combine(outDir, LogFile);
+
+        using var trainLoader = new BatchLoader(train, new BatchLoaderOptions
+        {
+            BatchSize = o.BatchSize,
+            Shuffle = true,
+            Seed = o.Seed,
+            RandomCropPadding = o.RandomCropPadding,
+            HorizontalFlip = o.HorizontalFlip,
+            Mean = spec.Mean.ToArray(),
+            Std = spec.Std.ToArray(),
+            TargetSize = spec.InputSize,
+            TargetChannels = spec.InputChannels,
+            // A batch of 1 breaks BatchNorm in train mode; drop a ragged tail only in that case.
+            DropLast = train.Count % o.BatchSize == 1 && train.Count > 1,
+        });
+        using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, Math.Max(o.BatchSize, 256)));
+        int batches = trainLoader.BatchesPerEpoch;
+        var schedule = new LearningRateSchedule(o, batches);
+        using var optimizer = TrainingStep.CreateOptimizer(model, o);
+        var labels = spec.Labels.Count == spec.NumClasses ? spec.Labels : train.ClassNames;
+
+        var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []);
+        if (o.Resume && Directory.Exists(lastPath) || o.Resume && TryRecover(lastPath))
+            state = RestoreFrom(lastPath, model, spec, optimizer);
+        else if (File.Exists(logPath))
+            File.Delete(logPath);
+        var history = state.History.ToList();
+
+        if (_logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("Training {Architecture} on {Images} images ({Source}) for {Epochs} epochs, {Batches} batches of {BatchSize}; output {Output}",
+            spec.Architecture, train.Count, train.Source, o.Epochs, batches, o.BatchSize, outDir);
+
+        model.train();
+        var runClock = Stopwatch.StartNew();
+        long stepsThisRun = 0;
+        using var lossSum = torch.zeros(1, dtype: ScalarType.Float64);
+        using var correct = torch.zeros(1, dtype: ScalarType.Int64);
+        double lr = schedule.At(state.GlobalStep);
+        for (int epoch = state.CompletedEpochs; epoch < o.Epochs; epoch++)
+        {
+            int skip = state.PartialBatches;
+            lossSum.fill_(state.PartialLossSum);
+            correct.fill_(state.PartialCorrect);
+            long seen = state.PartialImages;
+            double priorSeconds = state.PartialSeconds;
+            torch.manual_seed(o.Seed * 1_000_003L + epoch);
+            model.train();
+            var clock = Stopwatch.StartNew();
+            int batch = 0;
+            bool interrupted = false;
+            foreach (var (x, y) in trainLoader.Batches(epoch))
+            {
+                using var images = x;
+                using var targets = y;
+                if (batch < skip)
+                {
+                    batch++;
+                    continue;
+                }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    interrupted = true;
+                    break;
+                }
+                lr = schedule.At(state.GlobalStep);
+                SetLearningRate(optimizer, lr);
+                TrainingStep.Run(model, optimizer, images, targets, o.LabelSmoothing, lossSum, correct);
+                seen += targets.shape[0];
+                batch++;
+                stepsThisRun++;
+                state = state with { GlobalStep = state.GlobalStep + 1 };
+                if (progress is not null && (batch % o.ProgressInterval == 0 || batch == batches))
+                {
+                    double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
+                    double perStep = runClock.Elapsed.TotalSeconds / stepsThisRun;
+                    long remaining = (long)(o.Epochs - epoch - 1) * batches + (batches - batch);
+                    progress.Report(new TrainingProgress(epoch + 1, o.Epochs, batch, batches,
+                        lossSum.item<double>() / seen, seen / Math.Max(seconds, 1e-9), TimeSpan.FromSeconds(perStep * remaining), lr));
+                }
+            }
+            clock.Stop();
+            double trainSeconds = priorSeconds + clock.Elapsed.TotalSeconds;
+
+            if (interrupted)
+            {
+                state = state with
+                {
+                    History = history.ToArray(),
+                    PartialBatches = batch,
+                    PartialLossSum = lossSum.item<double>(),
+                    PartialCorrect = correct.item<long>(),
+                    PartialImages = seen,
+                    PartialSeconds = trainSeconds,
+                };
+                Checkpoint.Save(lastPath, model, spec with { Labels = labels }, history.LastOrDefault(), state, optimizer);
+                if (_logger.IsEnabled(LogLevel.Warning))
+                    _logger.LogWarning("Interrupted in epoch {Epoch} after batch {Batch}/{Batches}; resumable checkpoint saved to {Path}",
+                    epoch + 1, batch, batches, lastPath);
+                return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
+                    Directory.Exists(bestPath) ? bestPath : null, Interrupted: true);
+            }
+
+            var evaluation = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None);
+            model.train();
+            var metrics = new EpochMetrics(epoch + 1,
+                seen == 0 ? 0 : lossSum.item<double>() / seen,
+                seen == 0 ? 0 : (double)correct.item<long>() / seen,
+                evaluation.Top1, lr, trainSeconds, seen / Math.Max(trainSeconds, 1e-9));
+            history.Add(metrics);
+            bool improved = state.BestEpoch == 0 || metrics.TestAccuracy > state.BestAccuracy;
+            state = state with
+            {
+                CompletedEpochs = epoch + 1,
+                BestAccuracy = improved ? metrics.TestAccuracy : state.BestAccuracy,
+                BestEpoch = improved ? epoch + 1 : state.BestEpoch,
+                History = history.ToArray(),
+                PartialBatches = 0,
+                PartialLossSum = 0,
+                PartialCorrect = 0,
+                PartialImages = 0,
+                PartialSeconds = 0,
+            };
+            var savedSpec = spec with { Labels = labels };
+            if (improved) Checkpoint.Save(bestPath, model, savedSpec, metrics);
+            Checkpoint.Save(lastPath, model, savedSpec, metrics, state, optimizer);
+            File.AppendAllText(logPath, JsonSerializer.Serialize(metrics) + "\n");
+            if (_logger.IsEnabled(LogLevel.Information))
+                _logger.LogInformation(
+                "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy:P2}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",
+                metrics.Epoch, o.Epochs, metrics.Loss, metrics.TrainAccuracy, metrics.TestAccuracy, metrics.LearningRate, metrics.Seconds, metrics.ImagesPerSecond);
+        }
+
+        return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
+            Directory.Exists(bestPath) ? bestPath : null, Interrupted: false);
+    }
+
+    private static bool TryRecover(string lastPath)
+    {
+        Checkpoint.Recover(lastPath);
+        return Directory.Exists(lastPath);
+    }
+
+    private TrainingState RestoreFrom(string lastPath, Module<Tensor, Tensor> model, ModelSpec spec, OptimizerHelper optimizer)
+    {
+        var (savedSpec, _) = Checkpoint.ReadSpec(lastPath);
+        string specFile = Path.Combine(lastPath, Checkpoint.SpecFile);
+        if (!string.Equals(savedSpec.Architecture, spec.Architecture, StringComparison.OrdinalIgnoreCase)
+            || savedSpec.NumClasses != spec.NumClasses || savedSpec.InputChannels != spec.InputChannels
+            || savedSpec.InputSize != spec.InputSize || savedSpec.Alpha != spec.Alpha)
+            throw new InvalidDataException(
+                $"{specFile}: cannot resume: the checkpoint is {Describe(savedSpec)} but this run trains {Describe(spec)}.");
+        var state = Checkpoint.ReadState(lastPath)
+            ?? throw new FileNotFoundException($"Checkpoint file '{Path.Combine(lastPath, Checkpoint.StateFile)}' is missing: '{lastPath}' is not resumable.");
+        if (state.Optimizer != Options.Optimizer)
+            throw new InvalidDataException(
+                $"{Path.Combine(lastPath, Checkpoint.StateFile)}: cannot resume: the run used optimizer {state.Optimizer} but TrainerOptions.Optimizer is {Options.Optimizer}.");
+        string modelFile = Path.Combine(lastPath, Checkpoint.ModelFile);
+        string optimizerFile = Path.Combine(lastPath, Checkpoint.OptimizerFile);
+        if (!File.Exists(modelFile)) throw new FileNotFoundException($"Checkpoint file '{modelFile}' is missing.", modelFile);
+        if (!File.Exists(optimizerFile)) throw new FileNotFoundException($"Checkpoint file '{optimizerFile}' is missing.", optimizerFile);
+        try
+        {
+            model.load(modelFile);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException)
+        {
+            throw new InvalidDataException($"{modelFile}: cannot load the weights: {e.Message}", e);
+        }
+        try
+        {
+            optimizer.load_state_dict(optimizerFile);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException)
+        {
+            throw new InvalidDataException($"{optimizerFile}: cannot load the optimizer state: {e.Message}", e);
+        }
+        // The log is rewritten from the state so an epoch lost to SIGKILL is not listed twice.
+        string logPath = Path.Combine(Path.GetDirectoryName(lastPath)!, LogFile);
+        string tempLog = logPath + ".tmp";
+        File.WriteAllLines(tempLog, state.History.Select(m => JsonSerializer.Serialize(m)));
+        File.Move(tempLog, logPath, overwrite: true);
+        if (_logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("Resuming from {Path}: {Completed} epochs done, step {Step}{Partial}",
+            lastPath, state.CompletedEpochs, state.GlobalStep,
+            state.PartialBatches > 0 ? $", {state.PartialBatches} batches into epoch {state.CompletedEpochs + 1}" : "");
+        return state;
+    }
+
+    private static string Describe(ModelSpec s) =>
+        $"{s.Architecture} (alpha {s.Alpha}, {s.InputChannels}x{s.InputSize}x{s.InputSize}, {s.NumClasses} classes)";
+
+    private static void SetLearningRate(OptimizerHelper optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+}

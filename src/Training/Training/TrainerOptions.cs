@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace EdgeToolkit.Training.Training;
+
+/// <summary>
+/// Settings of one training run. Immutable; <see cref="Validate"/> (called by the
+/// <see cref="Trainer"/> constructor) rejects bad values with a message naming the setting.
+/// </summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Number of passes over the training set.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Images per optimiser step (and per evaluation batch).</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Optimisation algorithm.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>Peak learning rate (reached after warm-up).</summary>
+    public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>SGD momentum (ignored by Adam/AdamW).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Use Nesterov momentum (SGD only; needs Momentum &gt; 0).</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>L2 weight decay (decoupled for AdamW).</summary>
+    public double WeightDecay { get; init; } = 5e-4;
+
+    /// <summary>Learning-rate decay after warm-up.</summary>
+    public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Cosine;
+
+    /// <summary>Step schedule: epochs between decays.</summary>
+    public int StepSize { get; init; } = 30;
+
+    /// <summary>Step schedule: factor applied at each decay.</summary>
+    public double Gamma { get; init; } = 0.1;
+
+    /// <summary>Epochs of linear warm-up from near zero to <see cref="LearningRate"/>.</summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Label smoothing of the cross-entropy loss, in [0, 1).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Seed of weight initialisation, shuffling and augmentation: the same seed gives the same run.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Intra-op threads for libtorch; 0 keeps libtorch's default (all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Folder receiving <c>last/</c>, <c>best/</c> and <c>train-log.jsonl</c>.</summary>
+    public string OutputDir { get; init; } = Path.Combine("runs", "train");
+
+    /// <summary>Continue from <c>OutputDir/last</c> (model, optimiser, schedule, epoch) when it exists.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Zero padding of the random-crop augmentation in pixels; 0 disables it.</summary>
+    public int RandomCropPadding { get; init; } = 2;
+
+    /// <summary>Random horizontal flips during training.</summary>
+    public bool HorizontalFlip { get; init; } = true;
+
+    /// <summary>Batches between progress reports (each report reads the running loss from the tensor once).</summary>
+    public int ProgressInterval { get; init; } = 10;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public TrainerOptions Validate()
+    {
+        Require(Epochs >= 1, nameof(Epochs), "at least 1", Epochs);
+        Require(BatchSize >= 1, nameof(BatchSize), "at least 1", BatchSize);
+        Require(Enum.IsDefined(Optimizer), nameof(Optimizer), "sgd, adam or adamw", Optimizer);
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "a positive number", LearningRate);
+        Require(double.IsFinite(Momentum) && Momentum >= 0 && Momentum < 1, nameof(Momentum), "in [0, 1)", Momentum);
+        Require(!Nesterov || Optimizer == OptimizerKind.Sgd, nameof(Nesterov), "used only with the sgd optimizer", Optimizer);
+        Require(!Nesterov || Momentum > 0, nameof(Nesterov), "used with Momentum > 0", Momentum);
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "0 or more", WeightDecay);
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), "cosine or step", Schedule);
+        Require(StepSize >= 1, nameof(StepSize), "at least 1", StepSize);
+        Require(double.IsFinite(Gamma) && Gamma > 0 && Gamma <= 1, nameof(Gamma), "in (0, 1]", Gamma);
+        Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, nameof(WarmupEpochs), $"in [0, Epochs={Epochs})", WarmupEpochs);
+        Require(double.IsFinite(LabelSmoothing) && LabelSmoothing >= 0 && LabelSmoothing < 1, nameof(LabelSmoothing), "in [0, 1)", LabelSmoothing);
+        Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
+        Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
+        Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
+        Require(ProgressInterval >= 1, nameof(ProgressInterval), "at least 1", ProgressInterval);
+        return this;
+    }
+
+    private static void Require(bool ok, string setting, string expected, object? actual)
+    {
+        if (!ok)
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"TrainerOptions.{setting} must be {expected} but was '{actual}'."), setting);
+    }
+}

@@ -1,0 +1,88 @@
+using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Tests.Export;
+using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Training;
+using TorchSharp;
+
+namespace EdgeToolkit.Compression.Tests.Evaluation;
+
+public sealed class OnnxEvaluatorTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("eval-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Theory]
+    [InlineData("mobilenet_v1", 0.25, 3, 32)] // grey 28x28 -> padded to 32, repeated to 3 channels
+    [InlineData("resnet20", 1.0, 1, 16)]      // grey 28x28 -> resized to 16
+    public void Onnx_runtime_accuracy_and_predictions_equal_TorchSharp_on_the_same_data(string architecture, double alpha, int channels, int size)
+    {
+        var spec = ExportTestModels.Spec(architecture, channels, size, alpha);
+        using var model = ExportTestModels.Create(spec);
+        var data = EvaluationTestData.Grey28(50);
+        var bundle = BundleExporter.Export(model, spec, Path.Combine(dir, "bundle")).Bundle;
+
+        var torchResult = ClassifierEvaluator.Evaluate(model, spec, data, batchSize: 16);
+        var torchPredictions = TorchPredictions(model, data, spec);
+        using var evaluator = new OnnxEvaluator(bundle, new OnnxEvaluatorOptions { BatchSize = 16 });
+        var progress = new RecordingProgress<EvaluationProgress>();
+        var ortResult = evaluator.Evaluate(data, progress);
+        var ortPredictions = evaluator.Predict(data);
+
+        Assert.Equal(torchPredictions, ortPredictions);
+        Assert.True(ortPredictions.Distinct().Count() > 1, "a model predicting one class would not test much");
+        Assert.Equal(50, ortResult.Images);
+        Assert.Equal(torchResult.Top1, ortResult.Top1);
+        Assert.NotNull(ortResult.Top5);
+        Assert.Equal(torchResult.Top5, ortResult.Top5);
+        Assert.Equal(torchResult.Confusion, ortResult.Confusion);
+        Assert.Equal(50, ortResult.Confusion.Sum(row => row.Sum()));
+        Assert.Equal([16, 32, 48, 50], progress.Reports.Select(p => p.ImagesDone));
+        Assert.All(progress.Reports, p => Assert.Equal(50, p.ImagesTotal));
+    }
+
+    [Fact]
+    public void Top5_is_absent_with_five_classes_or_fewer()
+    {
+        var spec = ExportTestModels.Spec("resnet20", 1, 16, classes: 4);
+        using var model = ExportTestModels.Create(spec);
+        var bundle = BundleExporter.Export(model, spec, Path.Combine(dir, "bundle")).Bundle;
+        using var evaluator = new OnnxEvaluator(bundle);
+
+        var result = evaluator.Evaluate(EvaluationTestData.Grey28(10, classes: 4));
+
+        Assert.Null(result.Top5);
+        Assert.Equal(4, result.Confusion.Length);
+    }
+
+    [Fact]
+    public void A_dataset_with_more_classes_than_the_model_is_refused()
+    {
+        var spec = ExportTestModels.Spec("resnet20", 1, 16, classes: 4);
+        using var model = ExportTestModels.Create(spec);
+        var bundle = BundleExporter.Export(model, spec, Path.Combine(dir, "bundle")).Bundle;
+        using var evaluator = new OnnxEvaluator(bundle);
+
+        var e = Assert.Throws<ArgumentException>(() => evaluator.Evaluate(EvaluationTestData.Grey28(10, classes: 10)));
+
+        Assert.Contains("10 classes", e.Message);
+        Assert.Contains("predicts 4", e.Message);
+    }
+
+    private static int[] TorchPredictions(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ImageDataset data, Training.Models.ModelSpec spec)
+    {
+        model.eval();
+        var predictions = new List<int>();
+        using var loader = new BatchLoader(data, ClassifierEvaluator.LoaderOptions(spec, 16));
+        using var noGrad = torch.no_grad();
+        foreach (var (images, labels) in loader.Batches(0))
+        {
+            using var scope = torch.NewDisposeScope();
+            using var x = images;
+            using var y = labels;
+            predictions.AddRange(model.call(x).argmax(1).data<long>().ToArray().Select(p => (int)p));
+        }
+        return predictions.ToArray();
+    }
+}

@@ -1,0 +1,123 @@
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.Compression.Pruning;
+
+namespace EdgeToolkit.Compression.Tests.Passes;
+
+public sealed class RecipeLoaderTests
+{
+    private const string Passes =
+        """[ { "name": "train", "options": { "epochs": 2 } }, { "name": "prune" }, { "name": "finetune" }, { "name": "export" }, { "name": "quantize" }, { "name": "evaluate" }, { "name": "bench" } ]""";
+
+    private static string Recipe(string dataset = """{ "name": "embedded" }""",
+        string matrix = """{ "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5], "precisions": ["fp32", "int8"] }""",
+        string passes = Passes) =>
+        $$"""{ "name": "t", "dataset": {{dataset}}, "matrix": {{matrix}}, "passes": {{passes}} }""";
+
+    public static TheoryData<string, string> BadRecipes => new()
+    {
+        { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "prun" } ]"""),
+          "recipe.json: passes[2].name 'prun' is not a known pass (known: train, prune, finetune, export, quantize, evaluate, bench)" },
+        { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "alphas": [1.0, 1.5] }"""),
+          "recipe.json: matrix.alphas[1] 1.5 is out of range" },
+        { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "alphas": [0] }"""),
+          "recipe.json: matrix.alphas[0] 0 is out of range" },
+        { Recipe(dataset: """{ "name": "fashion-mnist", "path": "/nonexistent/fashion" }"""),
+          "recipe.json: dataset.path '/nonexistent/fashion' does not exist" },
+        { Recipe(dataset: """{ "name": "imagenet" }"""),
+          "recipe.json: dataset.name 'imagenet' is neither a known dataset" },
+        { Recipe(dataset: """{ "path": "/tmp" }"""),
+          "recipe.json: dataset.name is required" },
+        { """{ "name": "t", "matrix": { "architectures": ["resnet20"] }, "passes": [ { "name": "train" } ] }""",
+          "recipe.json: dataset is required" },
+        { Recipe(matrix: """{ "architectures": ["mobilenet"], "alphas": [1.0] }"""),
+          "recipe.json: matrix.architectures[0] 'mobilenet' is not a known architecture (known: " },
+        { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "precisions": ["fp32", "int4"] }"""),
+          "recipe.json: matrix.precisions[1] 'int4' is not one of fp32, int8" },
+        { Recipe(matrix: """{ "architectures": ["resnet20"], "alphas": [0.5] }"""),
+          "recipe.json: matrix.alphas lists a width multiplier below 1 but no architecture is mobilenet_v1" },
+        { Recipe(passes: """[ { "name": "train", "options": { "epochs": 0 } } ]"""),
+          "recipe.json: passes[0].options.epochs must be in [1, 10000] but is 0" },
+        { Recipe(passes: """[ { "name": "train", "options": { "epochz": 3 } } ]"""),
+          "recipe.json: passes[0].options.epochz is not a known setting of the train pass" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune", "options": { "importance": "l2" } } ]"""),
+          "recipe.json: passes[1].options.importance 'l2' is not one of l1, bn" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "finetune", "options": { "temperature": "hot" } } ]"""),
+          "recipe.json: passes[1].options.temperature must be a number but is the string 'hot'" },
+        { Recipe(passes: """[ { "name": "export" } ]"""),
+          "recipe.json: passes[0].name 'export' needs a TorchSharp checkpoint; here it gets nothing (it is first)" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "quantize" } ]"""),
+          "recipe.json: passes[1].name 'quantize' needs an ONNX bundle (put it after 'export'); here it gets a checkpoint" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "evaluate" } ]"""),
+          "recipe.json: matrix.precisions lists int8 but the passes have no 'quantize' pass" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "quantize" } ]"""),
+          "recipe.json: matrix.alphas lists a width multiplier below 1 but no pass produces it" },
+        { Recipe(passes: """[]"""),
+          "recipe.json: passes must list at least one pass" },
+        { Recipe(passes: """[ { "pass": "train" } ]"""),
+          "recipe.json: passes[0].name is required" },
+        { """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["resnet20"] }, "passes": [ { "name": "train" } ], "extra": 1 }""",
+          "recipe.json: extra is not a known setting of a recipe" },
+        { """{ "name": "t", """, "recipe.json: not valid JSON at line 1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRecipes))]
+    public void Bad_recipes_fail_before_any_work_naming_the_field(string json, string expectedStart)
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(json, "recipe.json"));
+        Assert.StartsWith(expectedStart, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_good_recipe_gives_validated_passes_and_the_matrix_cells()
+    {
+        var recipe = RecipeLoader.Parse(Recipe(), "recipe.json");
+        Assert.Equal(["train", "prune", "finetune", "export", "quantize", "evaluate", "bench"], recipe.Passes.Select(p => p.Name));
+        Assert.Equal(2, ((TrainPass)recipe.Passes[0]).Options.Epochs);
+        Assert.Equal(ChannelImportance.L1Norm, ((PrunePass)recipe.Passes[1]).Options.Importance);
+        Assert.Equal(
+            ["mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.5-fp32", "mobilenet_v1-a0.5-int8"],
+            recipe.Matrix.Cells().Select(c => c.Tag));
+    }
+
+    [Fact]
+    public void Non_MobileNet_architectures_get_alpha_one_only()
+    {
+        var matrix = new RecipeMatrix(["resnet20", "mobilenet_v1"], [1.0, 0.25], ["int8", "fp32"]);
+        Assert.Equal(
+            ["resnet20-a1-fp32", "resnet20-a1-int8", "mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.25-fp32", "mobilenet_v1-a0.25-int8"],
+            matrix.Cells().Select(c => c.Tag));
+    }
+
+    [Theory]
+    [InlineData("mobilenet-compression.json", 7, 8)]
+    [InlineData("seed-comparison.json", 5, 6)]
+    [InlineData("mobilenet-scratch.json", 4, 3)]
+    public void The_shipped_recipes_are_valid(string file, int passes, int cells)
+    {
+        string path = Path.Combine(RepoRoot(), "recipes", file);
+        var recipe = RecipeLoader.Load(path);
+        Assert.Equal(passes, recipe.Passes.Count);
+        Assert.Equal(cells, recipe.Matrix.Cells().Count);
+    }
+
+    [Fact]
+    public void A_missing_recipe_file_is_named()
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/nonexistent/recipe.json"));
+        Assert.Equal("/nonexistent/recipe.json: recipe file not found", e.Message);
+    }
+
+    /// <summary>The repository root, found from this source file's path (builds may put binaries outside the tree).</summary>
+    internal static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
+    {
+        foreach (string start in new[] { Path.GetDirectoryName(sourceFile) ?? "", AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "EdgeToolkit.sln"))) return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"EdgeToolkit.sln not found above {sourceFile} or {AppContext.BaseDirectory}");
+    }
+}

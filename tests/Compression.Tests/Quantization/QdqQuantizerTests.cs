@@ -1,0 +1,288 @@
+using EdgeToolkit.Compression.Quantization;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+
+namespace EdgeToolkit.Compression.Tests.Quantization;
+
+public class QdqQuantizerTests
+{
+    private const int Size = 16;
+    private const int Classes = 10;
+
+    internal static IEnumerable<CalibrationBatch> Calibration(int count, int size = Size, int batch = 16, int seed = 100)
+    {
+        for (int start = 0; start < count; start += batch)
+        {
+            int n = Math.Min(batch, count - start);
+            yield return new CalibrationBatch(TinyOnnxModels.RandomInputs(n, size, seed + start), [n, 3, size, size]);
+        }
+    }
+
+    private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, int count = 64)
+    {
+        return new QdqQuantizer((options ?? QuantizationOptions.Default) with { CalibrationCount = count }).Quantize(model, Calibration(count));
+    }
+
+    private static (float[] Float, float[] Quantized) Compare(ModelProto floatModel, ModelProto quantized, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_ALL, int count = 64)
+    {
+        float[] input = TinyOnnxModels.RandomInputs(count, Size, seed: 999);
+        long[] shape = [count, 3, Size, Size];
+        return (OrtTestRunner.Run(floatModel, input, shape, level), OrtTestRunner.Run(quantized, input, shape, level));
+    }
+
+    private static void AssertCloseToFloat(ModelProto floatModel, ModelProto quantized, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_ALL)
+    {
+        var (f, q) = Compare(floatModel, quantized, level);
+        // Random-weight logits are nearly tied, so argmax agreement is a weak signal and gets a loose
+        // bound; the direction of the whole logit vector (cosine) is the primary check: per-channel int8
+        // weights + int8 activations on these 4-6 layer nets reach > 0.995, 0.99 leaves room for seeds.
+        double cosine = OrtTestRunner.Cosine(f, q), agreement = OrtTestRunner.ArgmaxAgreement(f, q, Classes);
+        Assert.True(cosine > 0.99, $"cosine {cosine}");
+        Assert.True(agreement >= 0.8, $"argmax agreement {agreement}");
+    }
+
+    private static string Ops(GraphProto graph) => string.Join(", ", graph.Node.Select(n => n.OpType));
+
+    [Theory]
+    [InlineData(GraphOptimizationLevel.ORT_DISABLE_ALL)]
+    [InlineData(GraphOptimizationLevel.ORT_ENABLE_BASIC)]
+    [InlineData(GraphOptimizationLevel.ORT_ENABLE_EXTENDED)]
+    [InlineData(GraphOptimizationLevel.ORT_ENABLE_ALL)]
+    public void ResidualModel_RunsAtEveryOptimisationLevel_AndStaysCloseToFloat(GraphOptimizationLevel level)
+    {
+        var floatModel = TinyOnnxModels.Residual();
+        var result = Quantize(floatModel, count: 128);
+        AssertCloseToFloat(floatModel, result.Model, level);
+    }
+
+    [Fact]
+    public void ChainModel_Int8_OptimisedGraph_HasQLinearConvForEveryConv()
+    {
+        var floatModel = TinyOnnxModels.Chain();
+        var result = Quantize(floatModel);
+
+        var optimized = OrtTestRunner.Optimized(result.Model);
+
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 5, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearGlobalAveragePool") == 1, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QGemm") == 1, Ops(optimized));
+        Assert.DoesNotContain(optimized.Node, n => n.OpType is "Conv" or "Relu" or "Gemm" or "GlobalAveragePool");
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void ResidualModel_UInt8_OptimisedGraph_FusesConvAddPoolAndGemm()
+    {
+        var floatModel = TinyOnnxModels.Residual();
+        var result = Quantize(floatModel, new QuantizationOptions { ActivationType = QuantizedActivationType.UInt8 });
+
+        var optimized = OrtTestRunner.Optimized(result.Model);
+
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 3, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearAdd") == 1, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearGlobalAveragePool") == 1, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QGemm") == 1, Ops(optimized));
+        Assert.DoesNotContain(optimized.Node, n => n.OpType is "Conv" or "Relu" or "Gemm" or "Add" or "GlobalAveragePool");
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void ConcatModel_UInt8_OptimisedGraph_FusesConcat_AndMaxPoolRunsOnIntegers()
+    {
+        var floatModel = TinyOnnxModels.Concat();
+        var result = Quantize(floatModel, new QuantizationOptions { ActivationType = QuantizedActivationType.UInt8 });
+
+        var optimized = OrtTestRunner.Optimized(result.Model);
+
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 3, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConcat") == 1, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearGlobalAveragePool") == 1, Ops(optimized));
+        Assert.DoesNotContain(optimized.Node, n => n.OpType is "Conv" or "Concat" or "Relu");
+        // MaxPool shares its input's scale and zero point, so ORT drops the DQ/Q around it.
+        var maxPool = Assert.Single(optimized.Node, n => n.OpType == "MaxPool");
+        Assert.DoesNotContain(optimized.Node, n => n.OpType == "DequantizeLinear" && n.Output.Contains(maxPool.Input[0]));
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void ExcludedNodes_StayFloat()
+    {
+        var floatModel = TinyOnnxModels.Chain();
+        var result = Quantize(floatModel, new QuantizationOptions { ExcludedNodes = ["conv0", "classifier"] });
+
+        var optimized = OrtTestRunner.Optimized(result.Model);
+
+        Assert.Contains("conv0", result.FloatNodes);
+        Assert.Contains("classifier", result.FloatNodes);
+        Assert.True(OrtTestRunner.Count(optimized, "Conv") + OrtTestRunner.Count(optimized, "FusedConv") == 1, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 4, Ops(optimized));
+        Assert.Equal(0, OrtTestRunner.Count(optimized, "QGemm"));
+        Assert.True(OrtTestRunner.Count(optimized, "Gemm") + OrtTestRunner.Count(optimized, "FusedGemm") == 1, Ops(optimized));
+        // The excluded nodes keep their float weights.
+        var conv0 = result.Model.Graph.Node.Single(n => n.Name == "conv0");
+        Assert.Contains(result.Model.Graph.Initializer, t => t.Name == conv0.Input[1] && t.DataType == (int)TensorProto.Types.DataType.Float);
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void ExcludedNode_ThatDoesNotExist_IsNamedInTheError()
+    {
+        var e = Assert.Throws<QuantizationException>(() => Quantize(TinyOnnxModels.Chain(), new QuantizationOptions { ExcludedNodes = ["no_such_conv"] }));
+        Assert.Contains("no_such_conv", e.Message);
+        Assert.Contains("ExcludedNodes", e.Message);
+    }
+
+    [Fact]
+    public void WeightDominatedModel_FileIsAboutFourTimesSmaller()
+    {
+        var floatModel = TinyOnnxModels.Chain(channels: 128, size: 8, blocks: 2);
+        var result = Quantize(floatModel, count: 16);
+
+        double ratio = result.Model.CalculateSize() / (double)floatModel.CalculateSize();
+
+        // int8 weights are 1/4 of float; per-channel scales, zero points and int32 biases add a little.
+        Assert.InRange(ratio, 0.2, 0.3);
+    }
+
+    [Fact]
+    public void WeightsAreInt8PerChannel_AndBiasesInt32()
+    {
+        var result = Quantize(TinyOnnxModels.Chain());
+        var graph = result.Model.Graph;
+        var initializers = graph.Initializer.ToDictionary(t => t.Name);
+        var dqByOutput = graph.Node.Where(n => n.OpType == "DequantizeLinear").ToDictionary(n => n.Output[0]);
+        foreach (var conv in graph.Node.Where(n => n.OpType == "Conv"))
+        {
+            var weightDq = dqByOutput[conv.Input[1]];
+            Assert.Equal((int)TensorProto.Types.DataType.Int8, initializers[weightDq.Input[0]].DataType);
+            Assert.Equal(initializers[weightDq.Input[0]].Dims[0], initializers[weightDq.Input[1]].Dims.Single());
+            Assert.Equal(0, weightDq.Attribute.Single(a => a.Name == "axis").I);
+            var biasDq = dqByOutput[conv.Input[2]];
+            Assert.Equal((int)TensorProto.Types.DataType.Int32, initializers[biasDq.Input[0]].DataType);
+        }
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Relu");
+    }
+
+    [Theory]
+    [InlineData(CalibrationMethod.MinMax)]
+    [InlineData(CalibrationMethod.Percentile)]
+    [InlineData(CalibrationMethod.Entropy)]
+    public void EveryCalibrationMethod_GivesFiniteRanges_AndAccurateModel(CalibrationMethod method)
+    {
+        var floatModel = TinyOnnxModels.Residual();
+        var result = Quantize(floatModel, new QuantizationOptions { Method = method, ActivationType = QuantizedActivationType.UInt8 });
+
+        Assert.NotEmpty(result.Ranges);
+        foreach (var (name, range) in result.Ranges)
+        {
+            Assert.True(float.IsFinite(range.Min) && float.IsFinite(range.Max), name);
+            Assert.True(range.Width > 0, $"{name}: {range}");
+        }
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Theory]
+    [InlineData(true, false, QuantizedActivationType.Int8)]
+    [InlineData(false, true, QuantizedActivationType.Int8)]
+    [InlineData(false, true, QuantizedActivationType.UInt8)]
+    public void PerTensorWeights_AndSymmetricActivations_StayCloseToFloat(bool perTensor, bool symmetric, QuantizedActivationType type)
+    {
+        var floatModel = TinyOnnxModels.Residual();
+        var result = Quantize(floatModel, new QuantizationOptions { PerChannel = !perTensor, SymmetricActivations = symmetric, ActivationType = type });
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void QuantizedOutputs_KeepTheOutputName()
+    {
+        var floatModel = TinyOnnxModels.Chain();
+        var result = Quantize(floatModel, new QuantizationOptions { QuantizeOutputs = true });
+
+        Assert.Equal(TinyOnnxModels.OutputName, result.Model.Graph.Output.Single().Name);
+        var last = result.Model.Graph.Node.Single(n => n.Output.Contains(TinyOnnxModels.OutputName));
+        Assert.Equal("DequantizeLinear", last.OpType);
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void BatchNormalization_IsFoldedIntoTheConv()
+    {
+        var floatModel = TinyOnnxModels.WithBatchNorm();
+        var result = Quantize(floatModel);
+
+        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "BatchNormalization");
+        var optimized = OrtTestRunner.Optimized(result.Model);
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 1, Ops(optimized));
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void Opset11_IsRaisedTo13_WhenEveryOpIsSafe()
+    {
+        var floatModel = TinyOnnxModels.Residual(opset: 11);
+        var result = Quantize(floatModel);
+
+        Assert.Equal(13, result.Model.OpsetImport.Single(o => o.Domain == "").Version);
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void Opset11_WithAnOpThatChangedMeaning_IsRefusedNamingTheNode()
+    {
+        var e = Assert.Throws<QuantizationException>(() => Quantize(TinyOnnxModels.WithSqueezeOpset11()));
+        Assert.Contains("squeeze", e.Message);
+        Assert.Contains("opset", e.Message);
+    }
+
+    [Fact]
+    public void InputModel_IsNotModified()
+    {
+        var floatModel = TinyOnnxModels.Residual();
+        byte[] before = floatModel.ToByteArray();
+        Quantize(floatModel);
+        Assert.Equal(before, floatModel.ToByteArray());
+    }
+
+    [Fact]
+    public void CalibrationBatch_WithWrongImageSize_IsRefusedNamingTheDimension()
+    {
+        var quantizer = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 4 });
+        var bad = new[] { new CalibrationBatch(new float[4 * 3 * 8 * 8], [4, 3, 8, 8]) };
+        var e = Assert.Throws<QuantizationException>(() => quantizer.Quantize(TinyOnnxModels.Chain(), bad));
+        Assert.Contains("dimension 2", e.Message);
+        Assert.Contains("batch 0", e.Message);
+    }
+
+    [Fact]
+    public void CalibrationBatch_WithWrongLength_IsRefused()
+    {
+        var quantizer = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 4 });
+        var bad = new[] { new CalibrationBatch(new float[10], [4, 3, 16, 16]) };
+        var e = Assert.Throws<QuantizationException>(() => quantizer.Quantize(TinyOnnxModels.Chain(), bad));
+        Assert.Contains("10 values", e.Message);
+    }
+
+    [Fact]
+    public void QuantizeFile_WritesAModelOrtCanLoad_AndRefusesGarbage()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "qdq-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string input = Path.Combine(folder, "float.onnx"), output = Path.Combine(folder, "int8.onnx");
+            File.WriteAllBytes(input, TinyOnnxModels.Chain().ToByteArray());
+            new QdqQuantizer(new QuantizationOptions { CalibrationCount = 16 }).QuantizeFile(input, output, Calibration(16));
+            using (var session = new InferenceSession(output)) Assert.Equal(TinyOnnxModels.OutputName, session.OutputNames.Single());
+
+            string garbage = Path.Combine(folder, "garbage.onnx");
+            File.WriteAllText(garbage, "not a model");
+            var e = Assert.Throws<QuantizationException>(() => QdqQuantizer.ReadModel(garbage));
+            Assert.Contains(garbage, e.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace EdgeToolkit.Deploy.Tests;
+
+/// <summary>deploy/arm64/edgeagent.service passes systemd-analyze verify and its security exposure stays low.</summary>
+public sealed partial class UnitFileTests
+{
+    private readonly ITestOutputHelper output;
+
+    public UnitFileTests(ITestOutputHelper output) => this.output = output;
+
+    /// <summary>A copy of the unit whose ExecStart points at an executable that exists (verify checks it).</summary>
+    private static string UnitWithExistingBinary(TempDir dir)
+    {
+        string exe = dir.Combine("EdgeAgent");
+        File.WriteAllText(exe, "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string text = File.ReadAllText(Repo.Script("edgeagent.service"))
+            .Replace("ExecStart=/opt/edgeagent/current/EdgeAgent", "ExecStart=" + exe, StringComparison.Ordinal)
+            .Replace("WorkingDirectory=/opt/edgeagent/current", "WorkingDirectory=" + dir.Path, StringComparison.Ordinal);
+        Assert.Contains("ExecStart=" + exe, text);
+        string unit = dir.Combine("edgeagent.service");
+        File.WriteAllText(unit, text);
+        return unit;
+    }
+
+    [Fact]
+    public void Unit_passes_systemd_analyze_verify()
+    {
+        string tool = Repo.RequireTool("systemd-analyze", "systemd");
+        using var dir = new TempDir();
+        var r = Repo.Run(tool, ["verify", UnitWithExistingBinary(dir)]);
+        output.WriteLine(r.ToString());
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // verify reports unknown settings and bad values on stderr even when it exits 0.
+        Assert.DoesNotContain("Unknown key", r.All);
+        Assert.DoesNotContain("Failed to parse", r.All);
+    }
+
+    [Fact]
+    public void Unit_security_exposure_is_at_most_2_5()
+    {
+        string tool = Repo.RequireTool("systemd-analyze", "systemd");
+        using var dir = new TempDir();
+        var r = Repo.Run(tool, ["security", "--offline=true", "--no-pager", UnitWithExistingBinary(dir)]);
+        Match m = Exposure().Match(r.All);
+        Assert.True(m.Success, "no 'Overall exposure level' line in:\n" + r);
+        double exposure = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        output.WriteLine($"systemd-analyze security --offline=true edgeagent.service: exposure {exposure:F1}");
+        Console.WriteLine($"edgeagent.service exposure level: {exposure:F1} (limit 2.5)");
+        Assert.True(exposure <= 2.5, $"exposure {exposure} > 2.5:\n{r}");
+    }
+
+    [Fact]
+    public void Unit_keeps_the_settings_the_agent_and_the_camera_need()
+    {
+        string text = File.ReadAllText(Repo.Script("edgeagent.service"));
+        foreach (string line in new[]
+        {
+            "Type=notify", "Restart=on-failure", "User=edgeagent", "SupplementaryGroups=video",
+            "DevicePolicy=closed", "DeviceAllow=char-video4linux rw", "StateDirectory=edgeagent",
+            "ConfigurationDirectory=edgeagent", "LogsDirectory=edgeagent", "ProtectSystem=strict",
+            "CapabilityBoundingSet=", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        })
+        {
+            Assert.Contains("\n" + line + "\n", text);
+        }
+        // The JIT needs writable+executable mappings, and ORT reads /proc/cpuinfo: these must stay off.
+        Assert.DoesNotMatch(new Regex(@"^MemoryDenyWriteExecute=yes", RegexOptions.Multiline), text);
+        Assert.DoesNotMatch(new Regex(@"^ProcSubset=pid", RegexOptions.Multiline), text);
+        Assert.DoesNotMatch(new Regex(@"^PrivateDevices=yes", RegexOptions.Multiline), text);
+    }
+
+    [GeneratedRegex(@"Overall exposure level for \S+: ([0-9]+(?:\.[0-9]+)?)")]
+    private static partial Regex Exposure();
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using EdgeToolkit.EdgeAgent.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeToolkit.EdgeAgent.Tests;
+
+public class HostTests
+{
+    [Fact]
+    public async Task PrometheusAndHealthEndpointsAnswerOverHttp()
+    {
+        string dir = TestFiles.NewFolder("host");
+        string bundle = TinyClassifier.WriteBundle(Path.Combine(dir, "bundle"));
+        int prometheusPort = Harness.FreePort(), healthPort = Harness.FreePort();
+        string status = Path.Combine(dir, "status.json");
+        using var host = AgentHost.CreateBuilder([
+            $"--EdgeAgent:Bundle={bundle}",
+            "--EdgeAgent:Source:Kind=synthetic", "--EdgeAgent:Source:Width=64", "--EdgeAgent:Source:Height=48",
+            "--EdgeAgent:Source:PixelFormat=jpeg", "--EdgeAgent:Source:FramesPerSecond=200",
+            $"--EdgeAgent:Metrics:PrometheusPort={prometheusPort}", $"--EdgeAgent:Metrics:HealthPort={healthPort}",
+            $"--EdgeAgent:StatusFile={status}", "--EdgeAgent:SummarySeconds=0.3", "--EdgeAgent:ReloadPollSeconds=0",
+        ]).Build();
+        await host.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        HttpResponseMessage? health = null;
+        for (int i = 0; i < 300; i++) // until frames flow (safety bound, not a timing assertion)
+        {
+            health = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/health"));
+            if (health.StatusCode == HttpStatusCode.OK && File.Exists(status)) break;
+            await Task.Delay(100);
+        }
+        Assert.Equal(HttpStatusCode.OK, health!.StatusCode);
+        using var doc = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
+        Assert.True(doc.RootElement.GetProperty("healthy").GetBoolean());
+        Assert.True(doc.RootElement.GetProperty("framesProcessed").GetInt64() > 0);
+        Assert.Equal("tiny-cnn", doc.RootElement.GetProperty("model").GetProperty("architecture").GetString());
+
+        string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{prometheusPort}/metrics"));
+        Assert.Contains("edgeagent_frames_processed", metrics, StringComparison.Ordinal);
+        Assert.Contains("edgeagent_stage_inference", metrics, StringComparison.Ordinal);
+        Assert.Contains("edgeagent_stage_decode", metrics, StringComparison.Ordinal);
+
+        using var statusDoc = JsonDocument.Parse(File.ReadAllText(status));
+        Assert.True(statusDoc.RootElement.GetProperty("stages").TryGetProperty("preprocess", out _));
+        await host.StopAsync();
+        using var final = JsonDocument.Parse(File.ReadAllText(status));
+        Assert.Equal("stopped", final.RootElement.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task HealthIsUnavailableWithoutAModel()
+    {
+        string dir = TestFiles.NewFolder("host-nomodel");
+        int healthPort = Harness.FreePort();
+        using var host = AgentHost.CreateBuilder([
+            $"--EdgeAgent:Bundle={Path.Combine(dir, "missing")}",
+            "--EdgeAgent:Source:Kind=synthetic", "--EdgeAgent:Source:Width=32", "--EdgeAgent:Source:Height=32",
+            "--EdgeAgent:Source:FramesPerSecond=50", "--EdgeAgent:Metrics:PrometheusEnabled=false",
+            $"--EdgeAgent:Metrics:HealthPort={healthPort}", $"--EdgeAgent:StatusFile={Path.Combine(dir, "s.json")}",
+        ]).Build();
+        await host.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        HttpResponseMessage? r = null;
+        for (int i = 0; i < 100; i++)
+        {
+            try { r = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/health")); break; }
+            catch (HttpRequestException) { await Task.Delay(100); } // listener not up yet
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, r!.StatusCode);
+        Assert.Contains("manifest not found", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task BenchProcessesNFramesFromAFolderAndWritesTheReport()
+    {
+        string dir = TestFiles.NewFolder("bench");
+        string images = Directory.CreateDirectory(Path.Combine(dir, "images")).FullName;
+        var frames = TestFiles.SplitFrames(TestFiles.FfmpegMjpeg);
+        for (int i = 0; i < 5; i++) File.WriteAllBytes(Path.Combine(images, $"f{i}.jpg"), frames[i * 10]);
+        string report = Path.Combine(dir, "bench.json");
+        using var host = AgentHost.CreateBuilder([
+            $"--EdgeAgent:Bundle={TinyClassifier.WriteBundle(Path.Combine(dir, "bundle"))}",
+            "--EdgeAgent:Source:Kind=folder", $"--EdgeAgent:Source:Path={images}",
+            $"--EdgeAgent:BenchReportFile={report}",
+        ], new BenchRequest(40)).Build();
+        await host.RunAsync();
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        var root = doc.RootElement;
+        Assert.Equal("bench", root.GetProperty("state").GetString());
+        foreach (string stage in new[] { "wait", "decode", "preprocess", "inference", "total" })
+            Assert.Equal(40, root.GetProperty("stages").GetProperty(stage).GetProperty("count").GetInt64());
+        Assert.True(root.GetProperty("fps").GetDouble() > 0);
+        Assert.True(root.GetProperty("bareInferenceFps").GetDouble() > 0);
+        Assert.Equal(0, root.GetProperty("framesBad").GetInt64());
+    }
+}

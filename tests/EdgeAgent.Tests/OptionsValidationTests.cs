@@ -1,0 +1,49 @@
+using EdgeToolkit.EdgeAgent.Hosting;
+using EdgeToolkit.EdgeAgent.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeToolkit.EdgeAgent.Tests;
+
+public class OptionsValidationTests
+{
+    [Theory]
+    [InlineData("EdgeAgent:Source:Kind=foo", "EdgeAgent:Source:Kind 'foo' is not one of v4l2, mjpeg, folder, synthetic")]
+    [InlineData("EdgeAgent:Bundle=", "EdgeAgent:Bundle is required")]
+    [InlineData("EdgeAgent:TopK=0", "EdgeAgent:TopK 0 must be at least 1")]
+    [InlineData("EdgeAgent:ChannelCapacity=0", "EdgeAgent:ChannelCapacity 0 must be between 1 and 1024")]
+    [InlineData("EdgeAgent:SummarySeconds=0", "EdgeAgent:SummarySeconds 0 must be positive")]
+    [InlineData("EdgeAgent:Source:Kind=folder", "EdgeAgent:Source:Path is required for Source:Kind 'folder'")]
+    [InlineData("EdgeAgent:Source:Kind=mjpeg", "EdgeAgent:Source:Path or EdgeAgent:Source:Command is required")]
+    [InlineData("EdgeAgent:Source:PixelFormat=nv12|EdgeAgent:Source:Kind=v4l2", "EdgeAgent:Source:PixelFormat 'nv12' is not one of mjpeg, yuyv")]
+    [InlineData("EdgeAgent:Source:Width=641", "EdgeAgent:Source:Width 641 must be even")]
+    [InlineData("EdgeAgent:Source:FramesPerSecond=-1", "EdgeAgent:Source:FramesPerSecond -1 must be 0 (unpaced) or positive")]
+    [InlineData("EdgeAgent:Source:RetryMaxSeconds=0.1", "EdgeAgent:Source:RetryMaxSeconds 0.1 must be at least RetryInitialSeconds")]
+    [InlineData("EdgeAgent:Metrics:PrometheusPort=70000", "EdgeAgent:Metrics:PrometheusPort 70000 must be between 1 and 65535")]
+    [InlineData("EdgeAgent:Metrics:OtlpEndpoint=not a uri", "EdgeAgent:Metrics:OtlpEndpoint 'not a uri' is not an absolute URI")]
+    [InlineData("EdgeAgent:MaxPixels=0", "EdgeAgent:MaxPixels 0 must be positive")]
+    public async Task InvalidSettingFailsAtStartNamingTheSetting(string settings, string expected)
+    {
+        var args = new List<string> { "--EdgeAgent:Bundle=/nonexistent/bundle", "--EdgeAgent:Metrics:PrometheusEnabled=false", "--EdgeAgent:Metrics:HealthEnabled=false" };
+        args.AddRange(settings.Split('|').Select(s => "--" + s));
+        using var host = AgentHost.CreateBuilder(args.ToArray()).Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(e.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DefaultsWithABundleAreValid()
+    {
+        Assert.Empty(AgentOptionsValidator.Check(new AgentOptions { Bundle = "/opt/edgeagent/bundle" }));
+    }
+
+    [Fact]
+    public void BenchArgumentIsTakenOffTheCommandLine()
+    {
+        var (request, rest) = BenchRequest.Parse(["--bench", "200", "--EdgeAgent:Bundle=b"]);
+        Assert.Equal(200, request!.Frames);
+        Assert.Equal(["--EdgeAgent:Bundle=b"], rest);
+        var e = Assert.Throws<ArgumentException>(() => BenchRequest.Parse(["--bench", "x"]));
+        Assert.Contains("--bench 'x'", e.Message, StringComparison.Ordinal);
+    }
+}

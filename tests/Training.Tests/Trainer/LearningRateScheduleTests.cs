@@ -1,0 +1,33 @@
+using EdgeToolkit.Training.Training;
+
+namespace EdgeToolkit.Training.Tests.Trainer;
+
+public sealed class LearningRateScheduleTests
+{
+    [Fact]
+    public void Warmup_rises_linearly_then_cosine_decays_to_zero()
+    {
+        var schedule = new LearningRateSchedule(new TrainerOptions { Epochs = 5, WarmupEpochs = 1, LearningRate = 0.1 }, stepsPerEpoch: 10);
+
+        Assert.Equal(0.01, schedule.At(0), 12);
+        Assert.Equal(0.1, schedule.At(9), 12);
+        Assert.Equal(0.1, schedule.At(10), 12);
+        Assert.Equal(0.05, schedule.At(30), 12); // half way through the 40 cosine steps
+        Assert.True(schedule.At(49) < 0.001);
+        Assert.True(schedule.At(20) > schedule.At(21));
+    }
+
+    [Fact]
+    public void Step_schedule_multiplies_by_gamma_every_step_size_epochs()
+    {
+        var schedule = new LearningRateSchedule(new TrainerOptions
+        {
+            Epochs = 10, Schedule = LearningRateScheduleKind.Step, StepSize = 3, Gamma = 0.1, LearningRate = 1,
+        }, stepsPerEpoch: 4);
+
+        Assert.Equal(1, schedule.At(0), 12);
+        Assert.Equal(1, schedule.At(11), 12);
+        Assert.Equal(0.1, schedule.At(12), 12);
+        Assert.Equal(0.01, schedule.At(24), 12);
+    }
+}

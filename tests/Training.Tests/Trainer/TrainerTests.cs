@@ -1,0 +1,129 @@
+using System.Text.Json;
+using EdgeToolkit.Training.Training;
+using TorchSharp;
+using static EdgeToolkit.Training.Tests.Trainer.TrainerTestData;
+
+namespace EdgeToolkit.Training.Tests.Trainer;
+
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class TrainerTests
+{
+    private static TrainerOptions Options(string outDir, int epochs = 4) => new()
+    {
+        Epochs = epochs,
+        BatchSize = 32,
+        LearningRate = 0.05,
+        WarmupEpochs = 0,
+        Seed = 7,
+        Threads = 1, // the machine is shared; one thread avoids OpenMP oversubscription
+        OutputDir = outDir,
+        RandomCropPadding = 0,
+        HorizontalFlip = false,
+        ProgressInterval = 2,
+    };
+
+    private static TrainingResult TrainTiny(TrainerOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken token = default)
+    {
+        torch.manual_seed(options.Seed);
+        using var model = CreateTiny(TinySpec);
+        return new Training.Trainer(options).Train(model, TinySpec, Quadrants(256, 1), Quadrants(64, 2), progress, token);
+    }
+
+    [Fact]
+    public void Learns_an_easy_task_loss_falls_and_accuracy_beats_chance()
+    {
+        string dir = TempFolder();
+        var result = TrainTiny(Options(dir));
+
+        Assert.Equal(4, result.History.Count);
+        Assert.True(result.History[^1].Loss < result.History[0].Loss, $"loss did not fall: {string.Join(", ", result.History.Select(h => h.Loss))}");
+        Assert.True(result.BestAccuracy > 0.6, $"test accuracy {result.BestAccuracy} is not above chance (0.25) by a clear margin");
+        Assert.False(result.Interrupted);
+        Assert.True(File.Exists(Path.Combine(dir, "last", Checkpoint.ModelFile)));
+        Assert.True(File.Exists(Path.Combine(dir, "last", Checkpoint.OptimizerFile)));
+        Assert.True(File.Exists(Path.Combine(dir, "best", Checkpoint.SpecFile)));
+
+        var lines = File.ReadAllLines(Path.Combine(dir, Training.Trainer.LogFile));
+        Assert.Equal(4, lines.Length);
+        using var doc = JsonDocument.Parse(lines[1]);
+        foreach (var field in new[] { "epoch", "loss", "train_acc", "test_acc", "lr", "seconds", "images_per_s" })
+            Assert.True(doc.RootElement.TryGetProperty(field, out _), $"missing {field} in {lines[1]}");
+        Assert.Equal(2, doc.RootElement.GetProperty("epoch").GetInt32());
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_loss_sequence()
+    {
+        var first = TrainTiny(Options(TempFolder(), epochs: 2));
+        var second = TrainTiny(Options(TempFolder(), epochs: 2));
+
+        Assert.Equal(first.History.Select(h => h.Loss), second.History.Select(h => h.Loss));
+        Assert.Equal(first.History.Select(h => h.TestAccuracy), second.History.Select(h => h.TestAccuracy));
+    }
+
+    [Fact]
+    public void Reports_batch_progress()
+    {
+        var reports = new List<TrainingProgress>();
+        TrainTiny(Options(TempFolder(), epochs: 1), new SyncProgress(reports.Add));
+
+        Assert.NotEmpty(reports);
+        Assert.All(reports, r => Assert.Equal(8, r.Batches));
+        Assert.Equal(8, reports[^1].Batch);
+        Assert.All(reports, r => Assert.True(r.ImagesPerSecond > 0 && double.IsFinite(r.Loss)));
+    }
+
+    [Fact]
+    public void Resume_after_an_interruption_mid_epoch_continues_numbering_and_matches_an_uninterrupted_run()
+    {
+        var reference = TrainTiny(Options(TempFolder()));
+
+        string dir = TempFolder();
+        using var cts = new CancellationTokenSource();
+        var interrupted = TrainTiny(Options(dir), new SyncProgress(p =>
+        {
+            if (p.Epoch == 3 && p.Batch == 4) cts.Cancel();
+        }), cts.Token);
+        Assert.True(interrupted.Interrupted);
+        Assert.Equal(2, interrupted.CompletedEpochs);
+        var state = Checkpoint.ReadState(interrupted.LastCheckpoint)!;
+        Assert.Equal(4, state.PartialBatches);
+
+        var resumed = TrainTiny(Options(dir) with { Resume = true });
+
+        Assert.False(resumed.Interrupted);
+        Assert.Equal([1, 2, 3, 4], resumed.History.Select(h => h.Epoch));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, Training.Trainer.LogFile)).Length);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(reference.History[i].Loss, resumed.History[i].Loss, 1e-5);
+            Assert.Equal(reference.History[i].TestAccuracy, resumed.History[i].TestAccuracy, 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Resume_without_a_checkpoint_starts_from_epoch_one()
+    {
+        var result = TrainTiny(Options(TempFolder(), epochs: 1) with { Resume = true });
+        Assert.Equal([1], result.History.Select(h => h.Epoch));
+    }
+
+    [Fact]
+    public void Resume_with_another_architecture_names_the_spec_file()
+    {
+        string dir = TempFolder();
+        TrainTiny(Options(dir, epochs: 1));
+        torch.manual_seed(1);
+        using var model = CreateTiny(TinySpec);
+        var other = TinySpec with { Architecture = "other" };
+        var e = Assert.Throws<InvalidDataException>(() =>
+            new Training.Trainer(Options(dir, epochs: 2) with { Resume = true }).Train(model, other, Quadrants(64, 1), Quadrants(16, 2)));
+        Assert.Contains(Checkpoint.SpecFile, e.Message);
+        Assert.Contains("other", e.Message);
+    }
+
+    private sealed class SyncProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => handler(value);
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Training;
+using TorchSharp;
+
+namespace EdgeToolkit.EdgeKit.Commands;
+
+/// <summary><c>edgekit eval</c>: top-1, top-5 and confusion matrix of a checkpoint on a dataset's test split.</summary>
+public static class EvalCommand
+{
+    /// <summary>The <c>--checkpoint</c> option (exposed so other model kinds can reuse the verb's options).</summary>
+    public static Option<string> CheckpointOption { get; } = new("--checkpoint") { Description = "Checkpoint folder (with model.bin and spec.json)", Required = true };
+
+    /// <summary>Builds the verb.</summary>
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = $"Dataset name ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Evaluation batch size", DefaultValueFactory = _ => 256 };
+        var limit = new Option<int>("--limit") { Description = "Evaluate only N test images (0 = all)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
+        var command = new Command("eval", "Evaluate a checkpoint on the test split: top-1, top-5, confusion matrix.")
+        {
+            CheckpointOption, data, dataPath, batchSize, limit, threads,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
+                using var checkpoint = Checkpoint.Load(parse.GetValue(CheckpointOption)!);
+                var spec = checkpoint.Spec;
+                var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
+                    new DatasetResolverOptions { ImageSize = spec.InputSize, ImageChannels = spec.InputChannels });
+                var test = TrainCommand.Limit(resolved.Test, parse.GetValue(limit));
+                var result = ClassifierEvaluator.Evaluate(checkpoint.Model, spec, test, parse.GetValue(batchSize));
+                EvaluationReport.Write(System.Console.Out,
+                    $"{checkpoint.Path}: {spec.Architecture} on {resolved.Description}", result);
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException)
+            {
+                System.Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}
