@@ -59,29 +59,35 @@ manage_user() { [ -z "$root" ] && [ "$(id -u)" = 0 ]; }
 # Replaces link $1 with a link to $2 atomically (rename over the old link).
 set_link() { ln -sfn "$2" "$1.new" && mv -T "$1.new" "$1"; }
 
-# Waits until the service is active (0) or failed/timed out (1). Without systemd the test hook decides.
+# Waits until the service is active (0) or failed/timed out (1), then checks it is still active a
+# few seconds later (an agent that crashes right after READY is not ready). Without systemd the
+# test hook decides.
 wait_ready() {
   local version=$1
   if ! use_systemd; then
     [ "${EDGEAGENT_TEST_NOT_READY:-}" != "$version" ]
     return
   fi
-  local deadline=$((SECONDS + timeout)) state
+  local deadline=$((SECONDS + timeout)) state=unknown
   while [ $SECONDS -lt $deadline ]; do
     state=$(systemctl show -p ActiveState --value "$service" 2>/dev/null || echo unknown)
     case "$state" in
-      active) return 0 ;;
+      active) break ;;
       failed) return 1 ;;
     esac
     sleep 1
   done
-  return 1
+  [ "$state" = active ] || return 1
+  sleep "${EDGEAGENT_SETTLE_SECONDS:-3}"
+  [ "$(systemctl show -p ActiveState --value "$service" 2>/dev/null)" = active ]
 }
 
+# A blocking restart: with Type=notify it returns once the agent sent READY=1 or failed, so the
+# old instance is gone before wait_ready looks at the state.
 restart_service() {
   use_systemd || return 0
   systemctl reset-failed "$service" >/dev/null 2>&1 || true
-  systemctl restart --no-block "$service"
+  timeout "$timeout" systemctl restart "$service" || true
 }
 
 # Switches back to `previous`, restarts and reports; exit 3 when the old version is ready again.

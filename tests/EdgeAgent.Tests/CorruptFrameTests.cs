@@ -9,7 +9,7 @@ public class CorruptFrameTests(ITestOutputHelper output)
     [Fact]
     public async Task ThousandCorruptedFramesAreCountedAndEveryGoodOneIsClassified()
     {
-        var good = TestFiles.SplitFrames(TestFiles.FfmpegMjpeg);
+        var good = TestFiles.SplitFrames(TestFiles.SmallFfmpegMjpeg);
         var rng = new Random(42);
         using var stream = new MemoryStream();
         int goodCount = 0;
@@ -61,7 +61,7 @@ public class CorruptFrameTests(ITestOutputHelper output)
     {
         string dir = TestFiles.NewFolder("folder-bad");
         string images = Directory.CreateDirectory(Path.Combine(dir, "images")).FullName;
-        var good = TestFiles.SplitFrames(TestFiles.FfmpegMjpeg);
+        var good = TestFiles.SplitFrames(TestFiles.SmallFfmpegMjpeg);
         File.WriteAllBytes(Path.Combine(images, "a.jpg"), good[0]);
         File.WriteAllBytes(Path.Combine(images, "b.jpg"), []);
         File.WriteAllBytes(Path.Combine(images, "c.png"), "not an image at all"u8.ToArray());

@@ -26,8 +26,12 @@ public class HostTests
         HttpResponseMessage? health = null;
         for (int i = 0; i < 300; i++) // until frames flow (safety bound, not a timing assertion)
         {
-            health = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/health"));
-            if (health.StatusCode == HttpStatusCode.OK && File.Exists(status)) break;
+            try
+            {
+                health = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/health"));
+                if (health.StatusCode == HttpStatusCode.OK && File.Exists(status)) break;
+            }
+            catch (HttpRequestException) { } // listener not up yet
             await Task.Delay(100);
         }
         Assert.Equal(HttpStatusCode.OK, health!.StatusCode);
@@ -77,7 +81,7 @@ public class HostTests
     {
         string dir = TestFiles.NewFolder("bench");
         string images = Directory.CreateDirectory(Path.Combine(dir, "images")).FullName;
-        var frames = TestFiles.SplitFrames(TestFiles.FfmpegMjpeg);
+        var frames = TestFiles.SplitFrames(TestFiles.SmallFfmpegMjpeg);
         for (int i = 0; i < 5; i++) File.WriteAllBytes(Path.Combine(images, $"f{i}.jpg"), frames[i * 10]);
         string report = Path.Combine(dir, "bench.json");
         using var host = AgentHost.CreateBuilder([

@@ -6,6 +6,7 @@ namespace EdgeToolkit.EdgeAgent.Tests;
 internal static class TestFiles
 {
     private static readonly Lazy<byte[]> Stream = new(() => Ffmpeg("-f lavfi -i testsrc=size=640x480:rate=30 -t 3 -q:v 5 -f mjpeg -"));
+    private static readonly Lazy<byte[]> SmallStream = new(() => Ffmpeg("-f lavfi -i testsrc=size=160x120:rate=30 -t 3 -q:v 5 -f mjpeg -"));
 
     /// <summary>A fresh folder under the temp directory.</summary>
     public static string NewFolder(string name)
@@ -17,6 +18,9 @@ internal static class TestFiles
 
     /// <summary>3 s of 640x480 testsrc at 30 fps as concatenated JPEGs (90 frames), made by ffmpeg.</summary>
     public static byte[] FfmpegMjpeg => Stream.Value;
+
+    /// <summary>The same 90 frames at 160x120 (for tests that decode many frames).</summary>
+    public static byte[] SmallFfmpegMjpeg => SmallStream.Value;
 
     /// <summary>The ffmpeg command line that writes the same stream to stdout.</summary>
     public const string FfmpegCommand = "ffmpeg -loglevel error -f lavfi -i testsrc=size=640x480:rate=30 -t 3 -q:v 5 -f mjpeg -";

@@ -58,6 +58,7 @@ public sealed class TrainPass : IPass
             Epochs = Options.Epochs,
             BatchSize = Options.BatchSize,
             LearningRate = Options.LearningRate,
+            WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
             Seed = context.Seed,
             Threads = context.Threads,
             OutputDir = outputFolder,

@@ -15,6 +15,9 @@ public sealed record TrainPassOptions
     /// <summary>Square model input side in pixels (images are resized/padded to it).</summary>
     public int InputSize { get; init; } = 32;
 
+    /// <summary>Epochs of linear learning-rate warm-up (default 1, or 0 for a one-epoch run).</summary>
+    public int WarmupEpochs { get; init; } = 1;
+
     /// <summary>
     /// Train each alpha of the matrix directly (from scratch) instead of training alpha 1.0 once
     /// and pruning; for the pruned-vs-scratch comparison.
@@ -25,9 +28,11 @@ public sealed record TrainPassOptions
     public static TrainPassOptions Read(RecipeOptionReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        int epochs = r.Int("epochs", 10, 1, 10_000);
         var o = new TrainPassOptions
         {
-            Epochs = r.Int("epochs", 10, 1, 10_000),
+            Epochs = epochs,
+            WarmupEpochs = r.Int("warmupEpochs", Math.Min(1, epochs - 1), 0, epochs - 1),
             BatchSize = r.Int("batchSize", 128, 2, 65_536),
             LearningRate = r.Double("learningRate", 0.1, 1e-8, 10),
             InputSize = r.Int("inputSize", 32, 8, 1024),

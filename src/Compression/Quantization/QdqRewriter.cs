@@ -180,7 +180,7 @@ internal sealed class QdqRewriter
             : OnnxTensors.Create<byte>(name, OnnxTensors.UInt8Type, [(byte)zeroPoint]);
     }
 
-    /// <summary>Weight: int8 symmetric (range ±127) per channel on <paramref name="axis"/>; bias: int32 with scale x_scale * w_scale.</summary>
+    /// <summary>Weight: int8 symmetric (range ±127, or ±64 with ReduceWeightRange) per channel on <paramref name="axis"/>; bias: int32 with scale x_scale * w_scale.</summary>
     private void QuantizeWeights(NodeProto node, int axis, string activationInput)
     {
         var weight = _initializers[node.Input[1]];
@@ -194,10 +194,11 @@ internal sealed class QdqRewriter
 
         var absMax = new float[channels];
         for (long i = 0; i < w.LongLength; i++) absMax[ChannelOf(i)] = Math.Max(absMax[ChannelOf(i)], Math.Abs(w[i]));
-        var scales = absMax.Select(a => a > 0 ? a / 127f : 1f).ToArray();
+        int qmax = _options.ReduceWeightRange ? 64 : 127;
+        var scales = absMax.Select(a => a > 0 ? a / qmax : 1f).ToArray();
         var q = new sbyte[w.Length];
         for (long i = 0; i < w.LongLength; i++)
-            q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scales[ChannelOf(i)], MidpointRounding.ToEven), -127, 127);
+            q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scales[ChannelOf(i)], MidpointRounding.ToEven), -qmax, qmax);
 
         long[] parameterDims = perChannel ? [channels] : [];
         string baseName = weight.Name;
@@ -225,15 +226,15 @@ internal sealed class QdqRewriter
         }
         long[] biasDims = biasTensor.Dims.ToArray();
         long[] biasParameterDims = perChannel ? [bias.Length] : [];
-        string bqName = Unique(biasTensor.Name + "_quantized"), bsName = Unique(biasTensor.Name + "_scale"), bzName = Unique(biasTensor.Name + "_zero_point");
+        // The bias zero point is left out (ONNX default 0) to save 4 bytes per channel.
+        string bqName = Unique(biasTensor.Name + "_quantized"), bsName = Unique(biasTensor.Name + "_scale");
         AddInitializer(OnnxTensors.Create<int>(bqName, OnnxTensors.Int32Type, qBias, biasDims));
         AddInitializer(OnnxTensors.Create<float>(bsName, OnnxTensors.FloatType, biasScales, biasParameterDims));
-        AddInitializer(OnnxTensors.Create<int>(bzName, OnnxTensors.Int32Type, new int[biasScales.Length], biasParameterDims));
         string bdqName = Unique(biasTensor.Name + "_dequantized");
         int biasAxis = biasDims.Length == 2 ? 1 : 0;
         _nodes.Add(perChannel
-            ? OnnxTensors.Node("DequantizeLinear", Unique(biasTensor.Name + "_DequantizeLinear"), [bqName, bsName, bzName], [bdqName], OnnxTensors.IntAttr("axis", biasAxis))
-            : OnnxTensors.Node("DequantizeLinear", Unique(biasTensor.Name + "_DequantizeLinear"), [bqName, bsName, bzName], [bdqName]));
+            ? OnnxTensors.Node("DequantizeLinear", Unique(biasTensor.Name + "_DequantizeLinear"), [bqName, bsName], [bdqName], OnnxTensors.IntAttr("axis", biasAxis))
+            : OnnxTensors.Node("DequantizeLinear", Unique(biasTensor.Name + "_DequantizeLinear"), [bqName, bsName], [bdqName]));
         node.Input[2] = bdqName;
     }
 }

@@ -21,6 +21,13 @@ public sealed record QuantizationOptions
     /// <summary>Quantize weights with one scale per output channel (axis 0); otherwise one scale per tensor.</summary>
     public bool PerChannel { get; init; } = true;
 
+    /// <summary>
+    /// Quantize weights to 7 bits (±64) instead of ±127, as ONNX Runtime's <c>reduce_range</c>: on x86
+    /// CPUs without VNNI (AVX2 only) the u8×s8 kernels add pairs of products in saturating 16-bit
+    /// arithmetic, which full-range weights can overflow. Not needed on ARM64 or on VNNI CPUs.
+    /// </summary>
+    public bool ReduceWeightRange { get; init; }
+
     /// <summary>Integer type of activations.</summary>
     public QuantizedActivationType ActivationType { get; init; } = QuantizedActivationType.Int8;
 

@@ -44,7 +44,10 @@ public sealed class HealthEndpoint : BackgroundService
             return;
         }
         logger.LogInformation("Health endpoint on {Prefix}", Prefix);
-        using var stop = stoppingToken.Register(() => listener.Stop());
+        using var stop = stoppingToken.Register(() =>
+        {
+            try { listener.Stop(); } catch (ObjectDisposedException) { }
+        });
         while (!stoppingToken.IsCancellationRequested)
         {
             HttpListenerContext context;
@@ -70,7 +73,7 @@ public sealed class HealthEndpoint : BackgroundService
     /// <inheritdoc />
     public override void Dispose()
     {
-        listener?.Close();
         base.Dispose();
+        listener?.Close();
     }
 }

@@ -164,10 +164,18 @@ public sealed class BatchLoader : IDisposable
         var producer = Task.Run(() => ProduceAsync(order, epoch, firstBatch, channel.Writer, stop.Token));
         try
         {
-            while (channel.Reader.WaitToReadAsync(stop.Token).AsTask().GetAwaiter().GetResult())
+            while (WaitForBatch(channel.Reader, stop.Token))
             {
                 while (channel.Reader.TryRead(out var batch))
+                {
+                    if (_disposed.IsCancellationRequested)
+                    {
+                        batch.Images.Dispose();
+                        batch.Labels.Dispose();
+                        throw new ObjectDisposedException(nameof(BatchLoader), "the BatchLoader was disposed during an epoch");
+                    }
                     yield return batch;
+                }
             }
         }
         finally
@@ -185,6 +193,18 @@ public sealed class BatchLoader : IDisposable
                 left.Images.Dispose();
                 left.Labels.Dispose();
             }
+        }
+    }
+
+    private bool WaitForBatch(ChannelReader<(Tensor, Tensor)> reader, CancellationToken token)
+    {
+        try
+        {
+            return reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(BatchLoader), "the BatchLoader was disposed during an epoch");
         }
     }
 

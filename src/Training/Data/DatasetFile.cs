@@ -9,6 +9,9 @@ internal static class DatasetFile
     /// <summary>Largest decompressed file accepted (a crafted .gz cannot exhaust memory).</summary>
     internal const long MaxBytes = 1L << 30;
 
+    /// <summary>Deflate cannot expand data by more than about 1032:1.</summary>
+    private const long MaxDeflateRatio = 1032;
+
     internal static byte[] ReadAll(string path)
     {
         if (!File.Exists(path))
@@ -22,27 +25,33 @@ internal static class DatasetFile
         byte[] raw = ReadBounded(stream, name, gzip: false);
         if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b)
             return raw;
-        byte[] data;
+        // The trailer holds the uncompressed size (mod 2^32): read exactly that much, then expect the end.
+        // GZipStream stops silently at the end of a truncated file, so this check is what catches one.
+        uint size = raw.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4)) : uint.MaxValue;
+        if (size > MaxBytes)
+            throw DatasetException.InFile(name, $"not a valid gzip stream: truncated or corrupt, or more than {MaxBytes} bytes after decompression (the gzip trailer says {size})");
+        if (size > (long)raw.Length * MaxDeflateRatio)
+            throw DatasetException.InFile(name, $"not a valid gzip stream: truncated or corrupt (its trailer claims {size} bytes from {raw.Length} compressed bytes, more than deflate can encode)");
         try
         {
             using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            data = ReadBounded(gzip, name, gzip: true);
+            var data = new byte[size];
+            int got = gzip.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+            if (got != data.Length || gzip.ReadByte() != -1)
+                throw DatasetException.InFile(name, $"not a valid gzip stream: truncated or corrupt ({raw.Length} compressed bytes do not decompress to the {size} bytes its trailer states; multi-member gzip is not supported)");
+            return data;
         }
         catch (InvalidDataException e)
         {
             throw DatasetException.InFile(name, $"not a valid gzip stream ({e.Message})");
         }
-        // GZipStream stops silently at the end of a truncated file: compare with the trailer's size (mod 2^32).
-        if (raw.Length < 18 || BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4)) != (uint)data.LongLength)
-            throw DatasetException.InFile(name, $"not a valid gzip stream: truncated or corrupt ({raw.Length} compressed bytes gave {data.LongLength} bytes, which the gzip trailer does not confirm)");
-        return data;
     }
 
     private static byte[] ReadBounded(Stream source, string name, bool gzip)
     {
         try
         {
-            using var buffer = new MemoryStream();
+            using var buffer = source.CanSeek ? new MemoryStream((int)Math.Min(MaxBytes, Math.Max(0, source.Length - source.Position))) : new MemoryStream();
             var chunk = new byte[1 << 16];
             int n;
             while ((n = source.Read(chunk, 0, chunk.Length)) > 0)

@@ -153,15 +153,19 @@ public static class DatasetResolver
     private static ResolvedDataset ReadImageFolder(string folder, DatasetResolverOptions options)
     {
         int size = options.ImageSize, channels = options.ImageChannels;
-        string trainFolder = Path.Combine(folder, "train"), testFolder = Path.Combine(folder, "test");
-        if (Directory.Exists(trainFolder) && Directory.Exists(testFolder))
+        string trainFolder = Path.Combine(folder, "train");
+        string? testFolder = new[] { "test", "val", "validation" }.Select(n => Path.Combine(folder, n)).FirstOrDefault(Directory.Exists);
+        if (Directory.Exists(trainFolder) && testFolder is not null)
         {
             var train = ImageFolderReader.Read(trainFolder, size, size, channels);
             var test = ImageFolderReader.Read(testFolder, size, size, channels, train.ClassNames);
-            return new ResolvedDataset(train, test, $"image folder {folder} (train/ and test/, {size}x{size}x{channels})");
+            return new ResolvedDataset(train, test,
+                $"image folder {folder} ({Path.GetFileName(trainFolder)}/ and {Path.GetFileName(testFolder)}/, {size}x{size}x{channels})");
         }
 
-        var all = ImageFolderReader.Read(folder, size, size, channels);
+        // A train/ folder alone is split like a plain class folder.
+        string classes = Directory.Exists(trainFolder) ? trainFolder : folder;
+        var all = ImageFolderReader.Read(classes, size, size, channels);
         // Every 10th image of each class (in file-name order) goes to test: deterministic and stratified.
         var trainIndices = new List<int>();
         var testIndices = new List<int>();
@@ -172,10 +176,10 @@ public static class DatasetResolver
             (position % 10 == 9 ? testIndices : trainIndices).Add(i);
         }
         if (testIndices.Count == 0)
-            throw DatasetException.InFile(folder, $"only {all.Count} images: too few for a 90/10 split (need at least 10 in a class, or train/ and test/ sub-folders)");
+            throw DatasetException.InFile(classes, $"only {all.Count} images: too few for a 90/10 split (need at least 10 in a class, or train/ and test/ sub-folders)");
         return new ResolvedDataset(
-            all.Subset(trainIndices, $"{folder} (train, 90%)"),
-            all.Subset(testIndices, $"{folder} (test, every 10th image per class)"),
-            $"image folder {folder} (no train/ and test/: every 10th image of each class held out for test, {size}x{size}x{channels})");
+            all.Subset(trainIndices, $"{classes} (train, 90%)"),
+            all.Subset(testIndices, $"{classes} (test, every 10th image per class)"),
+            $"image folder {classes} (no test/ folder: every 10th image of each class held out for test, {size}x{size}x{channels})");
     }
 }

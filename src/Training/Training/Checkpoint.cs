@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using EdgeToolkit.Training.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,7 +29,11 @@ public sealed class Checkpoint : IDisposable
     public const string OptimizerFile = "optimizer.bin";
 
     /// <summary>JSON settings of <c>spec.json</c> and <c>state.json</c> (camelCase, indented; reading is case-insensitive).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 
     private Checkpoint(string path, ModelSpec spec, Module<Tensor, Tensor> model, EpochMetrics? metrics, TrainingState? state)
     {

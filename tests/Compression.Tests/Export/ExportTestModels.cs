@@ -30,6 +30,14 @@ internal static class ExportTestModels
         return model;
     }
 
+    /// <summary>Gives every Linear layer N(0, 1) weights so an untrained model's predictions spread over classes.</summary>
+    public static void WidenClassifier(nn.Module model)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (_, m) in model.named_modules())
+            if (m is Linear linear) linear.weight!.copy_(torch.randn(linear.weight.shape));
+    }
+
     public static void RandomizeBatchNorms(nn.Module model)
     {
         using var noGrad = torch.no_grad();

@@ -264,6 +264,26 @@ public sealed class BatchLoaderTests
     }
 
     [Fact]
+    public void Disposing_the_loader_mid_epoch_stops_the_enumeration()
+    {
+        var data = Dataset(100, c: 1, h: 4, w: 4);
+        var loader = new BatchLoader(data, new BatchLoaderOptions { BatchSize = 5 });
+        int received = 0;
+
+        Assert.Throws<ObjectDisposedException>(() =>
+        {
+            foreach (var (images, labels) in loader.Batches(0))
+            {
+                images.Dispose();
+                labels.Dispose();
+                if (++received == 3)
+                    loader.Dispose();
+            }
+        });
+        Assert.Equal(3, received);
+    }
+
+    [Fact]
     public void Statistics_are_per_channel_on_the_unit_scale()
     {
         // Channel 0 holds 0 and 255 (mean 0.5, std 0.5); channel 1 is constant 51 (mean 0.2, std 0).

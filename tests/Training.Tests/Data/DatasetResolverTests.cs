@@ -128,6 +128,40 @@ public sealed class DatasetResolverTests
     }
 
     [Fact]
+    public void Val_folder_counts_as_test_and_a_lone_train_folder_is_split()
+    {
+        using var withVal = new TempDatasetFolder();
+        withVal.WriteImageFolder(withVal.File("train"), ["a", "b"], perClass: 2, width: 4, height: 4);
+        withVal.WriteImageFolder(withVal.File("val"), ["b"], perClass: 1, width: 4, height: 4);
+        using var trainOnly = new TempDatasetFolder();
+        trainOnly.WriteImageFolder(trainOnly.File("train"), ["a", "b"], perClass: 10, width: 4, height: 4);
+
+        var val = DatasetResolver.Resolve(withVal.Path, null, Options("/nonexistent") with { ImageSize = 4 });
+        var split = DatasetResolver.Resolve(trainOnly.Path, null, Options("/nonexistent") with { ImageSize = 4 });
+
+        Assert.Equal([1L], val.Test.Labels);
+        Assert.Equal(["a", "b"], split.ClassNames);
+        Assert.Equal((18, 2), (split.Train.Count, split.Test.Count));
+    }
+
+    [Fact]
+    public void Test_class_missing_from_train_and_too_small_folders_are_refused()
+    {
+        using var extraClass = new TempDatasetFolder();
+        extraClass.WriteImageFolder(extraClass.File("train"), ["a"], perClass: 1, width: 4, height: 4);
+        extraClass.WriteImageFolder(extraClass.File("test"), ["z"], perClass: 1, width: 4, height: 4);
+        using var tiny = new TempDatasetFolder();
+        tiny.WriteImageFolder(tiny.Path, ["a", "b"], perClass: 3, width: 4, height: 4);
+
+        var e1 = Assert.Throws<DatasetException>(() => DatasetResolver.Resolve(extraClass.Path, null, Options("/nonexistent")));
+        var e2 = Assert.Throws<DatasetException>(() => DatasetResolver.Resolve(tiny.Path, null, Options("/nonexistent")));
+
+        Assert.Contains("class folder 'z' is not one of the 1 known classes", e1.Message);
+        Assert.Contains(extraClass.File("test"), e1.Message);
+        Assert.Contains("too few for a 90/10 split", e2.Message);
+    }
+
+    [Fact]
     public void Embedded_by_name()
     {
         var resolved = DatasetResolver.Resolve("embedded");

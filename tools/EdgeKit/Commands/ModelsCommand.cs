@@ -19,17 +19,19 @@ public static class ModelsCommand
         return command;
     }
 
-    /// <summary>Measures every architecture and writes the table.</summary>
-    public static void Write(TextWriter writer)
+    /// <summary>The rows of the table: every architecture at 32x32x1 with 10 classes, MobileNet widths at 32x32 and 224x224x3/1000.</summary>
+    public static IReadOnlyList<ModelSpec> DefaultRows { get; } =
+    [
+        .. ModelFactory.Architectures.Select(arch => new ModelSpec(arch, 10, 1, 32)),
+        .. new[] { 0.75, 0.5, 0.25 }.Select(alpha => new ModelSpec("mobilenet_v1", 10, 1, 32, alpha)),
+        .. new[] { 1.0, 0.75, 0.5, 0.25 }.Select(alpha => new ModelSpec("mobilenet_v1", 1000, 3, 224, alpha)),
+    ];
+
+    /// <summary>Measures each spec of <paramref name="specs"/> (default <see cref="DefaultRows"/>) and writes the table.</summary>
+    public static void Write(TextWriter writer, IEnumerable<ModelSpec>? specs = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var rows = new List<(string Arch, double Alpha, string Input, ModelComplexity.Result Counts)>();
-        foreach (var arch in ModelFactory.Architectures)
-            rows.Add(Measure(new ModelSpec(arch, 10, 1, 32)));
-        foreach (double alpha in new[] { 0.75, 0.5, 0.25 })
-            rows.Add(Measure(new ModelSpec("mobilenet_v1", 10, 1, 32, alpha)));
-        foreach (double alpha in new[] { 1.0, 0.75, 0.5, 0.25 })
-            rows.Add(Measure(new ModelSpec("mobilenet_v1", 1000, 3, 224, alpha)));
+        var rows = (specs ?? DefaultRows).Select(Measure).ToList();
 
         writer.WriteLine($"{"architecture",-18}{"alpha",6}  {"input",-16}{"params",12}{"MACs",16}");
         foreach (var (arch, alpha, input, counts) in rows)

@@ -100,6 +100,19 @@ public static class TrainCommand
     {
         var stdout = System.Console.Out;
         var logger = new CliLogger(stdout);
+        bool isMobileNet = arch.StartsWith("mobilenet", StringComparison.OrdinalIgnoreCase);
+        try
+        {
+            // Fail fast on model settings, before loading data.
+            if (!ModelFactory.Architectures.Contains(arch.Trim(), StringComparer.OrdinalIgnoreCase))
+                throw new ArgumentException($"ModelSpec.Architecture '{arch}' is unknown; known architectures: {string.Join(", ", ModelFactory.Architectures)}.");
+            ModelFactory.Validate(new ModelSpec(arch, 10, 1, inputSize, isMobileNet ? alpha : 1.0));
+        }
+        catch (ArgumentException e)
+        {
+            System.Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
         ResolvedDataset resolved;
         try
         {
@@ -126,7 +139,7 @@ public static class TrainCommand
         {
             var (mean, std) = BatchLoader.ComputeStatistics(train);
             spec = new ModelSpec(arch, train.ClassNames.Count, train.Channels, inputSize,
-                arch.StartsWith("mobilenet", StringComparison.OrdinalIgnoreCase) ? alpha : 1.0)
+                isMobileNet ? alpha : 1.0)
             {
                 Mean = mean,
                 Std = std,

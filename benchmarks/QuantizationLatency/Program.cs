@@ -1,0 +1,73 @@
+// Batch-1 latency of MobileNet v1 (random weights, 224x224, 1000 classes) in fp32 and QDQ int8,
+// with ONNX Runtime at ORT_ENABLE_ALL and 2 intra-op threads. fp32 and int8 are measured in
+// alternating rounds so drift on a shared machine hits both; the median of the rounds' p50 is kept.
+// Usage: dotnet run -c Release --project benchmarks/QuantizationLatency [-- rounds runs]
+using System.Globalization;
+using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Quantization;
+using EdgeToolkit.Training.Models;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+int runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
+const int Size = 224, Classes = 1000, Calibration = 32;
+string folder = Path.Combine(Path.GetTempPath(), "edgekit-quantization-latency");
+Directory.CreateDirectory(folder);
+var bench = new LatencyBenchmarkOptions { Runs = runs, Warmup = 20, Threads = 2, BatchSize = 1, OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+
+Console.WriteLine($"MobileNet v1 {Size}x{Size}, {Classes} classes, random weights; batch 1, 2 threads, ORT_ENABLE_ALL; {rounds} rounds x {runs} runs, median of round p50s");
+Console.WriteLine("| alpha | variant | fp32 p50 ms | int8 p50 ms | int8/fp32 latency | fp32 MB | int8 MB | size ratio |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|");
+foreach (double alpha in new[] { 1.0, 0.5 })
+{
+    var spec = new ModelSpec("mobilenet_v1", Classes, 3, Size, alpha) { Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] };
+    string fp32Path = Path.Combine(folder, $"mobilenet_v1_{alpha:F2}_fp32.onnx");
+    Onnx.ModelProto floatModel;
+    using (var model = new MobileNetV1(Classes, alpha, 3, Size))
+    {
+        model.eval();
+        floatModel = new OnnxExporter().Export(model, spec);
+    }
+    File.WriteAllBytes(fp32Path, floatModel.ToByteArray());
+    var variants = new (string Name, QuantizationOptions Options)[]
+    {
+        ("int8 (default)", new QuantizationOptions { CalibrationCount = Calibration }),
+        ("uint8 activations", new QuantizationOptions { CalibrationCount = Calibration, ActivationType = QuantizedActivationType.UInt8 }),
+        ("int8, 7-bit weights", new QuantizationOptions { CalibrationCount = Calibration, ReduceWeightRange = true }),
+    };
+    foreach (var (name, options) in variants)
+    {
+        string int8Path = Path.Combine(folder, $"mobilenet_v1_{alpha:F2}_{name.Split(' ')[0]}_{options.ReduceWeightRange}.onnx");
+        new QdqQuantizer(options).QuantizeFile(fp32Path, int8Path, RandomBatches(Calibration, Size));
+        var fp32 = new List<double>();
+        var int8 = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            fp32.Add(LatencyBenchmark.Run(fp32Path, bench).P50Ms);
+            int8.Add(LatencyBenchmark.Run(int8Path, bench).P50Ms);
+        }
+        double f = Median(fp32), q = Median(int8);
+        double fMb = new FileInfo(fp32Path).Length / 1e6, qMb = new FileInfo(int8Path).Length / 1e6;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {alpha:F2} | {name} | {f:F2} | {q:F2} | {q / f:F2} | {fMb:F2} | {qMb:F2} | {qMb / fMb:F3} |"));
+    }
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static IEnumerable<CalibrationBatch> RandomBatches(int count, int size)
+{
+    var random = new Random(7);
+    for (int start = 0; start < count; start += 8)
+    {
+        var data = new float[8 * 3 * size * size];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+        yield return new CalibrationBatch(data, [8, 3, size, size]);
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using EdgeToolkit.EdgeKit.Commands;
+
+namespace EdgeToolkit.EdgeKit.Tests;
+
+public sealed class CommandLineTests
+{
+    private static RootCommand Root() => new() { TrainCommand.Create(), EvalCommand.Create(), ModelsCommand.Create() };
+
+    [Fact]
+    public void Train_parses_every_documented_option()
+    {
+        var result = Root().Parse(
+            "train --arch resnet20 --alpha 1 --input-size 32 --data fashion-mnist --data-path /x --epochs 3 --batch-size 64 " +
+            "--optimizer adamw --lr 0.001 --momentum 0.8 --nesterov --weight-decay 0.01 --schedule step --warmup 1 " +
+            "--label-smoothing 0.1 --seed 5 --threads 2 --out runs/x --resume --limit-train 100");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal("train", result.CommandResult.Command.Name);
+    }
+
+    [Theory]
+    [InlineData("train --optimizer rmsprop", "rmsprop")]
+    [InlineData("train --schedule linear", "linear")]
+    [InlineData("train --epochs many", "many")]
+    [InlineData("eval --data embedded", "--checkpoint")]
+    public void Bad_arguments_are_parse_errors_naming_the_value(string args, string named)
+    {
+        var result = Root().Parse(args);
+
+        Assert.NotEmpty(result.Errors);
+        Assert.Contains(result.Errors, e => e.Message.Contains(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Models_lists_every_architecture_with_params_and_macs()
+    {
+        foreach (var arch in Training.Models.ModelFactory.Architectures)
+            Assert.Contains(ModelsCommand.DefaultRows, s => s.Architecture == arch && s.InputSize == 32 && s.NumClasses == 10);
+        Assert.Contains(ModelsCommand.DefaultRows, s => s.Architecture == "mobilenet_v1" && s.InputSize == 224 && s.NumClasses == 1000);
+
+        // Measuring all rows is slow on a shared machine; measure two representative ones.
+        using var writer = new StringWriter();
+        ModelsCommand.Write(writer, [new("resnet20", 10, 1, 32), new("mobilenet_v1", 1000, 3, 224)]);
+        string text = writer.ToString();
+        var mobileNet224 = text.Split('\n').Single(l => l.StartsWith("mobilenet_v1", StringComparison.Ordinal) && l.Contains("1.00") && l.Contains("224x224x3/1000"));
+        Assert.Contains("4.23M", mobileNet224);
+        Assert.Contains("568.74M", mobileNet224);
+        var resnet20 = text.Split('\n').Single(l => l.StartsWith("resnet20 ", StringComparison.Ordinal));
+        Assert.Contains("269.4K", resnet20);
+    }
+}

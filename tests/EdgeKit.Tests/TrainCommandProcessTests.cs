@@ -1,0 +1,103 @@
+using System.Text.Json;
+
+namespace EdgeToolkit.EdgeKit.Tests;
+
+/// <summary>Runs <c>edgekit train</c> as a child process, interrupts it (SIGINT / SIGKILL) and resumes.</summary>
+public sealed class TrainCommandProcessTests
+{
+    private static string[] TrainArgs(string outDir, params string[] extra) =>
+    [
+        "train", "--data", "embedded", "--arch", "mobilenet_v1", "--alpha", "0.25", "--input-size", "16",
+        "--limit-train", "640", "--limit-test", "100", "--batch-size", "32", "--epochs", "3", "--threads", "1",
+        "--progress-interval", "2", "--out", outDir, .. extra,
+    ];
+
+    private static string TempFolder() =>
+        Path.Combine(Path.GetTempPath(), "edgekit-cli-tests", Guid.NewGuid().ToString("N"));
+
+    private static int[] LoggedEpochs(string outDir) =>
+        File.ReadAllLines(Path.Combine(outDir, "train-log.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32()).ToArray();
+
+    private static JsonElement State(string outDir) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "last", "state.json"))).RootElement;
+
+    [Fact]
+    public void Sigint_saves_a_resumable_checkpoint_mid_epoch_and_resume_finishes_the_run()
+    {
+        string outDir = TempFolder();
+        using (var run = EdgeKitProcess.Start(TrainArgs(outDir)))
+        {
+            run.WaitForLine(l => l.StartsWith("epoch 2/3 batch 4/", StringComparison.Ordinal));
+            run.Interrupt();
+            Assert.Equal(130, run.WaitForExit());
+            Assert.Contains("Interrupted after 1 complete epochs", run.Output);
+            Assert.Contains("--resume", run.Output);
+        }
+        var state = State(outDir);
+        Assert.Equal(1, state.GetProperty("completedEpochs").GetInt32());
+        int partial = state.GetProperty("partialBatches").GetInt32();
+        Assert.InRange(partial, 4, 19);
+        Assert.Equal([1], LoggedEpochs(outDir));
+
+        var (code, output) = EdgeKitProcess.Run(TrainArgs(outDir, "--resume"));
+
+        Assert.True(code == 0, output);
+        Assert.Contains($"{partial} batches into epoch 2", output);
+        Assert.DoesNotContain("epoch 1/3 batch", output);
+        Assert.Equal([1, 2, 3], LoggedEpochs(outDir));
+        Assert.Equal(3, State(outDir).GetProperty("completedEpochs").GetInt32());
+    }
+
+    [Fact]
+    public void Sigkill_mid_epoch_loses_at_most_that_epoch_and_the_best_checkpoint_evaluates()
+    {
+        string outDir = TempFolder();
+        using (var run = EdgeKitProcess.Start(TrainArgs(outDir)))
+        {
+            run.WaitForLine(l => l.StartsWith("epoch 2/3 batch 6/", StringComparison.Ordinal));
+            run.KillHard();
+            run.WaitForExit();
+        }
+        Assert.Equal(1, State(outDir).GetProperty("completedEpochs").GetInt32());
+
+        var (code, output) = EdgeKitProcess.Run(TrainArgs(outDir, "--resume"));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("1 epochs done", output);
+        Assert.Contains("epoch 2/3 batch 2/", output);
+        Assert.DoesNotContain("epoch 1/3 batch", output);
+        Assert.Equal([1, 2, 3], LoggedEpochs(outDir));
+        Assert.Contains($"Best checkpoint: {Path.Combine(outDir, "best")}", output);
+
+        var (evalCode, evalOutput) = EdgeKitProcess.Run("eval", "--checkpoint", Path.Combine(outDir, "best"), "--data", "embedded", "--limit", "100", "--threads", "1");
+        Assert.True(evalCode == 0, evalOutput);
+        Assert.Contains("images: 100", evalOutput);
+        Assert.Contains("top-1:", evalOutput);
+        Assert.Contains("top-5:", evalOutput);
+        Assert.Contains("confusion matrix", evalOutput);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "TrainerOptions.Epochs")]
+    [InlineData("--lr", "-1", "TrainerOptions.LearningRate")]
+    [InlineData("--label-smoothing", "1.5", "TrainerOptions.LabelSmoothing")]
+    [InlineData("--arch", "vgg", "ModelSpec.Architecture 'vgg'")]
+    public void Invalid_train_setting_is_named(string option, string value, string expected)
+    {
+        var (code, output) = EdgeKitProcess.Run("train", "--data", "embedded", "--out", TempFolder(), option, value);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public void Eval_of_a_missing_checkpoint_names_the_folder()
+    {
+        string missing = Path.Combine(TempFolder(), "nope");
+        var (code, output) = EdgeKitProcess.Run("eval", "--checkpoint", missing, "--data", "embedded");
+
+        Assert.Equal(1, code);
+        Assert.Contains(missing, output);
+    }
+}

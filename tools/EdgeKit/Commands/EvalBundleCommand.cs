@@ -1,0 +1,63 @@
+using System.CommandLine;
+using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Training;
+using Spectre.Console;
+
+namespace EdgeToolkit.EdgeKit.Commands;
+
+/// <summary><c>edgekit eval-bundle</c>: top-1, top-5 and confusion matrix of a bundle's ONNX model with ONNX Runtime.</summary>
+public static class EvalBundleCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Create()
+    {
+        var bundle = new Option<string>("--bundle") { Description = "Model bundle folder (model.onnx + manifest.json)", Required = true };
+        var data = new Option<string>("--data") { Description = $"Dataset name ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call", DefaultValueFactory = _ => 256 };
+        var limit = new Option<int>("--limit") { Description = "Evaluate only N test images (0 = all)" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default)" };
+        var command = new Command("eval-bundle", "Evaluate a model bundle with ONNX Runtime on the test split: top-1, top-5, confusion matrix.")
+        {
+            bundle, data, dataPath, batchSize, limit, threads,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var loaded = ModelBundleFolder.Read(parse.GetValue(bundle)!);
+                var m = loaded.Manifest;
+                var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
+                    new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
+                var test = TrainCommand.Limit(resolved.Test, parse.GetValue(limit));
+                using var evaluator = new OnnxEvaluator(loaded, new OnnxEvaluatorOptions { BatchSize = parse.GetValue(batchSize), Threads = parse.GetValue(threads) });
+                EvaluationResult result;
+                if (!System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+                {
+                    result = AnsiConsole.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .Start(ctx =>
+                        {
+                            var task = ctx.AddTask("evaluating", maxValue: test.Count);
+                            return evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => task.Value = p.ImagesDone));
+                        });
+                }
+                else
+                {
+                    result = evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => System.Console.Error.WriteLine($"evaluated {p.ImagesDone}/{p.ImagesTotal}")));
+                }
+                EvaluationReport.Write(System.Console.Out, $"{loaded.ModelPath}: {m.Architecture} ({m.Precision}) with ONNX Runtime on {resolved.Description}", result);
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or BundleException)
+            {
+                System.Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

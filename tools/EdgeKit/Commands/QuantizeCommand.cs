@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.Compression.Quantization;
+using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Training.Data;
+
+namespace EdgeToolkit.EdgeKit.Commands;
+
+/// <summary><c>edgekit quantize</c>: static INT8 (QDQ) quantization of an fp32 bundle, calibrated on training images.</summary>
+public static class QuantizeCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Create()
+    {
+        var bundle = new Option<string>("--bundle") { Description = "fp32 model bundle folder (model.onnx + manifest.json)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output int8 bundle folder", Required = true };
+        var data = new Option<string>("--data") { Description = $"Calibration dataset ({string.Join(", ", DatasetResolver.KnownNames)}) or folder; its training split is used", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var method = new Option<string>("--method") { Description = "Calibration method: minmax, percentile or entropy", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
+        var percentile = new Option<double>("--percentile") { Description = "Percentile of |x| kept by --method percentile", DefaultValueFactory = _ => QuantizationOptions.Default.Percentile };
+        var calibration = new Option<int>("--calibration") { Description = "Number of calibration images", DefaultValueFactory = _ => QuantizationOptions.Default.CalibrationCount };
+        var exclude = new Option<string?>("--exclude") { Description = "Comma-separated node names kept in float (e.g. the first conv or the classifier)" };
+        var activations = new Option<string>("--activations") { Description = "Activation type: int8 or uint8 (uint8 fuses residual fan-outs on x86 hosts)", DefaultValueFactory = _ => "int8" };
+        activations.AcceptOnlyFromAmong("int8", "uint8");
+        var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric activations (zero point at the middle of the type)" };
+        var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
+        var quantizeOutput = new Option<bool>("--quantize-output") { Description = "Also quantize the logits (kept float by default)" };
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI" };
+        var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
+        {
+            bundle, output, data, dataPath, method, percentile, calibration, exclude, activations, symmetric, perTensor, quantizeOutput, reduceRange,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var options = new QuantizationOptions
+                {
+                    Method = parse.GetValue(method) switch
+                    {
+                        "percentile" => CalibrationMethod.Percentile,
+                        "entropy" => CalibrationMethod.Entropy,
+                        _ => CalibrationMethod.MinMax,
+                    },
+                    Percentile = parse.GetValue(percentile),
+                    CalibrationCount = parse.GetValue(calibration),
+                    ExcludedNodes = (parse.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    ActivationType = parse.GetValue(activations) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
+                    SymmetricActivations = parse.GetValue(symmetric),
+                    PerChannel = !parse.GetValue(perTensor),
+                    QuantizeOutputs = parse.GetValue(quantizeOutput),
+                    ReduceWeightRange = parse.GetValue(reduceRange),
+                }.Validate();
+                string inputFolder = parse.GetValue(bundle)!, outputFolder = parse.GetValue(output)!;
+                var source = ModelBundleFolder.Read(inputFolder);
+                var m = source.Manifest;
+                if (m.Precision != "fp32")
+                    throw new ArgumentException($"{source.Folder}: --bundle must be an fp32 bundle, its manifest says precision '{m.Precision}'");
+                var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
+                    new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
+                System.Console.WriteLine($"calibrating {m.Architecture} ({source.ModelPath}) on up to {options.CalibrationCount} images of {resolved.Description}, method {options.Method}");
+                var pass = new QuantizePass(new QuantizePassOptions(options));
+                var written = pass.Quantize(inputFolder, outputFolder, resolved.Train, new SyncProgress<string>(System.Console.WriteLine));
+                double ratio = written.FileSizeBytes / (double)m.FileSizeBytes;
+                System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"wrote {Path.Combine(outputFolder, written.ModelFile)}: {written.FileSizeBytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {m.FileSizeBytes / 1024.0:F0} KiB), precision int8"));
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or QuantizationException or BundleException or DatasetException or IOException)
+            {
+                System.Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}
