@@ -51,7 +51,8 @@ if [ -z "$frames" ]; then
   command -v ffmpeg >/dev/null || die "ffmpeg not found and no --frames given (Debian: apt-get install ffmpeg)"
   frames=$out/frames
   rm -rf "$frames" && mkdir -p "$frames"
-  ffmpeg -loglevel error -f lavfi -i testsrc=size=160x120:rate=10 -frames:v 6 "$frames/frame%03d.jpg"
+  # A hue turning 60 degrees per frame, so frames differ in colour and the predictions vary.
+  ffmpeg -loglevel error -f lavfi -i testsrc=size=160x120:rate=1 -vf "hue=h=60*t" -frames:v 6 "$frames/frame%03d.jpg"
 fi
 nframes=$(find "$frames" -maxdepth 1 -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' -o -iname '*.bmp' \) | wc -l)
 [ "$nframes" -gt 0 ] || die "--frames '$frames' holds no .jpg/.png/.bmp files"
@@ -98,7 +99,7 @@ grep -qE '^stage +count +p50 ms' "$out/arm64.log" || fail "the arm64 agent print
 grep -qE '^total +[0-9]+' "$out/arm64.log" || fail "the arm64 latency table has no 'total' row"
 echo "check-arm64.sh: NOTE: these timings are emulated by qemu on x86_64 (30-40x slower than a device); they prove the arm64 build works and are NOT latency figures"
 
-# 3. Same frame (sequence) -> same top-k classes, probabilities within 1e-3.
+# 3. Same frame (sequence) -> same top-k classes, probabilities within 1e-4.
 python3 - "$out/x64.jsonl" "$out/arm64.jsonl" <<'EOF'
 import json, sys
 def load(p):
@@ -116,12 +117,12 @@ if not common:
 bad = []
 for k in common:
     a, b = x64[k], arm[k]
-    if [t["index"] for t in a] != [t["index"] for t in b] or any(abs(s["p"] - t["p"]) > 1e-3 for s, t in zip(a, b)):
+    if [t["index"] for t in a] != [t["index"] for t in b] or any(abs(s["p"] - t["p"]) > 1e-4 for s, t in zip(a, b)):
         bad.append((k, a, b))
 for k, a, b in bad[:5]:
     print(f"frame {k}: x64 {a} != arm64 {b}")
 if bad:
     sys.exit(f"{len(bad)} of {len(common)} frame(s) differ between x64 and arm64")
-print(f"predictions: {len(common)} frame(s) compared, arm64 equals x64 (same top-k classes, probabilities within 1e-3)")
+print(f"predictions: {len(common)} frame(s) compared, arm64 equals x64 (same top-k classes, probabilities within 1e-4)")
 EOF
 echo "check-arm64.sh: PASSED"

@@ -14,7 +14,8 @@
 set -euo pipefail
 
 sysroot=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/edgetoolkit/sysroot-arm64}
-packages=(libc6 libstdc++6 libgcc-s1 zlib1g)
+# libssl3: the agent hashes bundles with SHA-256, which .NET takes from OpenSSL on Linux.
+packages=(libc6 libstdc++6 libgcc-s1 zlib1g libssl3)
 stamp_content="packages=${packages[*]} cpuinfo=cortex-a72 v1"
 
 mkdir -p "$sysroot"

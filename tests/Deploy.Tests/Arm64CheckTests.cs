@@ -24,7 +24,8 @@ public sealed class Arm64CheckTests : IDisposable
         string bundle = TinyBundle.Write(temp.Combine("bundle"));
         string outDir = temp.Combine("check");
         var args = new List<string> { Repo.Script("check-arm64.sh"), "--bundle", bundle, "--out", outDir, "--count", "6" };
-        if (Repo.ArtifactsPath is { } art) args.AddRange(["--artifacts-path", art]);
+        // Its own build folders, so publishing never touches obj/ folders other test runs or builds use.
+        args.AddRange(["--artifacts-path", Repo.ArtifactsPath ?? Path.Combine(Path.GetTempPath(), "edgetoolkit-deploy-tests-artifacts")]);
         var r = Repo.Run("bash", args, timeoutSeconds: 1200);
         output.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 0, r.ToString());

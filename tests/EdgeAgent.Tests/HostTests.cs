@@ -53,6 +53,27 @@ public class HostTests
     }
 
     [Fact]
+    public async Task BusyPrometheusPortDoesNotStopTheService()
+    {
+        string dir = TestFiles.NewFolder("host-busy");
+        using var busy = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        int port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        string status = Path.Combine(dir, "s.json");
+        using var host = AgentHost.CreateBuilder([
+            $"--EdgeAgent:Bundle={TinyClassifier.WriteBundle(Path.Combine(dir, "bundle"))}",
+            "--EdgeAgent:Source:Kind=synthetic", "--EdgeAgent:Source:Width=32", "--EdgeAgent:Source:Height=32",
+            "--EdgeAgent:Source:FramesPerSecond=100", $"--EdgeAgent:Metrics:PrometheusPort={port}",
+            "--EdgeAgent:Metrics:HealthEnabled=false", $"--EdgeAgent:StatusFile={status}", "--EdgeAgent:SummarySeconds=0.2",
+        ]).Build();
+        await host.StartAsync();
+        for (int i = 0; i < 300 && !File.Exists(status); i++) await Task.Delay(100);
+        await host.StopAsync();
+        using var doc = JsonDocument.Parse(File.ReadAllText(status));
+        Assert.True(doc.RootElement.GetProperty("framesProcessed").GetInt64() > 0);
+    }
+
+    [Fact]
     public async Task HealthIsUnavailableWithoutAModel()
     {
         string dir = TestFiles.NewFolder("host-nomodel");

@@ -31,6 +31,18 @@ public class MjpegSplitterTests
     }
 
     [Fact]
+    public void StreamEndingInsideAFrameCountsItAsTruncated()
+    {
+        var good = TestFiles.SplitFrames(TestFiles.SmallFfmpegMjpeg).Take(2).ToList();
+        byte[] stream = [.. good[0], .. good[1][..(good[1].Length / 2)]];
+        var frames = new List<int>();
+        var bad = new List<string>();
+        new MjpegSplitter(1 << 20).ReadToEnd(new MemoryStream(stream), f => frames.Add(f.Length), bad.Add, CancellationToken.None);
+        Assert.Equal([good[0].Length], frames);
+        Assert.Equal(["truncated"], bad);
+    }
+
+    [Fact]
     public void OversizeFrameIsSkippedAndCounted()
     {
         var good = TestFiles.SplitFrames(TestFiles.FfmpegMjpeg).Take(2).ToList();

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using EdgeToolkit.ModelBundle;
-using Microsoft.ML.OnnxRuntime;
+using EdgeToolkit.Compression.Evaluation;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -40,65 +38,23 @@ public sealed class BenchPass : IPass
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.OnnxBundle };
 
-    /// <summary>Latency percentiles in milliseconds: p50, p90, p99, max.</summary>
-    public (double P50, double P90, double P99, double Max) Measure(string bundleFolder, int threads)
-    {
-        var bundle = ModelBundleFolder.Read(bundleFolder);
-        var m = bundle.Manifest;
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        using var session = new InferenceSession(bundle.ModelPath, options);
-        long[] shape = [1, m.Channels, m.Height, m.Width];
-        var data = new float[m.Channels * m.Height * m.Width];
-        var rng = new Random(1);
-        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-        int classes = m.Labels.Count;
-        using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-        using var output = OrtValue.CreateTensorValueFromMemory(new float[classes], [1, classes]);
-        using var runOptions = new RunOptions();
-        string[] inputNames = [m.InputName], outputNames = [m.OutputName];
-        OrtValue[] inputs = [input], outputs = [output];
-        for (int i = 0; i < Options.Warmup; i++) session.Run(runOptions, inputNames, inputs, outputNames, outputs);
-        var times = new double[Options.Runs];
-        for (int i = 0; i < times.Length; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            session.Run(runOptions, inputNames, inputs, outputNames, outputs);
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return (Percentile(times, 50), Percentile(times, 90), Percentile(times, 99), times[^1]);
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    internal static double Percentile(double[] sorted, double p)
-    {
-        int rank = (int)Math.Ceiling(p / 100 * sorted.Length);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
-    }
+    /// <summary>Batch-1 latency of the bundle's model with <see cref="LatencyBenchmark"/>.</summary>
+    public LatencyResult Measure(string bundleFolder, int threads) =>
+        LatencyBenchmark.Run(ModelBundleFolder.Read(bundleFolder).ModelPath,
+            new LatencyBenchmarkOptions { Runs = Options.Runs, Warmup = Options.Warmup, Threads = Math.Max(1, threads), BatchSize = 1 });
 
     /// <inheritdoc/>
     public Artefact Run(Artefact? input, string outputFolder, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        int threads = Options.Threads > 0 ? Options.Threads : context.Threads;
-        var (p50, p90, p99, max) = Measure(input.Folder, threads);
+        int threads = Options.Threads > 0 ? Options.Threads : 1;
+        var result = Measure(input.Folder, threads);
         Directory.CreateDirectory(outputFolder);
-        File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
-        {
-            bundle = Path.GetFullPath(input.Folder),
-            batch = 1,
-            threads,
-            warmup = Options.Warmup,
-            runs = Options.Runs,
-            p50Ms = p50,
-            p90Ms = p90,
-            p99Ms = p99,
-            maxMs = max,
-        }, new JsonSerializerOptions { WriteIndented = true }));
+        result.Save(Path.Combine(outputFolder, ReportFile));
+        double p50 = result.P50Ms, p99 = result.P99Ms;
         context.Report(string.Create(CultureInfo.InvariantCulture,
-            $"bench: {input.Architecture} alpha {input.Alpha} {input.Precision}: p50 {p50:F3} ms, p99 {p99:F3} ms ({Options.Runs} runs, batch 1)"));
+            $"bench: {input.Architecture} alpha {input.Alpha} {input.Precision}: p50 {p50:F3} ms, p99 {p99:F3} ms ({Options.Runs} runs, batch 1, {threads} thread(s))"));
         return input.After(PassName).WithMeasurements([new(MeasurementNames.LatencyP50Ms, p50), new(MeasurementNames.LatencyP99Ms, p99)]);
     }
 }

@@ -9,7 +9,7 @@ public sealed record BenchPassOptions
     /// <summary>Timed batch-1 runs.</summary>
     public int Runs { get; init; } = 200;
 
-    /// <summary>ONNX Runtime intra-op threads (0 = the recipe's threads, else ORT's default).</summary>
+    /// <summary>ONNX Runtime intra-op threads; 0 = 1 thread (the device-like default, least disturbed by other load).</summary>
     public int Threads { get; init; }
 
     /// <summary>Reads and validates the options of a recipe entry.</summary>

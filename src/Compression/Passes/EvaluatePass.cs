@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.ModelBundle;
-using Microsoft.ML.OnnxRuntime;
+using EdgeToolkit.Compression.Evaluation;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -39,34 +39,15 @@ public sealed class EvaluatePass : IPass
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.OnnxBundle };
 
-    /// <summary>Top-1 and top-5 accuracy of a bundle on <paramref name="test"/>.</summary>
-    public (double Top1, double Top5, int Images) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0)
+    /// <summary>Top-1 and top-5 accuracy of a bundle on <paramref name="test"/> (limited to <see cref="EvaluatePassOptions.Limit"/> images) with <see cref="OnnxEvaluator"/>.</summary>
+    public (double Top1, double Top5, int Images) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
     {
-        var bundle = ModelBundleFolder.Read(bundleFolder);
-        var m = bundle.Manifest;
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        using var session = new InferenceSession(bundle.ModelPath, options);
-        long correct = 0, correct5 = 0;
-        int images = 0;
-        foreach (var (data, shape, labels) in BundleInputBatches.Read(test, m, Options.BatchSize, Options.Limit))
-        {
-            using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
-            using var outputs = session.Run(new RunOptions(), new Dictionary<string, OrtValue> { [m.InputName] = input }, [m.OutputName]);
-            var logits = outputs[0].GetTensorDataAsSpan<float>();
-            int classes = logits.Length / labels.Length;
-            for (int i = 0; i < labels.Length; i++)
-            {
-                var row = logits.Slice(i * classes, classes);
-                float target = row[(int)labels[i]];
-                int higher = 0;
-                foreach (float v in row) if (v > target) higher++;
-                if (higher == 0) correct++;
-                if (higher < 5) correct5++;
-            }
-            images += labels.Length;
-        }
-        return images == 0 ? (0, 0, 0) : ((double)correct / images, (double)correct5 / images, images);
+        ArgumentNullException.ThrowIfNull(test);
+        if (Options.Limit > 0 && Options.Limit < test.Count)
+            test = test.Subset(Enumerable.Range(0, Options.Limit).ToArray());
+        using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundleFolder), new OnnxEvaluatorOptions { BatchSize = Options.BatchSize, Threads = threads });
+        var result = evaluator.Evaluate(test, cancellationToken: cancellationToken);
+        return (result.Top1, result.Top5 ?? result.Top1, result.Images);
     }
 
     /// <inheritdoc/>
@@ -74,7 +55,7 @@ public sealed class EvaluatePass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var (top1, top5, images) = Evaluate(input.Folder, context.Data.Test, context.Threads);
+        var (top1, top5, images) = Evaluate(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
         Directory.CreateDirectory(outputFolder);
         File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {

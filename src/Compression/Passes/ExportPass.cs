@@ -97,7 +97,7 @@ public sealed class ExportPass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var manifest = Export(input.Folder, outputFolder, context.Data.Test);
+        var manifest = Export(input.Folder, outputFolder, Options.VerificationImages > 0 ? context.Data.Test : null);
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"export: {input.Architecture} alpha {input.Alpha} -> {Path.Combine(outputFolder, manifest.ModelFile)} ({manifest.FileSizeBytes / 1024.0:F0} KiB)"));
         return (input with

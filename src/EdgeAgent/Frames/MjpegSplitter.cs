@@ -47,7 +47,8 @@ public sealed class MjpegSplitter
             filled += n;
             frames += Parse(onFrame, onBad);
         }
-        if (state != State.Seeking && filled - start > 0) onBad("truncated");
+        // A stream that ended inside a frame cut it short; a cancelled read did not.
+        if (!ct.IsCancellationRequested && state != State.Seeking && filled - start > 0) onBad("truncated");
         SkippedBytes += state == State.Seeking ? filled : 0;
         filled = start = pos = 0;
         state = State.Seeking;

@@ -60,6 +60,13 @@ public static class AgentHost
         config.GetSection(AgentOptions.SectionName).Bind(snapshot);
         var metricsOptions = snapshot.Metrics;
         bool prometheus = bench is null && metricsOptions.PrometheusEnabled;
+        if (prometheus && !CanListen(metricsOptions.PrometheusHost, metricsOptions.PrometheusPort, out string? why))
+        {
+            // The exporter would fail the whole host; a busy metrics port must not stop inference.
+            Console.Error.WriteLine($"EdgeAgent: Prometheus endpoint http://{metricsOptions.PrometheusHost}:{metricsOptions.PrometheusPort}/metrics " +
+                $"cannot listen ({why}); set EdgeAgent:Metrics:PrometheusPort. Running without Prometheus export.");
+            prometheus = false;
+        }
         bool otlp = !string.IsNullOrWhiteSpace(metricsOptions.OtlpEndpoint) && Uri.TryCreate(metricsOptions.OtlpEndpoint, UriKind.Absolute, out _);
         if (prometheus || otlp)
         {
@@ -87,5 +94,24 @@ public static class AgentHost
             if (metricsOptions.HealthEnabled) services.AddHostedService<HealthEndpoint>();
         }
         return builder;
+    }
+
+    private static bool CanListen(string host, int port, out string? error)
+    {
+        error = null;
+        if (port is < 1 or > 65535) return true; // validation reports it by name
+        using var probe = new System.Net.HttpListener();
+        try
+        {
+            probe.Prefixes.Add($"http://{host}:{port}/");
+            probe.Start();
+            probe.Stop();
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.HttpListenerException or ArgumentException)
+        {
+            error = e.Message;
+            return false;
+        }
     }
 }

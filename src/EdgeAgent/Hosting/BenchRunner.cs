@@ -61,7 +61,8 @@ public sealed class BenchRunner : BackgroundService
             int warmup = (int)Math.Min(20, Math.Max(1, request.Frames / 10));
             long seen = 0;
             long measuredStart = 0;
-            var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity);
+            var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity) { Backpressure = true };
+            long started = Stopwatch.GetTimestamp();
             processor.AfterFrame = () =>
             {
                 if (++seen == warmup)
@@ -71,7 +72,8 @@ public sealed class BenchRunner : BackgroundService
                 }
             };
             long processed = await pipeline.RunAsync(request.Frames + warmup, stoppingToken).ConfigureAwait(false);
-            double seconds = measuredStart == 0 ? 0 : Stopwatch.GetElapsedTime(measuredStart).TotalSeconds;
+            // A source that ended during the warm-up: report what there is, timed from the start.
+            double seconds = Stopwatch.GetElapsedTime(measuredStart == 0 ? started : measuredStart).TotalSeconds;
             var stages = metrics.TakeWindow();
             long measured = stages["total"].Count;
             double fps = seconds > 0 ? measured / seconds : 0;
@@ -83,7 +85,9 @@ public sealed class BenchRunner : BackgroundService
                 FpsRatio = bare > 0 ? Math.Round(fps / bare, 3) : null,
             };
             Report = report;
-            Console.WriteLine($"EdgeAgent bench: {measured} frame(s) measured after {warmup} warm-up, {processed} taken from {source.Description}");
+            Console.WriteLine(measuredStart == 0
+                ? $"EdgeAgent bench: the source ended after {processed} frame(s), before the {warmup}-frame warm-up finished; all are reported"
+                : $"EdgeAgent bench: {measured} frame(s) measured after {warmup} warm-up, {processed} taken from {source.Description}");
             Console.WriteLine(StatusReporter.FormatTable(report));
             StatusReporter.WriteAtomically(options.BenchReportFile, report);
             Console.WriteLine($"report: {Path.GetFullPath(options.BenchReportFile)}");

@@ -30,6 +30,12 @@ public sealed class AgentPipeline
     /// <summary>Called from the processing loop at least once a second while it is alive (systemd watchdog).</summary>
     public Action? Heartbeat { get; init; }
 
+    /// <summary>
+    /// Capture waits for processing even for a live source (nothing dropped by the channel): the bench
+    /// uses it to process exactly the frames it takes; a camera then drops frames in its driver instead.
+    /// </summary>
+    public bool Backpressure { get; init; }
+
     /// <summary>Called with every prediction (tests, GPIO actions).</summary>
     public Action<Prediction>? OnPrediction { get; init; }
 
@@ -39,11 +45,12 @@ public sealed class AgentPipeline
     /// </summary>
     public Task<long> RunAsync(long maxFrames, CancellationToken ct)
     {
+        bool dropOldest = source.IsLive && !Backpressure;
         var channel = Channel.CreateBounded<Frame>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = true,
-            FullMode = source.IsLive ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
+            FullMode = dropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
         }, dropped =>
         {
             dropped.Dispose();
@@ -58,7 +65,7 @@ public sealed class AgentPipeline
             {
                 source.Run(frame =>
                 {
-                    if (source.IsLive) { if (!channel.Writer.TryWrite(frame)) frame.Dispose(); return; }
+                    if (dropOldest) { if (!channel.Writer.TryWrite(frame)) frame.Dispose(); return; }
                     try { channel.Writer.WriteAsync(frame, stop.Token).AsTask().GetAwaiter().GetResult(); }
                     catch (Exception e) when (e is OperationCanceledException or ChannelClosedException) { frame.Dispose(); }
                 }, stop.Token);

@@ -78,7 +78,7 @@ public sealed class BatchLoader : IDisposable
     /// Yields the batches of one epoch in order. The CALLER OWNS every yielded tensor and must dispose
     /// both (e.g. <c>using var images = batch.Images;</c>); they are created on the prefetch task and
     /// belong to no dispose scope. Stopping the enumeration early cancels the prefetch and frees what it
-    /// had prepared. <paramref name="firstBatch"/> skips the batches before it without building them
+    /// had prepared; disposing the loader mid-epoch ends it with <see cref="ObjectDisposedException"/>. <paramref name="firstBatch"/> skips the batches before it without building them
     /// (resuming mid-epoch); the rest are identical to those of a full enumeration.
     /// </summary>
     public IEnumerable<(Tensor Images, Tensor Labels)> Batches(int epoch, int firstBatch = 0)

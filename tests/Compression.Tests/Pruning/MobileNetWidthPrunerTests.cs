@@ -161,6 +161,26 @@ public sealed class MobileNetWidthPrunerTests
     }
 
     [Fact]
+    public void Pruned_network_exports_to_ONNX_and_ONNX_Runtime_reproduces_it()
+    {
+        using var source = Source();
+        using var pruned = MobileNetWidthPruner.Prune(source, 0.25);
+        var spec = new ModelSpec("mobilenet_v1", Classes, 1, InputSize, 0.25) { Mean = [0.5f], Std = [0.5f], Labels = Enumerable.Range(0, Classes).Select(i => $"c{i}").ToArray() };
+        string onnx = Path.Combine(Path.GetTempPath(), $"pruned-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            var result = new EdgeToolkit.Compression.Export.OnnxExporter().ExportAndVerify(pruned, spec, onnx);
+            Assert.True(File.Exists(onnx));
+            Assert.All(result.Checks, c => Assert.True(c.Passed, c.ToString()));
+            Assert.Equal(0, result.ArgmaxMismatches);
+        }
+        finally
+        {
+            File.Delete(onnx);
+        }
+    }
+
+    [Fact]
     public void Pruning_does_not_change_the_source_network()
     {
         using var source = Source();
