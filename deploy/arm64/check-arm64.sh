@@ -63,18 +63,22 @@ for rid in linux-arm64 linux-x64; do
   echo "check-arm64.sh: publishing $rid"
   extra=("${publish_extra[@]}")
   [ "$rid" = linux-x64 ] && extra+=(--no-ready-to-run)
+  # The arm64 tarball carries the bundle (as users ship it); the arm64 run reads it from there.
+  [ "$rid" = linux-arm64 ] && extra+=(--bundle "$bundle")
   tarball=$("$here/publish.sh" --rid "$rid" --out "$out/dist" "${extra[@]}" | tail -1)
   rm -rf "${out:?}/$rid" && mkdir -p "$out/$rid"
   tar -xzf "$tarball" -C "$out/$rid"
 done
 arm_agent=$(echo "$out"/linux-arm64/edgeagent-*/agent/EdgeAgent)
 x64_agent=$(echo "$out"/linux-x64/edgeagent-*/agent/EdgeAgent)
+arm_bundle=$(echo "$out"/linux-arm64/edgeagent-*/bundle)
+[ -f "$arm_bundle/manifest.json" ] || fail "the arm64 tarball has no bundle/manifest.json"
 file_info=$(od -An -tx1 -j18 -N2 "$arm_agent" | tr -d ' ')
 [ "$file_info" = b700 ] || fail "$arm_agent is not an aarch64 ELF (e_machine $file_info)"
 [ -z "$(find "$out/linux-arm64" -iname 'onnxruntime*.dll')" ] || fail "Windows ONNX Runtime files left in the arm64 tarball"
 
-run_bench() { # $1 name, then the command prefix
-  local name=$1; shift
+run_bench() { # $1 name, $2 bundle, then the command prefix
+  local name=$1 bundle=$2; shift 2
   rm -f "$out/$name.jsonl" "$out/$name-bench.json"
   set +e
   DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 "$@" --bench "$count" \
@@ -89,10 +93,10 @@ run_bench() { # $1 name, then the command prefix
 }
 
 echo "check-arm64.sh: x64 agent --bench $count over $nframes frame(s)"
-run_bench x64 "$x64_agent" || { cat "$out/x64.log" >&2; fail "the x64 agent exited with an error"; }
+run_bench x64 "$bundle" "$x64_agent" || { cat "$out/x64.log" >&2; fail "the x64 agent exited with an error"; }
 echo "check-arm64.sh: arm64 agent under $qemu -L $sysroot (emulated)"
 rc=0
-run_bench arm64 "$qemu" -L "$sysroot" "$arm_agent" || rc=$?
+run_bench arm64 "$arm_bundle" "$qemu" -L "$sysroot" "$arm_agent" || rc=$?
 cat "$out/arm64.log"
 [ "$rc" = 0 ] || fail "the arm64 agent exited with $rc under qemu"
 grep -qE '^stage +count +p50 ms' "$out/arm64.log" || fail "the arm64 agent printed no latency table"

@@ -43,10 +43,10 @@ public sealed class Arm64CheckTests : IDisposable
             while (reader.GetNextEntry() is { } e) names.Add(e.Name.TrimEnd('/'));
         }
         string top = Path.GetFileName(tarball)[..^".tar.gz".Length];
-        foreach (string expected in new[] { "agent/EdgeAgent", "agent/libonnxruntime.so", "edgeagent.service", "appsettings.json", "install.sh", "uninstall.sh", "VERSION" })
+        foreach (string expected in new[] { "agent/EdgeAgent", "agent/libonnxruntime.so", "edgeagent.service", "appsettings.json", "install.sh", "uninstall.sh", "VERSION", "bundle/manifest.json", "bundle/model.onnx" })
             Assert.Contains($"{top}/{expected}", names);
-        Assert.DoesNotContain(names, n => n.EndsWith("onnxruntime.dll", StringComparison.OrdinalIgnoreCase)
-            || n.EndsWith("onnxruntime_providers_shared.dll", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(names, n => Path.GetFileName(n) is "onnxruntime.dll" or "onnxruntime_providers_shared.dll");
+        Assert.Contains($"{top}/agent/Microsoft.ML.OnnxRuntime.dll", names); // the managed wrapper stays
         Assert.DoesNotContain(names, n => n.Contains("/runtimes/win", StringComparison.Ordinal));
     }
 

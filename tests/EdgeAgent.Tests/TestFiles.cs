@@ -8,10 +8,20 @@ internal static class TestFiles
     private static readonly Lazy<byte[]> Stream = new(() => Ffmpeg("-f lavfi -i testsrc=size=640x480:rate=30 -t 3 -q:v 5 -f mjpeg -"));
     private static readonly Lazy<byte[]> SmallStream = new(() => Ffmpeg("-f lavfi -i testsrc=size=160x120:rate=30 -t 3 -q:v 5 -f mjpeg -"));
 
-    /// <summary>A fresh folder under the temp directory.</summary>
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        string root = Path.Combine(Path.GetTempPath(), "edgeagent-tests", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return root;
+    });
+
+    /// <summary>A fresh folder under this test run's temp directory (deleted at exit when the test host exits normally).</summary>
     public static string NewFolder(string name)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "edgeagent-tests", $"{name}-{Guid.NewGuid():N}");
+        string dir = Path.Combine(Root.Value, $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
     }

@@ -1,10 +1,6 @@
 using System.Globalization;
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.ModelBundle;
-using EdgeToolkit.Training.Models;
-using EdgeToolkit.Training.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -38,58 +34,17 @@ public sealed class ExportPass : IPass
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.Checkpoint };
 
-    /// <summary>Exports one checkpoint folder to a bundle folder; returns the manifest written.</summary>
+    /// <summary>Exports one checkpoint folder to a bundle folder with <see cref="BundleExporter"/>; returns the manifest written.</summary>
     public BundleManifest Export(string checkpointFolder, string bundleFolder, Training.Data.ImageDataset? verificationData)
     {
-        using var checkpoint = Checkpoint.Load(checkpointFolder);
-        var spec = checkpoint.Spec;
-        var exporter = new OnnxExporter(new OnnxExportOptions { Opset = Options.Opset });
-        Directory.CreateDirectory(bundleFolder);
-        string onnx = Path.Combine(bundleFolder, "model.onnx");
-        Tensor? real = null;
-        try
+        var options = new BundleExportOptions
         {
-            if (verificationData is not null && Options.VerificationImages > 0)
-            {
-                var subset = verificationData.Subset(Enumerable.Range(0, Math.Min(Options.VerificationImages, verificationData.Count)).ToArray());
-                using var loader = new Training.Data.BatchLoader(subset, ClassifierEvaluator.LoaderOptions(spec, subset.Count));
-                foreach (var (x, y) in loader.Batches(0))
-                {
-                    y.Dispose();
-                    real ??= x;
-                }
-            }
-            exporter.ExportAndVerify(checkpoint.Model, spec, onnx, real);
-        }
-        finally
-        {
-            real?.Dispose();
-        }
-        var complexity = ModelComplexity.Measure(checkpoint.Model, spec.InputChannels, spec.InputSize, spec.InputSize);
-        var manifest = new BundleManifest
-        {
-            Architecture = spec.Architecture,
-            Alpha = spec.Alpha,
-            Precision = "fp32",
-            InputName = OnnxExporter.InputName,
-            OutputName = OnnxExporter.OutputName,
-            InputShape = [-1, spec.InputChannels, spec.InputSize, spec.InputSize],
-            ChannelOrder = spec.InputChannels == 1 ? "GRAY" : "RGB",
-            ResizePolicy = "stretch",
-            Mean = spec.Mean,
-            Std = spec.Std,
-            Labels = spec.Labels,
-            Accuracy = checkpoint.Metrics?.TestAccuracy,
-            Parameters = complexity.Parameters,
-            Macs = complexity.Macs,
-            Provenance = new Dictionary<string, string>
-            {
-                ["tool"] = "edgekit " + typeof(ExportPass).Assembly.GetName().Version,
-                ["checkpoint"] = Path.GetFullPath(checkpointFolder),
-                ["exporter"] = $"OnnxExporter opset {Options.Opset}",
-            },
+            Onnx = new OnnxExportOptions { Opset = Options.Opset },
+            RealVerificationImages = Math.Max(1, Options.VerificationImages),
+            Provenance = new Dictionary<string, string> { ["pass"] = "edgekit pipeline: export" },
         };
-        return ModelBundleFolder.Write(bundleFolder, onnx, manifest);
+        var data = Options.VerificationImages > 0 ? verificationData : null;
+        return BundleExporter.ExportCheckpoint(checkpointFolder, bundleFolder, data, options).Bundle.Manifest;
     }
 
     /// <inheritdoc/>

@@ -73,6 +73,16 @@ public sealed class OnnxEvaluatorTests : IDisposable
         Assert.Contains("predicts 4", e.Message);
     }
 
+    [Theory]
+    [InlineData(0, 0, "BatchSize")]
+    [InlineData(8, -1, "Threads")]
+    public void Invalid_options_are_refused_naming_the_setting(int batchSize, int threads, string setting)
+    {
+        var options = new OnnxEvaluatorOptions { BatchSize = batchSize, Threads = threads };
+        var e = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains(setting, e.Message);
+    }
+
     /// <summary>Subtracts each class's mean logit on the data from the classifier bias, so predictions spread over classes.</summary>
     private static void CenterClassifier(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ImageDataset data, Training.Models.ModelSpec spec)
     {

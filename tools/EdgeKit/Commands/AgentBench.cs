@@ -117,7 +117,7 @@ internal static class AgentBench
             candidates.Add(Path.Combine(binRoot.FullName, "EdgeAgent", "release", "EdgeAgent.dll"));
             candidates.Add(Path.Combine(binRoot.FullName, "EdgeAgent", "debug", "EdgeAgent.dll"));
         }
-        string? repo = RepoRoot(here) ?? RepoRoot(Directory.GetCurrentDirectory());
+        string? repo = RepoRoot(here) ?? RepoRoot(Directory.GetCurrentDirectory()) ?? RepoRoot(BuildSourceFolder());
         if (repo is not null)
         {
             foreach (string config in new[] { "Release", "Debug" })
@@ -155,8 +155,13 @@ internal static class AgentBench
         return dll;
     }
 
+    /// <summary>The folder this file was compiled from: finds the source tree when edgekit runs from an artifacts folder outside it.</summary>
+    private static string BuildSourceFolder([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
+        Path.GetDirectoryName(path) ?? "";
+
     private static string? RepoRoot(string start)
     {
+        if (string.IsNullOrEmpty(start) || !Directory.Exists(start)) return null;
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "EdgeToolkit.sln")) && Directory.Exists(Path.Combine(dir.FullName, "src", "EdgeAgent")))

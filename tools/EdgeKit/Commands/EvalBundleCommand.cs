@@ -24,40 +24,47 @@ public static class EvalBundleCommand
         {
             bundle, data, dataPath, batchSize, limit, threads,
         };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var loaded = ModelBundleFolder.Read(parse.GetValue(bundle)!);
-                var m = loaded.Manifest;
-                var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
-                    new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
-                var test = TrainCommand.Limit(resolved.Test, parse.GetValue(limit));
-                using var evaluator = new OnnxEvaluator(loaded, new OnnxEvaluatorOptions { BatchSize = parse.GetValue(batchSize), Threads = parse.GetValue(threads) });
-                EvaluationResult result;
-                if (!System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
-                {
-                    result = AnsiConsole.Progress()
-                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                        .Start(ctx =>
-                        {
-                            var task = ctx.AddTask("evaluating", maxValue: test.Count);
-                            return evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => task.Value = p.ImagesDone));
-                        });
-                }
-                else
-                {
-                    result = evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => System.Console.Error.WriteLine($"evaluated {p.ImagesDone}/{p.ImagesTotal}")));
-                }
-                EvaluationReport.Write(System.Console.Out, $"{loaded.ModelPath}: {m.Architecture} ({m.Precision}) with ONNX Runtime on {resolved.Description}", result);
-                return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or BundleException)
-            {
-                System.Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-        });
+        command.SetAction(parse => Run(parse.GetValue(bundle)!, parse.GetValue(data)!, parse.GetValue(dataPath),
+            parse.GetValue(batchSize), parse.GetValue(limit), parse.GetValue(threads)));
         return command;
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="bundleFolder"/> on the test split of <paramref name="data"/> and prints the
+    /// report; returns the exit code (0, or 1 after printing the error). Reusable by <c>edgekit eval --bundle</c>.
+    /// </summary>
+    public static int Run(string bundleFolder, string data, string? dataPath, int batchSize = 256, int limit = 0, int threads = 0)
+    {
+        try
+        {
+            var loaded = ModelBundleFolder.Read(bundleFolder);
+            var m = loaded.Manifest;
+            var resolved = DatasetResolver.Resolve(data, dataPath,
+                new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
+            var test = TrainCommand.Limit(resolved.Test, limit);
+            using var evaluator = new OnnxEvaluator(loaded, new OnnxEvaluatorOptions { BatchSize = batchSize, Threads = threads });
+            EvaluationResult result;
+            if (!System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                result = AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask("evaluating", maxValue: test.Count);
+                        return evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => task.Value = p.ImagesDone));
+                    });
+            }
+            else
+            {
+                result = evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => System.Console.Error.WriteLine($"evaluated {p.ImagesDone}/{p.ImagesTotal}")));
+            }
+            EvaluationReport.Write(System.Console.Out, $"{loaded.ModelPath}: {m.Architecture} ({m.Precision}) with ONNX Runtime on {resolved.Description}", result);
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or BundleException)
+        {
+            System.Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 }
