@@ -28,13 +28,23 @@ public sealed class QdqQuantizer
         ModelPreparation.Prepare(model);
         var plan = QdqPlan.Create(model.Graph, Options);
         var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, Options, progress);
+        // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
+        // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
+        var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet();
         var ranges = collectors.ToDictionary(
             kv => kv.Key,
-            kv => kv.Value.ComputeRange(Options.Method, Options.Percentile, Options.EntropyQuantizedBins));
+            kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : Options.Method, Options.Percentile, EntropyLevels(kv.Value)));
         QdqRewriter.Apply(model, plan, ranges, Options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";
         return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes);
     }
+
+    /// <summary>
+    /// Levels the entropy method simulates on [0, T]: a non-negative tensor with asymmetric activations
+    /// uses all 2^8 levels there (zero point at the type's minimum), otherwise half of them.
+    /// </summary>
+    private int EntropyLevels(TensorRangeCollector collector) =>
+        collector.Min >= 0 && !Options.SymmetricActivations ? 2 * Options.EntropyQuantizedBins : Options.EntropyQuantizedBins;
 
     /// <summary>Reads the float model at <paramref name="inputPath"/>, quantizes it and writes the QDQ model to <paramref name="outputPath"/>.</summary>
     public QuantizationResult QuantizeFile(string inputPath, string outputPath, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)

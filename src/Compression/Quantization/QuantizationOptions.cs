@@ -43,7 +43,7 @@ public sealed record QuantizationOptions
     /// <summary>Histogram bins used by the percentile and entropy methods.</summary>
     public int HistogramBins { get; init; } = 2048;
 
-    /// <summary>Quantization levels the entropy method simulates on the positive half (TensorRT uses 128).</summary>
+    /// <summary>Quantization levels the entropy method simulates on [0, T] for a signed tensor (TensorRT uses 128); twice as many for a non-negative tensor with asymmetric activations.</summary>
     public int EntropyQuantizedBins { get; init; } = 128;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
@@ -59,8 +59,8 @@ public sealed record QuantizationOptions
             throw new ArgumentException($"CalibrationCount must be at least 1, got {CalibrationCount}", nameof(CalibrationCount));
         if (HistogramBins < 256)
             throw new ArgumentException($"HistogramBins must be at least 256, got {HistogramBins}", nameof(HistogramBins));
-        if (EntropyQuantizedBins < 16 || EntropyQuantizedBins > HistogramBins)
-            throw new ArgumentException($"EntropyQuantizedBins must be between 16 and HistogramBins ({HistogramBins}), got {EntropyQuantizedBins}", nameof(EntropyQuantizedBins));
+        if (EntropyQuantizedBins < 16 || 2 * EntropyQuantizedBins > HistogramBins)
+            throw new ArgumentException($"EntropyQuantizedBins must be between 16 and half of HistogramBins ({HistogramBins / 2}), got {EntropyQuantizedBins}", nameof(EntropyQuantizedBins));
         if (ExcludedNodes is null)
             throw new ArgumentException("ExcludedNodes must not be null (use an empty list)", nameof(ExcludedNodes));
         foreach (string name in ExcludedNodes)

@@ -124,8 +124,12 @@ public sealed class TensorRangeCollector
     /// </summary>
     private double EntropyThreshold(int quantizedBins)
     {
-        long[] h = _histogram!;
+        // Exact zeros (Relu outputs, padding) pile up in bin 0; left as they are, that spike dominates
+        // every KL and drives the threshold to the smallest candidate. Like NVIDIA's
+        // pytorch-quantization, give bin 0 the count of bin 1.
+        long[] h = (long[])_histogram!.Clone();
         int bins = h.Length;
+        if (bins > 1) h[0] = h[1];
         int last = bins - 1;
         while (last > 0 && h[last] == 0) last--;
         int upper = Math.Max(last + 1, quantizedBins);

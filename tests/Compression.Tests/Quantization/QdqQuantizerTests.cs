@@ -182,6 +182,15 @@ public class QdqQuantizerTests
         AssertCloseToFloat(floatModel, result.Model);
     }
 
+    [Fact]
+    public void GraphInput_IsCalibratedByMinMax_WhateverTheMethod()
+    {
+        var batches = Calibration(32).ToList();
+        float min = batches.Min(b => b.Data.Min()), max = batches.Max(b => b.Data.Max());
+        var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 32, Method = CalibrationMethod.Entropy }).Quantize(TinyOnnxModels.Chain(), batches);
+        Assert.Equal(new TensorRange(min, max), result.Ranges[TinyOnnxModels.InputName]);
+    }
+
     [Theory]
     [InlineData(true, false, QuantizedActivationType.Int8)]
     [InlineData(false, true, QuantizedActivationType.Int8)]

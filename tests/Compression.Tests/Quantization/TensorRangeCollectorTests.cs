@@ -57,6 +57,23 @@ public class TensorRangeCollectorTests
     }
 
     [Fact]
+    public void Entropy_OnAReluOutputWithManyZeros_StillCoversTheBulk()
+    {
+        // 70 % exact zeros (a Relu output): the zero spike must not pull the threshold to the minimum candidate.
+        var random = new Random(3);
+        var collector = new TensorRangeCollector("relu_out");
+        var values = new float[100_000];
+        for (int i = 0; i < values.Length; i++) values[i] = random.NextDouble() < 0.7 ? 0f : Math.Abs(TinyOnnxModels.Gaussian(random)) * 2;
+        values[0] = 40f; // one outlier
+        collector.Add(values);
+
+        var range = collector.ComputeRange(CalibrationMethod.Entropy);
+
+        Assert.Equal(0f, range.Min);
+        Assert.InRange(range.Max, 4f, 20f);
+    }
+
+    [Fact]
     public void NonFiniteValue_IsRefusedNamingTheTensor()
     {
         var collector = new TensorRangeCollector("conv1_out");
