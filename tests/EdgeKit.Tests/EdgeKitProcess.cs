@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace EdgeToolkit.EdgeKit.Tests;
 
@@ -63,9 +64,8 @@ internal sealed class EdgeKitProcess : IDisposable
 
     public void Interrupt()
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -INT {_process.Id} failed ({kill.ExitCode})");
+        if (SendSignal(_process.Id, 2) != 0) // SIGINT
+            throw new InvalidOperationException($"kill({_process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     public void KillHard() => _process.Kill(); // SIGKILL on Unix
@@ -87,6 +87,9 @@ internal sealed class EdgeKitProcess : IDisposable
         _process.Dispose();
         _lines.Dispose();
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private void Add(string? line)
     {

@@ -104,7 +104,7 @@ public sealed class Trainer
         var labels = spec.Labels.Count == spec.NumClasses ? spec.Labels : train.ClassNames;
 
         var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []);
-        if (o.Resume && Directory.Exists(lastPath) || o.Resume && TryRecover(lastPath))
+        if (o.Resume && TryRecover(lastPath))
             state = RestoreFrom(lastPath, model, spec, optimizer);
         else if (File.Exists(logPath))
             File.Delete(logPath);

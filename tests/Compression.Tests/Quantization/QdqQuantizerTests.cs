@@ -72,6 +72,21 @@ public class QdqQuantizerTests
     }
 
     [Fact]
+    public void Relu6Clip_IsAbsorbed_AndEveryConvFuses()
+    {
+        var floatModel = TinyOnnxModels.Chain(relu6: true);
+        var result = Quantize(floatModel);
+
+        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "Clip");
+        var optimized = OrtTestRunner.Optimized(result.Model);
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 5, Ops(optimized));
+        Assert.DoesNotContain(optimized.Node, n => n.OpType is "Conv" or "Clip");
+        // Calibrated ranges of the Clip outputs never exceed the clip bound.
+        Assert.All(result.Ranges.Where(r => r.Key.StartsWith("relu", StringComparison.Ordinal)), r => Assert.InRange(r.Value.Max, 0f, 6f));
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
     public void ResidualModel_UInt8_OptimisedGraph_FusesConvAddPoolAndGemm()
     {
         var floatModel = TinyOnnxModels.Residual();

@@ -33,15 +33,21 @@ internal sealed class TinyOnnxModels
     }
 
     /// <summary>A MobileNet-like chain without fan-out: Conv-Relu, (DepthwiseConv-Relu-Conv-Relu) x blocks, GlobalAveragePool, Flatten, Gemm.</summary>
-    public static ModelProto Chain(int channels = 8, int size = 16, int classes = 10, int blocks = 2, int seed = 5)
+    public static ModelProto Chain(int channels = 8, int size = 16, int classes = 10, int blocks = 2, int seed = 5, bool relu6 = false)
     {
         var b = new TinyOnnxModels(seed);
         b.Input(3, size);
-        string x = b.Relu("relu0", b.Conv("conv0", InputName, 3, channels, 3, group: 1));
+        if (relu6)
+        {
+            b._graph.Initializer.Add(OnnxScalar("clip_min", 0f));
+            b._graph.Initializer.Add(OnnxScalar("clip_max", 6f));
+        }
+        string Act(string name, string input) => relu6 ? b.Add("Clip", name, [input, "clip_min", "clip_max"], name + "_out").Output[0] : b.Relu(name, input);
+        string x = Act("relu0", b.Conv("conv0", InputName, 3, channels, 3, group: 1));
         for (int i = 1; i <= blocks; i++)
         {
-            x = b.Relu($"relu{i}_dw", b.Conv($"conv{i}_dw", x, channels, channels, 3, group: channels));
-            x = b.Relu($"relu{i}_pw", b.Conv($"conv{i}_pw", x, channels, channels, 1, group: 1));
+            x = Act($"relu{i}_dw", b.Conv($"conv{i}_dw", x, channels, channels, 3, group: channels));
+            x = Act($"relu{i}_pw", b.Conv($"conv{i}_pw", x, channels, channels, 1, group: 1));
         }
         x = b.Unary("GlobalAveragePool", "gap", x);
         x = b.Unary("Flatten", "flatten", x);
@@ -98,6 +104,13 @@ internal sealed class TinyOnnxModels
         squeeze.Attribute.Add(new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 3 } });
         b.Gemm("classifier", "squeezed", 4, 10);
         return b.Model(11);
+    }
+
+    private static TensorProto OnnxScalar(string name, float value)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        t.FloatData.Add(value);
+        return t;
     }
 
     public static float[] RandomInputs(int count, int size, int seed, int channels = 3)
