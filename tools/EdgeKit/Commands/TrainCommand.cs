@@ -99,7 +99,9 @@ public static class TrainCommand
     private static int Run(TrainerOptions options, string arch, double alpha, int inputSize, string data, string? dataPath, int limitTrain, int limitTest)
     {
         var stdout = System.Console.Out;
-        var logger = new CliLogger(stdout);
+        bool interactive = !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        // While Spectre draws a progress bar, lines must go through AnsiConsole to appear above it.
+        var logger = new CliLogger(interactive ? line => AnsiConsole.WriteLine(line) : stdout.WriteLine);
         bool isMobileNet = arch.StartsWith("mobilenet", StringComparison.OrdinalIgnoreCase);
         try
         {
@@ -153,7 +155,7 @@ public static class TrainCommand
         {
             ModelFactory.Validate(spec);
             var trainer = new Trainer(options, logger);
-            if (!System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+            if (interactive)
             {
                 result = AnsiConsole.Progress()
                     .AutoClear(false)

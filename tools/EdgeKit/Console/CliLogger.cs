@@ -2,9 +2,13 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeToolkit.EdgeKit.Console;
 
-/// <summary>A minimal <see cref="ILogger"/> writing one line per message to a <see cref="TextWriter"/> (warnings and errors prefixed).</summary>
-public sealed class CliLogger(TextWriter writer, LogLevel minimum = LogLevel.Information) : ILogger
+/// <summary>A minimal <see cref="ILogger"/> writing one line per message (warnings and errors prefixed).</summary>
+/// <param name="writeLine">Where lines go, e.g. <c>Console.Out.WriteLine</c>, or <c>AnsiConsole.WriteLine</c> while a progress bar is drawn.</param>
+/// <param name="minimum">Lowest level written.</param>
+public sealed class CliLogger(Action<string> writeLine, LogLevel minimum = LogLevel.Information) : ILogger
 {
+    private readonly Lock _gate = new();
+
     /// <inheritdoc />
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -21,10 +25,7 @@ public sealed class CliLogger(TextWriter writer, LogLevel minimum = LogLevel.Inf
             LogLevel.Warning => "warning: ",
             _ => "",
         };
-        lock (writer)
-        {
-            writer.WriteLine(prefix + formatter(state, exception));
-            writer.Flush();
-        }
+        lock (_gate)
+            writeLine(prefix + formatter(state, exception));
     }
 }
