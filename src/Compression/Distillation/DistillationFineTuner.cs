@@ -47,19 +47,7 @@ public sealed class DistillationFineTuner
         var loss = new DistillationLoss(o.DistillationWeight, o.Temperature);
 
         torch.manual_seed(o.Seed);
-        using var loader = new BatchLoader(train, new BatchLoaderOptions
-        {
-            BatchSize = o.BatchSize,
-            Shuffle = true,
-            Seed = o.Seed,
-            RandomCropPadding = o.RandomCropPadding,
-            HorizontalFlip = o.HorizontalFlip,
-            Mean = spec.Mean.ToArray(),
-            Std = spec.Std.ToArray(),
-            TargetSize = spec.InputSize,
-            TargetChannels = spec.InputChannels,
-            DropLast = train.Count % o.BatchSize == 1 && train.Count > 1,
-        });
+        using var loader = new BatchLoader(train, Trainer.TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
         int batches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
         var schedule = new LearningRateSchedule(new TrainerOptions { Epochs = o.Epochs, LearningRate = o.LearningRate }, batches);
         using var optimizer = torch.optim.SGD(student.parameters(), o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay, nesterov: o.Momentum > 0);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace EdgeToolkit.EdgeAgent.Frames;
 
 /// <summary>Exponential back-off between retries: initial, doubled each failure, capped; reset after success.</summary>
@@ -36,4 +38,17 @@ public sealed class Backoff
 
     /// <summary>Waits the next delay; returns false when cancelled.</summary>
     public bool Wait(CancellationToken ct) => !ct.WaitHandle.WaitOne(NextDelay());
+
+    /// <summary>
+    /// After a failed attempt of a frame source: resets first when the attempt <paramref name="delivered"/> frames,
+    /// reports the restart, logs it and waits the next delay; returns false when cancelled.
+    /// </summary>
+    public bool WaitAfterFailure(bool delivered, string reason, string source, SourceEvents events, ILogger logger, CancellationToken ct)
+    {
+        if (delivered) Reset();
+        events.Restarted(reason);
+        TimeSpan delay = NextDelay();
+        logger.LogWarning("{Source}: {Reason}; retrying in {Delay} s (attempt {Attempt})", source, reason, delay.TotalSeconds, Failures);
+        return !ct.WaitHandle.WaitOne(delay);
+    }
 }

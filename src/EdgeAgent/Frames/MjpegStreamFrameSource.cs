@@ -69,11 +69,7 @@ public sealed class MjpegStreamFrameSource : IFrameSource
                 ended = e.Message;
             }
             if (ct.IsCancellationRequested) return;
-            if (frames > 0) backoff.Reset();
-            events.Restarted(ended);
-            TimeSpan delay = backoff.NextDelay();
-            logger.LogWarning("{Source}: {Reason}; retrying in {Delay} s (attempt {Attempt})", Description, ended, delay.TotalSeconds, backoff.Failures);
-            if (ct.WaitHandle.WaitOne(delay)) return;
+            if (!backoff.WaitAfterFailure(frames > 0, ended, Description, events, logger, ct)) return;
         }
     }
 

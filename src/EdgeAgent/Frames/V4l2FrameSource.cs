@@ -106,11 +106,7 @@ public sealed class V4l2FrameSource : IFrameSource
                 reason = e.Message;
             }
             if (ct.IsCancellationRequested) return;
-            if (delivered > 0) backoff.Reset();
-            events.Restarted(reason);
-            TimeSpan delay = backoff.NextDelay();
-            logger.LogWarning("{Source}: {Reason}; reopening in {Delay} s (attempt {Attempt})", Description, reason, delay.TotalSeconds, backoff.Failures);
-            if (ct.WaitHandle.WaitOne(delay)) return;
+            if (!backoff.WaitAfterFailure(delivered > 0, reason, Description, events, logger, ct)) return;
         }
     }
 

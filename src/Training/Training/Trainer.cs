@@ -43,6 +43,30 @@ public sealed class Trainer
     public TrainerOptions Options { get; }
 
     /// <summary>
+    /// Shuffled, augmented loader options that preprocess <paramref name="train"/> for <paramref name="spec"/>
+    /// (shared with the fine-tuner so both train on identical batches).
+    /// </summary>
+    public static BatchLoaderOptions TrainLoaderOptions(ModelSpec spec, ImageDataset train, int batchSize, int seed, int randomCropPadding, bool horizontalFlip)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(train);
+        return new BatchLoaderOptions
+        {
+            BatchSize = batchSize,
+            Shuffle = true,
+            Seed = seed,
+            RandomCropPadding = randomCropPadding,
+            HorizontalFlip = horizontalFlip,
+            Mean = spec.Mean.ToArray(),
+            Std = spec.Std.ToArray(),
+            TargetSize = spec.InputSize,
+            TargetChannels = spec.InputChannels,
+            // A batch of 1 breaks BatchNorm in train mode; drop a ragged tail only in that case.
+            DropLast = train.Count % batchSize == 1 && train.Count > 1,
+        };
+    }
+
+    /// <summary>
     /// Seeds libtorch with <see cref="TrainerOptions.Seed"/>, builds the model <paramref name="spec"/>
     /// describes with <see cref="ModelFactory"/>, trains it and disposes it.
     /// </summary>
@@ -83,20 +107,7 @@ public sealed class Trainer
         string bestPath = Path.Combine(outDir, BestName);
         string logPath = Path.Combine(outDir, LogFile);
 
-        using var trainLoader = new BatchLoader(train, new BatchLoaderOptions
-        {
-            BatchSize = o.BatchSize,
-            Shuffle = true,
-            Seed = o.Seed,
-            RandomCropPadding = o.RandomCropPadding,
-            HorizontalFlip = o.HorizontalFlip,
-            Mean = spec.Mean.ToArray(),
-            Std = spec.Std.ToArray(),
-            TargetSize = spec.InputSize,
-            TargetChannels = spec.InputChannels,
-            // A batch of 1 breaks BatchNorm in train mode; drop a ragged tail only in that case.
-            DropLast = train.Count % o.BatchSize == 1 && train.Count > 1,
-        });
+        using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
         using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, Math.Max(o.BatchSize, 256)));
         int batches = trainLoader.BatchesPerEpoch;
         var schedule = new LearningRateSchedule(o, batches);
