@@ -49,8 +49,12 @@ public static class ModelBundleFolder
         return complete;
     }
 
-    /// <summary>Reads and validates a bundle folder; throws <see cref="BundleException"/> naming the problem.</summary>
-    public static LoadedBundle Read(string folder)
+    /// <summary>
+    /// Reads and validates a bundle folder; throws <see cref="BundleException"/> naming the problem.
+    /// With <paramref name="checkGraph"/> false the caller promises to call <see cref="CheckAgainstSession"/>
+    /// on the session it creates anyway, so the model is not loaded twice.
+    /// </summary>
+    public static LoadedBundle Read(string folder, bool checkGraph = true)
     {
         string manifestPath = Path.Combine(folder, ManifestFileName);
         if (!File.Exists(manifestPath))
@@ -72,7 +76,7 @@ public static class ModelBundleFolder
         string actual = ComputeSha256(modelPath);
         if (!string.Equals(actual, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new BundleException($"{modelPath}: SHA-256 is {actual} but {manifestPath} (sha256) says {manifest.Sha256}; the model was changed or corrupted");
-        CheckAgainstGraph(manifest, modelPath);
+        if (checkGraph) CheckAgainstGraph(manifest, modelPath);
         return new LoadedBundle(Path.GetFullPath(folder), modelPath, manifest);
     }
 
@@ -124,23 +128,26 @@ public static class ModelBundleFolder
         {
             throw new BundleException($"{modelPath}: ONNX Runtime cannot load the model: {e.Message}", e);
         }
-        using (session)
+        using (session) CheckAgainstSession(m, session, modelPath);
+    }
+
+    /// <summary>Checks that the manifest's input name, shape and label count match a loaded session's graph.</summary>
+    public static void CheckAgainstSession(BundleManifest m, InferenceSession session, string modelPath)
+    {
+        if (!session.InputMetadata.TryGetValue(m.InputName, out var input))
+            throw new BundleException($"{modelPath}: the graph has no input '{m.InputName}' (inputName); it has {string.Join(", ", session.InputMetadata.Keys)}");
+        if (!session.OutputMetadata.TryGetValue(m.OutputName, out var output))
+            throw new BundleException($"{modelPath}: the graph has no output '{m.OutputName}' (outputName); it has {string.Join(", ", session.OutputMetadata.Keys)}");
+        int[] dims = input.Dimensions;
+        if (dims.Length != 4)
+            throw new BundleException($"{modelPath}: input '{m.InputName}' has rank {dims.Length}, manifest inputShape has 4");
+        for (int i = 1; i < 4; i++)
         {
-            if (!session.InputMetadata.TryGetValue(m.InputName, out var input))
-                throw new BundleException($"{modelPath}: the graph has no input '{m.InputName}' (inputName); it has {string.Join(", ", session.InputMetadata.Keys)}");
-            if (!session.OutputMetadata.TryGetValue(m.OutputName, out var output))
-                throw new BundleException($"{modelPath}: the graph has no output '{m.OutputName}' (outputName); it has {string.Join(", ", session.OutputMetadata.Keys)}");
-            int[] dims = input.Dimensions;
-            if (dims.Length != 4)
-                throw new BundleException($"{modelPath}: input '{m.InputName}' has rank {dims.Length}, manifest inputShape has 4");
-            for (int i = 1; i < 4; i++)
-            {
-                if (dims[i] > 0 && dims[i] != m.InputShape[i])
-                    throw new BundleException($"{modelPath}: input '{m.InputName}' dimension {i} is {dims[i]} in the graph but {m.InputShape[i]} in the manifest (inputShape)");
-            }
-            int[] outDims = output.Dimensions;
-            if (outDims.Length >= 2 && outDims[^1] > 0 && outDims[^1] != m.Labels.Count)
-                throw new BundleException($"{modelPath}: output '{m.OutputName}' has {outDims[^1]} classes but the manifest has {m.Labels.Count} labels");
+            if (dims[i] > 0 && dims[i] != m.InputShape[i])
+                throw new BundleException($"{modelPath}: input '{m.InputName}' dimension {i} is {dims[i]} in the graph but {m.InputShape[i]} in the manifest (inputShape)");
         }
+        int[] outDims = output.Dimensions;
+        if (outDims.Length >= 2 && outDims[^1] > 0 && outDims[^1] != m.Labels.Count)
+            throw new BundleException($"{modelPath}: output '{m.OutputName}' has {outDims[^1]} classes but the manifest has {m.Labels.Count} labels");
     }
 }

@@ -72,4 +72,17 @@ public class HotReloadTests
         Assert.Equal(2, h.Models.Generation);
         Assert.Equal(Animals, h.Models.Manifest!.Labels);
     }
+
+    [Fact]
+    public void BundleWhoseManifestDoesNotMatchTheGraphIsRefusedByTheServingSession()
+    {
+        string bundle = TinyClassifier.WriteBundle(TestFiles.NewFolder("mismatch"));
+        var loaded = EdgeToolkit.ModelBundle.ModelBundleFolder.Read(bundle, checkGraph: false);
+        // Hash and fields are valid, but the graph has 10 outputs and the manifest 3 labels.
+        EdgeToolkit.ModelBundle.ModelBundleFolder.Write(bundle, loaded.ModelPath, loaded.Manifest with { Labels = Animals });
+        var options = new AgentOptions { Bundle = bundle, Source = new FrameSourceOptions { Kind = "synthetic", Width = 64, Height = 48, PixelFormat = "rgb" } };
+        using var h = new Harness(options);
+        Assert.False(h.Models.TryLoad());
+        Assert.Contains("10 classes but the manifest has 3 labels", h.Models.LastError, StringComparison.Ordinal);
+    }
 }

@@ -60,7 +60,7 @@ public sealed class ModelHost : IDisposable
         ModelRunner runner;
         try
         {
-            var bundle = ModelBundleFolder.Read(options.Bundle);
+            var bundle = ModelBundleFolder.Read(options.Bundle, checkGraph: false); // ModelRunner.Load checks the graph on its own session
             runner = ModelRunner.Load(bundle, options.IntraOpThreads);
         }
         catch (Exception e) when (e is BundleException or IOException or UnauthorizedAccessException)

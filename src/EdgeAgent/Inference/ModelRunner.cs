@@ -63,6 +63,15 @@ public sealed class ModelRunner : IDisposable
         {
             throw new BundleException($"{bundle.ModelPath}: ONNX Runtime cannot create a session: {e.Message}", e);
         }
+        try
+        {
+            ModelBundleFolder.CheckAgainstSession(bundle.Manifest, session, bundle.ModelPath);
+        }
+        catch (BundleException)
+        {
+            session.Dispose();
+            throw;
+        }
         var runner = new ModelRunner(bundle, session);
         try
         {
