@@ -17,6 +17,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 
+# A clean build takes about 6 GB (libtorch is copied into each test project) plus 2.5 GB of NuGet
+# packages on a machine that has none yet; a full disk otherwise shows up as an obscure build error.
+free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+if [ "${free_gb:-0}" -lt 9 ]; then
+  echo "test.sh: warning: only ${free_gb} GB free on $(df -P . | awk 'NR==2 {print $6}'); the build needs about 9 GB"
+fi
+
 log=$(mktemp)
 dotnet build EdgeToolkit.sln -c Debug 2>&1 | tee "$log.build" | grep -E "error|Build succeeded|Warn" | tail -20
 if ! grep -q "Build succeeded" "$log.build"; then

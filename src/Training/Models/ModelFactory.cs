@@ -100,20 +100,18 @@ public static class ModelFactory
     /// MACs at the given input, for <c>edgekit models</c>. Builds each model once (a few seconds in all).
     /// </summary>
     /// <exception cref="ArgumentException">An invalid input setting (see <see cref="Validate"/>).</exception>
-    public static IReadOnlyList<ModelSummary> Summaries(int inputChannels = 3, int inputSize = 32, int numClasses = 10)
+    public static IReadOnlyList<ModelSummary> Summaries(int inputChannels = 3, int inputSize = 32, int numClasses = 10) =>
+        [.. Names.SelectMany(name => (name == "mobilenet_v1" ? ListedAlphas : [1.0])
+            .Select(alpha => Summarize(new ModelSpec(name, numClasses, inputChannels, inputSize, alpha))))];
+
+    /// <summary>Builds the model of <paramref name="spec"/> once and counts its parameters and MACs at its input size.</summary>
+    /// <exception cref="ArgumentException">An invalid spec (see <see cref="Validate"/>).</exception>
+    public static ModelSummary Summarize(ModelSpec spec)
     {
-        var rows = new List<ModelSummary>();
-        foreach (var name in Names)
-        {
-            var alphas = name == "mobilenet_v1" ? ListedAlphas : [1.0];
-            foreach (var alpha in alphas)
-            {
-                using var model = Create(new ModelSpec(name, numClasses, inputChannels, inputSize, alpha));
-                var measured = ModelComplexity.Measure(model, inputChannels, inputSize, inputSize);
-                rows.Add(new ModelSummary(name, alpha, measured.Parameters, measured.Macs, Describe(name)));
-            }
-        }
-        return rows;
+        ArgumentNullException.ThrowIfNull(spec);
+        using var model = Create(spec);
+        var measured = ModelComplexity.Measure(model, spec.InputChannels, spec.InputSize, spec.InputSize);
+        return new ModelSummary(spec.Architecture, spec.Alpha, measured.Parameters, measured.Macs, Describe(spec.Architecture));
     }
 
     private static void RequireDepth(ModelSpec spec, int depth)

@@ -31,21 +31,14 @@ public static class ModelsCommand
     public static void Write(TextWriter writer, IEnumerable<ModelSpec>? specs = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var rows = (specs ?? DefaultRows).Select(Measure).ToList();
-
-        writer.WriteLine($"{"architecture",-18}{"alpha",6}  {"input",-16}{"params",12}{"MACs",16}");
-        foreach (var (arch, alpha, input, counts) in rows)
+        writer.WriteLine($"{"architecture",-18}{"alpha",6}  {"input",-16}{"params",12}{"MACs",16}  description");
+        foreach (var spec in specs ?? DefaultRows)
         {
+            var row = ModelFactory.Summarize(spec);
+            string input = $"{spec.InputSize}x{spec.InputSize}x{spec.InputChannels}/{spec.NumClasses}";
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{arch,-18}{alpha,6:0.00}  {input,-16}{FormatCount(counts.Parameters),12}{FormatCount(counts.Macs),16}"));
+                $"{row.Architecture,-18}{row.Alpha,6:0.00}  {input,-16}{FormatCount(row.Parameters),12}{FormatCount(row.Macs),16}  {row.Description}"));
         }
-    }
-
-    private static (string, double, string, ModelComplexity.Result) Measure(ModelSpec spec)
-    {
-        using var model = ModelFactory.Create(spec);
-        var counts = ModelComplexity.Measure(model, spec.InputChannels, spec.InputSize, spec.InputSize);
-        return (spec.Architecture, spec.Alpha, $"{spec.InputSize}x{spec.InputSize}x{spec.InputChannels}/{spec.NumClasses}", counts);
     }
 
     private static string FormatCount(long n) => n switch
