@@ -134,6 +134,7 @@ public class ReducedJpegDecodingTests(ITestOutputHelper output)
         using (var cut = Frame.Copy(jpeg.AsSpan(0, jpeg.Length * 2 / 3), FrameFormat.Encoded, 0, 0, 11))
         {
             var e = Assert.Throws<BadFrameException>(() => pre.Decode(cut, 32, 32));
+            output.WriteLine(e.Message);
             Assert.Equal("truncated", e.Reason);
             Assert.Matches(@"^frame 11: jpeg .* at byte \d+", e.Message);
         }
@@ -143,6 +144,7 @@ public class ReducedJpegDecodingTests(ITestOutputHelper output)
         wrong[rst + 1] = 0xD5;
         using var bad = Frame.Copy(wrong, FrameFormat.Encoded, 0, 0, 12);
         var c = Assert.Throws<BadFrameException>(() => pre.Decode(bad, 32, 32));
+        output.WriteLine(c.Message);
         Assert.Equal("corrupt", c.Reason);
         Assert.Contains($"expected restart marker RST0", c.Message, StringComparison.Ordinal);
         Assert.Contains($"at byte {rst}", c.Message, StringComparison.Ordinal);
@@ -150,6 +152,27 @@ public class ReducedJpegDecodingTests(ITestOutputHelper output)
         using var ok = Frame.Copy(jpeg, FrameFormat.Encoded, 0, 0, 13);
         using var image = pre.Decode(ok);
         Assert.Equal(640, image.Width);
+    }
+
+    [Fact]
+    public void MotionJpegFramesWithoutHuffmanTablesAreDecodedWithTheStandardOnes()
+    {
+        // UVC cameras send MJPEG frames without DHT; ffmpeg's "-huffman default" writes exactly the T.81 K.3 tables,
+        // so the frame with its DHT segments removed must decode to the same pixels.
+        byte[] jpeg = Jpeg("420 default huffman q3");
+        byte[] noDht = WithoutSegments(jpeg, 0xC4);
+        Assert.True(noDht.Length < jpeg.Length);
+        var decoder = new ReducedJpegDecoder(1 << 24);
+        Assert.True(decoder.TryDecode(jpeg, 8, out _));
+        byte[] expected = decoder.Rgb.ToArray();
+        Assert.True(decoder.TryDecode(noDht, 8, out _));
+        Assert.Equal(expected, decoder.Rgb.ToArray());
+        // ImageSharp 2.1.13 cannot decode such a frame at all: the reduced path is the only one that can.
+        var pre = new FramePreprocessor(1 << 24, 64);
+        using var frame = Frame.Copy(noDht, FrameFormat.Encoded, 0, 0, 5);
+        using var image = pre.Decode(frame, 32, 32);
+        Assert.Equal((80, 60), (image.Width, image.Height));
+        Assert.Equal("decode-error", Assert.Throws<BadFrameException>(() => pre.Decode(frame)).Reason);
     }
 
     [Fact]
@@ -294,6 +317,23 @@ public class ReducedJpegDecodingTests(ITestOutputHelper output)
         Assert.Equal("P6", fields[0]);
         int w = int.Parse(fields[1], null), h = int.Parse(fields[2], null);
         return (w, h, ppm.AsSpan(p + 1, w * h * 3).ToArray());
+    }
+
+    private static byte[] WithoutSegments(byte[] jpeg, byte marker)
+    {
+        using var ms = new MemoryStream();
+        ms.Write(jpeg, 0, 2);
+        int p = 2;
+        while (true)
+        {
+            int length = (jpeg[p + 2] << 8) | jpeg[p + 3];
+            if (jpeg[p + 1] != marker) ms.Write(jpeg, p, 2 + length);
+            bool scan = jpeg[p + 1] == 0xDA;
+            p += 2 + length;
+            if (scan) break;
+        }
+        ms.Write(jpeg, p, jpeg.Length - p);
+        return ms.ToArray();
     }
 
     private static int IndexOfMarker(byte[] jpeg, byte marker)

@@ -7,8 +7,9 @@ namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
 /// each block's DC; the AC coefficients are entropy-decoded just to skip them), which is several times
 /// cheaper than a full decode followed by a resize when the model input is much smaller than the frame.
 /// Supports Huffman-coded sequential JPEG (SOF0, SOF1 with 8-bit samples), grey or YCbCr, any integer
-/// sampling ratio (4:4:4, 4:2:2, 4:2:0, ...), one or several scans, restart intervals. Anything else
-/// (progressive, arithmetic, lossless, 12-bit, CMYK, Adobe RGB, missing Huffman tables) is reported as
+/// sampling ratio (4:4:4, 4:2:2, 4:2:0, ...), one or several scans, restart intervals, and Motion-JPEG frames
+/// without DHT (the standard tables of T.81 K.3 are used). Anything else
+/// (progressive, arithmetic, lossless, 12-bit, CMYK, Adobe RGB) is reported as
 /// unsupported so the caller can use a full decoder. The input is untrusted: every read is bounds-checked,
 /// the pixel count is checked before any allocation, and malformed data throws <see cref="JpegDataException"/>.
 /// Output is RGB24 in a buffer reused from frame to frame. Not thread-safe: one instance per decoding thread.
@@ -27,7 +28,7 @@ public sealed class ReducedJpegDecoder
     private byte[] rgb = [];
     private int componentCount, maxH, maxV, mcusWide, mcusHigh, restartInterval, blockSize, adobeTransform;
     private int frameWidth, frameHeight;
-    private bool frameRead, jfif;
+    private bool frameRead, jfif, sawHuffmanTables;
 
     /// <summary>Creates a decoder that refuses images over <paramref name="maxPixels"/> (full-size width x height).</summary>
     public ReducedJpegDecoder(long maxPixels)
@@ -95,6 +96,7 @@ public sealed class ReducedJpegDecoder
                     break;
                 case 0xC4:
                     ReadHuffmanTables(body, bodyAt);
+                    sawHuffmanTables = true;
                     break;
                 case 0xDB:
                     ReadQuantizationTables(body, bodyAt);
@@ -136,7 +138,7 @@ public sealed class ReducedJpegDecoder
 
     private void StartImage()
     {
-        frameRead = jfif = false;
+        frameRead = jfif = sawHuffmanTables = false;
         adobeTransform = -1;
         restartInterval = 0;
         Array.Clear(quantDefined);
@@ -256,6 +258,11 @@ public sealed class ReducedJpegDecoder
             bool rgbIds = components[0].Id == 'R' && components[1].Id == 'G' && components[2].Id == 'B';
             if (adobeTransform == 0 || (adobeTransform < 0 && !jfif && rgbIds)) return "RGB (untransformed) colour";
         }
+        if (!sawHuffmanTables)
+        {
+            ReadHuffmanTables(StandardHuffmanTables.Segment, 0);
+            sawHuffmanTables = true;
+        }
         int blocks = 0;
         for (int i = 0; i < ns; i++)
         {
@@ -268,7 +275,7 @@ public sealed class ReducedJpegDecoder
                 if (scan[j] == c) c = null;
             if (c is null || c.Decoded) throw JpegDataException.Corrupt($"component {id} is coded twice", at + 1 + 2 * i);
             if (td > 3 || ta > 3) throw JpegDataException.Corrupt($"scan uses Huffman tables {td}/{ta}", at + 2 + 2 * i);
-            if (!dcTables[td].IsDefined || !acTables[ta].IsDefined) return "Huffman tables not defined in the stream (default MJPEG tables)";
+            if (!dcTables[td].IsDefined || !acTables[ta].IsDefined) return $"Huffman table DC {td} / AC {ta} not defined";
             if (!quantDefined[c.QuantTable]) throw JpegDataException.Corrupt($"quantization table {c.QuantTable} is not defined", at + 1 + 2 * i);
             c.Dc = dcTables[td];
             c.Ac = acTables[ta];
