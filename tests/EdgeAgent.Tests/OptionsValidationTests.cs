@@ -11,6 +11,7 @@ public class OptionsValidationTests
     [InlineData("EdgeAgent:Source:Kind=foo", "EdgeAgent:Source:Kind 'foo' is not one of v4l2, mjpeg, folder, synthetic")]
     [InlineData("EdgeAgent:Bundle=", "EdgeAgent:Bundle is required")]
     [InlineData("EdgeAgent:TopK=0", "EdgeAgent:TopK 0 must be at least 1")]
+    [InlineData("EdgeAgent:ReducedJpegDecoding=fast", "EdgeAgent:ReducedJpegDecoding 'fast' is not one of auto, off")]
     [InlineData("EdgeAgent:ChannelCapacity=0", "EdgeAgent:ChannelCapacity 0 must be between 1 and 1024")]
     [InlineData("EdgeAgent:SummarySeconds=0", "EdgeAgent:SummarySeconds 0 must be positive")]
     [InlineData("EdgeAgent:Source:Kind=folder", "EdgeAgent:Source:Path is required for Source:Kind 'folder'")]
@@ -22,7 +23,6 @@ public class OptionsValidationTests
     [InlineData("EdgeAgent:Metrics:PrometheusPort=70000", "EdgeAgent:Metrics:PrometheusPort 70000 must be between 1 and 65535")]
     [InlineData("EdgeAgent:Metrics:OtlpEndpoint=not a uri", "EdgeAgent:Metrics:OtlpEndpoint 'not a uri' is not an absolute URI")]
     [InlineData("EdgeAgent:MaxPixels=0", "EdgeAgent:MaxPixels 0 must be positive")]
-    [InlineData("EdgeAgent:ReducedJpegDecoding=fast", "EdgeAgent:ReducedJpegDecoding 'fast' is not one of auto, off")]
     public async Task InvalidSettingFailsAtStartNamingTheSetting(string settings, string expected)
     {
         var args = new List<string> { "--EdgeAgent:Bundle=/nonexistent/bundle", "--EdgeAgent:Metrics:PrometheusEnabled=false", "--EdgeAgent:Metrics:HealthEnabled=false" };
