@@ -43,15 +43,34 @@ internal static class TestFiles
         return frames;
     }
 
-    private static byte[] Ffmpeg(string arguments)
+    /// <summary>Runs ffmpeg and returns what it wrote to stdout.</summary>
+    public static byte[] Ffmpeg(string arguments) => Run("ffmpeg", "-loglevel error " + arguments, null, "ffmpeg");
+
+    /// <summary>Runs libjpeg-turbo's jpegtran on <paramref name="jpeg"/> (lossless transcoding: grey, restart markers, progressive, arithmetic).</summary>
+    public static byte[] Jpegtran(byte[] jpeg, string arguments) => Run("jpegtran", arguments, jpeg, "libjpeg-turbo-progs");
+
+    /// <summary>Runs libjpeg-turbo's djpeg on <paramref name="jpeg"/> and returns its PPM/PGM output.</summary>
+    public static byte[] Djpeg(byte[] jpeg, string arguments) => Run("djpeg", arguments, jpeg, "libjpeg-turbo-progs");
+
+    private static byte[] Run(string tool, string arguments, byte[]? stdin, string package)
     {
-        var psi = new ProcessStartInfo("ffmpeg", "-loglevel error " + arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start (test.sh installs it: apt-get install ffmpeg)");
+        var psi = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
+        Process? started;
+        try { started = Process.Start(psi); }
+        catch (System.ComponentModel.Win32Exception e) { throw new InvalidOperationException($"{tool} did not start (test.sh installs it: apt-get install {package})", e); }
+        using var p = started ?? throw new InvalidOperationException($"{tool} did not start (test.sh installs it: apt-get install {package})");
+        var err = p.StandardError.ReadToEndAsync();
+        var writer = Task.Run(() =>
+        {
+            if (stdin is null) return;
+            p.StandardInput.BaseStream.Write(stdin);
+            p.StandardInput.Close();
+        });
         using var ms = new MemoryStream();
         p.StandardOutput.BaseStream.CopyTo(ms);
-        string err = p.StandardError.ReadToEnd();
+        writer.Wait();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ffmpeg {arguments} failed: {err}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{tool} {arguments} failed: {err.Result}");
         return ms.ToArray();
     }
 }

@@ -27,6 +27,12 @@ public sealed class AgentOptions
     /// <summary>Upper bound of memory one ImageSharp allocation may take, in megabytes.</summary>
     public int DecoderMemoryLimitMegabytes { get; set; } = 256;
 
+    /// <summary>
+    /// <c>auto</c>: decode a baseline JPEG at 1/8, 1/4 or 1/2 size when that still covers the model input;
+    /// <c>off</c>: always decode full size with ImageSharp.
+    /// </summary>
+    public string ReducedJpegDecoding { get; set; } = "auto";
+
     /// <summary>Optional JSON-lines file receiving one prediction per frame.</summary>
     public string? ResultsFile { get; set; }
 

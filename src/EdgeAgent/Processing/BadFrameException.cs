@@ -15,6 +15,6 @@ public sealed class BadFrameException : Exception
     /// <summary>Creates the exception with a generic reason.</summary>
     public BadFrameException(string message, Exception inner) : this("bad", message, inner) { }
 
-    /// <summary>Short reason used as counter tag: empty, unknown-format, too-large, decode-error, bad-size.</summary>
+    /// <summary>Short reason used as counter tag: empty, unknown-format, too-large, decode-error, bad-size, truncated, corrupt.</summary>
     public string Reason { get; }
 }

@@ -1,4 +1,5 @@
 using EdgeToolkit.EdgeAgent.Frames;
+using EdgeToolkit.EdgeAgent.Processing.Jpeg;
 using EdgeToolkit.ModelBundle;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -15,17 +16,21 @@ namespace EdgeToolkit.EdgeAgent.Processing;
 /// header before decoding, allocations capped) or YUYV/RGB unpacking, then crop/resize per the
 /// manifest's resize policy, GRAY/RGB/BGR, and (x/255 - mean)/std into the runner's reused buffer.
 /// ImageSharp 2.1.13 has no reduced-size (DCT-scaled) JPEG decoding (that is ImageSharp 3's
-/// DecoderOptions.TargetSize): a large JPEG is fully decoded, then resized.
+/// DecoderOptions.TargetSize), so a baseline JPEG much larger than the model input goes through
+/// <see cref="ReducedJpegDecoder"/> at 1/2, 1/4 or 1/8 size; everything else is decoded fully, then resized.
+/// Not thread-safe: one instance per decoding thread.
 /// </summary>
 public sealed class FramePreprocessor
 {
     private readonly long maxPixels;
+    private readonly ReducedJpegDecoder reducedJpeg;
     private byte[] rgbScratch = [];
 
     /// <summary>Creates the decoder configuration with only JPEG, PNG and BMP registered.</summary>
     public FramePreprocessor(long maxPixels, int memoryLimitMegabytes)
     {
         this.maxPixels = maxPixels;
+        reducedJpeg = new ReducedJpegDecoder(maxPixels);
         Configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new BmpConfigurationModule())
         {
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
@@ -41,8 +46,15 @@ public sealed class FramePreprocessor
     /// <summary>The restricted ImageSharp configuration (JPEG, PNG, BMP decoders; capped allocator).</summary>
     public Configuration Configuration { get; }
 
-    /// <summary>Decodes or unpacks a frame into an RGB image; throws <see cref="BadFrameException"/> with a reason.</summary>
-    public Image<Rgb24> Decode(Frame frame)
+    /// <summary>Decodes or unpacks a frame into a full-size RGB image; throws <see cref="BadFrameException"/> with a reason.</summary>
+    public Image<Rgb24> Decode(Frame frame) => Decode(frame, 0, 0);
+
+    /// <summary>
+    /// Decodes or unpacks a frame into an RGB image; throws <see cref="BadFrameException"/> with a reason. A baseline
+    /// JPEG is decoded at 1/8, 1/4 or 1/2 of its size (the largest reduction that keeps it at least
+    /// <paramref name="minWidth"/> x <paramref name="minHeight"/>, so the model loses no detail); 0 decodes full size.
+    /// </summary>
+    public Image<Rgb24> Decode(Frame frame, int minWidth, int minHeight)
     {
         ReadOnlySpan<byte> data = frame.Data;
         switch (frame.Format)
@@ -65,6 +77,13 @@ public sealed class FramePreprocessor
             throw new BadFrameException("too-large", $"frame {frame.Sequence}: {format} header says {width}x{height} = {(long)width * height} pixels, more than EdgeAgent:MaxPixels {maxPixels}");
         try
         {
+            int scale = format == "jpeg" && minWidth > 0 && minHeight > 0 ? ReducedJpegDecoder.ChooseScale(width, height, minWidth, minHeight) : 1;
+            if (scale > 1 && reducedJpeg.TryDecode(data, scale, out _))
+            {
+                if (reducedJpeg.Width != (width + scale - 1) / scale || reducedJpeg.Height != (height + scale - 1) / scale)
+                    throw new BadFrameException("decode-error", $"frame {frame.Sequence}: decoded {reducedJpeg.Width}x{reducedJpeg.Height} at 1/{scale}, header says {width}x{height}");
+                return Image.LoadPixelData<Rgb24>(Configuration, reducedJpeg.Rgb, reducedJpeg.Width, reducedJpeg.Height);
+            }
             var image = Image.Load<Rgb24>(Configuration, data);
             if (image.Width != width || image.Height != height)
             {
@@ -72,6 +91,10 @@ public sealed class FramePreprocessor
                 throw new BadFrameException("decode-error", $"frame {frame.Sequence}: decoded {image.Width}x{image.Height}, header says {width}x{height}");
             }
             return image;
+        }
+        catch (JpegDataException e)
+        {
+            throw new BadFrameException(e.Reason, $"frame {frame.Sequence}: jpeg {e.Message} (reduced-size decoder)", e);
         }
         catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or IndexOutOfRangeException or ArgumentException or EndOfStreamException)
         {

@@ -67,7 +67,7 @@ public sealed class FrameProcessor
             {
                 var runner = lease.Runner;
                 var manifest = runner.Bundle.Manifest;
-                using var image = preprocessor.Decode(frame);
+                using var image = options.ReducedJpegDecoding == "off" ? preprocessor.Decode(frame) : preprocessor.Decode(frame, manifest.Width, manifest.Height);
                 long t1 = Stopwatch.GetTimestamp();
                 FramePreprocessor.ToTensor(image, manifest, runner.Input);
                 long t2 = Stopwatch.GetTimestamp();
