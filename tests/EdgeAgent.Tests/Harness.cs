@@ -28,16 +28,31 @@ internal sealed class Harness : IDisposable
     public SourceEvents Events { get; }
     public List<Prediction> Predictions { get; } = [];
 
+    /// <summary>Called on the inference thread after each prediction is recorded.</summary>
+    public Action<Prediction>? AfterPrediction { get; set; }
+
     public IFrameSource CreateSource() => FrameSourceFactory.Create(Options.Source, NullLogger.Instance, Events);
 
     public async Task<long> RunAsync(long maxFrames, CancellationToken ct = default)
     {
         using var source = CreateSource();
+        return await RunAsync(source, maxFrames, ct);
+    }
+
+    /// <summary>Runs the pipeline over <paramref name="source"/> with this harness's options.</summary>
+    public Task<long> RunAsync(IFrameSource source, long maxFrames, CancellationToken ct = default)
+    {
         var pipeline = new AgentPipeline(source, Processor, Metrics, NullLogger.Instance, Options.ChannelCapacity)
         {
-            OnPrediction = p => { lock (Predictions) Predictions.Add(p); },
+            OnPrediction = p =>
+            {
+                lock (Predictions) Predictions.Add(p);
+                AfterPrediction?.Invoke(p);
+            },
+            Overlap = Options.OverlapDecode,
+            InputBuffers = Options.InputBuffers,
         };
-        return await pipeline.RunAsync(maxFrames, ct);
+        return pipeline.RunAsync(maxFrames, ct);
     }
 
     public static int FreePort()
@@ -51,6 +66,7 @@ internal sealed class Harness : IDisposable
 
     public void Dispose()
     {
+        Processor.Dispose();
         Models.Dispose();
         Metrics.Dispose();
     }

@@ -97,8 +97,10 @@ public class HostTests
         await host.StopAsync();
     }
 
-    [Fact]
-    public async Task BenchProcessesNFramesFromAFolderAndWritesTheReport()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BenchProcessesNFramesFromAFolderAndWritesTheReport(bool overlap)
     {
         string dir = TestFiles.NewFolder("bench");
         string images = Directory.CreateDirectory(Path.Combine(dir, "images")).FullName;
@@ -109,6 +111,7 @@ public class HostTests
             $"--EdgeAgent:Bundle={TinyClassifier.WriteBundle(Path.Combine(dir, "bundle"))}",
             "--EdgeAgent:Source:Kind=folder", $"--EdgeAgent:Source:Path={images}",
             $"--EdgeAgent:BenchReportFile={report}",
+            $"--EdgeAgent:OverlapDecode={overlap}",
         ], new BenchRequest(40)).Build();
         await host.RunAsync();
         using var doc = JsonDocument.Parse(File.ReadAllText(report));

@@ -23,6 +23,7 @@ public class OptionsValidationTests
     [InlineData("EdgeAgent:Metrics:PrometheusPort=70000", "EdgeAgent:Metrics:PrometheusPort 70000 must be between 1 and 65535")]
     [InlineData("EdgeAgent:Metrics:OtlpEndpoint=not a uri", "EdgeAgent:Metrics:OtlpEndpoint 'not a uri' is not an absolute URI")]
     [InlineData("EdgeAgent:MaxPixels=0", "EdgeAgent:MaxPixels 0 must be positive")]
+    [InlineData("EdgeAgent:InputBuffers=1", "EdgeAgent:InputBuffers 1 must be between 2 and 16")]
     public async Task InvalidSettingFailsAtStartNamingTheSetting(string settings, string expected)
     {
         var args = new List<string> { "--EdgeAgent:Bundle=/nonexistent/bundle", "--EdgeAgent:Metrics:PrometheusEnabled=false", "--EdgeAgent:Metrics:HealthEnabled=false" };

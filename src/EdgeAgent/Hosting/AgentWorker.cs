@@ -52,8 +52,13 @@ public sealed class AgentWorker : BackgroundService
         using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
         reporter.Source = source.Description;
         using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
-        var processor = new FrameProcessor(options, models, metrics, logger, results);
-        var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity) { Heartbeat = watchdog.Beat };
+        using var processor = new FrameProcessor(options, models, metrics, logger, results);
+        var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity)
+        {
+            Heartbeat = watchdog.Beat,
+            Overlap = options.OverlapDecode,
+            InputBuffers = options.InputBuffers,
+        };
         logger.LogInformation("Processing frames from {Source}; watchdog {Watchdog}", source.Description,
             watchdog.IsEnabled ? $"every {watchdog.Interval.TotalSeconds / 2:F1} s" : "off");
         var run = pipeline.RunAsync(0, stoppingToken);

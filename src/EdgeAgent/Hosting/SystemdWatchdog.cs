@@ -7,7 +7,7 @@ namespace EdgeToolkit.EdgeAgent.Hosting;
 /// <summary>
 /// Sends <c>WATCHDOG=1</c> through <see cref="ISystemdNotifier"/> at half the interval systemd asked for
 /// (<c>WATCHDOG_USEC</c>, honouring <c>WATCHDOG_PID</c>). <see cref="Beat"/> is called from the
-/// processing loop, so a hung loop stops the pings and systemd restarts the service.
+/// inference loop while the decode loop is alive too, so a hung loop stops the pings and systemd restarts the service.
 /// </summary>
 public sealed class SystemdWatchdog
 {

@@ -6,7 +6,8 @@ namespace EdgeToolkit.EdgeAgent.Inference;
 /// <summary>
 /// One <see cref="InferenceSession"/> for one bundle, created once, with pre-allocated input and output
 /// <see cref="OrtValue"/>s over pinned managed buffers that every run reuses (batch 1). Not thread-safe:
-/// one processing thread fills <see cref="Input"/>, calls <see cref="Run"/> and reads <see cref="Output"/>.
+/// one inference thread fills <see cref="Input"/> and calls <see cref="Run()"/> (or passes its own
+/// pre-allocated input to <see cref="Run(OrtValue)"/>) and reads <see cref="Output"/>.
 /// </summary>
 public sealed class ModelRunner : IDisposable
 {
@@ -18,6 +19,7 @@ public sealed class ModelRunner : IDisposable
     private readonly OrtValue[] outputValues;
     private readonly string[] inputNames;
     private readonly string[] outputNames;
+    private readonly OrtValue[] boundInput = new OrtValue[1];
 
     private ModelRunner(LoadedBundle bundle, InferenceSession session)
     {
@@ -38,7 +40,7 @@ public sealed class ModelRunner : IDisposable
     /// <summary>The NCHW input buffer (channels x height x width) the preprocessor writes into.</summary>
     public Span<float> Input => input;
 
-    /// <summary>The logits of the last <see cref="Run"/>.</summary>
+    /// <summary>The logits of the last run.</summary>
     public ReadOnlySpan<float> Output => output;
 
     /// <summary>
@@ -94,6 +96,23 @@ public sealed class ModelRunner : IDisposable
 
     /// <summary>Runs the model on <see cref="Input"/>, filling <see cref="Output"/>.</summary>
     public void Run() => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues);
+
+    /// <summary>
+    /// Runs the model on <paramref name="input"/> (a pre-allocated tensor of this model's input shape, e.g. an
+    /// <see cref="Processing.InputSlot"/>'s), filling <see cref="Output"/>; no copy into <see cref="Input"/>.
+    /// </summary>
+    public void Run(OrtValue input)
+    {
+        boundInput[0] = input;
+        try
+        {
+            session.Run(runOptions, inputNames, boundInput, outputNames, outputValues);
+        }
+        finally
+        {
+            boundInput[0] = null!;
+        }
+    }
 
     /// <summary>Disposes the session and the OrtValues.</summary>
     public void Dispose()

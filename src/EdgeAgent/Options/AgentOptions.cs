@@ -21,6 +21,15 @@ public sealed class AgentOptions
     /// <summary>Capacity of the frame channel between capture and processing (oldest dropped when full).</summary>
     public int ChannelCapacity { get; set; } = 2;
 
+    /// <summary>
+    /// Decode and preprocess on their own thread so they overlap inference of the previous frame; false runs
+    /// decode, preprocess and inference one after the other on one thread.
+    /// </summary>
+    public bool OverlapDecode { get; set; } = true;
+
+    /// <summary>Pre-allocated model inputs cycling between the decode and inference threads (with <see cref="OverlapDecode"/>); 2 = double buffering.</summary>
+    public int InputBuffers { get; set; } = 2;
+
     /// <summary>Largest decoded image (width x height) accepted; larger frames are refused before decoding.</summary>
     public long MaxPixels { get; set; } = 4096L * 4096;
 

@@ -23,6 +23,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (o.TopK < 1) e.Add($"{p}:TopK {o.TopK} must be at least 1");
         if (o.IntraOpThreads < 0) e.Add($"{p}:IntraOpThreads {o.IntraOpThreads} must be 0 (ONNX Runtime default) or positive");
         if (o.ChannelCapacity is < 1 or > 1024) e.Add($"{p}:ChannelCapacity {o.ChannelCapacity} must be between 1 and 1024");
+        if (o.InputBuffers is < 2 or > 16) e.Add($"{p}:InputBuffers {o.InputBuffers} must be between 2 and 16 (model inputs cycling between the decode and inference threads)");
         if (o.MaxPixels < 1) e.Add($"{p}:MaxPixels {o.MaxPixels} must be positive");
         if (o.DecoderMemoryLimitMegabytes < 16) e.Add($"{p}:DecoderMemoryLimitMegabytes {o.DecoderMemoryLimitMegabytes} must be at least 16");
         if (o.ReducedJpegDecoding is not ("auto" or "off")) e.Add($"{p}:ReducedJpegDecoding '{o.ReducedJpegDecoding}' is not one of auto, off");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Telemetry;
@@ -6,11 +7,16 @@ using Microsoft.Extensions.Logging;
 namespace EdgeToolkit.EdgeAgent.Processing;
 
 /// <summary>
-/// Capture thread -> bounded channel -> processing thread. For a live source the channel drops the
-/// oldest frame when processing lags (counted); for a file/folder/unpaced source capture waits instead.
+/// Capture thread -> bounded channel -> decode thread -> ring of reused <see cref="InputSlot"/>s ->
+/// inference thread. For a live source the channel drops the oldest frame when processing lags (counted);
+/// for a file/folder/unpaced source capture waits instead. The decode thread takes a frame only when a slot
+/// is free, so decoding and preprocessing frame n+1 overlap inference of frame n and a frame waits in the
+/// channel (where a live source can still replace it) rather than after decoding. With
+/// <see cref="Overlap"/> off one processing thread decodes, preprocesses and runs each frame in turn.
 /// </summary>
 public sealed class AgentPipeline
 {
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly IFrameSource source;
     private readonly FrameProcessor processor;
     private readonly AgentMetrics metrics;
@@ -27,7 +33,10 @@ public sealed class AgentPipeline
         this.capacity = capacity;
     }
 
-    /// <summary>Called from the processing loop at least once a second while it is alive (systemd watchdog).</summary>
+    /// <summary>
+    /// Called from the inference loop at least once a second while both processing loops are alive
+    /// (systemd watchdog): a hung decode thread stops the beats as surely as a hung inference thread.
+    /// </summary>
     public Action? Heartbeat { get; init; }
 
     /// <summary>
@@ -36,15 +45,23 @@ public sealed class AgentPipeline
     /// </summary>
     public bool Backpressure { get; init; }
 
-    /// <summary>Called with every prediction (tests, GPIO actions).</summary>
+    /// <summary>Called with every prediction (tests, GPIO actions), in frame order, on the inference thread.</summary>
     public Action<Prediction>? OnPrediction { get; init; }
+
+    /// <summary>Decode and preprocess on their own thread, overlapping inference (<c>EdgeAgent:OverlapDecode</c>).</summary>
+    public bool Overlap { get; init; } = true;
+
+    /// <summary>Reused model inputs shared by the two stages when <see cref="Overlap"/> is on (<c>EdgeAgent:InputBuffers</c>, at least 2).</summary>
+    public int InputBuffers { get; init; } = 2;
 
     /// <summary>
     /// Runs until <paramref name="maxFrames"/> frames were processed (0 = no limit; bad frames count too),
-    /// the source ends and the channel drains, or <paramref name="ct"/> is cancelled. Returns frames processed (good + bad).
+    /// the source ends and the stages drain, or <paramref name="ct"/> is cancelled. Returns frames processed (good + bad).
     /// </summary>
     public Task<long> RunAsync(long maxFrames, CancellationToken ct)
     {
+        if (Overlap && InputBuffers < 2)
+            throw new ArgumentOutOfRangeException(nameof(InputBuffers), InputBuffers, "EdgeAgent:InputBuffers must be at least 2 when EdgeAgent:OverlapDecode is on");
         bool dropOldest = source.IsLive && !Backpressure;
         var channel = Channel.CreateBounded<Frame>(new BoundedChannelOptions(capacity)
         {
@@ -56,9 +73,7 @@ public sealed class AgentPipeline
             dropped.Dispose();
             metrics.FrameDropped();
         });
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var captureDone = new ManualResetEventSlim();
+        var run = new RunState(channel.Reader, CancellationTokenSource.CreateLinkedTokenSource(ct));
         var capture = new Thread(() =>
         {
             try
@@ -66,9 +81,9 @@ public sealed class AgentPipeline
                 source.Run(frame =>
                 {
                     if (dropOldest) { if (!channel.Writer.TryWrite(frame)) frame.Dispose(); return; }
-                    try { channel.Writer.WriteAsync(frame, stop.Token).AsTask().GetAwaiter().GetResult(); }
+                    try { channel.Writer.WriteAsync(frame, run.Stop.Token).AsTask().GetAwaiter().GetResult(); }
                     catch (Exception e) when (e is OperationCanceledException or ChannelClosedException) { frame.Dispose(); }
-                }, stop.Token);
+                }, run.Stop.Token);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -77,35 +92,31 @@ public sealed class AgentPipeline
             finally
             {
                 channel.Writer.TryComplete();
-                captureDone.Set();
+                run.CaptureDone.Set();
             }
         }) { IsBackground = true, Name = "edgeagent-capture" };
+        capture.Start();
+        if (Overlap) StartOverlapped(run, maxFrames);
+        else StartSerial(run, maxFrames);
+        return run.Done.Task;
+    }
 
-        var processing = new Thread(() =>
+    /// <summary>One processing thread: take, decode, preprocess, run, repeat.</summary>
+    private void StartSerial(RunState run, long maxFrames)
+    {
+        new Thread(() =>
         {
             long count = 0;
             try
             {
-                var reader = channel.Reader;
-                Task<bool>? pendingWait = null;
-                while (!stop.IsCancellationRequested && (maxFrames == 0 || count < maxFrames))
+                while (!run.Stop.IsCancellationRequested && (maxFrames == 0 || count < maxFrames))
                 {
                     Heartbeat?.Invoke();
-                    if (!reader.TryRead(out var frame))
-                    {
-                        pendingWait ??= reader.WaitToReadAsync(stop.Token).AsTask();
-                        try
-                        {
-                            if (!pendingWait.Wait(TimeSpan.FromSeconds(1))) continue;
-                            bool more = pendingWait.Result;
-                            pendingWait = null;
-                            if (!more) break; // source ended and channel drained
-                        }
-                        catch (AggregateException e) when (e.InnerException is OperationCanceledException) { break; }
-                        continue;
-                    }
+                    var taken = run.TryTake(out var frame);
+                    if (taken == Take.Ended) break;
+                    if (taken == Take.Idle) continue;
                     count++;
-                    var prediction = processor.Process(frame);
+                    var prediction = processor.Process(frame!);
                     if (prediction is not null) OnPrediction?.Invoke(prediction);
                 }
             }
@@ -115,15 +126,130 @@ public sealed class AgentPipeline
             }
             finally
             {
-                stop.Cancel();
-                // Frames still queued hold pooled buffers.
-                captureDone.Wait(TimeSpan.FromSeconds(2));
-                while (channel.Reader.TryRead(out var left)) left.Dispose();
-                done.TrySetResult(count);
+                run.Finish(count, [], []);
             }
-        }) { IsBackground = true, Name = "edgeagent-processing" };
-        capture.Start();
-        processing.Start();
-        return done.Task;
+        }) { IsBackground = true, Name = "edgeagent-processing" }.Start();
+    }
+
+    /// <summary>Decode thread and inference thread connected by a ring of reused input slots.</summary>
+    private void StartOverlapped(RunState run, long maxFrames)
+    {
+        var slots = Enumerable.Range(0, InputBuffers).Select(_ => new InputSlot()).ToArray();
+        var free = new BlockingCollection<InputSlot>(new ConcurrentQueue<InputSlot>(slots));
+        var ready = new BlockingCollection<InputSlot>(new ConcurrentQueue<InputSlot>());
+        var decodeDone = new ManualResetEventSlim();
+        int decodeAlive = 1;
+        var decode = new Thread(() =>
+        {
+            long taken = 0;
+            try
+            {
+                while (!run.Stop.IsCancellationRequested && (maxFrames == 0 || taken < maxFrames))
+                {
+                    Volatile.Write(ref decodeAlive, 1);
+                    // A free slot first, then the newest frame: a frame never waits decoded while a fresher one is queued.
+                    if (!free.TryTake(out var slot, (int)Tick.TotalMilliseconds, run.Stop.Token)) continue;
+                    var result = run.TryTake(out var frame);
+                    if (result != Take.Frame)
+                    {
+                        free.Add(slot);
+                        if (result == Take.Ended) break;
+                        continue;
+                    }
+                    taken++;
+                    processor.Prepare(frame!, slot);
+                    ready.Add(slot);
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogError(e, "Decode loop failed");
+            }
+            finally
+            {
+                ready.CompleteAdding();
+                decodeDone.Set();
+            }
+        }) { IsBackground = true, Name = "edgeagent-decode" };
+
+        var inference = new Thread(() =>
+        {
+            long count = 0;
+            try
+            {
+                while (true)
+                {
+                    if (Interlocked.Exchange(ref decodeAlive, 0) == 1) Heartbeat?.Invoke();
+                    if (!ready.TryTake(out var slot, (int)Tick.TotalMilliseconds, run.Stop.Token))
+                    {
+                        if (ready.IsCompleted) break; // decoding ended and everything decoded is done
+                        continue;
+                    }
+                    count++;
+                    var prediction = processor.Complete(slot);
+                    free.Add(slot);
+                    if (prediction is not null) OnPrediction?.Invoke(prediction);
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogError(e, "Inference loop failed");
+            }
+            finally
+            {
+                run.Stop.Cancel();
+                // A decode thread still inside a long decode keeps its slot; the process is ending anyway.
+                bool decodeFinished = decodeDone.Wait(TimeSpan.FromSeconds(2));
+                run.Finish(count, decodeFinished ? slots : [], decodeFinished ? [free, ready] : []);
+            }
+        }) { IsBackground = true, Name = "edgeagent-inference" };
+        decode.Start();
+        inference.Start();
+    }
+
+    private enum Take { Frame, Idle, Ended }
+
+    /// <summary>State shared by the threads of one <see cref="RunAsync"/>.</summary>
+    private sealed class RunState(ChannelReader<Frame> reader, CancellationTokenSource stop)
+    {
+        private Task<bool>? pendingWait;
+
+        public CancellationTokenSource Stop { get; } = stop;
+
+        public ManualResetEventSlim CaptureDone { get; } = new();
+
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Takes the next frame, waiting at most a second (Idle) so the caller's loop stays alive; Ended when the source ended and the channel is drained or the run stops.</summary>
+        public Take TryTake(out Frame? frame)
+        {
+            if (reader.TryRead(out frame)) return Take.Frame;
+            pendingWait ??= reader.WaitToReadAsync(Stop.Token).AsTask();
+            try
+            {
+                if (!pendingWait.Wait(Tick)) return Take.Idle;
+                bool more = pendingWait.Result;
+                pendingWait = null;
+                if (!more) return Take.Ended;
+                return reader.TryRead(out frame) ? Take.Frame : Take.Idle;
+            }
+            catch (AggregateException e) when (e.InnerException is OperationCanceledException)
+            {
+                return Take.Ended;
+            }
+        }
+
+        /// <summary>Stops capture, returns every pooled frame buffer and model lease still held, disposes the slots, reports <paramref name="count"/>.</summary>
+        public void Finish(long count, InputSlot[] slots, BlockingCollection<InputSlot>[] queues)
+        {
+            Stop.Cancel();
+            CaptureDone.Wait(TimeSpan.FromSeconds(2));
+            while (reader.TryRead(out var left)) left.Dispose();
+            foreach (var slot in slots) slot.Dispose();
+            foreach (var queue in queues) queue.Dispose();
+            Done.TrySetResult(count);
+        }
     }
 }

@@ -8,10 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace EdgeToolkit.EdgeAgent.Processing;
 
 /// <summary>
-/// Classifies one frame: decode, preprocess into the serving runner's input, run, top-k; times every
-/// stage. A bad frame is counted by reason and logged (rate-limited); it never escapes as an exception.
+/// Classifies frames in two halves that may run on two threads: <see cref="Prepare"/> (decode + preprocess
+/// into an <see cref="InputSlot"/> for the serving model) and <see cref="Complete"/> (run that model, top-k,
+/// record every stage). <see cref="Process"/> does both on the calling thread. A bad frame is counted by
+/// reason and logged (rate-limited); it never escapes as an exception.
 /// </summary>
-public sealed class FrameProcessor
+public sealed class FrameProcessor : IDisposable
 {
     private readonly AgentOptions options;
     private readonly ModelHost models;
@@ -19,6 +21,7 @@ public sealed class FrameProcessor
     private readonly ILogger logger;
     private readonly FramePreprocessor preprocessor;
     private readonly ResultWriter? results;
+    private readonly InputSlot ownSlot = new();
     private long lastBadLog;
 
     /// <summary>Creates the processor.</summary>
@@ -32,86 +35,126 @@ public sealed class FrameProcessor
         preprocessor = new FramePreprocessor(options.MaxPixels, options.DecoderMemoryLimitMegabytes);
     }
 
-    /// <summary>Called on the processing thread after every frame, good or bad (bench warm-up marker).</summary>
+    /// <summary>Called by <see cref="Complete"/> after every frame, good or bad (bench warm-up marker).</summary>
     public Action? AfterFrame { get; set; }
 
     /// <summary>The preprocessor (exposes the restricted ImageSharp configuration).</summary>
     public FramePreprocessor Preprocessor => preprocessor;
 
-    /// <summary>Processes and disposes <paramref name="frame"/>; returns the prediction or null when the frame was bad or no model serves.</summary>
+    /// <summary>Processes and disposes <paramref name="frame"/> on this thread; returns the prediction or null when the frame was bad or no model serves.</summary>
     public Prediction? Process(Frame frame)
     {
-        try
-        {
-            return ProcessCore(frame);
-        }
-        finally
-        {
-            AfterFrame?.Invoke();
-        }
+        Prepare(frame, ownSlot);
+        return Complete(ownSlot);
     }
 
-    private Prediction? ProcessCore(Frame frame)
+    /// <summary>
+    /// Decode stage: disposes <paramref name="frame"/> after decoding and preprocessing it into
+    /// <paramref name="slot"/> for the model serving now (the slot keeps a lease on that model, so a reload
+    /// cannot give the input to a model of another shape). A bad frame is counted here and leaves the slot unprepared.
+    /// Only one thread may call it at a time (the preprocessor reuses scratch memory).
+    /// </summary>
+    public void Prepare(Frame frame, InputSlot slot)
     {
         using (frame)
         {
-            long t0 = Stopwatch.GetTimestamp();
-            double waitMs = Stopwatch.GetElapsedTime(frame.CapturedTimestamp, t0).TotalMilliseconds;
-            using var lease = models.Acquire();
+            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp());
+            var lease = models.Acquire();
             if (lease is null)
             {
                 metrics.BadFrame("no-model");
-                return null;
+                return;
             }
             try
             {
-                var runner = lease.Runner;
-                var manifest = runner.Bundle.Manifest;
+                var manifest = lease.Runner.Bundle.Manifest;
                 using var image = options.ReducedJpegDecoding == "off" ? preprocessor.Decode(frame) : preprocessor.Decode(frame, manifest.Width, manifest.Height);
-                long t1 = Stopwatch.GetTimestamp();
-                FramePreprocessor.ToTensor(image, manifest, runner.Input);
-                long t2 = Stopwatch.GetTimestamp();
-                runner.Run();
-                var (idx, prob) = TopK.Compute(runner.Output, options.TopK);
-                long t3 = Stopwatch.GetTimestamp();
-                var labels = new string[idx.Length];
-                for (int i = 0; i < idx.Length; i++) labels[i] = manifest.Labels[idx[i]];
-                double totalMs = waitMs + Stopwatch.GetElapsedTime(t0, t3).TotalMilliseconds;
-                metrics.Record(Stage.Wait, waitMs);
-                metrics.Record(Stage.Decode, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
-                metrics.Record(Stage.Preprocess, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
-                metrics.Record(Stage.Inference, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
-                metrics.Record(Stage.Total, totalMs);
-                metrics.FrameProcessed();
-                var prediction = new Prediction(frame.Sequence, labels, prob, idx, totalMs);
-                results?.Write(prediction);
-                if (options.LogEveryNthFrame > 0 && metrics.Processed % options.LogEveryNthFrame == 0)
-                    logger.LogInformation("Frame {Sequence}: {Label} ({Probability:P1}) in {Milliseconds:F1} ms",
-                        frame.Sequence, labels[0], prob[0], totalMs);
-                return prediction;
+                long decoded = Stopwatch.GetTimestamp();
+                FramePreprocessor.ToTensor(image, manifest, slot.Bind(manifest));
+                slot.Prepared(lease, decoded, Stopwatch.GetTimestamp());
+                lease = null; // the slot owns it now
             }
             catch (BadFrameException e)
             {
                 Refuse(e.Reason, e.Message);
-                return null;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Refuse("error", $"frame {frame.Sequence}: {e.GetType().Name}: {e.Message}");
-                return null;
             }
+            finally
+            {
+                lease?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inference stage: runs the model <paramref name="slot"/> was prepared for, computes top-k, records all
+    /// stages (wait = time queued before decoding and between preprocessing and inference) and clears the
+    /// slot. Returns null for a bad frame (already counted by <see cref="Prepare"/>).
+    /// </summary>
+    public Prediction? Complete(InputSlot slot)
+    {
+        try
+        {
+            return slot.IsPrepared ? Classify(slot) : null;
+        }
+        finally
+        {
+            slot.Clear();
+            AfterFrame?.Invoke();
+        }
+    }
+
+    private Prediction? Classify(InputSlot slot)
+    {
+        try
+        {
+            var runner = slot.Lease!.Runner;
+            var manifest = runner.Bundle.Manifest;
+            long started = Stopwatch.GetTimestamp();
+            runner.Run(slot.Value);
+            var (idx, prob) = TopK.Compute(runner.Output, options.TopK);
+            long done = Stopwatch.GetTimestamp();
+            var labels = new string[idx.Length];
+            for (int i = 0; i < idx.Length; i++) labels[i] = manifest.Labels[idx[i]];
+            double decodeMs = Stopwatch.GetElapsedTime(slot.TakenTimestamp, slot.DecodedTimestamp).TotalMilliseconds;
+            double preprocessMs = Stopwatch.GetElapsedTime(slot.DecodedTimestamp, slot.PreparedTimestamp).TotalMilliseconds;
+            double inferenceMs = Stopwatch.GetElapsedTime(started, done).TotalMilliseconds;
+            double waitMs = Stopwatch.GetElapsedTime(slot.CapturedTimestamp, slot.TakenTimestamp).TotalMilliseconds
+                + Stopwatch.GetElapsedTime(slot.PreparedTimestamp, started).TotalMilliseconds;
+            double totalMs = Stopwatch.GetElapsedTime(slot.CapturedTimestamp, done).TotalMilliseconds;
+            metrics.Record(Stage.Wait, waitMs);
+            metrics.Record(Stage.Decode, decodeMs);
+            metrics.Record(Stage.Preprocess, preprocessMs);
+            metrics.Record(Stage.Inference, inferenceMs);
+            metrics.Record(Stage.Total, totalMs);
+            metrics.FrameProcessed();
+            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs);
+            results?.Write(prediction);
+            if (options.LogEveryNthFrame > 0 && metrics.Processed % options.LogEveryNthFrame == 0)
+                logger.LogInformation("Frame {Sequence}: {Label} ({Probability:P1}) in {Milliseconds:F1} ms",
+                    slot.Sequence, labels[0], prob[0], totalMs);
+            return prediction;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Refuse("error", $"frame {slot.Sequence}: {e.GetType().Name}: {e.Message}");
+            return null;
         }
     }
 
     private void Refuse(string reason, string message)
     {
         metrics.BadFrame(reason);
-        // At most one log line per second: a stream of garbage must not flood the journal.
+        // At most one log line per second: a stream of garbage must not flood the journal. Both stages call this.
         long now = Stopwatch.GetTimestamp();
-        if (Stopwatch.GetElapsedTime(lastBadLog, now).TotalSeconds >= 1)
-        {
-            lastBadLog = now;
+        long last = Interlocked.Read(ref lastBadLog);
+        if (Stopwatch.GetElapsedTime(last, now).TotalSeconds >= 1 && Interlocked.CompareExchange(ref lastBadLog, now, last) == last)
             logger.LogWarning("Bad frame dropped ({Reason}): {Message} [{Total} bad so far]", reason, message, metrics.Bad);
-        }
     }
+
+    /// <summary>Releases the slot <see cref="Process"/> uses.</summary>
+    public void Dispose() => ownSlot.Dispose();
 }

@@ -3,7 +3,7 @@ namespace EdgeToolkit.EdgeAgent.Telemetry;
 /// <summary>Processing stages timed per frame.</summary>
 public enum Stage
 {
-    /// <summary>From capture until the processing thread takes the frame from the channel.</summary>
+    /// <summary>Time queued: from capture until decoding starts, plus (overlapped) from preprocessed until inference starts.</summary>
     Wait,
 
     /// <summary>JPEG/PNG/BMP decode or YUYV/RGB unpacking.</summary>
