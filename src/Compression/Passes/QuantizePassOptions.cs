@@ -24,10 +24,14 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             Percentile = r.Double("percentile", d.Percentile, 50, 100),
             ActivationType = r.String("activations", "int8", ["int8", "uint8"]) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
             ExcludedNodes = r.StringList("exclude") ?? [],
+            EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
+            ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
         };
+        var floatLayers = r.StringList("floatLayers");
         r.RejectUnknown("the quantize pass");
         try
         {
+            if (floatLayers is not null) o = o with { FloatLayers = FloatLayerNames.Parse(floatLayers, "floatLayers") };
             return new QuantizePassOptions(o.Validate());
         }
         catch (ArgumentException e)
