@@ -87,6 +87,14 @@ public class QdqQuantizerTests
         Assert.DoesNotContain(optimized.Node, n => n.OpType is "Conv" or "Clip");
         // Calibrated ranges of the Clip outputs never exceed the clip bound.
         Assert.All(result.Ranges.Where(r => r.Key.StartsWith("relu", StringComparison.Ordinal)), r => Assert.InRange(r.Value.Max, 0f, 6f));
+        // So the scale of each absorbed Clip's QuantizeLinear is at most 6 / 255 (all 256 codes on [0, 6]).
+        var initializers = result.Model.Graph.Initializer.ToDictionary(t => t.Name);
+        var clipQuantizers = result.Model.Graph.Node.Where(n => n.OpType == "QuantizeLinear" && n.Input[0].StartsWith("relu", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, clipQuantizers.Count);
+        // The same net with Relu reaches beyond 6, so the bound comes from the Clip, not from the data.
+        var relu = Quantize(TinyOnnxModels.Chain(relu6: false));
+        Assert.Contains(relu.Ranges, r => r.Key.StartsWith("relu", StringComparison.Ordinal) && r.Value.Max > 6f);
+        Assert.All(clipQuantizers, q => Assert.InRange(Floats(initializers[q.Input[1]])[0], 1e-6f, 6f / 255 * 1.0001f));
         AssertCloseToFloat(floatModel, result.Model);
     }
 
