@@ -11,7 +11,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
     {
         ArgumentNullException.ThrowIfNull(r);
         var d = QuantizationOptions.Default;
-        string method = r.String("method", "minmax", ["minmax", "percentile", "entropy"])!;
+        string method = r.String("method", d.Method.ToString().ToLowerInvariant(), ["minmax", "percentile", "entropy"])!;
         var o = d with
         {
             CalibrationCount = r.Int("calibrationImages", d.CalibrationCount, 1, 1_000_000),

@@ -6,11 +6,14 @@ namespace EdgeToolkit.Compression.Quantization;
 /// </summary>
 public sealed record QuantizationOptions
 {
-    /// <summary>The defaults: min/max calibration on 512 samples, per-channel int8 weights, asymmetric int8 activations, first Conv in float.</summary>
+    /// <summary>The defaults: percentile (99.999) calibration on 512 samples, per-channel int8 weights, asymmetric int8 activations, first Conv in float.</summary>
     public static QuantizationOptions Default { get; } = new();
 
-    /// <summary>How activation ranges are computed from calibration data.</summary>
-    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
+    /// <summary>
+    /// How activation ranges are computed from calibration data. Default: Percentile (99.999 % of |x|),
+    /// which agreed with fp32 slightly more often than MinMax on trained MobileNets (docs/quantization.md).
+    /// </summary>
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.Percentile;
 
     /// <summary>Percentile of |x| kept by <see cref="CalibrationMethod.Percentile"/>, in (50, 100].</summary>
     public double Percentile { get; init; } = 99.999;

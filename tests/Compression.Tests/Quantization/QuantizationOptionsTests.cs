@@ -32,7 +32,8 @@ public class QuantizationOptionsTests
     public void Defaults_AreValid_AndMatchTheDocumentedDefaults()
     {
         var options = QuantizationOptions.Default.Validate();
-        Assert.Equal(CalibrationMethod.MinMax, options.Method);
+        Assert.Equal(CalibrationMethod.Percentile, options.Method);
+        Assert.Equal(99.999, options.Percentile);
         Assert.Equal(512, options.CalibrationCount);
         Assert.True(options.PerChannel);
         Assert.Equal(QuantizedActivationType.Int8, options.ActivationType);

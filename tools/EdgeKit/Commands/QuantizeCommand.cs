@@ -18,7 +18,7 @@ public static class QuantizeCommand
         var output = new Option<string>("--out") { Description = "Output int8 bundle folder", Required = true };
         var data = new Option<string>("--data") { Description = $"Calibration dataset ({string.Join(", ", DatasetResolver.KnownNames)}) or folder; its training split is used", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
-        var method = new Option<string>("--method") { Description = "Calibration method: minmax, percentile or entropy", DefaultValueFactory = _ => "minmax" };
+        var method = new Option<string>("--method") { Description = "Calibration method: minmax, percentile or entropy", DefaultValueFactory = _ => QuantizationOptions.Default.Method.ToString().ToLowerInvariant() };
         method.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
         var percentile = new Option<double>("--percentile") { Description = "Percentile of |x| kept by --method percentile", DefaultValueFactory = _ => QuantizationOptions.Default.Percentile };
         var calibration = new Option<int>("--calibration") { Description = "Number of calibration images", DefaultValueFactory = _ => QuantizationOptions.Default.CalibrationCount };
