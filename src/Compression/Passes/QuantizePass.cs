@@ -54,7 +54,9 @@ public sealed class QuantizePass : IPass
         var provenance = new Dictionary<string, string>(m.Provenance)
         {
             ["quantizer"] = string.Create(CultureInfo.InvariantCulture,
-                $"QdqQuantizer {Options.Quantization.Method}, {count} calibration images, {result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
+                $"QdqQuantizer {Options.Quantization.Method}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
+                $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(Options.Quantization.ReduceWeightRange ? ", 7-bit weights" : "")}, " +
+                $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
             ["floatModel"] = Path.GetFullPath(source.ModelPath),
         };
         return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = "int8", Accuracy = null, Provenance = provenance });

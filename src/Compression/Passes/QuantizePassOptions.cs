@@ -11,7 +11,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
     {
         ArgumentNullException.ThrowIfNull(r);
         var d = QuantizationOptions.Default;
-        string method = r.String("method", "minmax", ["minmax", "percentile", "entropy"])!;
+        string method = r.String("method", d.Method.ToString().ToLowerInvariant(), ["minmax", "percentile", "entropy"])!;
         var o = d with
         {
             CalibrationCount = r.Int("calibrationImages", d.CalibrationCount, 1, 1_000_000),
@@ -24,10 +24,14 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             Percentile = r.Double("percentile", d.Percentile, 50, 100),
             ActivationType = r.String("activations", "int8", ["int8", "uint8"]) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
             ExcludedNodes = r.StringList("exclude") ?? [],
+            EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
+            ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
         };
+        var floatLayers = r.StringList("floatLayers");
         r.RejectUnknown("the quantize pass");
         try
         {
+            if (floatLayers is not null) o = o with { FloatLayers = FloatLayerNames.Parse(floatLayers, "floatLayers") };
             return new QuantizePassOptions(o.Validate());
         }
         catch (ArgumentException e)

@@ -6,7 +6,7 @@ public enum CalibrationMethod
     /// <summary>The observed minimum and maximum.</summary>
     MinMax,
 
-    /// <summary>Clip at a percentile of the absolute values (histogram based).</summary>
+    /// <summary>Clip at a percentile of the absolute values (histogram based); the default.</summary>
     Percentile,
 
     /// <summary>The clipping threshold that minimises the KL divergence between the float and the quantized histogram (TensorRT style).</summary>

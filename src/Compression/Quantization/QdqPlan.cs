@@ -50,6 +50,10 @@ internal sealed class QdqPlan
                 throw new QuantizationException($"ExcludedNodes: no node named '{excluded}' in the graph; compute nodes are: {string.Join(", ", graph.Node.Where(n => IsComputeOp(n.OpType)).Select(n => n.Name).Take(20))}");
         }
         var excludedSet = options.ExcludedNodes.ToHashSet();
+        if (options.FloatLayers.HasFlag(FloatLayers.FirstConv) && graph.Node.FirstOrDefault(n => n.OpType == "Conv") is { } stem)
+            excludedSet.Add(stem.Name);
+        if (options.FloatLayers.HasFlag(FloatLayers.Classifier) && graph.Node.LastOrDefault(n => n.OpType is "Gemm" or "MatMul") is { } classifier)
+            excludedSet.Add(classifier.Name);
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
         var consumers = new Dictionary<string, List<NodeProto>>();

@@ -26,6 +26,7 @@ public sealed class QdqQuantizer
     {
         var model = floatModel.Clone();
         ModelPreparation.Prepare(model);
+        if (Options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
         var plan = QdqPlan.Create(model.Graph, Options);
         var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, Options, progress);
         // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses

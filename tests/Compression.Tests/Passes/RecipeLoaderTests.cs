@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Quantization;
 
 namespace EdgeToolkit.Compression.Tests.Passes;
 
@@ -51,6 +52,8 @@ public sealed class RecipeLoaderTests
           "recipe.json: matrix.precisions lists int8 but the passes have no 'quantize' pass" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "quantize" } ]"""),
           "recipe.json: matrix.alphas lists a width multiplier below 1 but no pass produces it" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "floatLayers": ["stem"] } } ]"""),
+          "recipe.json: passes[3].options: floatLayers: 'stem' is not one of first-conv, classifier, none" },
         { Recipe(passes: """[]"""),
           "recipe.json: passes must list at least one pass" },
         { Recipe(passes: """[ { "pass": "train" } ]"""),
@@ -78,6 +81,20 @@ public sealed class RecipeLoaderTests
         Assert.Equal(
             ["mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.5-fp32", "mobilenet_v1-a0.5-int8"],
             recipe.Matrix.Cells().Select(c => c.Tag));
+    }
+
+    [Fact]
+    public void Quantize_options_floatLayers_equalize_and_reduceRange_are_read()
+    {
+        var recipe = RecipeLoader.Parse(Recipe(passes:
+            """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "floatLayers": ["first-conv", "classifier"], "equalize": true, "reduceRange": true } } ]"""),
+            "recipe.json");
+        var options = ((QuantizePass)recipe.Passes[3]).Options.Quantization;
+        Assert.Equal(FloatLayers.FirstConv | FloatLayers.Classifier, options.FloatLayers);
+        Assert.True(options.EqualizeLayers);
+        Assert.True(options.ReduceWeightRange);
+        var defaults = ((QuantizePass)RecipeLoader.Parse(Recipe(), "recipe.json").Passes[4]).Options.Quantization;
+        Assert.Equal(QuantizationOptions.Default, defaults);
     }
 
     [Fact]

@@ -19,9 +19,13 @@ public class QdqQuantizerTests
         }
     }
 
+    // The tiny nets test the placement of Q/DQ on every layer, so their first conv is quantized too
+    // (the default keeps it float).
+    private static readonly QuantizationOptions AllLayers = QuantizationOptions.Default with { FloatLayers = FloatLayers.None };
+
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, int count = 64, int size = Size)
     {
-        return new QdqQuantizer((options ?? QuantizationOptions.Default) with { CalibrationCount = count }).Quantize(model, Calibration(count, size));
+        return new QdqQuantizer((options ?? AllLayers) with { CalibrationCount = count }).Quantize(model, Calibration(count, size));
     }
 
     private static (float[] Float, float[] Quantized) Compare(ModelProto floatModel, ModelProto quantized, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_ALL, int count = 64)
@@ -83,6 +87,14 @@ public class QdqQuantizerTests
         Assert.DoesNotContain(optimized.Node, n => n.OpType is "Conv" or "Clip");
         // Calibrated ranges of the Clip outputs never exceed the clip bound.
         Assert.All(result.Ranges.Where(r => r.Key.StartsWith("relu", StringComparison.Ordinal)), r => Assert.InRange(r.Value.Max, 0f, 6f));
+        // So the scale of each absorbed Clip's QuantizeLinear is at most 6 / 255 (all 256 codes on [0, 6]).
+        var initializers = result.Model.Graph.Initializer.ToDictionary(t => t.Name);
+        var clipQuantizers = result.Model.Graph.Node.Where(n => n.OpType == "QuantizeLinear" && n.Input[0].StartsWith("relu", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, clipQuantizers.Count);
+        // The same net with Relu reaches beyond 6, so the bound comes from the Clip, not from the data.
+        var relu = Quantize(TinyOnnxModels.Chain(relu6: false));
+        Assert.Contains(relu.Ranges, r => r.Key.StartsWith("relu", StringComparison.Ordinal) && r.Value.Max > 6f);
+        Assert.All(clipQuantizers, q => Assert.InRange(Floats(initializers[q.Input[1]])[0], 1e-6f, 6f / 255 * 1.0001f));
         AssertCloseToFloat(floatModel, result.Model);
     }
 
@@ -90,7 +102,7 @@ public class QdqQuantizerTests
     public void ResidualModel_UInt8_OptimisedGraph_FusesConvAddPoolAndGemm()
     {
         var floatModel = TinyOnnxModels.Residual();
-        var result = Quantize(floatModel, new QuantizationOptions { ActivationType = QuantizedActivationType.UInt8 });
+        var result = Quantize(floatModel, AllLayers with { ActivationType = QuantizedActivationType.UInt8 });
 
         var optimized = OrtTestRunner.Optimized(result.Model);
 
@@ -106,7 +118,7 @@ public class QdqQuantizerTests
     public void ConcatModel_UInt8_OptimisedGraph_FusesConcat_AndMaxPoolRunsOnIntegers()
     {
         var floatModel = TinyOnnxModels.Concat();
-        var result = Quantize(floatModel, new QuantizationOptions { ActivationType = QuantizedActivationType.UInt8 });
+        var result = Quantize(floatModel, AllLayers with { ActivationType = QuantizedActivationType.UInt8 });
 
         var optimized = OrtTestRunner.Optimized(result.Model);
 
@@ -124,7 +136,7 @@ public class QdqQuantizerTests
     public void ExcludedNodes_StayFloat()
     {
         var floatModel = TinyOnnxModels.Chain();
-        var result = Quantize(floatModel, new QuantizationOptions { ExcludedNodes = ["conv0", "classifier"] });
+        var result = Quantize(floatModel, AllLayers with { ExcludedNodes = ["conv0", "classifier"] });
 
         var optimized = OrtTestRunner.Optimized(result.Model);
 
@@ -140,10 +152,82 @@ public class QdqQuantizerTests
         AssertCloseToFloat(floatModel, result.Model);
     }
 
+    [Theory]
+    [InlineData(FloatLayers.FirstConv, 1, 4, 0)]
+    [InlineData(FloatLayers.Classifier, 0, 5, 1)]
+    [InlineData(FloatLayers.FirstConv | FloatLayers.Classifier, 1, 4, 1)]
+    public void FloatLayers_StayFloat_InOrtsOptimisedGraph(FloatLayers layers, int floatConvs, int qlinearConvs, int floatGemms)
+    {
+        var floatModel = TinyOnnxModels.Chain();
+        var result = Quantize(floatModel, AllLayers with { FloatLayers = layers });
+
+        var optimized = OrtTestRunner.Optimized(result.Model);
+
+        Assert.Equal(layers.HasFlag(FloatLayers.FirstConv), result.FloatNodes.Contains("conv0"));
+        Assert.Equal(layers.HasFlag(FloatLayers.Classifier), result.FloatNodes.Contains("classifier"));
+        Assert.True(OrtTestRunner.Count(optimized, "Conv") + OrtTestRunner.Count(optimized, "FusedConv") == floatConvs, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == qlinearConvs, Ops(optimized));
+        Assert.True(OrtTestRunner.Count(optimized, "Gemm") + OrtTestRunner.Count(optimized, "FusedGemm") == floatGemms, Ops(optimized));
+        Assert.Equal(1 - floatGemms, OrtTestRunner.Count(optimized, "QGemm"));
+        // A float first conv reads the float input directly: no QuantizeLinear on the graph input.
+        Assert.Equal(floatConvs == 0, result.Model.Graph.Node.Any(n => n.OpType == "QuantizeLinear" && n.Input[0] == TinyOnnxModels.InputName));
+        AssertCloseToFloat(floatModel, result.Model);
+    }
+
+    [Fact]
+    public void EqualizeLayers_ChannelsWithDisparateRanges_QuantizeCloserToFloat_AndStillFuse()
+    {
+        // A depthwise conv whose channels differ by up to 1000x in scale, compensated by the next
+        // pointwise conv (as BatchNorm folding leaves trained MobileNets): the float function is that of
+        // a balanced net, but one per-tensor scale on the Relu output crushes the small channels.
+        var floatModel = TinyOnnxModels.Chain(blocks: 1);
+        var tensors = floatModel.Graph.Initializer.ToDictionary(t => t.Name);
+        float[] w = Floats(tensors["conv1_dw.weight"]), b = Floats(tensors["conv1_dw.bias"]), pw = Floats(tensors["conv1_pw.weight"]);
+        int channels = b.Length, perChannel = w.Length / channels;
+        for (int c = 0; c < channels; c++)
+        {
+            float factor = MathF.Pow(10, c % 4 - 1);
+            for (int k = 0; k < perChannel; k++) w[c * perChannel + k] *= factor;
+            b[c] *= factor;
+            for (int o = 0; o < channels; o++) pw[o * channels + c] /= factor;
+        }
+        SetFloats(tensors["conv1_dw.weight"], w);
+        SetFloats(tensors["conv1_dw.bias"], b);
+        SetFloats(tensors["conv1_pw.weight"], pw);
+
+        var plain = Quantize(floatModel);
+        var equalized = Quantize(floatModel, AllLayers with { EqualizeLayers = true });
+
+        // Unfused (Q/DQ as float maths) isolates the quantization error from kernel effects.
+        var (f, p) = Compare(floatModel, plain.Model, GraphOptimizationLevel.ORT_DISABLE_ALL);
+        var (_, e) = Compare(floatModel, equalized.Model, GraphOptimizationLevel.ORT_DISABLE_ALL);
+        double plainError = RelativeError(f, p), equalizedError = RelativeError(f, e);
+        Assert.True(equalizedError < 0.5 * plainError, $"relative error plain {plainError}, equalized {equalizedError}");
+        var optimized = OrtTestRunner.Optimized(equalized.Model);
+        Assert.True(OrtTestRunner.Count(optimized, "QLinearConv") == 3, Ops(optimized));
+        AssertCloseToFloat(floatModel, equalized.Model, GraphOptimizationLevel.ORT_DISABLE_ALL);
+    }
+
+    private static float[] Floats(TensorProto t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
+
+    private static void SetFloats(TensorProto t, float[] values) =>
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    private static double RelativeError(float[] reference, float[] actual)
+    {
+        double error = 0, norm = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            error += (reference[i] - actual[i]) * (double)(reference[i] - actual[i]);
+            norm += reference[i] * (double)reference[i];
+        }
+        return Math.Sqrt(error / norm);
+    }
+
     [Fact]
     public void ExcludedNode_ThatDoesNotExist_IsNamedInTheError()
     {
-        var e = Assert.Throws<QuantizationException>(() => Quantize(TinyOnnxModels.Chain(), new QuantizationOptions { ExcludedNodes = ["no_such_conv"] }));
+        var e = Assert.Throws<QuantizationException>(() => Quantize(TinyOnnxModels.Chain(), AllLayers with { ExcludedNodes = ["no_such_conv"] }));
         Assert.Contains("no_such_conv", e.Message);
         Assert.Contains("ExcludedNodes", e.Message);
     }
@@ -186,7 +270,7 @@ public class QdqQuantizerTests
     public void EveryCalibrationMethod_GivesFiniteRanges_AndAccurateModel(CalibrationMethod method)
     {
         var floatModel = TinyOnnxModels.Residual();
-        var result = Quantize(floatModel, new QuantizationOptions { Method = method, ActivationType = QuantizedActivationType.UInt8 });
+        var result = Quantize(floatModel, AllLayers with { Method = method, ActivationType = QuantizedActivationType.UInt8 });
 
         Assert.NotEmpty(result.Ranges);
         foreach (var (name, range) in result.Ranges)
@@ -202,7 +286,7 @@ public class QdqQuantizerTests
     {
         var batches = Calibration(32).ToList();
         float min = batches.Min(b => b.Data.Min()), max = batches.Max(b => b.Data.Max());
-        var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 32, Method = CalibrationMethod.Entropy }).Quantize(TinyOnnxModels.Chain(), batches);
+        var result = new QdqQuantizer(AllLayers with { CalibrationCount = 32, Method = CalibrationMethod.Entropy }).Quantize(TinyOnnxModels.Chain(), batches);
         Assert.Equal(new TensorRange(min, max), result.Ranges[TinyOnnxModels.InputName]);
     }
 
@@ -216,7 +300,7 @@ public class QdqQuantizerTests
         // 7-bit weights: this host is AVX2 without VNNI, where ORT's u8*s8 kernels saturate 16-bit pair
         // sums for full-range weights (symmetric activations sit at u8 zero point 128 after ORT's s8->u8
         // conversion and hit it hardest: cosine 0.96 fused vs 0.9999 unfused, measured).
-        var result = Quantize(floatModel, new QuantizationOptions { PerChannel = !perTensor, SymmetricActivations = symmetric, ActivationType = type, ReduceWeightRange = true });
+        var result = Quantize(floatModel, AllLayers with { PerChannel = !perTensor, SymmetricActivations = symmetric, ActivationType = type, ReduceWeightRange = true });
         AssertCloseToFloat(floatModel, result.Model);
         AssertCloseToFloat(floatModel, result.Model, GraphOptimizationLevel.ORT_DISABLE_ALL);
     }
@@ -224,7 +308,7 @@ public class QdqQuantizerTests
     [Fact]
     public void ReduceWeightRange_KeepsWeightsWithin64()
     {
-        var result = Quantize(TinyOnnxModels.Chain(), new QuantizationOptions { ReduceWeightRange = true });
+        var result = Quantize(TinyOnnxModels.Chain(), AllLayers with { ReduceWeightRange = true });
         var weights = result.Model.Graph.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count >= 2).ToList();
         Assert.NotEmpty(weights);
         foreach (var w in weights)
@@ -239,7 +323,7 @@ public class QdqQuantizerTests
     public void QuantizedOutputs_KeepTheOutputName()
     {
         var floatModel = TinyOnnxModels.Chain();
-        var result = Quantize(floatModel, new QuantizationOptions { QuantizeOutputs = true });
+        var result = Quantize(floatModel, AllLayers with { QuantizeOutputs = true });
 
         Assert.Equal(TinyOnnxModels.OutputName, result.Model.Graph.Output.Single().Name);
         var last = result.Model.Graph.Node.Single(n => n.Output.Contains(TinyOnnxModels.OutputName));
@@ -289,7 +373,7 @@ public class QdqQuantizerTests
     [Fact]
     public void CalibrationBatch_WithWrongImageSize_IsRefusedNamingTheDimension()
     {
-        var quantizer = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 4 });
+        var quantizer = new QdqQuantizer(AllLayers with { CalibrationCount = 4 });
         var bad = new[] { new CalibrationBatch(new float[4 * 3 * 8 * 8], [4, 3, 8, 8]) };
         var e = Assert.Throws<QuantizationException>(() => quantizer.Quantize(TinyOnnxModels.Chain(), bad));
         Assert.Contains("dimension 2", e.Message);
@@ -299,7 +383,7 @@ public class QdqQuantizerTests
     [Fact]
     public void CalibrationBatch_WithWrongLength_IsRefused()
     {
-        var quantizer = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 4 });
+        var quantizer = new QdqQuantizer(AllLayers with { CalibrationCount = 4 });
         var bad = new[] { new CalibrationBatch(new float[10], [4, 3, 16, 16]) };
         var e = Assert.Throws<QuantizationException>(() => quantizer.Quantize(TinyOnnxModels.Chain(), bad));
         Assert.Contains("10 values", e.Message);
@@ -314,7 +398,7 @@ public class QdqQuantizerTests
         {
             string input = Path.Combine(folder, "float.onnx"), output = Path.Combine(folder, "int8.onnx");
             File.WriteAllBytes(input, TinyOnnxModels.Chain().ToByteArray());
-            new QdqQuantizer(new QuantizationOptions { CalibrationCount = 16 }).QuantizeFile(input, output, Calibration(16));
+            new QdqQuantizer(AllLayers with { CalibrationCount = 16 }).QuantizeFile(input, output, Calibration(16));
             using (var session = new InferenceSession(output)) Assert.Equal(TinyOnnxModels.OutputName, session.OutputNames.Single());
 
             string garbage = Path.Combine(folder, "garbage.onnx");

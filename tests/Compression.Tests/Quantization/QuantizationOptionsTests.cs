@@ -15,6 +15,7 @@ public class QuantizationOptionsTests
         { new QuantizationOptions { HistogramBins = 10 }, "HistogramBins" },
         { new QuantizationOptions { EntropyQuantizedBins = 4 }, "EntropyQuantizedBins" },
         { new QuantizationOptions { ExcludedNodes = ["conv1", " "] }, "ExcludedNodes" },
+        { new QuantizationOptions { FloatLayers = (FloatLayers)8 }, "FloatLayers" },
     };
 
     [Theory]
@@ -31,11 +32,37 @@ public class QuantizationOptionsTests
     public void Defaults_AreValid_AndMatchTheDocumentedDefaults()
     {
         var options = QuantizationOptions.Default.Validate();
-        Assert.Equal(CalibrationMethod.MinMax, options.Method);
+        Assert.Equal(CalibrationMethod.Percentile, options.Method);
+        Assert.Equal(99.999, options.Percentile);
         Assert.Equal(512, options.CalibrationCount);
         Assert.True(options.PerChannel);
         Assert.Equal(QuantizedActivationType.Int8, options.ActivationType);
         Assert.False(options.SymmetricActivations);
         Assert.False(options.QuantizeOutputs);
+        Assert.Equal(FloatLayers.FirstConv, options.FloatLayers);
+        Assert.False(options.EqualizeLayers);
+        Assert.False(options.ReduceWeightRange);
+    }
+
+    [Theory]
+    [InlineData("first-conv", FloatLayers.FirstConv)]
+    [InlineData("classifier,first-conv", FloatLayers.FirstConv | FloatLayers.Classifier)]
+    [InlineData(" Classifier ", FloatLayers.Classifier)]
+    [InlineData("none", FloatLayers.None)]
+    public void FloatLayerNames_ParseAndFormatRoundTrip(string names, FloatLayers expected)
+    {
+        var layers = FloatLayerNames.Parse(names.Split(','), "--float-layers");
+        Assert.Equal(expected, layers);
+        Assert.Equal(expected, FloatLayerNames.Parse(FloatLayerNames.Format(layers).Split(','), "--float-layers"));
+    }
+
+    [Theory]
+    [InlineData("first_conv", "'first_conv' is not one of first-conv, classifier, none")]
+    [InlineData("none,classifier", "'none' cannot be combined")]
+    public void FloatLayerNames_BadName_NamesTheSettingAndValue(string names, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => FloatLayerNames.Parse(names.Split(','), "floatLayers"));
+        Assert.Equal("floatLayers", e.ParamName);
+        Assert.Contains(message, e.Message);
     }
 }

@@ -18,20 +18,22 @@ public static class QuantizeCommand
         var output = new Option<string>("--out") { Description = "Output int8 bundle folder", Required = true };
         var data = new Option<string>("--data") { Description = $"Calibration dataset ({string.Join(", ", DatasetResolver.KnownNames)}) or folder; its training split is used", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
-        var method = new Option<string>("--method") { Description = "Calibration method: minmax, percentile or entropy", DefaultValueFactory = _ => "minmax" };
+        var method = new Option<string>("--method") { Description = "Calibration method: minmax, percentile or entropy", DefaultValueFactory = _ => QuantizationOptions.Default.Method.ToString().ToLowerInvariant() };
         method.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
         var percentile = new Option<double>("--percentile") { Description = "Percentile of |x| kept by --method percentile", DefaultValueFactory = _ => QuantizationOptions.Default.Percentile };
         var calibration = new Option<int>("--calibration") { Description = "Number of calibration images", DefaultValueFactory = _ => QuantizationOptions.Default.CalibrationCount };
         var exclude = new Option<string?>("--exclude") { Description = "Comma-separated node names kept in float (e.g. the first conv or the classifier)" };
+        var floatLayers = new Option<string>("--float-layers") { Description = $"Layers kept in float by position, comma separated: {string.Join(", ", FloatLayerNames.Known)}", DefaultValueFactory = _ => FloatLayerNames.Format(QuantizationOptions.Default.FloatLayers) };
         var activations = new Option<string>("--activations") { Description = "Activation type: int8 or uint8 (uint8 fuses residual fan-outs on x86 hosts)", DefaultValueFactory = _ => "int8" };
         activations.AcceptOnlyFromAmong("int8", "uint8");
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric activations (zero point at the middle of the type)" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var quantizeOutput = new Option<bool>("--quantize-output") { Description = "Also quantize the logits (kept float by default)" };
+        var equalize = new Option<bool>("--equalize") { Description = "Cross-layer equalization of Conv -> Relu -> Conv chains before calibration (float function unchanged)" };
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
-            bundle, output, data, dataPath, method, percentile, calibration, exclude, activations, symmetric, perTensor, quantizeOutput, reduceRange,
+            bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
         };
         command.SetAction(parse =>
         {
@@ -48,11 +50,13 @@ public static class QuantizeCommand
                     Percentile = parse.GetValue(percentile),
                     CalibrationCount = parse.GetValue(calibration),
                     ExcludedNodes = (parse.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    FloatLayers = FloatLayerNames.Parse(parse.GetValue(floatLayers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "--float-layers"),
                     ActivationType = parse.GetValue(activations) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
                     SymmetricActivations = parse.GetValue(symmetric),
                     PerChannel = !parse.GetValue(perTensor),
                     QuantizeOutputs = parse.GetValue(quantizeOutput),
                     ReduceWeightRange = parse.GetValue(reduceRange),
+                    EqualizeLayers = parse.GetValue(equalize),
                 }.Validate();
                 string inputFolder = parse.GetValue(bundle)!, outputFolder = parse.GetValue(output)!;
                 var source = ModelBundleFolder.Read(inputFolder);
