@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Training throughput (images/s) of the EdgeToolkit architectures in PyTorch, for comparison with
 `edgekit bench-train`. Same architectures as src/Training/Models (CIFAR ResNet-20 with the option-A
-zero-padding shortcut, MobileNet v1 with the 32x32 stem stride 1, DenseNet-BC-40 k=12), same loss,
+zero-padding shortcut, ResNet-18 with a 3x3 stride-1 stem, no max-pool and projection shortcuts, MobileNet v1 with the 32x32 stem stride 1, DenseNet-BC-40 k=12), same loss,
 optimiser (SGD momentum 0.9, weight decay 5e-4), batch, threads and random 1x32x32 inputs.
 
 Usage: /usr/bin/python3 benchmarks/training/train_throughput.py [--threads 2] [--batch-size 128]
-           [--steps 20] [--warmup 3] [--arch resnet20 mobilenet_v1 densenet-bc-40] [--alpha 1.0]
+           [--steps 20] [--warmup 3] [--arch resnet20 resnet18 mobilenet_v1 densenet-bc-40] [--alpha 1.0]
 Needs Debian's python3-torch (apt-get install python3-torch).
 """
 import argparse
@@ -37,14 +37,17 @@ class PadShortcut(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, projection=False):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(cout)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = PadShortcut(cin, cout, stride) if stride != 1 or cin != cout else None
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                               if projection else PadShortcut(cin, cout, stride))
 
     def forward(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
@@ -53,27 +56,28 @@ class BasicBlock(nn.Module):
         return self.relu(out + identity)
 
 
-class CifarResNet(nn.Module):
-    def __init__(self, depth, num_classes, in_ch):
+class ResNet(nn.Module):
+    """CIFAR ResNet-6n+2 (widths 16/32/64, option-A shortcuts) or ResNet-18 for small inputs
+    (3x3 stride-1 stem, no max-pool, widths 64/128/256/512, 2 blocks each, projection shortcuts)."""
+
+    def __init__(self, widths, blocks_per_stage, strides, projection, num_classes, in_ch):
         super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(in_ch, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
+        self.conv1 = nn.Conv2d(in_ch, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
         self.relu = nn.ReLU(inplace=True)
-        layers, cin = [], 16
-        for width, stride in ((16, 1), (32, 2), (64, 2)):
+        stages, cin = [], widths[0]
+        for width, n, stride in zip(widths, blocks_per_stage, strides):
             blocks = []
             for b in range(n):
-                blocks.append(BasicBlock(cin, width, stride if b == 0 else 1))
+                blocks.append(BasicBlock(cin, width, stride if b == 0 else 1, projection))
                 cin = width
-            layers.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = layers
+            stages.append(nn.Sequential(*blocks))
+        self.layers = nn.Sequential(*stages)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(64, num_classes)
+        self.fc = nn.Linear(cin, num_classes)
 
     def forward(self, x):
-        x = self.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
+        x = self.layers(self.relu(self.bn1(self.conv1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
@@ -150,8 +154,11 @@ class DenseNetBC(nn.Module):
 
 
 def build(arch, alpha, in_ch, size, classes):
+    if arch == "resnet18":
+        return ResNet([64, 128, 256, 512], [2, 2, 2, 2], [1, 2, 2, 2], True, classes, in_ch)
     if arch.startswith("resnet"):
-        return CifarResNet(int(arch[6:]), classes, in_ch)
+        n = (int(arch[6:]) - 2) // 6
+        return ResNet([16, 32, 64], [n, n, n], [1, 2, 2], False, classes, in_ch)
     if arch == "mobilenet_v1":
         return MobileNetV1(classes, alpha, in_ch, size)
     if arch.startswith("densenet-bc-"):
@@ -167,6 +174,7 @@ def measure(arch, alpha, args):
     x = torch.randn(args.batch_size, args.channels, args.input_size, args.input_size)
     y = torch.randint(0, 10, (args.batch_size,))
     loss_sum = torch.zeros(1, dtype=torch.float64)
+    correct = torch.zeros(1, dtype=torch.int64)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -176,6 +184,7 @@ def measure(arch, alpha, args):
         opt.step()
         with torch.no_grad():
             loss_sum.add_(loss.detach().double() * y.shape[0])
+            correct.add_(out.argmax(1).eq(y).sum())
 
     for _ in range(args.warmup):
         step()

@@ -47,6 +47,7 @@ public sealed class DistillationFineTuner
         var loss = new DistillationLoss(o.DistillationWeight, o.Temperature);
 
         torch.manual_seed(o.Seed);
+        using var heap = new NativeHeapRetention();
         using var loader = new BatchLoader(train, Trainer.TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
         int batches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
         var schedule = new LearningRateSchedule(new TrainerOptions { Epochs = o.Epochs, LearningRate = o.LearningRate }, batches);

@@ -101,6 +101,7 @@ public sealed class Trainer
 
         var o = Options;
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
+        using var heap = o.RetainNativeHeap ? new NativeHeapRetention() : null;
         string outDir = Path.GetFullPath(o.OutputDir);
         Directory.CreateDirectory(outDir);
         string lastPath = Path.Combine(outDir, LastName);

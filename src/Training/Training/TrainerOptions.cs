@@ -62,6 +62,13 @@ public sealed record TrainerOptions
     /// <summary>Random horizontal flips during training.</summary>
     public bool HorizontalFlip { get; init; } = true;
 
+    /// <summary>
+    /// Keep freed native memory in the process heap while training (<see cref="NativeHeapRetention"/>):
+    /// avoids a page fault and zero-fill per page of every large activation each step; the peak heap
+    /// stays resident until training ends.
+    /// </summary>
+    public bool RetainNativeHeap { get; init; } = true;
+
     /// <summary>Batches between progress reports (each report reads the running loss from the tensor once).</summary>
     public int ProgressInterval { get; init; } = 10;
 

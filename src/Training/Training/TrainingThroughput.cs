@@ -21,6 +21,7 @@ public static class TrainingThroughput
         ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
         options.Validate();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        using var heap = options.RetainNativeHeap ? new NativeHeapRetention() : null;
         torch.manual_seed(options.Seed);
         using var model = ModelFactory.Create(spec);
         model.train();

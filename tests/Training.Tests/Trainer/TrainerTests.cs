@@ -62,6 +62,16 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Retaining_the_native_heap_does_not_change_the_maths()
+    {
+        var retained = TrainTiny(Options(TempFolder(), epochs: 2));
+        var plain = TrainTiny(Options(TempFolder(), epochs: 2) with { RetainNativeHeap = false });
+
+        Assert.Equal(retained.History.Select(h => h.Loss), plain.History.Select(h => h.Loss));
+        Assert.Equal(retained.History.Select(h => h.TestAccuracy), plain.History.Select(h => h.TestAccuracy));
+    }
+
+    [Fact]
     public void Reports_batch_progress()
     {
         var reports = new List<TrainingProgress>();

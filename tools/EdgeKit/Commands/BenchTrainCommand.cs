@@ -19,21 +19,22 @@ public static class BenchTrainCommand
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 3 };
         var size = new Option<int>("--input-size") { DefaultValueFactory = _ => 32 };
         var channels = new Option<int>("--channels") { DefaultValueFactory = _ => 1 };
+        var retainHeap = new Option<bool>("--retain-heap") { Description = "Keep freed native memory in the heap (TrainerOptions.RetainNativeHeap)", DefaultValueFactory = _ => true };
         var command = new Command("bench-train", "Measure training throughput (images/s) on random data.")
         {
-            arch, alpha, batchSize, threads, steps, warmup, size, channels,
+            arch, alpha, batchSize, threads, steps, warmup, size, channels, retainHeap,
         };
         command.Hidden = true;
         command.SetAction(parse =>
         {
-            var options = new TrainerOptions { BatchSize = parse.GetValue(batchSize), Threads = parse.GetValue(threads), WeightDecay = 5e-4 };
+            var options = new TrainerOptions { BatchSize = parse.GetValue(batchSize), Threads = parse.GetValue(threads), WeightDecay = 5e-4, RetainNativeHeap = parse.GetValue(retainHeap) };
             foreach (var name in parse.GetValue(arch)!)
             {
                 double a = name.StartsWith("mobilenet", StringComparison.OrdinalIgnoreCase) ? parse.GetValue(alpha) : 1.0;
                 var spec = new ModelSpec(name, 10, parse.GetValue(channels), parse.GetValue(size), a);
                 double ips = TrainingThroughput.Measure(spec, options, parse.GetValue(steps), parse.GetValue(warmup));
                 System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"torchsharp {name} alpha {a:0.00} batch {options.BatchSize} threads {options.Threads}: {ips:F1} images/s"));
+                    $"torchsharp {name} alpha {a:0.00} batch {options.BatchSize} threads {options.Threads} retain-heap {options.RetainNativeHeap}: {ips:F1} images/s"));
             }
             return 0;
         });
