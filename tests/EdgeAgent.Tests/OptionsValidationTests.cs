@@ -39,6 +39,18 @@ public class OptionsValidationTests
         Assert.Empty(AgentOptionsValidator.Check(new AgentOptions { Bundle = "/opt/edgeagent/bundle" }));
     }
 
+    [Theory]
+    [InlineData(0, true, 4, 3)]  // Pi 4/5: the decode thread keeps a core
+    [InlineData(0, true, 2, 1)]
+    [InlineData(0, true, 1, 0)]  // one core: nothing to leave free, ORT's default
+    [InlineData(0, false, 4, 0)] // one thread does everything: ORT's default
+    [InlineData(2, true, 4, 2)]  // an explicit setting wins
+    public void InferenceThreadsLeaveACoreForTheDecodeThread(int intraOp, bool overlap, int cores, int expected)
+    {
+        var options = new AgentOptions { IntraOpThreads = intraOp, OverlapDecode = overlap };
+        Assert.Equal(expected, options.InferenceThreads(cores));
+    }
+
     [Fact]
     public void BenchArgumentIsTakenOffTheCommandLine()
     {

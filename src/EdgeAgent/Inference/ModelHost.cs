@@ -61,7 +61,7 @@ public sealed class ModelHost : IDisposable
         try
         {
             var bundle = ModelBundleFolder.Read(options.Bundle, checkGraph: false); // ModelRunner.Load checks the graph on its own session
-            runner = ModelRunner.Load(bundle, options.IntraOpThreads);
+            runner = ModelRunner.Load(bundle, options.InferenceThreads(Environment.ProcessorCount));
         }
         catch (Exception e) when (e is BundleException or IOException or UnauthorizedAccessException)
         {

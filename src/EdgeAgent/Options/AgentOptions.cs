@@ -15,8 +15,19 @@ public sealed class AgentOptions
     /// <summary>Number of labels reported per frame.</summary>
     public int TopK { get; set; } = 3;
 
-    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</summary>
+    /// <summary>ONNX Runtime intra-op threads; 0 = automatic (see <see cref="InferenceThreads"/>).</summary>
     public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// The intra-op threads the session gets: <see cref="IntraOpThreads"/> when set; with
+    /// <see cref="OverlapDecode"/> on a multi-core device, one core fewer than <paramref name="processorCount"/>
+    /// so the decode thread has a core of its own instead of pre-empting ONNX Runtime's spinning workers;
+    /// otherwise 0 (ONNX Runtime's default, one per physical core).
+    /// </summary>
+    public int InferenceThreads(int processorCount) =>
+        IntraOpThreads > 0 ? IntraOpThreads
+        : OverlapDecode && processorCount > 1 ? processorCount - 1
+        : 0;
 
     /// <summary>Capacity of the frame channel between capture and processing (oldest dropped when full).</summary>
     public int ChannelCapacity { get; set; } = 2;
