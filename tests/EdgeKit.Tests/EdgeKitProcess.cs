@@ -30,7 +30,12 @@ internal sealed class EdgeKitProcess : IDisposable
     public static EdgeKitProcess Start(params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "edgekit.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A child inherits an ignored SIGINT (a background job of a non-interactive shell, as CI may be), and
+        // .NET then leaves it ignored; coreutils' env restores the default so the Ctrl+C test sees a terminal's
+        // behaviour. env execs dotnet, so the process id stays the one that is signalled.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
         return new EdgeKitProcess(Process.Start(info)!);
