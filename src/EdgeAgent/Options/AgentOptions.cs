@@ -48,7 +48,7 @@ public sealed class AgentOptions
     public int DecoderMemoryLimitMegabytes { get; set; } = 256;
 
     /// <summary>
-    /// <c>auto</c>: decode a baseline JPEG at 1/8, 1/4 or 1/2 size when that still covers the model input;
+    /// <c>auto</c>: decode a baseline JPEG at 1/8 or 1/4 size when that still covers the model input;
     /// <c>off</c>: always decode full size with ImageSharp.
     /// </summary>
     public string ReducedJpegDecoding { get; set; } = "auto";

@@ -17,7 +17,7 @@ namespace EdgeToolkit.EdgeAgent.Processing;
 /// manifest's resize policy, GRAY/RGB/BGR, and (x/255 - mean)/std into the runner's reused buffer.
 /// ImageSharp 2.1.13 has no reduced-size (DCT-scaled) JPEG decoding (that is ImageSharp 3's
 /// DecoderOptions.TargetSize), so a baseline JPEG much larger than the model input goes through
-/// <see cref="ReducedJpegDecoder"/> at 1/2, 1/4 or 1/8 size; everything else is decoded fully, then resized.
+/// <see cref="ReducedJpegDecoder"/> at 1/4 or 1/8 size; everything else is decoded fully, then resized.
 /// Not thread-safe: one instance per decoding thread.
 /// </summary>
 public sealed class FramePreprocessor
@@ -51,7 +51,7 @@ public sealed class FramePreprocessor
 
     /// <summary>
     /// Decodes or unpacks a frame into an RGB image; throws <see cref="BadFrameException"/> with a reason. A baseline
-    /// JPEG is decoded at 1/8, 1/4 or 1/2 of its size (the largest reduction that keeps it at least
+    /// JPEG is decoded at 1/8 or 1/4 of its size (the largest reduction that keeps it at least
     /// <paramref name="minWidth"/> x <paramref name="minHeight"/>, so the model loses no detail); 0 decodes full size.
     /// </summary>
     public Image<Rgb24> Decode(Frame frame, int minWidth, int minHeight)

@@ -22,6 +22,7 @@ public sealed class FrameProcessor : IDisposable
     private readonly FramePreprocessor preprocessor;
     private readonly ResultWriter? results;
     private readonly InputSlot ownSlot = new();
+    private readonly bool reducedJpegDecoding;
     private long lastBadLog;
 
     /// <summary>Creates the processor.</summary>
@@ -33,6 +34,7 @@ public sealed class FrameProcessor : IDisposable
         this.logger = logger;
         this.results = results;
         preprocessor = new FramePreprocessor(options.MaxPixels, options.DecoderMemoryLimitMegabytes);
+        reducedJpegDecoding = options.ReducedJpegDecoding != "off";
     }
 
     /// <summary>Called by <see cref="Complete"/> after every frame, good or bad (bench warm-up marker).</summary>
@@ -68,7 +70,7 @@ public sealed class FrameProcessor : IDisposable
             try
             {
                 var manifest = lease.Runner.Bundle.Manifest;
-                using var image = options.ReducedJpegDecoding == "off" ? preprocessor.Decode(frame) : preprocessor.Decode(frame, manifest.Width, manifest.Height);
+                using var image = reducedJpegDecoding ? preprocessor.Decode(frame, manifest.Width, manifest.Height) : preprocessor.Decode(frame);
                 long decoded = Stopwatch.GetTimestamp();
                 FramePreprocessor.ToTensor(image, manifest, slot.Bind(manifest));
                 slot.Prepared(lease, decoded, Stopwatch.GetTimestamp());
