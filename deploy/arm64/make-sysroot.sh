@@ -4,7 +4,7 @@
 # architectures: apt runs with arm64 as its only architecture and private lists/cache folders,
 # downloads the few runtime packages .NET and ONNX Runtime need, and `dpkg -x` unpacks them.
 #
-# It also writes <sysroot>/proc/cpuinfo for a Cortex-A72 (Raspberry Pi 4): qemu 7.2 passes the
+# It also writes <sysroot>/proc/cpuinfo for a Cortex-A72 (Raspberry Pi 4, board-cpuinfo.sh): qemu 7.2 passes the
 # host's x86 /proc/cpuinfo through, ONNX Runtime's CPU detection then crashes (SIGSEGV), and
 # qemu's -L prefix remaps /proc/cpuinfo to this file (see shared PLATFORM.md).
 #
@@ -52,24 +52,8 @@ fi
 [ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || { echo "make-sysroot.sh: $sysroot/lib/ld-linux-aarch64.so.1 missing after unpacking libc6" >&2; exit 1; }
 
 mkdir -p "$sysroot/proc"
-cpuinfo=""
-for cpu in 0 1 2 3; do
-  cpuinfo+="processor	: $cpu
-BogoMIPS	: 108.00
-Features	: fp asimd evtstrm crc32 cpuid
-CPU implementer	: 0x41
-CPU architecture: 8
-CPU variant	: 0x0
-CPU part	: 0xd08
-CPU revision	: 3
-
-"
-done
-cpuinfo+="Hardware	: BCM2835
-Revision	: c03111
-Model		: Raspberry Pi 4 Model B Rev 1.1
-"
-printf '%s' "$cpuinfo" > "$sysroot/proc/cpuinfo"
+# check-arm64.sh --cpu gives each emulated CPU its own board's cpuinfo over this sysroot.
+"$(dirname "${BASH_SOURCE[0]}")/board-cpuinfo.sh" cortex-a72 > "$sysroot/proc/cpuinfo"
 
 rm -rf "$work/lists" "$work/cache"
 echo "$stamp_content" > "$sysroot/.complete"
