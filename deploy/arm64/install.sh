@@ -7,6 +7,8 @@
 #   /etc/edgeagent/appsettings.json  device configuration: written once, never overwritten
 #   /var/lib/edgeagent/models/       model bundles; models/current -> the bundle in use
 #   /etc/systemd/system/edgeagent.service
+#   /etc/systemd/system/edgeagent.service.d/gpu.conf  only from a tarball made with
+#                                    publish.sh --ort-native (a GPU build of ONNX Runtime, Jetson)
 #
 # Then enables and (re)starts the service and waits until systemd reports it active (the agent
 # sends READY=1). If the new version does not become ready, `current` goes back to the previous
@@ -185,6 +187,22 @@ mkdir -p "$(dirname "$unit")"
 unit_changed=false
 if ! cmp -s "$here/edgeagent.service" "$unit"; then
   cp "$here/edgeagent.service" "$unit.tmp" && chmod 0644 "$unit.tmp" && mv "$unit.tmp" "$unit"
+  unit_changed=true
+  changed=true
+fi
+# A tarball with a GPU build of ONNX Runtime carries the drop-in that lets the sandboxed unit open the GPU.
+dropin=$root/etc/systemd/system/$service.service.d/gpu.conf
+if [ -f "$here/edgeagent-gpu.conf" ]; then
+  if ! cmp -s "$here/edgeagent-gpu.conf" "$dropin"; then
+    mkdir -p "$(dirname "$dropin")"
+    cp "$here/edgeagent-gpu.conf" "$dropin.tmp" && chmod 0644 "$dropin.tmp" && mv "$dropin.tmp" "$dropin"
+    say "GPU build of ONNX Runtime: installed $dropin; set \"ExecutionProvider\" in $etc/appsettings.json (cuda, tensorrt or auto)"
+    unit_changed=true
+    changed=true
+  fi
+elif [ -f "$dropin" ]; then
+  rm -f "$dropin"
+  say "CPU-only package: removed $dropin"
   unit_changed=true
   changed=true
 fi

@@ -5,6 +5,11 @@
 #
 # Usage: deploy/arm64/publish.sh [--rid linux-arm64|linux-x64] [--bundle DIR] [--out DIR]
 #                                [--no-ready-to-run] [--project DIR] [--artifacts-path DIR]
+#                                [--ort-native DIR]
+#   --ort-native DIR  a GPU build of ONNX Runtime (libonnxruntime.so* and libonnxruntime_providers_*.so,
+#                     the same version as the Microsoft.ML.OnnxRuntime package, built for JetPack) that
+#                     replaces the package's CPU-only libonnxruntime.so beside the agent; the tarball then
+#                     carries edgeagent-gpu.conf, the unit drop-in install.sh adds (docs/deploy.md, Jetson)
 # Prints the tarball path as the last line.
 set -euo pipefail
 
@@ -16,6 +21,7 @@ out="$repo/dist"
 r2r=true
 project="$repo/src/EdgeAgent"
 artifacts=""
+ort_native=""
 
 die() { echo "publish.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -26,12 +32,23 @@ while [ $# -gt 0 ]; do
     --no-ready-to-run) r2r=false; shift ;;
     --project) project=${2:?--project needs a folder}; shift 2 ;;
     --artifacts-path) artifacts=${2:?--artifacts-path needs a folder}; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --ort-native) ort_native=${2:?--ort-native needs a folder}; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 case "$rid" in linux-arm64|linux-x64) ;; *) die "--rid '$rid' is not supported (expected linux-arm64 or linux-x64)" ;; esac
 [ -d "$project" ] || die "--project '$project' is not a folder"
+if [ -n "$ort_native" ]; then
+  [ -d "$ort_native" ] || die "--ort-native '$ort_native' is not a folder"
+  compgen -G "$ort_native/libonnxruntime.so*" >/dev/null || die "--ort-native '$ort_native' holds no libonnxruntime.so (the ONNX Runtime build output folder, e.g. build/Linux/Release)"
+  # The ELF machine must be the RID's: 0xb7 aarch64, 0x3e x86-64.
+  want=$([ "$rid" = linux-arm64 ] && echo b700 || echo 3e00)
+  for f in "$ort_native"/libonnxruntime.so* "$ort_native"/libonnxruntime_providers_*.so; do
+    [ -f "$f" ] || continue
+    [ "$(od -An -tx1 -j18 -N2 "$f" | tr -d ' ')" = "$want" ] || die "--ort-native: $f is not a $rid library"
+  done
+fi
 if [ -n "$bundle" ]; then
   [ -f "$bundle/manifest.json" ] || die "--bundle '$bundle' has no manifest.json (a bundle folder holds manifest.json and the model)"
 fi
@@ -92,8 +109,22 @@ if [ -d "$pkg/agent/runtimes" ]; then
 fi
 rm -f "$pkg/agent"/*.pdb "$pkg/agent"/*.dbg
 
+# A GPU build of ONNX Runtime replaces the package's CPU-only library beside the agent (the managed
+# wrapper loads libonnxruntime.so from the agent's folder; ONNX Runtime loads its provider libraries
+# from the folder it was loaded from).
+gpu=false
+if [ -n "$ort_native" ]; then
+  rm -f "$pkg/agent"/libonnxruntime.so*
+  cp -P "$ort_native"/libonnxruntime.so* "$pkg/agent/"
+  for f in "$ort_native"/libonnxruntime_providers_*.so; do [ -f "$f" ] && cp "$f" "$pkg/agent/"; done
+  compgen -G "$pkg/agent/libonnxruntime_providers_cuda.so" >/dev/null && gpu=true
+  compgen -G "$pkg/agent/libonnxruntime_providers_tensorrt.so" >/dev/null && gpu=true
+  echo "publish.sh: ONNX Runtime native library from $ort_native ($(cd "$pkg/agent" && ls libonnxruntime*.so* | tr '\n' ' '))"
+fi
+
 cp "$here/edgeagent.service" "$here/install.sh" "$here/uninstall.sh" "$pkg/"
 cp "$here/appsettings.device.json" "$pkg/appsettings.json"
+$gpu && cp "$here/edgeagent-gpu.conf" "$pkg/"
 [ -f "$repo/docs/deploy.md" ] && cp "$repo/docs/deploy.md" "$pkg/agent/README-deploy.md"
 chmod +x "$pkg/install.sh" "$pkg/uninstall.sh"
 echo "$version" > "$pkg/VERSION"

@@ -25,4 +25,10 @@ catch (OptionsValidationException e)
     foreach (string failure in e.Failures) Console.Error.WriteLine($"EdgeAgent: invalid setting: {failure}");
     return 2;
 }
+catch (InvalidOperationException e) when (e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+{
+    // A value the configuration binder cannot convert (e.g. EdgeAgent:ExecutionProvider=gpu): it names the setting.
+    Console.Error.WriteLine($"EdgeAgent: invalid setting: {e.Message} {e.InnerException?.Message}".TrimEnd());
+    return 2;
+}
 return Environment.ExitCode;

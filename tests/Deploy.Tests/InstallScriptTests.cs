@@ -51,6 +51,28 @@ public sealed class InstallScriptTests : IDisposable
     }
 
     [Fact]
+    public void A_gpu_package_installs_the_unit_drop_in_and_a_cpu_package_removes_it()
+    {
+        // publish.sh --ort-native puts edgeagent-gpu.conf into the tarball beside the GPU build of ONNX Runtime.
+        string gpu = FakePackage.Create(temp.Combine("pkg-gpu"), "1.0.0");
+        File.Copy(Repo.Script("edgeagent-gpu.conf"), Path.Combine(gpu, "edgeagent-gpu.conf"));
+        var r = Install(gpu);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string dropIn = Path.Combine(RootDir, "etc/systemd/system/edgeagent.service.d/gpu.conf");
+        Assert.Equal(File.ReadAllText(Repo.Script("edgeagent-gpu.conf")), File.ReadAllText(dropIn));
+        Assert.Contains("set \"ExecutionProvider\"", r.StdOut);
+        Assert.Contains("DevicePolicy=auto", File.ReadAllText(dropIn));
+
+        var again = Install(gpu);
+        Assert.Contains("nothing changed", again.StdOut);
+
+        var cpu = Install(FakePackage.Create(temp.Combine("pkg-cpu"), "1.1.0"));
+        Assert.True(cpu.ExitCode == 0, cpu.ToString());
+        Assert.False(File.Exists(dropIn));
+        Assert.Contains("CPU-only package: removed", cpu.StdOut);
+    }
+
+    [Fact]
     public void Second_install_of_the_same_version_changes_nothing()
     {
         string pkg = FakePackage.Create(temp.Combine("pkg1"), "1.0.0", bundleLabel: "cat");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeToolkit.Compression.Evaluation;
@@ -19,14 +20,14 @@ public static class LatencyBenchmark
     {
         options ??= new LatencyBenchmarkOptions();
         options.Validate();
-        using var sessionOptions = new SessionOptions
+        var created = ExecutionProviderSelector.CreateSession(modelPath, () => new SessionOptions
         {
             GraphOptimizationLevel = options.OptimizationLevel,
             IntraOpNumThreads = options.Threads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        using var session = new InferenceSession(modelPath, sessionOptions);
+        }, options.Provider, options.ProviderOptions);
+        using var session = created.Session;
         var (inputName, inputMeta) = session.InputMetadata.First();
         var (outputName, outputMeta) = session.OutputMetadata.First();
         if (inputMeta.ElementType != typeof(float))
@@ -62,6 +63,9 @@ public static class LatencyBenchmark
             InputShape = inputShape,
             Threads = options.Threads,
             OptimizationLevel = options.OptimizationLevel.ToString(),
+            Provider = ExecutionProviderSelector.Name(created.Used),
+            ProviderRequested = ExecutionProviderSelector.Name(created.Requested),
+            ProviderFallback = created.Fallback,
             Warmup = options.Warmup,
             Runs = options.Runs,
             MeanMs = times.Average(),

@@ -1,3 +1,4 @@
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeToolkit.Compression.Evaluation;
@@ -20,6 +21,12 @@ public sealed record LatencyBenchmarkOptions
     /// <summary>Graph optimisation level of the session.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
+    /// <summary>Execution provider asked for (the CPU when the loaded ONNX Runtime lacks it; the result says which ran).</summary>
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Device id, TensorRT and XNNPACK settings of <see cref="Provider"/>.</summary>
+    public ExecutionProviderOptions ProviderOptions { get; init; } = new();
+
     /// <summary>Throws naming the first bad setting.</summary>
     public void Validate()
     {
@@ -27,5 +34,7 @@ public sealed record LatencyBenchmarkOptions
         if (Warmup < 0) throw new ArgumentException($"LatencyBenchmarkOptions.Warmup must be 0 or more but was {Warmup}.");
         if (Threads < 1) throw new ArgumentException($"LatencyBenchmarkOptions.Threads must be at least 1 but was {Threads}.");
         if (BatchSize < 1) throw new ArgumentException($"LatencyBenchmarkOptions.BatchSize must be at least 1 but was {BatchSize}.");
+        if (!Enum.IsDefined(Provider)) throw new ArgumentException($"LatencyBenchmarkOptions.Provider {(int)Provider} is not one of {string.Join(", ", ExecutionProviderSelector.Names)}.");
+        if (ProviderOptions.Check("LatencyBenchmarkOptions.ProviderOptions") is [var first, ..]) throw new ArgumentException(first + ".");
     }
 }

@@ -18,6 +18,15 @@ public sealed record LatencyResult
     /// <summary>Graph optimisation level.</summary>
     public required string OptimizationLevel { get; init; }
 
+    /// <summary>The execution provider the session ran on (<c>cpu</c>, <c>cuda</c>, ...).</summary>
+    public string Provider { get; init; } = "cpu";
+
+    /// <summary>The execution provider asked for.</summary>
+    public string ProviderRequested { get; init; } = "cpu";
+
+    /// <summary>Why <see cref="Provider"/> differs from <see cref="ProviderRequested"/> (null when it does not).</summary>
+    public string? ProviderFallback { get; init; }
+
     /// <summary>Untimed warm-up runs.</summary>
     public int Warmup { get; init; }
 

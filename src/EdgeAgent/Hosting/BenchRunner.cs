@@ -101,6 +101,7 @@ public sealed class BenchRunner : BackgroundService
                 : $"EdgeAgent bench: {measured} frame(s) measured after {warmup} warm-up, {processed} taken from {source.Description}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bare Run fps {bareBefore:F1} before, {bareAfter:F1} after the agent ({(options.OverlapDecode ? "decode overlapped" : "one thread")})"));
+            Console.WriteLine($"execution provider: {report.ExecutionProvider} (requested {report.ExecutionProviderRequested}{(report.ExecutionProviderFallback is null ? "" : ": " + report.ExecutionProviderFallback)})");
             Console.WriteLine(StatusReporter.FormatTable(report));
             StatusReporter.WriteAtomically(options.BenchReportFile, report);
             Console.WriteLine($"report: {Path.GetFullPath(options.BenchReportFile)}");

@@ -1,6 +1,7 @@
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Telemetry;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeToolkit.EdgeAgent.Inference;
@@ -21,6 +22,7 @@ public sealed class ModelHost : IDisposable
     private string? servedFingerprint;
     private string? refusedFingerprint;
     private string? pendingFingerprint;
+    private string? loggedFallback;
 
     /// <summary>Creates the host; nothing is loaded until <see cref="TryLoad"/>.</summary>
     public ModelHost(AgentOptions options, AgentMetrics metrics, ILogger<ModelHost> logger)
@@ -38,6 +40,9 @@ public sealed class ModelHost : IDisposable
 
     /// <summary>The manifest being served, or null.</summary>
     public BundleManifest? Manifest => Volatile.Read(ref current)?.Runner.Bundle.Manifest;
+
+    /// <summary>The execution provider of the serving model (requested, used, why they differ), or null.</summary>
+    public ProviderSession? Provider => Volatile.Read(ref current)?.Runner.Provider;
 
     /// <summary>The last load error, or null.</summary>
     public string? LastError { get; private set; }
@@ -61,7 +66,7 @@ public sealed class ModelHost : IDisposable
         try
         {
             var bundle = ModelBundleFolder.Read(options.Bundle, checkGraph: false); // ModelRunner.Load checks the graph on its own session
-            runner = ModelRunner.Load(bundle, options.InferenceThreads(Environment.ProcessorCount));
+            runner = ModelRunner.Load(bundle, options.InferenceThreads(Environment.ProcessorCount), provider: options.ExecutionProvider, providerOptions: options.ProviderOptions);
         }
         catch (Exception e) when (e is BundleException or IOException or UnauthorizedAccessException)
         {
@@ -86,8 +91,13 @@ public sealed class ModelHost : IDisposable
         Generation++;
         metrics.ModelLoad(ok: true);
         var m = runner.Bundle.Manifest;
-        logger.LogInformation("Model {Generation} serving: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
-            Generation, m.Architecture, m.Precision, string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
+        var provider = runner.Provider;
+        // One line when the provider asked for is not the one running (not repeated at every hot reload).
+        if (provider.Fallback is not null && provider.Fallback != loggedFallback)
+            logger.LogWarning("EdgeAgent:ExecutionProvider {Requested}: {Fallback}", ExecutionProviderSelector.Name(provider.Requested), provider.Fallback);
+        loggedFallback = provider.Fallback;
+        logger.LogInformation("Model {Generation} serving on {Provider}: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
+            Generation, ExecutionProviderSelector.Name(provider.Used), m.Architecture, m.Precision, string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;
     }
 

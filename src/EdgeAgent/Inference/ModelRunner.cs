@@ -1,4 +1,5 @@
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeToolkit.EdgeAgent.Inference;
@@ -21,10 +22,11 @@ public sealed class ModelRunner : IDisposable
     private readonly string[] outputNames;
     private readonly OrtValue[] boundInput = new OrtValue[1];
 
-    private ModelRunner(LoadedBundle bundle, InferenceSession session)
+    private ModelRunner(LoadedBundle bundle, ProviderSession provider)
     {
         Bundle = bundle;
-        this.session = session;
+        session = provider.Session;
+        Provider = provider;
         var m = bundle.Manifest;
         input = GC.AllocateArray<float>(m.Channels * m.Height * m.Width, pinned: true);
         output = GC.AllocateArray<float>(m.Labels.Count, pinned: true);
@@ -37,6 +39,9 @@ public sealed class ModelRunner : IDisposable
     /// <summary>The bundle this runner serves.</summary>
     public LoadedBundle Bundle { get; }
 
+    /// <summary>The execution provider the session runs on, the one asked for, and why they differ (if they do).</summary>
+    public ProviderSession Provider { get; }
+
     /// <summary>The NCHW input buffer (channels x height x width) the preprocessor writes into.</summary>
     public Span<float> Input => input;
 
@@ -44,22 +49,27 @@ public sealed class ModelRunner : IDisposable
     public ReadOnlySpan<float> Output => output;
 
     /// <summary>
-    /// Creates the session for a validated bundle and warms it up with <paramref name="warmupRuns"/> runs
-    /// on a zero input; throws <see cref="BundleException"/> naming the model when ONNX Runtime refuses it.
+    /// Creates the session for a validated bundle on <paramref name="provider"/> (the CPU when the loaded ONNX
+    /// Runtime lacks it; <see cref="Provider"/> says which ran) and warms it up with <paramref name="warmupRuns"/>
+    /// runs on a zero input; throws <see cref="BundleException"/> naming the model when ONNX Runtime refuses it.
     /// </summary>
-    public static ModelRunner Load(LoadedBundle bundle, int intraOpThreads, int warmupRuns = 3)
+    public static ModelRunner Load(LoadedBundle bundle, int intraOpThreads, int warmupRuns = 3,
+        ExecutionProvider provider = ExecutionProvider.Cpu, ExecutionProviderOptions? providerOptions = null)
     {
-        InferenceSession session;
+        ProviderSession created;
         try
         {
-            using var options = new SessionOptions
+            created = ExecutionProviderSelector.CreateSession(bundle.ModelPath, () =>
             {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-                InterOpNumThreads = 1,
-            };
-            if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
-            session = new InferenceSession(bundle.ModelPath, options);
+                var options = new SessionOptions
+                {
+                    GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                    ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                    InterOpNumThreads = 1,
+                };
+                if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+                return options;
+            }, provider, providerOptions ?? new ExecutionProviderOptions());
         }
         catch (OnnxRuntimeException e)
         {
@@ -67,14 +77,14 @@ public sealed class ModelRunner : IDisposable
         }
         try
         {
-            ModelBundleFolder.CheckAgainstSession(bundle.Manifest, session, bundle.ModelPath);
+            ModelBundleFolder.CheckAgainstSession(bundle.Manifest, created.Session, bundle.ModelPath);
         }
         catch (BundleException)
         {
-            session.Dispose();
+            created.Session.Dispose();
             throw;
         }
-        var runner = new ModelRunner(bundle, session);
+        var runner = new ModelRunner(bundle, created);
         try
         {
             for (int i = 0; i < warmupRuns; i++) runner.Run();

@@ -1,3 +1,5 @@
+using EdgeToolkit.ModelBundle.Runtime;
+
 namespace EdgeToolkit.EdgeAgent.Options;
 
 /// <summary>Settings of the agent, bound from the <c>EdgeAgent</c> configuration section.</summary>
@@ -28,6 +30,16 @@ public sealed class AgentOptions
         IntraOpThreads > 0 ? IntraOpThreads
         : OverlapDecode && processorCount > 1 ? processorCount - 1
         : 0;
+
+    /// <summary>
+    /// ONNX Runtime execution provider: <c>cpu</c> (default), <c>cuda</c>, <c>tensorrt</c>, <c>xnnpack</c> or
+    /// <c>auto</c>. One the loaded native library lacks falls back to the CPU with one log line; the status and
+    /// bench report name the provider that ran.
+    /// </summary>
+    public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
+
+    /// <summary>Device id, TensorRT fp16/int8 and engine cache, XNNPACK threads (<c>EdgeAgent:ProviderOptions</c>).</summary>
+    public ExecutionProviderOptions ProviderOptions { get; set; } = new();
 
     /// <summary>Capacity of the frame channel between capture and processing (oldest dropped when full).</summary>
     public int ChannelCapacity { get; set; } = 2;

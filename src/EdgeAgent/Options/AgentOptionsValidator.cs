@@ -1,3 +1,4 @@
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace EdgeToolkit.EdgeAgent.Options;
@@ -22,6 +23,9 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (o.ReloadPollSeconds < 0) e.Add($"{p}:ReloadPollSeconds {o.ReloadPollSeconds} must be 0 (off) or positive");
         if (o.TopK < 1) e.Add($"{p}:TopK {o.TopK} must be at least 1");
         if (o.IntraOpThreads < 0) e.Add($"{p}:IntraOpThreads {o.IntraOpThreads} must be 0 (ONNX Runtime default) or positive");
+        if (!Enum.IsDefined(o.ExecutionProvider))
+            e.Add($"{p}:ExecutionProvider {(int)o.ExecutionProvider} is not one of {string.Join(", ", ExecutionProviderSelector.Names)}");
+        e.AddRange(o.ProviderOptions.Check($"{p}:{ExecutionProviderOptions.SectionName}"));
         if (o.ChannelCapacity is < 1 or > 1024) e.Add($"{p}:ChannelCapacity {o.ChannelCapacity} must be between 1 and 1024");
         if (o.InputBuffers is < 2 or > 16) e.Add($"{p}:InputBuffers {o.InputBuffers} must be between 2 and 16 (model inputs cycling between the decode and inference threads)");
         if (o.MaxPixels < 1) e.Add($"{p}:MaxPixels {o.MaxPixels} must be positive");

@@ -21,6 +21,15 @@ public sealed record AgentStatus
     /// <summary>The serving model (null when none).</summary>
     public ModelInfo? Model { get; init; }
 
+    /// <summary>The ONNX Runtime execution provider the serving model runs on (<c>cpu</c>, <c>cuda</c>, ...; null when none serves).</summary>
+    public string? ExecutionProvider { get; init; }
+
+    /// <summary>The provider <c>EdgeAgent:ExecutionProvider</c> asked for.</summary>
+    public string? ExecutionProviderRequested { get; init; }
+
+    /// <summary>Why <see cref="ExecutionProvider"/> differs from the one asked for (null when it does not).</summary>
+    public string? ExecutionProviderFallback { get; init; }
+
     /// <summary>Last bundle load error, if any.</summary>
     public string? ModelError { get; init; }
 

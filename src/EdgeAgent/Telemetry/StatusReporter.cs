@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeToolkit.EdgeAgent.Inference;
 using EdgeToolkit.EdgeAgent.Options;
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeToolkit.EdgeAgent.Telemetry;
@@ -71,6 +72,7 @@ public sealed class StatusReporter : IDisposable
     public AgentStatus Build(string state, IReadOnlyDictionary<string, StageSummary> stages, double fps)
     {
         var m = models.Manifest;
+        var provider = models.Provider;
         using var process = Process.GetCurrentProcess();
         return new AgentStatus
         {
@@ -80,6 +82,9 @@ public sealed class StatusReporter : IDisposable
             UptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
             Source = Source,
             Model = m is null ? null : new ModelInfo(options.Bundle, m.Architecture, m.Precision, m.InputShape, m.Sha256, models.Generation),
+            ExecutionProvider = provider is null ? null : ExecutionProviderSelector.Name(provider.Used),
+            ExecutionProviderRequested = ExecutionProviderSelector.Name(options.ExecutionProvider),
+            ExecutionProviderFallback = provider?.Fallback,
             ModelError = models.LastError,
             FramesProcessed = metrics.Processed,
             FramesDropped = metrics.Dropped,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 
@@ -20,15 +21,21 @@ public static class BenchCommand
         var level = new Option<string>("--optimization") { Description = "Graph optimisation level: disable, basic, extended, all", DefaultValueFactory = _ => "all" };
         level.AcceptOnlyFromAmong("disable", "basic", "extended", "all");
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
+        var provider = new Option<string>("--provider") { Description = $"ONNX Runtime execution provider: {string.Join(", ", ExecutionProviderSelector.Names)} (one the loaded library lacks falls back to cpu, and the output says so)", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong([.. ExecutionProviderSelector.Names]);
+        var deviceId = new Option<int>("--device-id") { Description = "CUDA / TensorRT device index" };
         var command = new Command("bench", "Measure batch-1 inference latency of a bundle with ONNX Runtime and print p50/p90/p99/max.")
         {
-            bundle, runs, warmup, threads, level, json,
+            bundle, runs, warmup, threads, level, json, provider, deviceId,
         };
         command.SetAction(parse =>
         {
             try
             {
                 var loaded = ModelBundleFolder.Read(parse.GetValue(bundle)!);
+                if (!ExecutionProviderSelector.TryParse(parse.GetValue(provider), out var requested))
+                    throw new ArgumentException($"--provider '{parse.GetValue(provider)}' is not one of {string.Join(", ", ExecutionProviderSelector.Names)}");
+                var providerOptions = new ExecutionProviderOptions { DeviceId = parse.GetValue(deviceId) };
                 var results = new List<LatencyResult>();
                 foreach (int t in parse.GetValue(threads)!)
                 {
@@ -38,10 +45,14 @@ public static class BenchCommand
                         Warmup = parse.GetValue(warmup),
                         Threads = t,
                         OptimizationLevel = ParseLevel(parse.GetValue(level)!),
+                        Provider = requested,
+                        ProviderOptions = providerOptions,
                     }));
                 }
+                var first = results[0];
+                System.Console.WriteLine($"execution provider: {first.Provider} (requested {first.ProviderRequested}{(first.ProviderFallback is null ? "" : ": " + first.ProviderFallback)})");
                 var m = loaded.Manifest;
-                AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {m.Precision} [{string.Join(", ", m.InputShape)}]", results));
+                AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {m.Precision} [{string.Join(", ", m.InputShape)}] on {first.Provider}", results));
                 if (parse.GetValue(json) is { } path)
                 {
                     File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));
