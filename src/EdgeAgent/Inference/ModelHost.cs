@@ -1,5 +1,6 @@
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Telemetry;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.Extensions.Logging;
@@ -97,7 +98,7 @@ public sealed class ModelHost : IDisposable
             logger.LogWarning("EdgeAgent:ExecutionProvider {Requested}: {Fallback}", ExecutionProviderSelector.Name(provider.Requested), provider.Fallback);
         loggedFallback = provider.Fallback;
         logger.LogInformation("Model {Generation} serving on {Provider}: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
-            Generation, ExecutionProviderSelector.Name(provider.Used), m.Architecture, m.Precision, string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
+            Generation, ExecutionProviderSelector.Name(provider.Used), m.Architecture, KebabCase.Name(m.Precision), string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;
     }
 

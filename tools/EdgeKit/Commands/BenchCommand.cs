@@ -5,6 +5,7 @@ using EdgeToolkit.ModelBundle;
 using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
@@ -52,7 +53,7 @@ public static class BenchCommand
                 var first = results[0];
                 System.Console.WriteLine($"execution provider: {first.Provider} (requested {first.ProviderRequested}{(first.ProviderFallback is null ? "" : ": " + first.ProviderFallback)})");
                 var m = loaded.Manifest;
-                AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {m.Precision} [{string.Join(", ", m.InputShape)}] on {first.Provider}", results));
+                AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {KebabCase.Name(m.Precision)} [{string.Join(", ", m.InputShape)}] on {first.Provider}", results));
                 if (parse.GetValue(json) is { } path)
                 {
                     File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));
