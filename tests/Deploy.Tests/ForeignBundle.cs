@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 using Google.Protobuf;
 using Onnx;
 
@@ -94,8 +95,8 @@ internal static class ForeignBundle
         {
             Architecture = "torchvision-style-mobilenetv2-block",
             InputShape = [-1, 3, Size, Size],
-            ChannelOrder = "RGB",
-            ResizePolicy = "stretch",
+            ChannelOrder = ChannelOrder.Rgb,
+            ResizePolicy = ResizePolicy.Stretch,
             Mean = [0.485f, 0.456f, 0.406f],
             Std = [0.229f, 0.224f, 0.225f],
             Labels = [.. Enumerable.Range(0, Classes).Select(i => $"class{i}")],
