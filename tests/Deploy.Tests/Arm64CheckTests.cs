@@ -46,8 +46,9 @@ public sealed class Arm64CheckTests : IDisposable
         string outDir = temp.Combine("check");
         var args = new List<string> { Repo.Script("check-arm64.sh"), "--out", outDir, "--count", "4", "--cpu", string.Join(',', BoardCpus) };
         foreach (string b in bundles) args.AddRange(["--bundle", b]);
-        // Its own build folders, so publishing never touches obj/ folders other test runs or builds use.
-        args.AddRange(["--artifacts-path", Repo.ArtifactsPath ?? Path.Combine(Path.GetTempPath(), "edgetoolkit-deploy-tests-artifacts")]);
+        // Its own build folders, so publishing never touches obj/ folders other test runs or builds use
+        // (a fixed shared folder clashed when two worktrees ran this test at once).
+        args.AddRange(["--artifacts-path", Repo.ArtifactsPath ?? temp.Combine("artifacts")]);
         var r = Repo.Run("bash", args, timeoutSeconds: 1800);
         output.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -59,7 +60,7 @@ public sealed class Arm64CheckTests : IDisposable
         foreach (string cpu in BoardCpus)
         {
             foreach (string b in bundles)
-                Assert.Matches($@"(?m)^check-arm64\.sh: proof: {cpu} \([^)]+\) \| {Path.GetFileName(b)} \| exit 0, no SIGILL \| 4/4 frames top-1 = x64, max \|dp\| \S+ <= 0\.0001 \| asimd=yes asimddp=(yes|no) ", r.StdOut);
+                Assert.Matches($@"(?m)^check-arm64\.sh: proof: {cpu} \([^)]+\) \| {Path.GetFileName(b)} \| exit 0, no SIGILL \| (\d+)/\1 frames top-1 = x64, max \|dp\| \S+ <= 0\.0001 \| asimd=yes asimddp=(yes|no) ", r.StdOut);
         }
         // The cores differ where ONNX Runtime's kernels do: dot product on the Pi 5's A76 only.
         Assert.Matches(@"(?m)^check-arm64\.sh: proof: cortex-a76 .*asimddp=yes fphp=yes", r.StdOut);

@@ -95,6 +95,8 @@ internal static class ForeignBundle
         {
             Architecture = "torchvision-style-mobilenetv2-block",
             InputShape = [-1, 3, Size, Size],
+            InputName = "input.1",
+            OutputName = "output",
             ChannelOrder = ChannelOrder.Rgb,
             ResizePolicy = ResizePolicy.Stretch,
             Mean = [0.485f, 0.456f, 0.406f],

@@ -1,0 +1,39 @@
+namespace EdgeToolkit.Deploy.Tests;
+
+/// <summary>
+/// The foreign (PyTorch-style) graph of the ARM64 proof is a bundle the toolkit accepts as users' models
+/// arrive: it reads and validates, <c>edgekit quantize</c> turns it into int8, and ONNX Runtime runs both.
+/// </summary>
+public sealed class ForeignBundleTests : IDisposable
+{
+    private readonly TempDir temp = new("deploy-foreign");
+    private readonly ITestOutputHelper output;
+
+    public ForeignBundleTests(ITestOutputHelper output) => this.output = output;
+
+    private ProcessResult EdgeKit(params string[] args)
+    {
+        var r = Repo.Run("dotnet", [Repo.EdgeKitDll, .. args], timeoutSeconds: 900);
+        output.WriteLine(r.ToString());
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r;
+    }
+
+    [Fact]
+    public void Foreign_graph_reads_quantizes_and_runs_fp32_and_int8()
+    {
+        string fp32 = ForeignBundle.Write(temp.Combine("foreign-fp32")), int8 = temp.Combine("foreign-int8");
+        var manifest = ModelBundle.ModelBundleFolder.Read(fp32).Manifest;
+        Assert.Equal("input.1", manifest.InputName);
+        Assert.Equal("output", manifest.OutputName);
+        EdgeKit("quantize", "--bundle", fp32, "--out", int8, "--data", "embedded", "--calibration", "32");
+        Assert.Equal(ModelBundle.Precision.Int8, ModelBundle.ModelBundleFolder.Read(int8).Manifest.Precision);
+        foreach (string b in new[] { fp32, int8 })
+        {
+            var r = EdgeKit("bench", "--bundle", b, "--runs", "20", "--warmup", "2");
+            Assert.Contains("execution provider: cpu (requested cpu)", r.StdOut);
+        }
+    }
+
+    public void Dispose() => temp.Dispose();
+}
