@@ -150,7 +150,7 @@ public sealed class LivePageEndpoint : BackgroundService
             {
                 name = manifest.Architecture,
                 folder = bundle,
-                precision = manifest.Precision.ToString(),
+                precision = Preprocessing.KebabCase.Name(manifest.Precision),
                 sha256 = manifest.Sha256,
                 loadedAt = models.LoadedAt,
                 generation = models.Generation,

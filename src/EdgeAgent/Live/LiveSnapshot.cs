@@ -98,7 +98,7 @@ public sealed class LiveSnapshot
     private byte[] EncodeInput()
     {
         int c = Manifest.Channels, h = Manifest.Height, w = Manifest.Width, plane = w * h;
-        bool bgr = string.Equals(Manifest.ChannelOrder.ToString(), "BGR", StringComparison.OrdinalIgnoreCase);
+        bool bgr = Manifest.ChannelOrder == Preprocessing.ChannelOrder.Bgr;
         using var image = new Image<Rgb24>(w, h);
         for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
