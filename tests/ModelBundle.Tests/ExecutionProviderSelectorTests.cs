@@ -112,6 +112,24 @@ public sealed class ExecutionProviderSelectorTests : IDisposable
     }
 
     [Fact]
+    public void TensorRT_that_fails_to_start_tries_cuda_before_the_cpu()
+    {
+        // On a CUDA machine without TensorRT's libnvinfer, TensorRT is listed but cannot start while CUDA can:
+        // the chain must try CUDA next (here CUDA cannot start either, so both errors are named, then the CPU).
+        Assert.Equal([ExecutionProvider.TensorRT, ExecutionProvider.Cuda], ExecutionProviderSelector.Chain(ExecutionProvider.TensorRT, JetPack));
+        Assert.Equal([ExecutionProvider.TensorRT], ExecutionProviderSelector.Chain(ExecutionProvider.TensorRT, ["TensorrtExecutionProvider", "CPUExecutionProvider"]));
+        Assert.Equal([ExecutionProvider.Cuda], ExecutionProviderSelector.Chain(ExecutionProvider.Cuda, JetPack));
+        Assert.Empty(ExecutionProviderSelector.Chain(ExecutionProvider.Cpu, JetPack));
+        var created = ExecutionProviderSelector.CreateSession(model, () => new Microsoft.ML.OnnxRuntime.SessionOptions(), ExecutionProvider.Auto,
+            new ExecutionProviderOptions { TensorRtEngineCacheFolder = Path.Combine(folder, "engines") }, JetPack);
+        using var session = created.Session;
+        Assert.Equal(ExecutionProvider.Cpu, created.Used);
+        Assert.Contains("execution provider tensorrt did not start (", created.Fallback);
+        Assert.Contains("; execution provider cuda did not start (", created.Fallback);
+        Assert.EndsWith("; running on cpu", created.Fallback);
+    }
+
+    [Fact]
     public void Engine_cache_defaults_to_the_systemd_state_directory()
     {
         string? saved = Environment.GetEnvironmentVariable("STATE_DIRECTORY");

@@ -81,23 +81,45 @@ public static class ExecutionProviderSelector
     public static ProviderSession CreateSession(string modelPath, Func<SessionOptions> baseOptions, ExecutionProvider requested,
         ExecutionProviderOptions options, IReadOnlyCollection<string>? available = null)
     {
-        var (used, fallback) = Resolve(requested, available ?? AvailableProviders());
-        if (used != ExecutionProvider.Cpu)
+        var list = available ?? AvailableProviders();
+        var (used, fallback) = Resolve(requested, list);
+        // A provider the library lists can still fail to start (TensorRT's libnvinfer missing, no GPU): then the next
+        // one down the chain is tried (TensorRT -> CUDA), and the CPU last. Seen on a CUDA machine without TensorRT:
+        // before this chain, `auto` and `tensorrt` fell straight to the CPU although CUDA worked (docs/deploy.md).
+        foreach (var candidate in Chain(used, list))
         {
             using var sessionOptions = baseOptions();
             try
             {
-                Append(sessionOptions, used, options);
-                return new ProviderSession(new InferenceSession(modelPath, sessionOptions), requested, used, null);
+                Append(sessionOptions, candidate, options);
+                return new ProviderSession(new InferenceSession(modelPath, sessionOptions), requested, candidate, fallback);
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or IOException or UnauthorizedAccessException)
             {
                 string firstLine = e.Message.Split('\n', 2)[0].Trim();
-                fallback = $"execution provider {Name(used)} did not start ({firstLine}); running on cpu";
+                string failed = $"execution provider {Name(candidate)} did not start ({firstLine})";
+                fallback = fallback is null ? failed : $"{fallback}; {failed}";
             }
         }
+        if (fallback is not null && !fallback.EndsWith("running on cpu", StringComparison.Ordinal)) fallback += "; running on cpu";
         using var cpu = baseOptions();
         return new ProviderSession(new InferenceSession(modelPath, cpu), requested, ExecutionProvider.Cpu, fallback);
+    }
+
+    /// <summary>
+    /// The providers to try, in order, for a resolved non-CPU provider: TensorRT is followed by CUDA when the
+    /// library lists it (TensorRT's own sessions put the nodes it does not take on CUDA anyway).
+    /// </summary>
+    public static IReadOnlyList<ExecutionProvider> Chain(ExecutionProvider resolved, IReadOnlyCollection<string> available)
+    {
+        ArgumentNullException.ThrowIfNull(available);
+        return resolved switch
+        {
+            ExecutionProvider.Cpu or ExecutionProvider.Auto => [],
+            ExecutionProvider.TensorRT when available.Contains(OrtName(ExecutionProvider.Cuda), StringComparer.Ordinal)
+                => [ExecutionProvider.TensorRT, ExecutionProvider.Cuda],
+            _ => [resolved],
+        };
     }
 
     private static void Append(SessionOptions so, ExecutionProvider provider, ExecutionProviderOptions o)
