@@ -1,11 +1,16 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace EdgeToolkit.Compression.Quantization;
 
 /// <summary>
-/// Brings a float model into the shape the QDQ rewrite expects: default-domain opset at least 13
-/// (per-channel DequantizeLinear needs <c>axis</c>), BatchNormalization folded into the preceding
-/// Conv, nodes in topological order.
+/// Brings a float model, ours or a foreign one (torch.onnx, tf2onnx), into the shape the QDQ rewrite
+/// expects: default-domain opset at least 13 (per-channel DequantizeLinear needs <c>axis</c>);
+/// <c>Constant</c> nodes turned into initializers, <c>Identity</c> nodes removed, constant
+/// sub-graphs folded and shapes inferred (by ONNX Runtime's basic, CPU-independent graph
+/// optimisations, written out); BatchNormalization folded into the preceding Conv; nodes in
+/// topological order. The float function is unchanged (tested by running both graphs).
 /// </summary>
 internal static class ModelPreparation
 {
@@ -21,14 +26,62 @@ internal static class ModelPreparation
         "Gather", "Softmax", "Clip", "HardSigmoid",
     ];
 
-    public static void Prepare(ModelProto model)
+    public static GraphPreparation Prepare(ModelProto model)
     {
         if (model.Graph is null) throw new QuantizationException("the model has no graph");
+        var before = OpCounts(model.Graph);
+        long opsetBefore = DefaultOpset(model);
         UpgradeOpset(model);
         NameUnnamedNodes(model.Graph);
         CheckTopologicalOrder(model.Graph);
+        Simplify(model);
+        NameUnnamedNodes(model.Graph);
+        CheckTopologicalOrder(model.Graph);
         FoldBatchNormalization(model.Graph);
-        model.Graph.ValueInfo.Clear();
+        var after = OpCounts(model.Graph);
+        int Removed(string op) => before.GetValueOrDefault(op) - after.GetValueOrDefault(op);
+        return new GraphPreparation(
+            opsetBefore, DefaultOpset(model), Removed("Identity"), Removed("Constant"), Removed("BatchNormalization"),
+            before.Values.Sum() - after.Values.Sum(), model.Graph.ValueInfo.Count);
+    }
+
+    private static long DefaultOpset(ModelProto model) => model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 0;
+
+    private static Dictionary<string, int> OpCounts(GraphProto graph) =>
+        graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>
+    /// ONNX Runtime's basic graph optimisations, saved: they turn Constant nodes into initializers,
+    /// eliminate Identity (and Dropout, no-op Slice/Unsqueeze...), fold every node whose inputs are
+    /// constant, fuse Conv+BatchNormalization/Add/Mul, and write the inferred shape of every tensor as
+    /// value_info. They run before execution providers are chosen and use only ONNX-domain ops, so the
+    /// result is the same on every CPU (unlike the extended/all levels, which are CPU specific).
+    /// </summary>
+    private static void Simplify(ModelProto model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edgekit-prepare-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, OptimizedModelFilePath = path, IntraOpNumThreads = 1 })
+            {
+                try
+                {
+                    using var session = new InferenceSession(model.ToByteArray(), options);
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    throw new QuantizationException($"ONNX Runtime cannot load the float model: {e.Message}", e);
+                }
+            }
+            var simplified = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            model.Graph = simplified.Graph;
+            model.OpsetImport.Clear();
+            model.OpsetImport.AddRange(simplified.OpsetImport.Where(o => o.Domain is "" or "ai.onnx" || model.Graph.Node.Any(n => n.Domain == o.Domain)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static void UpgradeOpset(ModelProto model)

@@ -25,7 +25,7 @@ public sealed class QdqQuantizer
     public QuantizationResult Quantize(ModelProto floatModel, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
     {
         var model = floatModel.Clone();
-        ModelPreparation.Prepare(model);
+        var preparation = ModelPreparation.Prepare(model);
         if (Options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
         var plan = QdqPlan.Create(model.Graph, Options);
         var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, Options, progress);
@@ -37,7 +37,7 @@ public sealed class QdqQuantizer
             kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : Options.Method, Options.Percentile, EntropyLevels(kv.Value)));
         QdqRewriter.Apply(model, plan, ranges, Options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";
-        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes);
+        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes) { Preparation = preparation };
     }
 
     /// <summary>

@@ -11,4 +11,8 @@ public sealed record QuantizationResult(
     ModelProto Model,
     IReadOnlyDictionary<string, TensorRange> Ranges,
     IReadOnlyList<string> QuantizedNodes,
-    IReadOnlyList<string> FloatNodes);
+    IReadOnlyList<string> FloatNodes)
+{
+    /// <summary>What preparation did to the float graph (Identity, Constant, folding, opset).</summary>
+    public GraphPreparation? Preparation { get; init; }
+}

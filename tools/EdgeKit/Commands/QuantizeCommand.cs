@@ -68,9 +68,11 @@ public static class QuantizeCommand
                 System.Console.WriteLine($"calibrating {m.Architecture} ({source.ModelPath}) on up to {options.CalibrationCount} images of {resolved.Description}, method {options.Method}");
                 var pass = new QuantizePass(new QuantizePassOptions(options));
                 var written = pass.Quantize(inputFolder, outputFolder, resolved.Train, new SyncProgress<string>(System.Console.WriteLine));
-                double ratio = written.FileSizeBytes / (double)m.FileSizeBytes;
+                // A hand-written manifest may leave fileSizeBytes out: the file on disk is the truth.
+                long floatBytes = new FileInfo(source.ModelPath).Length;
+                double ratio = written.FileSizeBytes / (double)floatBytes;
                 System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"wrote {Path.Combine(outputFolder, written.ModelFile)}: {written.FileSizeBytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {m.FileSizeBytes / 1024.0:F0} KiB), precision int8"));
+                    $"wrote {Path.Combine(outputFolder, written.ModelFile)}: {written.FileSizeBytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {floatBytes / 1024.0:F0} KiB), precision int8"));
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or QuantizationException or BundleException or DatasetException or IOException)
