@@ -24,8 +24,10 @@ public static class QuantizeCommand
         var calibration = new Option<int>("--calibration") { Description = "Number of calibration images", DefaultValueFactory = _ => QuantizationOptions.Default.CalibrationCount };
         var exclude = new Option<string?>("--exclude") { Description = "Comma-separated node names kept in float (e.g. the first conv or the classifier)" };
         var floatLayers = new Option<string>("--float-layers") { Description = $"Layers kept in float by position, comma separated: {string.Join(", ", FloatLayerNames.Known)}", DefaultValueFactory = _ => FloatLayerNames.Format(QuantizationOptions.Default.FloatLayers) };
-        var activations = new Option<string>("--activations") { Description = "Activation type: int8 or uint8 (uint8 fuses residual fan-outs on x86 hosts)", DefaultValueFactory = _ => "int8" };
-        activations.AcceptOnlyFromAmong("int8", "uint8");
+        var activations = new Option<string>("--activations") { Description = "Activation type: auto (chosen for --target), int8 or uint8", DefaultValueFactory = _ => "auto" };
+        activations.AcceptOnlyFromAmong("auto", "int8", "uint8");
+        var target = new Option<string>("--target") { Description = $"CPU family the model will run on: {string.Join(", ", QuantizationTargetNames.Known)} (decides the activation type)", DefaultValueFactory = _ => QuantizationTargetNames.Format(QuantizationOptions.Default.Target) };
+        target.AcceptOnlyFromAmong([.. QuantizationTargetNames.Known]);
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric activations (zero point at the middle of the type)" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var quantizeOutput = new Option<bool>("--quantize-output") { Description = "Also quantize the logits (kept float by default)" };
@@ -33,7 +35,7 @@ public static class QuantizeCommand
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
-            bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
+            bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, target, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
         };
         command.SetAction(parse =>
         {
@@ -51,7 +53,13 @@ public static class QuantizeCommand
                     CalibrationCount = parse.GetValue(calibration),
                     ExcludedNodes = (parse.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     FloatLayers = FloatLayerNames.Parse(parse.GetValue(floatLayers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "--float-layers"),
-                    ActivationType = parse.GetValue(activations) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
+                    ActivationType = parse.GetValue(activations) switch
+                    {
+                        "uint8" => QuantizedActivationType.UInt8,
+                        "int8" => QuantizedActivationType.Int8,
+                        _ => QuantizedActivationType.Auto,
+                    },
+                    Target = QuantizationTargetNames.Parse(parse.GetValue(target)!, "--target"),
                     SymmetricActivations = parse.GetValue(symmetric),
                     PerChannel = !parse.GetValue(perTensor),
                     QuantizeOutputs = parse.GetValue(quantizeOutput),
