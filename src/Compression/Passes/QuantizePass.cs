@@ -34,7 +34,7 @@ public sealed class QuantizePass : IPass
 
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) =>
-        input is { Kind: ArtefactKind.OnnxBundle, Precision: "fp32" } && target.Precision == "int8";
+        input is { Kind: ArtefactKind.OnnxBundle, Precision: Precision.Fp32 } && target.Precision == Precision.Int8;
 
     /// <summary>Quantizes the bundle in <paramref name="inputBundle"/> into <paramref name="outputBundle"/>, calibrating on <paramref name="calibration"/>.</summary>
     public BundleManifest Quantize(string inputBundle, string outputBundle, Training.Data.ImageDataset calibration, IProgress<string>? progress = null)
@@ -65,7 +65,7 @@ public sealed class QuantizePass : IPass
         QuantizationReportWriter.Write(outputBundle, result);
         if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
         if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");
-        return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = "int8", Accuracy = null, Provenance = provenance });
+        return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = Precision.Int8, Accuracy = null, Provenance = provenance });
     }
 
     /// <inheritdoc/>
@@ -79,7 +79,7 @@ public sealed class QuantizePass : IPass
         return (input with
         {
             Folder = outputFolder,
-            Precision = "int8",
+            Precision = Precision.Int8,
             Parent = input,
             Measurements = new Dictionary<string, double>(),
         }).After(PassName);
