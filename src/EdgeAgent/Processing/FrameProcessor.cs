@@ -60,7 +60,7 @@ public sealed class FrameProcessor : IDisposable
     {
         using (frame)
         {
-            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp());
+            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp(), frame.Source);
             var lease = models.Acquire();
             if (lease is null)
             {
@@ -133,7 +133,7 @@ public sealed class FrameProcessor : IDisposable
             metrics.Record(Stage.Inference, inferenceMs);
             metrics.Record(Stage.Total, totalMs);
             metrics.FrameProcessed();
-            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs);
+            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs, slot.Source);
             results?.Write(prediction);
             if (options.LogEveryNthFrame > 0 && metrics.Processed % options.LogEveryNthFrame == 0)
                 logger.LogInformation("Frame {Sequence}: {Label} ({Probability:P1}) in {Milliseconds:F1} ms",

@@ -20,6 +20,9 @@ public sealed class InputSlot : IDisposable
     /// <summary>Sequence number of the frame held.</summary>
     public long Sequence { get; private set; }
 
+    /// <summary>Where the frame held came from (<see cref="Frames.Frame.Source"/>).</summary>
+    public string? Source { get; private set; }
+
     /// <summary>Capture timestamp of the frame held.</summary>
     public long CapturedTimestamp { get; private set; }
 
@@ -42,10 +45,11 @@ public sealed class InputSlot : IDisposable
     public OrtValue Value => value ?? throw new InvalidOperationException("the input slot holds no tensor");
 
     /// <summary>Starts holding a frame taken at <paramref name="taken"/>.</summary>
-    public void Begin(long sequence, long captured, long taken)
+    public void Begin(long sequence, long captured, long taken, string? source = null)
     {
         Clear();
         Sequence = sequence;
+        Source = source;
         CapturedTimestamp = captured;
         TakenTimestamp = taken;
     }
@@ -78,6 +82,7 @@ public sealed class InputSlot : IDisposable
         lease?.Dispose();
         lease = null;
         Sequence = CapturedTimestamp = TakenTimestamp = DecodedTimestamp = PreparedTimestamp = 0;
+        Source = null;
     }
 
     /// <summary>Releases the lease and the tensor.</summary>
