@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -68,7 +69,7 @@ public sealed class PrunePass : IPass
             measurements[MeasurementNames.PrunedAccuracy] = accuracy.Value;
             measurements[MeasurementNames.TorchAccuracy] = accuracy.Value;
         }
-        File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
             sourceCheckpoint = input.Folder,
             sourceAlpha = plan.SourceAlpha,
