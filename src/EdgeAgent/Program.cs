@@ -19,7 +19,9 @@ catch (ArgumentException e)
 try
 {
     using var host = AgentHost.CreateBuilder(rest, bench).Build();
-    await host.RunAsync().ConfigureAwait(false);
+    // RunAsync without disposing: the hosted services are inspected after the host stopped.
+    await host.StartAsync().ConfigureAwait(false);
+    await host.WaitForShutdownAsync().ConfigureAwait(false);
     // .NET 10 stops the host with a success result when a background service throws: that is a fatal error here.
     foreach (var service in host.Services.GetServices<IHostedService>().OfType<BackgroundService>())
     {

@@ -7,8 +7,8 @@ namespace EdgeToolkit.EdgeAgent.Frames;
 /// <summary>
 /// Replays the JPEG/PNG/BMP files of a folder in name order (optionally looping), for offline benchmarks.
 /// Only non-empty regular files up to <see cref="FrameSourceOptions.MaxFrameBytes"/> are read (the MJPEG
-/// source's cap); a FIFO, a device or a link to one, an oversized or unreadable file is counted as a bad
-/// frame (<c>not-a-file</c>, <c>oversize</c>, <c>unreadable</c>) and skipped.
+/// source's cap); an empty file, a FIFO, a device or a link to one (they report size 0), an oversized or an
+/// unreadable file is counted as a bad frame (<c>empty</c>, <c>oversize</c>, <c>unreadable</c>) and skipped.
 /// </summary>
 public sealed class FolderFrameSource : IFrameSource
 {
@@ -66,7 +66,7 @@ public sealed class FolderFrameSource : IFrameSource
                     BoundedFileStatus.TooLarge => "oversize",
                     BoundedFileStatus.Unreadable => "unreadable",
                     BoundedFileStatus.Missing => null, // removed since the listing: not a frame
-                    _ => "not-a-file",
+                    _ => "empty", // empty, or a FIFO/device/proc file: no size to read
                 };
                 if (bad is not null)
                 {
