@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeToolkit.Preprocessing;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -113,6 +114,10 @@ public static class ModelBundleFolder
             manifest = JsonSerializer.Deserialize<BundleManifest>(BoundedFile.ReadAllBytes(manifestPath, MaxManifestBytes), JsonOptions)
                 ?? throw new BundleException($"{manifestPath}: the manifest is null, expected an object");
         }
+        catch (UnknownEnumNameException e)
+        {
+            throw new BundleException($"{manifestPath}: {e.Path?.TrimStart('$', '.')} {e.Message}", e);
+        }
         catch (JsonException e)
         {
             string field = e.Path is { Length: > 2 } p ? $" (field {p[2..]})" : "";
@@ -152,8 +157,8 @@ public static class ModelBundleFolder
         ArgumentNullException.ThrowIfNull(m);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         BundleException Bad(string field, string what) => new($"{manifestPath}: {field} {what}");
-        if (m.SchemaVersion != BundleManifest.CurrentSchemaVersion)
-            throw Bad("schemaVersion", $"{m.SchemaVersion} is not supported (expected {BundleManifest.CurrentSchemaVersion})");
+        if (m.SchemaVersion is < BundleManifest.OldestReadableSchemaVersion or > BundleManifest.CurrentSchemaVersion)
+            throw Bad("schemaVersion", $"{m.SchemaVersion} is not supported (expected {BundleManifest.OldestReadableSchemaVersion} to {BundleManifest.CurrentSchemaVersion})");
         CheckModelFileName(m.ModelFile, manifestPath);
         if (m.Sha256 is null || m.Sha256.Length == 0) throw Bad("sha256", "is missing (the lower-case hex SHA-256 of the model file)");
         if (m.Sha256.Length != 64 || !m.Sha256.All(char.IsAsciiHexDigit))
@@ -163,8 +168,8 @@ public static class ModelBundleFolder
         if (m.Architecture is null) throw Bad("architecture", "is null (a name, or \"\" when unknown)");
         if (!double.IsFinite(m.Alpha) || m.Alpha <= 0 || m.Alpha > 10)
             throw Bad("alpha", string.Create(inv, $"{m.Alpha} must be a finite number in (0, 10]"));
-        if (m.Precision is not ("fp32" or "int8" or "fp16"))
-            throw Bad("precision", $"{Quote(m.Precision)} is not one of fp32, int8, fp16");
+        if (!Enum.IsDefined(m.Precision))
+            throw Bad("precision", KebabCase.UnknownMessage<Precision>(m.Precision.ToString()));
         if (string.IsNullOrEmpty(m.InputName)) throw Bad("inputName", "is null or empty (the ONNX input's name)");
         if (string.IsNullOrEmpty(m.OutputName)) throw Bad("outputName", "is null or empty (the ONNX output's name)");
         if (m.InputShape is null) throw Bad("inputShape", "is null (expected [batch, channels, height, width], e.g. [-1, 3, 32, 32])");
@@ -180,12 +185,12 @@ public static class ModelBundleFolder
             throw Bad("inputShape", string.Create(inv, $"{m.Channels}x{m.Height}x{m.Width} is more than {MaxInputValues} input values"));
         if (!string.Equals(m.Layout, "NCHW", StringComparison.Ordinal))
             throw Bad("layout", $"{Quote(m.Layout)} is not supported (expected NCHW)");
-        if (m.ChannelOrder is not ("RGB" or "BGR" or "GRAY"))
-            throw Bad("channelOrder", $"{Quote(m.ChannelOrder)} is not one of RGB, BGR, GRAY");
-        if ((m.ChannelOrder == "GRAY") != (m.Channels == 1))
-            throw Bad("channelOrder", $"'{m.ChannelOrder}' does not fit {m.Channels} input channel(s)");
-        if (m.ResizePolicy is not ("stretch" or "center-crop" or "letterbox"))
-            throw Bad("resizePolicy", $"{Quote(m.ResizePolicy)} is not one of stretch, center-crop, letterbox");
+        if (!Enum.IsDefined(m.ChannelOrder))
+            throw Bad("channelOrder", KebabCase.UnknownMessage<ChannelOrder>(m.ChannelOrder.ToString()));
+        if ((m.ChannelOrder == ChannelOrder.Gray) != (m.Channels == 1))
+            throw Bad("channelOrder", $"'{KebabCase.Name(m.ChannelOrder)}' does not fit {m.Channels} input channel(s)");
+        if (!Enum.IsDefined(m.ResizePolicy))
+            throw Bad("resizePolicy", KebabCase.UnknownMessage<ResizePolicy>(m.ResizePolicy.ToString()));
         CheckNormalisation(m.Mean, "mean", m.Channels, -MaxNormalisation, MaxNormalisation, Bad);
         CheckNormalisation(m.Std, "std", m.Channels, MinStd, MaxNormalisation, Bad);
         if (m.Labels is null) throw Bad("labels", "is null (one name per output class)");

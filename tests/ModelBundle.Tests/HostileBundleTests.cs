@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.ModelBundle.Tests;
 
@@ -17,7 +18,7 @@ public sealed class HostileBundleTests : IDisposable
     {
         Architecture = "tiny",
         InputShape = [-1, 1, 4, 4],
-        ChannelOrder = "GRAY",
+        ChannelOrder = ChannelOrder.Gray,
         Mean = [0.5f],
         Std = [0.25f],
         Labels = ["c0", "c1"],

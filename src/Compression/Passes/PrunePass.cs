@@ -80,7 +80,7 @@ public sealed class PrunePass : IPass
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"prune: alpha {input.Alpha} -> {alpha} ({Options.Importance}){(accuracy is { } a ? $", accuracy before fine-tuning {a:P2}" : "")}"));
-        return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, "fp32")
+        return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, Precision.Fp32)
         {
             Lineage = input.Lineage,
             Parent = input,

@@ -1,3 +1,4 @@
+using EdgeToolkit.Preprocessing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -103,10 +104,11 @@ public static class ImageFolderReader
         var kept = Enumerable.Range(0, files.Count).Where(i => !truncated[i]).ToArray();
         if (kept.Length == 0)
             throw DatasetException.InFile(folder, "every image is a truncated JPEG");
-        var dataset = new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames);
+        var dataset = new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop };
         if (kept.Length == files.Count) return dataset;
         return new ImageDataset(folder, dataset.Subset(kept).Pixels, kept.Select(i => files[i].Label).ToArray(), channels, height, width, classNames)
         {
+            FittedWith = ResizePolicy.CenterCrop,
             Skipped = Enumerable.Range(0, files.Count).Where(i => truncated[i]).Select(i => $"{files[i].Path}: truncated JPEG (no end-of-image marker)").ToArray(),
         };
     }
@@ -127,6 +129,9 @@ public static class ImageFolderReader
         {
             throw new DatasetException($"{path}: cannot be read ({e.Message})", e) { FilePath = path };
         }
+        // A JPEG (SOI first) cut short anywhere: skipped, whether the cut is in its headers or its scan.
+        if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8 && IsTruncatedJpeg(bytes))
+            return false;
         try
         {
             var info = Image.Identify(DecoderConfiguration, bytes, out IImageFormat? format);
@@ -134,8 +139,6 @@ public static class ImageFolderReader
                 throw DatasetException.At(path, 0, "unreadable image: not a JPEG, PNG or BMP file");
             if ((long)info.Width * info.Height > MaxPixels || info.Width <= 0 || info.Height <= 0)
                 throw DatasetException.At(path, 0, $"unreadable image: header says {info.Width}x{info.Height} pixels (at most {MaxPixels} accepted)");
-            if (format is JpegFormat && IsTruncatedJpeg(bytes))
-                return false;
             using var image = Image.Load<Rgb24>(DecoderConfiguration, bytes);
             image.Mutate(x => x.Resize(new ResizeOptions
             {

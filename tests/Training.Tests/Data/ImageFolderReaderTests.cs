@@ -131,7 +131,7 @@ public sealed class ImageFolderReaderTests
         Assert.Contains(Path.Combine("dog", "img001.jpg"), skipped);
         Assert.Contains("truncated JPEG", skipped);
         Assert.False(ImageFolderReader.IsTruncatedJpeg(jpeg));
-        Assert.True(ImageFolderReader.IsTruncatedJpeg(jpeg[..^2]));
+        Assert.True(ImageFolderReader.IsTruncatedJpeg(jpeg.AsSpan(0, jpeg.Length - 2)));
     }
 
     /// <summary>A PNG signature and IHDR chunk claiming the given size, with no image data.</summary>
