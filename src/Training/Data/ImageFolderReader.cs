@@ -12,7 +12,8 @@ namespace EdgeToolkit.Training.Data;
 
 /// <summary>
 /// Reads a folder with one sub-folder per class (sorted by name = class id) of JPEG, PNG or BMP
-/// files. Each image is resized so its shorter side fits, centre-cropped to the requested size and
+/// files. Each image is resized so its shorter side fits, centre-cropped to the requested size (the manifest's
+/// <c>center-crop</c>, through the same <see cref="ModelInputWriter.Fit"/> the device runs) and
 /// converted to 1 (luminance) or 3 (RGB) channels. Files with other extensions are ignored. A class
 /// sub-folder without images is refused (naming it); a truncated JPEG (no end-of-image marker after its
 /// last scan: the decoder would fill the missing part with grey) is skipped and listed in
@@ -104,11 +105,13 @@ public static class ImageFolderReader
         var kept = Enumerable.Range(0, files.Count).Where(i => !truncated[i]).ToArray();
         if (kept.Length == 0)
             throw DatasetException.InFile(folder, "every image is a truncated JPEG");
-        var dataset = new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop };
+        var dataset = new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop, Files = files.Select(f => f.Path).ToArray() };
         if (kept.Length == files.Count) return dataset;
-        return new ImageDataset(folder, dataset.Subset(kept).Pixels, kept.Select(i => files[i].Label).ToArray(), channels, height, width, classNames)
+        var subset = dataset.Subset(kept);
+        return new ImageDataset(folder, subset.Pixels, subset.Labels, channels, height, width, classNames)
         {
             FittedWith = ResizePolicy.CenterCrop,
+            Files = subset.Files,
             Skipped = Enumerable.Range(0, files.Count).Where(i => truncated[i]).Select(i => $"{files[i].Path}: truncated JPEG (no end-of-image marker)").ToArray(),
         };
     }
@@ -140,13 +143,7 @@ public static class ImageFolderReader
             if ((long)info.Width * info.Height > MaxPixels || info.Width <= 0 || info.Height <= 0)
                 throw DatasetException.At(path, 0, $"unreadable image: header says {info.Width}x{info.Height} pixels (at most {MaxPixels} accepted)");
             using var image = Image.Load<Rgb24>(DecoderConfiguration, bytes);
-            image.Mutate(x => x.Resize(new ResizeOptions
-            {
-                Size = new Size(width, height),
-                Mode = ResizeMode.Crop,
-                Position = AnchorPositionMode.Center,
-                Sampler = KnownResamplers.Triangle,
-            }));
+            ModelInputWriter.Fit(image, ResizePolicy.CenterCrop, width, height);
             CopyPixels(image, channels, destination);
             return true;
         }
@@ -178,8 +175,7 @@ public static class ImageFolderReader
                 var p = rgb[at];
                 if (channels == 1)
                 {
-                    // ITU-R BT.601 luma, as PIL's convert("L").
-                    destination[at] = (byte)((p.R * 299 + p.G * 587 + p.B * 114 + 500) / 1000);
+                    destination[at] = ModelInputWriter.Luma(p);
                 }
                 else
                 {
