@@ -1,10 +1,15 @@
+using EdgeToolkit.Training.Training;
+
 namespace EdgeToolkit.Compression.Passes;
 
 /// <summary>Options of <see cref="TrainPass"/>.</summary>
 public sealed record TrainPassOptions
 {
-    /// <summary>Epochs of training.</summary>
+    /// <summary>Epochs of training (with <see cref="TimeBudget"/>: the most the plan may choose).</summary>
     public int Epochs { get; init; } = 10;
+
+    /// <summary>Wall-clock budget of the training (recipe <c>timeBudget</c>: <c>30m</c>, <c>90s</c>, <c>1h30m</c>, <c>00:30:00</c>); null = train <see cref="Epochs"/>.</summary>
+    public TimeSpan? TimeBudget { get; init; }
 
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 128;
@@ -24,14 +29,24 @@ public sealed record TrainPassOptions
     /// </summary>
     public bool AlphaFromMatrix { get; init; }
 
+    /// <summary>Upper bound of the epochs a budgeted run may plan when the recipe gives no <c>epochs</c>.</summary>
+    public const int BudgetMaxEpochs = 1000;
+
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static TrainPassOptions Read(RecipeOptionReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        int epochs = r.Int("epochs", 10, 1, 10_000);
+        string? budgetText = r.String("timeBudget", null);
+        TimeSpan? budget = null;
+        if (budgetText is not null)
+            budget = DurationText.TryParse(budgetText, out var parsed)
+                ? parsed
+                : throw r.ErrorAt("timeBudget", $"must be a positive duration such as 30m, 90s, 1h30m or 00:30:00 but is '{budgetText}'");
+        int epochs = r.Int("epochs", budget is null ? 10 : BudgetMaxEpochs, 1, 10_000);
         var o = new TrainPassOptions
         {
             Epochs = epochs,
+            TimeBudget = budget,
             WarmupEpochs = r.Int("warmupEpochs", Math.Min(1, epochs - 1), 0, epochs - 1),
             BatchSize = r.Int("batchSize", 128, 2, 65_536),
             LearningRate = r.Double("learningRate", 0.1, 1e-8, 10),

@@ -69,6 +69,14 @@ public sealed record TrainerOptions
     /// </summary>
     public bool RetainNativeHeap { get; init; } = true;
 
+    /// <summary>
+    /// Wall-clock budget of <see cref="Trainer.Train(TorchSharp.torch.nn.Module{TorchSharp.torch.Tensor, TorchSharp.torch.Tensor}, Models.ModelSpec, Data.ImageDataset, Data.ImageDataset, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// (training, evaluation and checkpoints); null = none. The trainer measures the first steps, an
+    /// evaluation and a checkpoint, then fixes the epochs (at most <see cref="Epochs"/>) and the
+    /// learning-rate schedule so the run ends within it with the schedule complete (<see cref="TrainingPlan"/>).
+    /// </summary>
+    public TimeSpan? TimeBudget { get; init; }
+
     /// <summary>Stop each epoch after this many batches (0 = the whole set); for quick runs and tests.</summary>
     public int MaxBatchesPerEpoch { get; init; }
 
@@ -94,6 +102,7 @@ public sealed record TrainerOptions
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
+        Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), "a positive duration", TimeBudget);
         Require(MaxBatchesPerEpoch >= 0, nameof(MaxBatchesPerEpoch), "0 (all) or more", MaxBatchesPerEpoch);
         Require(ProgressInterval >= 1, nameof(ProgressInterval), "at least 1", ProgressInterval);
         return this;

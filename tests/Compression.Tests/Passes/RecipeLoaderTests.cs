@@ -9,6 +9,8 @@ public sealed class RecipeLoaderTests
     private const string Passes =
         """[ { "name": "train", "options": { "epochs": 2 } }, { "name": "prune" }, { "name": "finetune" }, { "name": "export" }, { "name": "quantize" }, { "name": "evaluate" }, { "name": "bench" } ]""";
 
+    private const string Resnet = """{ "architectures": ["resnet20"] }""";
+
     private static string Recipe(string dataset = """{ "name": "embedded" }""",
         string matrix = """{ "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5], "precisions": ["fp32", "int8"] }""",
         string passes = Passes) =>
@@ -18,6 +20,8 @@ public sealed class RecipeLoaderTests
     {
         { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "prun" } ]"""),
           "recipe.json: passes[2].name 'prun' is not a known pass (known: train, prune, finetune, export, quantize, evaluate, bench)" },
+        { Recipe(passes: """[ { "name": "train", "options": { "timeBudget": "soon" } } ]"""),
+          "recipe.json: passes[0].options.timeBudget must be a positive duration such as 30m, 90s, 1h30m or 00:30:00 but is 'soon'" },
         { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "alphas": [1.0, 1.5] }"""),
           "recipe.json: matrix.alphas[1] 1.5 is out of range" },
         { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "alphas": [0] }"""),
@@ -81,6 +85,17 @@ public sealed class RecipeLoaderTests
         Assert.Equal(
             ["mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.5-fp32", "mobilenet_v1-a0.5-int8"],
             recipe.Matrix.Cells().Select(c => c.Tag));
+    }
+
+    [Fact]
+    public void A_train_time_budget_is_read_and_lifts_the_default_epochs_to_an_upper_bound()
+    {
+        var budgeted = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train", "options": { "timeBudget": "1h30m" } } ]"""), "recipe.json").Passes[0];
+        Assert.Equal(TimeSpan.FromMinutes(90), budgeted.Options.TimeBudget);
+        Assert.Equal(TrainPassOptions.BudgetMaxEpochs, budgeted.Options.Epochs);
+        var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
+        Assert.Null(plain.Options.TimeBudget);
+        Assert.Equal(10, plain.Options.Epochs);
     }
 
     [Fact]
