@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -52,6 +53,7 @@ public sealed class TrainPass : IPass
             Mean = mean,
             Std = std,
             Labels = train.ClassNames,
+            ResizePolicy = BatchLoader.ResizePolicyFor(train, Options.InputSize),
         };
         var trainer = new Trainer(new TrainerOptions
         {
@@ -78,7 +80,7 @@ public sealed class TrainPass : IPass
         if (result.Plan?.PlannedSeconds is double planned)
             context.Report(string.Create(CultureInfo.InvariantCulture,
                 $"train: time budget {result.Plan.BudgetSeconds:F0} s: planned {planned:F0} s ({result.Plan.Epochs} epochs of {result.Plan.StepsPerEpoch} steps), took {result.WallSeconds:F0} s"));
-        return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, "fp32")
+        return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, Precision.Fp32)
         {
             CheckpointFolder = result.LastCheckpoint,
         }.After(PassName).WithMeasurements([new(MeasurementNames.TorchAccuracy, accuracy)]);

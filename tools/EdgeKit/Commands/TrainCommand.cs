@@ -154,6 +154,7 @@ public static class TrainCommand
                 Mean = mean,
                 Std = std,
                 Labels = train.ClassNames,
+                ResizePolicy = BatchLoader.ResizePolicyFor(train, inputSize),
             };
         }
 
