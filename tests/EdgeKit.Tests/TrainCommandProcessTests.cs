@@ -65,7 +65,8 @@ public sealed class TrainCommandProcessTests
         var plan = State(outDir).GetProperty("plan");
         int epochs = plan.GetProperty("epochs").GetInt32();
         Assert.Equal(Enumerable.Range(1, epochs), LoggedEpochs(outDir));
-        Assert.Equal(epochs * plan.GetProperty("stepsPerEpoch").GetInt32(), State(outDir).GetProperty("globalStep").GetInt32());
+        Assert.Equal((epochs - 1) * plan.GetProperty("stepsPerEpoch").GetInt32() + plan.GetProperty("lastEpochSteps").GetInt32(),
+            State(outDir).GetProperty("globalStep").GetInt32());
     }
 
     [Fact]

@@ -162,9 +162,11 @@ public sealed class Trainer
         using var lossSum = torch.zeros(1, dtype: ScalarType.Float64);
         using var correct = torch.zeros(1, dtype: ScalarType.Int64);
         double lr = schedule.At(state.GlobalStep);
+        double epochOverhead = 0; // measured evaluation + checkpoints of the last epoch
         for (int epoch = state.CompletedEpochs; epoch < (plan?.Epochs ?? o.Epochs); epoch++)
         {
-            double epochStart = Elapsed();
+            double windowStart = Elapsed();
+            int windowSteps = 0;
             int skip = state.PartialBatches;
             lossSum.fill_(state.PartialLossSum);
             correct.fill_(state.PartialCorrect);
@@ -174,7 +176,7 @@ public sealed class Trainer
             model.train();
             var clock = Stopwatch.StartNew();
             int batch = skip;
-            int batches = plan?.StepsPerEpoch ?? loaderBatches;
+            int batches = plan?.StepsIn(epoch) ?? loaderBatches;
             bool interrupted = false;
             foreach (var (x, y) in trainLoader.Batches(epoch, skip))
             {
@@ -209,15 +211,36 @@ public sealed class Trainer
                     probe = null;
                     state = state with { Plan = plan };
                     schedule = new LearningRateSchedule(o, plan);
-                    batches = plan.StepsPerEpoch;
+                    batches = plan.StepsIn(epoch);
                     model.train();
+                    windowStart = Elapsed();
+                    windowSteps = 0;
+                }
+                else if (plan?.BudgetSeconds is not null && ++windowSteps >= Math.Max(5, plan.StepsPerEpoch / 20))
+                {
+                    // Every 5 % of an epoch: if the machine got slower than when the plan was made, shorten
+                    // the run so it still ends within the budget, with the schedule laid over the new total.
+                    double now = Elapsed();
+                    var replanned = plan.Replan(state.GlobalStep, now, (now - windowStart) / windowSteps, epochOverhead);
+                    windowStart = now;
+                    windowSteps = 0;
+                    if (!ReferenceEquals(replanned, plan))
+                    {
+                        if (_logger.IsEnabled(LogLevel.Warning))
+                            _logger.LogWarning("Behind the time budget at step {Step} ({Elapsed:F0} s): shortened from {OldSteps} to {NewSteps} steps ({Epochs} epochs, the last of {LastSteps})",
+                            state.GlobalStep, now, plan.TotalSteps, replanned.TotalSteps, replanned.Epochs, replanned.StepsIn(replanned.Epochs - 1));
+                        plan = replanned;
+                        state = state with { Plan = plan };
+                        schedule = new LearningRateSchedule(o, plan);
+                        batches = plan.StepsIn(epoch);
+                    }
                 }
                 if (progress is not null && (batch % o.ProgressInterval == 0 || batch == batches))
                 {
                     double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
                     double perStep = runClock.Elapsed.TotalSeconds / stepsThisRun;
                     int epochs = plan?.Epochs ?? o.Epochs;
-                    long remaining = (long)(epochs - epoch - 1) * batches + (batches - batch);
+                    long remaining = plan is null ? (long)(epochs - epoch - 1) * batches + (batches - batch) : plan.TotalSteps - state.GlobalStep;
                     progress.Report(new TrainingProgress(epoch + 1, epochs, batch, batches,
                         lossSum.item<double>() / seen, seen / Math.Max(seconds, 1e-9), TimeSpan.FromSeconds(perStep * remaining), lr));
                 }
@@ -246,6 +269,7 @@ public sealed class Trainer
                 { Plan = plan, WallSeconds = state.ElapsedSeconds };
             }
 
+            double evaluationStart = Elapsed();
             var evaluation = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None);
             model.train();
             var metrics = new EpochMetrics(epoch + 1,
@@ -271,23 +295,10 @@ public sealed class Trainer
                 PartialSeconds = 0,
             };
             if (improved) Checkpoint.Save(bestPath, model, savedSpec, metrics);
-            if (plan is not null)
-            {
-                // A machine slower than when the plan was made: fewer epochs, the schedule still completes.
-                // (The checkpoint below is estimated at the plan's measured cost.)
-                var replanned = plan.Replan(epoch + 1, Elapsed() + plan.CheckpointSeconds, Elapsed() + plan.CheckpointSeconds - epochStart);
-                if (!ReferenceEquals(replanned, plan))
-                {
-                    if (_logger.IsEnabled(LogLevel.Warning))
-                        _logger.LogWarning("Behind the time budget's plan after epoch {Epoch} ({Elapsed:F0} s): training {Epochs} epochs instead of {Planned}",
-                        epoch + 1, Elapsed(), replanned.Epochs, plan.Epochs);
-                    plan = replanned;
-                    schedule = new LearningRateSchedule(o, plan);
-                }
-            }
             state = state with { Plan = plan, ElapsedSeconds = Elapsed() };
             Checkpoint.Save(lastPath, model, savedSpec, metrics, state, optimizer);
             File.AppendAllText(logPath, JsonSerializer.Serialize(metrics) + "\n");
+            epochOverhead = Elapsed() - evaluationStart;
             if (_logger.IsEnabled(LogLevel.Information))
                 _logger.LogInformation(
                 "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy:P2}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",

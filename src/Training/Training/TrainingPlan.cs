@@ -23,12 +23,18 @@ public sealed record TrainingPlan
     /// <summary>Optimiser steps (batches) per epoch; at most the loader's batches per epoch.</summary>
     public required int StepsPerEpoch { get; init; }
 
+    /// <summary>Steps of the last epoch (fewer than <see cref="StepsPerEpoch"/> when a run fell behind its budget and was shortened; 0 = a whole epoch).</summary>
+    public int LastEpochSteps { get; init; }
+
     /// <summary>Steps of linear warm-up at the start of the schedule.</summary>
     public required long WarmupSteps { get; init; }
 
     /// <summary>Steps of the whole schedule.</summary>
     [JsonIgnore]
-    public long TotalSteps => (long)Epochs * StepsPerEpoch;
+    public long TotalSteps => (long)(Epochs - 1) * StepsPerEpoch + StepsIn(Epochs - 1);
+
+    /// <summary>Steps of epoch <paramref name="epoch"/> (0-based).</summary>
+    public int StepsIn(int epoch) => epoch < Epochs - 1 || LastEpochSteps <= 0 ? StepsPerEpoch : LastEpochSteps;
 
     /// <summary>The wall-clock budget in seconds (null = the plan follows the options).</summary>
     public double? BudgetSeconds { get; init; }
@@ -48,7 +54,7 @@ public sealed record TrainingPlan
     /// <summary>Steps already taken when the plan was made.</summary>
     public long StepsAtPlan { get; init; }
 
-    /// <summary>Times the plan was shortened because the run fell behind it (the machine got slower).</summary>
+    /// <summary>Times the plan was shortened because the run fell behind its budget (the machine got slower).</summary>
     public int Replans { get; init; }
 
     /// <summary>The plan of a run without a budget.</summary>
@@ -56,6 +62,7 @@ public sealed record TrainingPlan
     {
         Epochs = epochs,
         StepsPerEpoch = stepsPerEpoch,
+        LastEpochSteps = stepsPerEpoch,
         WarmupSteps = (long)warmupEpochs * stepsPerEpoch,
     };
 
@@ -106,6 +113,7 @@ public sealed record TrainingPlan
         {
             Epochs = epochs,
             StepsPerEpoch = steps,
+            LastEpochSteps = steps,
             WarmupSteps = Math.Min((long)warmupEpochs * steps, total / 5),
             BudgetSeconds = budgetSeconds,
             SecondsPerStep = secondsPerStep,
@@ -122,7 +130,7 @@ public sealed record TrainingPlan
     /// </summary>
     public double? PlannedSecondsAfterEvaluation(int epoch) => BudgetSeconds is null
         ? null
-        : PlannedAtSeconds + ((long)epoch * StepsPerEpoch - StepsAtPlan) * SecondsPerStep
+        : PlannedAtSeconds + (Math.Min((long)epoch * StepsPerEpoch, TotalSteps) - StepsAtPlan) * SecondsPerStep
           + epoch * EvaluationSeconds + (epoch - 1) * CheckpointsPerEpoch * CheckpointSeconds;
 
     /// <summary>Planned wall seconds of the whole run, checkpoints included (null without a budget).</summary>
@@ -130,19 +138,40 @@ public sealed record TrainingPlan
     public double? PlannedSeconds => PlannedSecondsAfterEvaluation(Epochs) + CheckpointsPerEpoch * CheckpointSeconds;
 
     /// <summary>
-    /// After epoch <paramref name="completedEpochs"/> ended at <paramref name="elapsedSeconds"/>, the
-    /// plan shortened so the remaining epochs, at <paramref name="epochSeconds"/> each (as the last
-    /// one took), end within the budget; the same plan when they already do, or when no budget is set.
-    /// At least one more epoch is kept so the schedule still reaches its end.
+    /// With <paramref name="stepsDone"/> steps taken at <paramref name="elapsedSeconds"/>, the plan
+    /// shortened so that the rest, at <paramref name="secondsPerStep"/> (the recent rate) and
+    /// <paramref name="epochOverheadSeconds"/> per remaining evaluation with its checkpoints, ends
+    /// within the budget less its margin: fewer epochs and, when needed, a shorter last one, so the
+    /// schedule, laid over the new total, still reaches its end. The same plan when the projection
+    /// stays within the whole budget, or without a budget. At least one more step is kept.
     /// </summary>
-    public TrainingPlan Replan(int completedEpochs, double elapsedSeconds, double epochSeconds)
+    public TrainingPlan Replan(long stepsDone, double elapsedSeconds, double secondsPerStep, double epochOverheadSeconds)
     {
-        if (BudgetSeconds is not double budget || completedEpochs >= Epochs - 1) return this;
-        double projected = elapsedSeconds + (Epochs - completedEpochs) * epochSeconds;
+        if (BudgetSeconds is not double budget || stepsDone >= TotalSteps) return this;
+        int current = (int)(stepsDone / StepsPerEpoch); // the epoch in progress (0-based), or the next one at a boundary
+        double overhead = Math.Max(epochOverheadSeconds, EvaluationSeconds + CheckpointsPerEpoch * CheckpointSeconds);
+        double projected = elapsedSeconds + (TotalSteps - stepsDone) * secondsPerStep + (Epochs - current) * overhead;
         if (projected <= budget) return this;
-        double fits = Math.Floor((budget * (1 - SafetyMargin) - elapsedSeconds) / Math.Max(epochSeconds, 1e-9));
-        int epochs = (int)Math.Clamp(completedEpochs + fits, completedEpochs + 1, Epochs);
-        return epochs == Epochs ? this : this with { Epochs = epochs, Replans = Replans + 1 };
+        double usable = budget * (1 - SafetyMargin);
+        long total = stepsDone + 1;
+        for (int epochs = Epochs; epochs > current; epochs--)
+        {
+            double left = usable - elapsedSeconds - (epochs - current) * overhead;
+            long fit = stepsDone + (long)Math.Max(0, Math.Floor(left / secondsPerStep));
+            long candidate = Math.Min(fit, (long)epochs * StepsPerEpoch);
+            if (candidate > (long)(epochs - 1) * StepsPerEpoch && candidate > stepsDone)
+            {
+                total = candidate;
+                break;
+            }
+        }
+        int newEpochs = (int)((total + StepsPerEpoch - 1) / StepsPerEpoch);
+        return this with
+        {
+            Epochs = newEpochs,
+            LastEpochSteps = (int)(total - (long)(newEpochs - 1) * StepsPerEpoch),
+            Replans = Replans + 1,
+        };
     }
 
     private static void RequirePositive(double value, string name)

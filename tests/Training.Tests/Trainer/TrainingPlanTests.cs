@@ -57,17 +57,40 @@ public sealed class TrainingPlanTests
     {
         var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
         Assert.Equal(10, plan.Epochs);
+        Assert.Equal(950, plan.TotalSteps);
 
-        Assert.Same(plan, plan.Replan(completedEpochs: 2, elapsedSeconds: 19, epochSeconds: 9.5));
-        var shorter = plan.Replan(completedEpochs: 2, elapsedSeconds: 40, epochSeconds: 20);
-        Assert.Equal(4, shorter.Epochs); // (95 - 40) / 20 = 2 more
-        Assert.Equal(1, shorter.Replans);
-        var atLeastOne = plan.Replan(completedEpochs: 2, elapsedSeconds: 99, epochSeconds: 20);
-        Assert.Equal(3, atLeastOne.Epochs);
-        Assert.Same(plan, plan.Replan(completedEpochs: 9, elapsedSeconds: 200, epochSeconds: 20));
+        Assert.Same(plan, plan.Replan(stepsDone: 190, elapsedSeconds: 19, secondsPerStep: 0.1, epochOverheadSeconds: 0));
+
+        // Twice as slow from step 190 at 40 s: (95 - 40) / 0.2 = 275 more steps -> 465 = 4 whole epochs + 85 steps.
+        var slower = plan.Replan(190, 40, 0.2, 0);
+        Assert.Equal(5, slower.Epochs);
+        Assert.Equal(85, slower.StepsIn(4));
+        Assert.Equal(95, slower.StepsIn(3));
+        Assert.Equal(465, slower.TotalSteps);
+        Assert.Equal(1, slower.Replans);
+
+        // Evaluations cost too: 3 more at 5 s leave 40 s = 200 steps -> 390.
+        Assert.Equal(390, plan.Replan(190, 40, 0.2, 5).TotalSteps);
+        // Mid-epoch (step 200, in the third epoch): 35 s = 175 steps -> 375 = 3 epochs + 90.
+        var midEpoch = plan.Replan(200, 60, 0.2, 0);
+        Assert.Equal((4, 90), (midEpoch.Epochs, midEpoch.StepsIn(3)));
+        // Nothing fits: one more step, so the schedule still ends.
+        var spent = plan.Replan(190, 99, 0.2, 0);
+        Assert.Equal((3, 1, 191L), (spent.Epochs, spent.StepsIn(2), spent.TotalSteps));
+
+        Assert.Same(plan, plan.Replan(950, 200, 1, 0));
         var fixedPlan = TrainingPlan.Fixed(10, 95, 1);
-        Assert.Same(fixedPlan, fixedPlan.Replan(2, 1e6, 1e6));
+        Assert.Same(fixedPlan, fixedPlan.Replan(2, 1e6, 1e6, 0));
         Assert.Null(fixedPlan.PlannedSeconds);
+    }
+
+    [Fact]
+    public void The_schedule_of_a_shortened_plan_still_reaches_its_end()
+    {
+        var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 1).Replan(200, 60, 0.2, 0);
+        var schedule = new LearningRateSchedule(new TrainerOptions { LearningRate = 0.1, Epochs = 100 }, plan);
+        Assert.True(schedule.At(plan.TotalSteps - 1) < 0.1 * 0.001);
+        Assert.True(schedule.At(200) > 0.01);
     }
 
     [Theory]
