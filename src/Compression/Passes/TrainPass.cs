@@ -61,11 +61,20 @@ public sealed class TrainPass : IPass
             TimeBudget = Options.TimeBudget,
             BatchSize = Options.BatchSize,
             LearningRate = Options.LearningRate,
+            Optimizer = Options.Optimizer,
+            Momentum = Options.Momentum,
+            Nesterov = Options.Nesterov,
+            WeightDecay = Options.WeightDecay,
+            Schedule = Options.Schedule,
+            Milestones = Options.Milestones,
+            Gamma = Options.Gamma,
+            LabelSmoothing = Options.LabelSmoothing,
+            RandomCropPadding = Options.RandomCropPadding,
+            HorizontalFlip = Options.HorizontalFlip,
             WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
             Seed = context.Seed,
             Threads = context.Threads,
             OutputDir = outputFolder,
-            // Fashion-MNIST-like data: flips are fine; a small crop padding suits 28-32 px inputs.
         });
         context.Report(Options.TimeBudget is TimeSpan budget
             ? string.Create(CultureInfo.InvariantCulture, $"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, time budget {budget:hh\\:mm\\:ss}")

@@ -1,3 +1,4 @@
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Training;
 
 namespace EdgeToolkit.Compression.Passes;
@@ -16,6 +17,36 @@ public sealed record TrainPassOptions
 
     /// <summary>Peak learning rate (SGD, cosine).</summary>
     public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>Optimiser.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Nesterov momentum (SGD).</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>Weight decay.</summary>
+    public double WeightDecay { get; init; } = 5e-4;
+
+    /// <summary>Learning-rate decay after warm-up.</summary>
+    public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Cosine;
+
+    /// <summary>Multi-step schedule: epochs at which the rate is multiplied by <see cref="Gamma"/>.</summary>
+    public IReadOnlyList<int> Milestones { get; init; } = [];
+
+    /// <summary>Decay factor of the step and multi-step schedules.</summary>
+    public double Gamma { get; init; } = 0.1;
+
+    /// <summary>Label smoothing of the cross-entropy.</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Zero padding of the random crop (4 in the CIFAR papers).</summary>
+    public int RandomCropPadding { get; init; } = 2;
+
+    /// <summary>Random horizontal flips.</summary>
+    public bool HorizontalFlip { get; init; } = true;
 
     /// <summary>Square model input side in pixels (images are resized/padded to it).</summary>
     public int InputSize { get; init; } = 32;
@@ -52,7 +83,19 @@ public sealed record TrainPassOptions
             LearningRate = r.Double("learningRate", 0.1, 1e-8, 10),
             InputSize = r.Int("inputSize", 32, 8, 1024),
             AlphaFromMatrix = r.Bool("alphaFromMatrix", false),
+            Optimizer = Enum.Parse<OptimizerKind>(r.String("optimizer", "sgd", ["sgd", "adam", "adamw"])!, ignoreCase: true),
+            Momentum = r.Double("momentum", 0.9, 0, 0.999),
+            Nesterov = r.Bool("nesterov", false),
+            WeightDecay = r.Double("weightDecay", 5e-4, 0, 1),
+            Schedule = KebabCase.Parse<LearningRateScheduleKind>(r.String("schedule", "cosine", KebabCase.Names<LearningRateScheduleKind>()), "schedule"),
+            Milestones = r.DoubleList("milestones")?.Select(m => (int)m).ToArray() ?? [],
+            Gamma = r.Double("gamma", 0.1, 1e-6, 1),
+            LabelSmoothing = r.Double("labelSmoothing", 0, 0, 0.99),
+            RandomCropPadding = r.Int("randomCropPadding", 2, 0, 8),
+            HorizontalFlip = r.Bool("horizontalFlip", true),
         };
+        if (o.Schedule == LearningRateScheduleKind.MultiStep && o.Milestones.Count == 0)
+            throw r.ErrorAt("milestones", "must list the epochs of the multi-step schedule");
         r.RejectUnknown("the train pass");
         return o;
     }

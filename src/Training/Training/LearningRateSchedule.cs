@@ -36,6 +36,12 @@ public sealed class LearningRateSchedule
 
         switch (_options.Schedule)
         {
+            case LearningRateScheduleKind.MultiStep:
+            {
+                long epoch = globalStep / _plan.StepsPerEpoch;
+                int passed = _options.Milestones.Count(m => epoch >= m);
+                return baseLr * Math.Pow(_options.Gamma, passed);
+            }
             case LearningRateScheduleKind.Step:
             {
                 long warmupEpochs = warmupSteps / _plan.StepsPerEpoch;

@@ -100,6 +100,23 @@ public sealed class RecipeLoaderTests
     }
 
     [Fact]
+    public void Train_optimiser_schedule_and_augmentation_are_read()
+    {
+        var train = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes:
+            """[ { "name": "train", "options": { "epochs": 164, "weightDecay": 0.0001, "nesterov": true, "schedule": "multi-step", "milestones": [82, 123], "randomCropPadding": 4, "labelSmoothing": 0.1 } } ]"""),
+            "recipe.json").Passes[0];
+        Assert.Equal(Training.Training.LearningRateScheduleKind.MultiStep, train.Options.Schedule);
+        Assert.Equal([82, 123], train.Options.Milestones);
+        Assert.Equal(1e-4, train.Options.WeightDecay);
+        Assert.True(train.Options.Nesterov);
+        Assert.Equal(4, train.Options.RandomCropPadding);
+        Assert.Equal(0.1, train.Options.LabelSmoothing);
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Recipe(matrix: Resnet, passes:
+            """[ { "name": "train", "options": { "schedule": "multi-step" } } ]"""), "recipe.json"));
+        Assert.Equal("recipe.json: passes[0].options.milestones must list the epochs of the multi-step schedule", e.Message);
+    }
+
+    [Fact]
     public void Quantize_options_floatLayers_equalize_and_reduceRange_are_read()
     {
         var recipe = RecipeLoader.Parse(Recipe(passes:
@@ -126,6 +143,9 @@ public sealed class RecipeLoaderTests
     [InlineData("mobilenet-compression.json", 7, 8)]
     [InlineData("seed-comparison.json", 5, 6)]
     [InlineData("mobilenet-scratch.json", 4, 3)]
+    [InlineData("fashion-mnist-30min.json", 3, 4)]
+    [InlineData("cifar10-resnet-paper.json", 4, 6)]
+    [InlineData("cifar10-densenet-bc-100-paper.json", 4, 2)]
     public void The_shipped_recipes_are_valid(string file, int passes, int cells)
     {
         string path = Path.Combine(RepoRoot(), "recipes", file);

@@ -41,8 +41,9 @@ public static class TrainCommand
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => defaults.Momentum };
         var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (sgd)" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => defaults.WeightDecay };
-        var schedule = new Option<string>("--schedule") { Description = "cosine or step", DefaultValueFactory = _ => "cosine" };
-        schedule.AcceptOnlyFromAmong("cosine", "step");
+        var schedule = EnumOption.Create("--schedule", "Learning-rate decay after warm-up (multi-step: at --milestones)", defaults.Schedule);
+        var milestones = new Option<string?>("--milestones") { Description = "Epochs at which the multi-step schedule multiplies the rate by --gamma, comma separated (e.g. 82,123)" };
+        var cropPadding = new Option<int>("--crop-padding") { Description = "Zero padding of the random crop in pixels (the CIFAR papers use 4)", DefaultValueFactory = _ => new TrainerOptions().RandomCropPadding };
         var stepSize = new Option<int>("--step-size") { Description = "Epochs between decays (step schedule)", DefaultValueFactory = _ => defaults.StepSize };
         var gamma = new Option<double>("--gamma") { Description = "Decay factor (step schedule)", DefaultValueFactory = _ => defaults.Gamma };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up epochs", DefaultValueFactory = _ => 1 };
@@ -59,7 +60,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a classifier (default: MobileNet v1 alpha 0.5 on Fashion-MNIST) and save checkpoints.")
         {
             arch, alpha, inputSize, data, dataPath, epochs, timeBudget, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, stepSize, gamma, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
+            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
         };
         command.SetAction(parse =>
         {
@@ -79,7 +80,8 @@ public static class TrainCommand
                     Momentum = parse.GetValue(momentum),
                     Nesterov = parse.GetValue(nesterov),
                     WeightDecay = parse.GetValue(weightDecay),
-                    Schedule = Enum.Parse<LearningRateScheduleKind>(parse.GetValue(schedule)!, ignoreCase: true),
+                    Schedule = parse.GetValue(schedule),
+                    Milestones = ParseMilestones(parse.GetValue(milestones)),
                     StepSize = parse.GetValue(stepSize),
                     Gamma = parse.GetValue(gamma),
                     WarmupEpochs = Math.Min(parse.GetValue(warmup), Math.Max(0, maxEpochs - 1)),
@@ -88,7 +90,7 @@ public static class TrainCommand
                     Threads = parse.GetValue(threads),
                     OutputDir = parse.GetValue(output)!,
                     Resume = parse.GetValue(resume),
-                    RandomCropPadding = parse.GetValue(noAugment) ? 0 : 2,
+                    RandomCropPadding = parse.GetValue(noAugment) ? 0 : parse.GetValue(cropPadding),
                     HorizontalFlip = !parse.GetValue(noAugment),
                     ProgressInterval = parse.GetValue(progressInterval),
                 }.Validate();
@@ -229,6 +231,17 @@ public static class TrainCommand
         stdout.WriteLine($"Last checkpoint: {result.LastCheckpoint}");
         stdout.WriteLine($"Log: {Path.Combine(Path.GetFullPath(options.OutputDir), Trainer.LogFile)}");
         return 0;
+    }
+
+    private static int[] ParseMilestones(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var epochs = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out epochs[i]))
+                throw new ArgumentException($"--milestones must be comma-separated epochs such as 82,123 but '{parts[i]}' is not a whole number.");
+        return epochs;
     }
 
     /// <summary>The first <paramref name="limit"/> images of an even spread over the set (files are often sorted by class).</summary>
