@@ -80,9 +80,9 @@ public sealed class ModelHost : IDisposable
         string folder = options.Bundle;
         int threads = options.InferenceThreads(Environment.ProcessorCount);
         // ModelRunner.Load checks the graph on its own session. On a worker so a load that hangs can be abandoned.
-        var provider = options.ExecutionProvider;
+        var requested = options.ExecutionProvider;
         var providerOptions = options.ProviderOptions;
-        var load = Task.Run(() => ModelRunner.Load(ModelBundleFolder.Read(folder, checkGraph: false), threads, provider: provider, providerOptions: providerOptions));
+        var load = Task.Run(() => ModelRunner.Load(ModelBundleFolder.Read(folder, checkGraph: false), threads, provider: requested, providerOptions: providerOptions));
         var timeout = TimeSpan.FromSeconds(options.ReloadTimeoutSeconds);
         try
         {
