@@ -5,7 +5,11 @@
 #
 # Usage: deploy/arm64/publish.sh [--rid linux-arm64|linux-x64] [--bundle DIR] [--out DIR]
 #                                [--no-ready-to-run] [--project DIR] [--artifacts-path DIR]
-#                                [--ort-native DIR]
+#                                [--ort-native DIR] [--trim]
+#   --trim            trim unused framework code (PublishTrimmed, TrimMode=partial: the agent's own and
+#                     third-party assemblies stay whole) and bake in invariant globalization: a smaller
+#                     tarball and less memory (figures in docs/benchmarks.md, footprint); not the default
+#                     because the ARM64 proof in CI runs the untrimmed package
 #   --ort-native DIR  a GPU build of ONNX Runtime (libonnxruntime.so* and libonnxruntime_providers_*.so,
 #                     the same version as the Microsoft.ML.OnnxRuntime package, built for JetPack) that
 #                     replaces the package's CPU-only libonnxruntime.so beside the agent; the tarball then
@@ -22,6 +26,7 @@ r2r=true
 project="$repo/src/EdgeAgent"
 artifacts=""
 ort_native=""
+trim=false
 
 die() { echo "publish.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -33,7 +38,8 @@ while [ $# -gt 0 ]; do
     --project) project=${2:?--project needs a folder}; shift 2 ;;
     --artifacts-path) artifacts=${2:?--artifacts-path needs a folder}; shift 2 ;;
     --ort-native) ort_native=${2:?--ort-native needs a folder}; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --trim) trim=true; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -72,6 +78,11 @@ publish() {
   local args=(publish "$project" -c Release -r "$rid" --self-contained true -o "$pkg/agent" -nologo
               -p:DebugType=none -p:GenerateDocumentationFile=false -p:SatelliteResourceLanguages=en "${extra[@]}")
   [ -n "$artifacts" ] && args+=(--artifacts-path "$artifacts")
+  # Reflection-based JSON (manifest, status) and configuration binding stay on: partial trimming keeps the
+  # agent's own assemblies whole, and the trim analyzer's warnings about them are expected.
+  $trim && args+=(-p:PublishTrimmed=true -p:TrimMode=partial -p:InvariantGlobalization=true
+                  -p:JsonSerializerIsReflectionEnabledByDefault=true -p:SuppressTrimAnalysisWarnings=true
+                  -p:EnableConfigurationBindingGenerator=false -p:TreatWarningsAsErrors=false)
   dotnet "${args[@]}"
 }
 log=$stage/publish.log
@@ -140,5 +151,5 @@ tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2000-01-01 00:00Z' 
     -C "$stage" -czf "$tarball.tmp" "$name"
 mv "$tarball.tmp" "$tarball"
 size=$(du -h "$tarball" | cut -f1)
-echo "publish.sh: $rid ReadyToRun=$r2r, removed $removed Windows native file(s), $size"
+echo "publish.sh: $rid ReadyToRun=$r2r trimmed=$trim, removed $removed Windows native file(s), $size"
 echo "$tarball"

@@ -18,12 +18,7 @@ public sealed class Arm64CheckTests : IDisposable
 
     public Arm64CheckTests(ITestOutputHelper output) => this.output = output;
 
-    private void EdgeKit(params string[] args)
-    {
-        var r = Repo.Run("dotnet", [Repo.EdgeKitDll, .. args], timeoutSeconds: 900);
-        output.WriteLine(r.ToString());
-        Assert.True(r.ExitCode == 0, r.ToString());
-    }
+    private void EdgeKit(params string[] args) => Repo.EdgeKit(output, args);
 
     [Fact]
     public void Arm64_agent_on_each_board_cpu_under_qemu_prints_the_latency_table_and_predicts_like_x64()

@@ -11,13 +11,7 @@ public sealed class ForeignBundleTests : IDisposable
 
     public ForeignBundleTests(ITestOutputHelper output) => this.output = output;
 
-    private ProcessResult EdgeKit(params string[] args)
-    {
-        var r = Repo.Run("dotnet", [Repo.EdgeKitDll, .. args], timeoutSeconds: 900);
-        output.WriteLine(r.ToString());
-        Assert.True(r.ExitCode == 0, r.ToString());
-        return r;
-    }
+    private ProcessResult EdgeKit(params string[] args) => Repo.EdgeKit(output, args);
 
     [Fact]
     public void Foreign_graph_reads_quantizes_and_runs_fp32_and_int8()

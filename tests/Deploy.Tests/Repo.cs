@@ -76,6 +76,15 @@ internal static class Repo
         return new ProcessResult(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Runs <c>edgekit</c> of this build with <paramref name="args"/>, logs the output, and asserts exit 0.</summary>
+    public static ProcessResult EdgeKit(ITestOutputHelper output, params string[] args)
+    {
+        var r = Run("dotnet", [EdgeKitDll, .. args], timeoutSeconds: 900);
+        output.WriteLine(r.ToString());
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r;
+    }
+
     public static ProcessResult Bash(string script, params string[] args) => Run("bash", [script, .. args]);
 
     /// <summary>Fails with install instructions when a tool the test needs is missing (tests never skip).</summary>

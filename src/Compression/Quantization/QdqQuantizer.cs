@@ -1,3 +1,4 @@
+using EdgeToolkit.ModelBundle;
 using Google.Protobuf;
 using Onnx;
 
@@ -25,19 +26,35 @@ public sealed class QdqQuantizer
     public QuantizationResult Quantize(ModelProto floatModel, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
     {
         var model = floatModel.Clone();
-        ModelPreparation.Prepare(model);
-        if (Options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
-        var plan = QdqPlan.Create(model.Graph, Options);
-        var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, Options, progress);
+        var preparation = ModelPreparation.Prepare(model);
+        var choice = ActivationTypeChoice.For(Options.Target, Options.ActivationType);
+        var options = Options with { ActivationType = choice.ActivationType };
+        if (options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
+        var plan = QdqPlan.Create(model.Graph, options);
+        var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, options, progress);
         // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
         // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet();
         var ranges = collectors.ToDictionary(
             kv => kv.Key,
-            kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : Options.Method, Options.Percentile, EntropyLevels(kv.Value)));
-        QdqRewriter.Apply(model, plan, ranges, Options);
+            kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : options.Method, options.Percentile, EntropyLevels(kv.Value)));
+        QdqRewriter.Apply(model, plan, ranges, options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";
-        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes);
+        var fusion = FusionReport.Analyze(model, plan, choice);
+        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes) { Preparation = preparation, ActivationChoice = choice, Fusion = fusion };
+    }
+
+    /// <summary>
+    /// The float model as the quantizer sees it (not modified): opset raised, Constant nodes as
+    /// initializers, Identity removed, constants folded, shapes inferred, BatchNormalization folded,
+    /// Flatten/ReduceMean rewritten for integer kernels. Runs the same function as the input.
+    /// </summary>
+    public static ModelProto Prepare(ModelProto floatModel, out GraphPreparation preparation)
+    {
+        ArgumentNullException.ThrowIfNull(floatModel);
+        var model = floatModel.Clone();
+        preparation = ModelPreparation.Prepare(model);
+        return model;
     }
 
     /// <summary>
@@ -51,9 +68,7 @@ public sealed class QdqQuantizer
     public QuantizationResult QuantizeFile(string inputPath, string outputPath, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
     {
         var result = Quantize(ReadModel(inputPath), calibrationData, progress);
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(outputPath));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        File.WriteAllBytes(outputPath, result.Model.ToByteArray());
+        AtomicFile.WriteAllBytes(outputPath, result.Model.ToByteArray());
         return result;
     }
 
@@ -63,7 +78,7 @@ public sealed class QdqQuantizer
         if (!File.Exists(path)) throw new QuantizationException($"{path}: ONNX model file not found");
         try
         {
-            var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            var model = ModelProto.Parser.ParseFrom(BoundedFile.ReadAllBytes(path, ModelBundleFolder.MaxModelBytes));
             if (model.Graph is null || model.Graph.Node.Count == 0)
                 throw new QuantizationException($"{path}: not an ONNX model (no graph nodes)");
             return model;
@@ -71,6 +86,10 @@ public sealed class QdqQuantizer
         catch (InvalidProtocolBufferException e)
         {
             throw new QuantizationException($"{path}: not a valid ONNX protobuf: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new QuantizationException(e.Message, e);
         }
     }
 }

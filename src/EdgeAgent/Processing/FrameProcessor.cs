@@ -68,7 +68,7 @@ public sealed class FrameProcessor : IDisposable
     {
         using (frame)
         {
-            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp());
+            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp(), frame.Source);
             if (Observers.Count > 0 && ObserversWantBytes(frame.Sequence)) slot.KeepFrame(frame);
             var lease = models.Acquire();
             if (lease is null)
@@ -126,6 +126,12 @@ public sealed class FrameProcessor : IDisposable
             var manifest = runner.Bundle.Manifest;
             long started = Stopwatch.GetTimestamp();
             runner.Run(slot.Value);
+            if (TopK.FirstNonFinite(runner.Output) is int bad)
+            {
+                // NaN/Inf logits have no ranking: a counted, named fault rather than a prediction of class -1.
+                Refuse("non-finite-output", $"frame {slot.Sequence}: the model returned {runner.Output[bad]} for class {bad} ({manifest.Labels[bad]}); no prediction");
+                return null;
+            }
             var (idx, prob) = TopK.Compute(runner.Output, options.TopK);
             long done = Stopwatch.GetTimestamp();
             var labels = new string[idx.Length];
@@ -142,7 +148,7 @@ public sealed class FrameProcessor : IDisposable
             metrics.Record(Stage.Inference, inferenceMs);
             metrics.Record(Stage.Total, totalMs);
             metrics.FrameProcessed();
-            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs);
+            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs, slot.Source);
             results?.Write(prediction);
             if (Observers.Count > 0)
                 Notify(new FrameObservation(prediction, new StageTimes(waitMs, decodeMs, preprocessMs, inferenceMs, totalMs), manifest,

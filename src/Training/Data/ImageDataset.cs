@@ -41,6 +41,9 @@ public sealed class ImageDataset
     public int Height { get; }
     public int Width { get; }
 
+    /// <summary>Files of the source that were skipped, each as "path: reason" (e.g. a truncated JPEG in an image folder).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     /// <summary>Class names, index = class id.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
@@ -49,6 +52,9 @@ public sealed class ImageDataset
     /// (<see cref="ResizePolicy.CenterCrop"/> for image folders); null when the pixels are the images as stored (IDX, CIFAR).
     /// </summary>
     public ResizePolicy? FittedWith { get; init; }
+
+    /// <summary>The file each image was read from (image folders), so evaluation can decode the originals as the device does; null otherwise.</summary>
+    public IReadOnlyList<string>? Files { get; init; }
 
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
@@ -66,6 +72,6 @@ public sealed class ImageDataset
             Array.Copy(Pixels, (long)indices[i] * ImageBytes, pixels, (long)i * ImageBytes, ImageBytes);
             labels[i] = Labels[indices[i]];
         }
-        return new ImageDataset(source ?? Source, pixels, labels, Channels, Height, Width, ClassNames) { FittedWith = FittedWith };
+        return new ImageDataset(source ?? Source, pixels, labels, Channels, Height, Width, ClassNames) { FittedWith = FittedWith, Files = Files is null ? null : indices.Select(i => Files[i]).ToArray() };
     }
 }

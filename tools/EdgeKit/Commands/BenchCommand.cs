@@ -45,6 +45,7 @@ public static class BenchCommand
                         Runs = parse.GetValue(runs),
                         Warmup = parse.GetValue(warmup),
                         Threads = t,
+                        InputShape = loaded.Manifest.InputShape,
                         OptimizationLevel = ParseLevel(parse.GetValue(level)!),
                         Provider = requested,
                         ProviderOptions = providerOptions,
@@ -56,7 +57,7 @@ public static class BenchCommand
                 AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {KebabCase.Name(m.Precision)} [{string.Join(", ", m.InputShape)}] on {first.Provider}", results));
                 if (parse.GetValue(json) is { } path)
                 {
-                    File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));
+                    ModelBundle.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));
                     System.Console.WriteLine($"wrote {path}");
                 }
                 return 0;
