@@ -64,6 +64,7 @@ public static class BundleExporter
         {
             Architecture = spec.Architecture,
             Alpha = spec.Alpha,
+            ChannelPlan = spec.ChannelPlan,
             Precision = "fp32",
             InputName = OnnxExporter.InputName,
             OutputName = OnnxExporter.OutputName,

@@ -77,7 +77,7 @@ public sealed class RecipeLoaderTests
         var recipe = RecipeLoader.Parse(Recipe(), "recipe.json");
         Assert.Equal(["train", "prune", "finetune", "export", "quantize", "evaluate", "bench"], recipe.Passes.Select(p => p.Name));
         Assert.Equal(2, ((TrainPass)recipe.Passes[0]).Options.Epochs);
-        Assert.Equal(ChannelImportance.L1Norm, ((PrunePass)recipe.Passes[1]).Options.Importance);
+        Assert.Equal(ChannelImportance.L1Norm, ((PrunePass)recipe.Passes[1]).Options.Cut.Importance);
         Assert.Equal(
             ["mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.5-fp32", "mobilenet_v1-a0.5-int8"],
             recipe.Matrix.Cells().Select(c => c.Tag));
