@@ -100,9 +100,11 @@ public sealed class PrunePass : IPass
                 {
                     var options = ft with { Seed = context.Seed + k + 1 };
                     string stepFolder = Path.Combine(outputFolder, "steps", string.Create(CultureInfo.InvariantCulture, $"{k + 1}"));
-                    var history = new DistillationFineTuner(options).FineTune(pruned.Model, pruned.Spec, options.DistillationWeight > 0 ? source : null,
-                        context.Data.Train, context.Data.Test, stepFolder, null, context.Cancellation);
-                    afterFineTune = history[^1].TestAccuracy;
+                    var result = new DistillationFineTuner(options with { Threads = context.Threads }).FineTune(pruned.Model, pruned.Spec,
+                        options.DistillationWeight > 0 ? source : null, context.Data.Train, context.Data.Test, stepFolder, null, context.Cancellation);
+                    if (result.Interrupted)
+                        throw new OperationCanceledException($"prune: interrupted while fine-tuning step {k + 1}");
+                    afterFineTune = result.History[^1].TestAccuracy;
                 }
                 steps.Add(new PruneStepRecord(k + 1, pruned.Plan.TargetAlpha, pruned.Plan.TargetChannels, Macs(pruned.Plan.TargetChannels),
                     before, pruned.AccuracyAfterCut, pruned.AccuracyRecalibrated, afterFineTune));

@@ -106,7 +106,12 @@ public static class PruneCommand
                 System.Console.WriteLine($"checkpoint: {result.Folder}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or OperationCanceledException or InvalidOperationException)
+            catch (OperationCanceledException e)
+            {
+                System.Console.Error.WriteLine(e.Message);
+                return 130;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or InvalidOperationException)
             {
                 System.Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
