@@ -82,6 +82,15 @@ public sealed class PrunePass : IPass
             }
         }
 
+        if (Options.Plan == WidthPlanChoice.Slimming)
+        {
+            long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
+            target = SlimmingPlan.Choose(source, p => Macs(p), budget);
+            targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
+            context.Report(string.Create(CultureInfo.InvariantCulture,
+                $"prune: slimming plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
+        }
+
         var plans = Options.Schedule.Plans(source.ChannelPlan, source.Alpha, target, targetAlpha ?? MobileNetV1.NominalAlpha(target), Macs);
         double? before = test is null ? null : (input.Measurements.TryGetValue(MeasurementNames.TorchAccuracy, out var known) ? known : WidthCut.Accuracy(source, spec, test, context.Cancellation));
         var steps = new List<PruneStepRecord>();

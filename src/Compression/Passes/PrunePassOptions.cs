@@ -49,6 +49,23 @@ public sealed record PrunePassOptions
         };
     }
 
+    /// <summary>Recipe and CLI names of <see cref="WidthPlanChoice"/> values.</summary>
+    public static IReadOnlyList<string> PlanNames { get; } = ["uniform", "sensitivity", "slimming"];
+
+    /// <summary>The plan choice a recipe or CLI name stands for.</summary>
+    /// <exception cref="ArgumentException">An unknown name.</exception>
+    public static WidthPlanChoice ParsePlan(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.ToLowerInvariant() switch
+        {
+            "uniform" => WidthPlanChoice.Uniform,
+            "sensitivity" => WidthPlanChoice.Sensitivity,
+            "slimming" => WidthPlanChoice.Slimming,
+            _ => throw new ArgumentException($"plan: '{name}' is not one of {string.Join(", ", PlanNames)}.", nameof(name)),
+        };
+    }
+
     /// <summary>Reads and validates the options of a recipe entry; errors name the field (<c>schedule[1]</c>, <c>steps</c>...).</summary>
     public static PrunePassOptions Read(RecipeOptionReader r)
     {
@@ -87,7 +104,7 @@ public sealed record PrunePassOptions
             },
             Schedule = schedule,
             StepFineTune = stepEpochs > 0 ? stepFineTune.Validate() : null,
-            Plan = r.String("plan", "uniform", ["uniform", "sensitivity"]) == "sensitivity" ? WidthPlanChoice.Sensitivity : WidthPlanChoice.Uniform,
+            Plan = ParsePlan(r.String("plan", "uniform", PlanNames)!),
             TargetMacs = (long)r.Double("targetMacs", 0, 0, 1e15),
             Sensitivity = r.Bool("sensitivity", false),
             SensitivityImages = r.Int("sensitivityImages", 500, 1, 1_000_000),

@@ -11,4 +11,10 @@ public enum WidthPlanChoice
     /// <see cref="WidthSearch"/> from a <see cref="SensitivityAnalysis"/> of the source network.
     /// </summary>
     Sensitivity,
+
+    /// <summary>
+    /// A non-uniform plan of the same MACs as the uniform target (or the MAC budget given), kept by one
+    /// global threshold on |BatchNorm gamma| (<see cref="SlimmingPlan"/>; train with <c>--bn-sparsity</c> first).
+    /// </summary>
+    Slimming,
 }

@@ -110,6 +110,8 @@ public sealed class RecipeLoaderTests
     [InlineData("mobilenet-compression.json", 7, 8)]
     [InlineData("seed-comparison.json", 5, 6)]
     [InlineData("mobilenet-scratch.json", 4, 3)]
+    [InlineData("pruning-study-embedded.json", 6, 4)]
+    [InlineData("pruning-study-full.json", 6, 4)]
     public void The_shipped_recipes_are_valid(string file, int passes, int cells)
     {
         string path = Path.Combine(RepoRoot(), "recipes", file);

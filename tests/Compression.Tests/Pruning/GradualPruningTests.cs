@@ -79,7 +79,7 @@ public sealed class GradualPruningTests : IDisposable
         { """{ "schedule": [] }""", "passes[1].options.schedule must list at least one" },
         { """{ "scheduleUnit": "flops" }""", "passes[1].options.scheduleUnit 'flops' is not one of channels, macs" },
         { """{ "stepEpochs": 1 }""", "passes[1].options.stepEpochs applies only to a gradual schedule" },
-        { """{ "plan": "random" }""", "passes[1].options.plan 'random' is not one of uniform, sensitivity" },
+        { """{ "plan": "random" }""", "passes[1].options.plan 'random' is not one of uniform, sensitivity, slimming" },
         { """{ "importance": "l2" }""", "passes[1].options.importance 'l2' is not one of l1, bn, taylor" },
     };
 
@@ -186,5 +186,53 @@ public sealed class GradualPruningTests : IDisposable
         public EdgeToolkit.Training.Data.ImageDataset Train => train;
 
         public EdgeToolkit.Training.Data.ImageDataset Test => test;
+    }
+}
+
+public sealed class SlimmingTests
+{
+    [Fact]
+    public void One_global_gamma_threshold_keeps_the_largest_scales_within_the_MAC_budget()
+    {
+        torch.random.manual_seed(2);
+        using var model = new MobileNetV1(10, 1.0, 1, 32);
+        var state = model.state_dict();
+        using (torch.no_grad())
+        {
+            // Layer 12 (1024 channels): only 64 channels matter; everything else has a sizeable scale.
+            foreach (var (key, t) in state)
+            {
+                if (key.EndsWith("bn2.weight", StringComparison.Ordinal) || key == "features.0.1.weight") t.fill_(1.0);
+            }
+            var g = state["features.12.bn2.weight"];
+            g.fill_(1e-4);
+            for (int c = 0; c < 64; c++) g[c * 16].fill_(2.0);
+        }
+        long budget = MobileNetV1.Macs(MobileNetV1.Channels(1.0), 1, 32, 10) * 9 / 10;
+
+        var plan = SlimmingPlan.Choose(model, p => MobileNetV1.Macs(p, 1, 32, 10), budget);
+
+        Assert.True(MobileNetV1.Macs(plan, 1, 32, 10) <= budget);
+        Assert.Equal(64, plan[12]); // the near-zero scales go first, and only they
+        Assert.Equal(MobileNetV1.Channels(1.0).Where((_, l) => l != 12), plan.Where((_, l) => l != 12));
+    }
+
+    [Fact]
+    public void The_L1_penalty_adds_lambda_times_the_sum_of_gamma_magnitudes()
+    {
+        using var model = new MobileNetV1(10, 0.25, 1, 16);
+        using (torch.no_grad())
+        {
+            foreach (var n in model.modules().OfType<TorchSharp.Modules.BatchNorm>()) n.weight!.fill_(-0.5);
+        }
+        int channels = model.modules().OfType<TorchSharp.Modules.BatchNorm>().Sum(n => (int)n.weight!.shape[0]);
+        var objective = new BatchNormSparsityObjective(new CrossEntropyObjective(), model, 1e-3);
+        using var logits = torch.zeros(2, 10);
+        using var targets = torch.tensor(new long[] { 1, 2 });
+        using var images = torch.zeros(2, 1, 16, 16);
+        using var loss = objective.Loss(logits, images, targets);
+        Assert.Equal(Math.Log(10) + 1e-3 * 0.5 * channels, loss.item<float>(), 4);
+        Assert.Contains("BatchNorm L1 0.001", objective.Description, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new BatchNormSparsityObjective(new CrossEntropyObjective(), model, 0));
     }
 }

@@ -32,9 +32,9 @@ public static class PruneCommand
         scheduleUnit.AcceptOnlyFromAmong("channels", "macs");
         var stepEpochs = new Option<int>("--step-epochs") { Description = "Distilled fine-tuning epochs between gradual steps (0 = none)" };
         var stepBatches = new Option<int>("--step-batches") { Description = "Cap each between-step fine-tuning epoch at this many batches (0 = whole epoch)" };
-        var plan = new Option<string>("--plan") { Description = "Per-layer widths: uniform (the alpha's) or sensitivity (non-uniform, same MACs, from a per-layer sensitivity analysis)", DefaultValueFactory = _ => "uniform" };
-        plan.AcceptOnlyFromAmong("uniform", "sensitivity");
-        var targetMacs = new Option<long>("--target-macs") { Description = "MAC budget of a --plan sensitivity search (0 = the MACs of the uniform --alpha)" };
+        var plan = new Option<string>("--plan") { Description = "Per-layer widths: uniform (the alpha's), sensitivity (non-uniform, same MACs, from a per-layer sensitivity analysis) or slimming (one global |BatchNorm gamma| threshold, after train --bn-sparsity)", DefaultValueFactory = _ => "uniform" };
+        plan.AcceptOnlyFromAmong([.. PrunePassOptions.PlanNames]);
+        var targetMacs = new Option<long>("--target-macs") { Description = "MAC budget of a --plan sensitivity or slimming plan (0 = the MACs of the uniform --alpha)" };
         var sensitivity = new Option<bool>("--sensitivity") { Description = "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan" };
         var epochs = new Option<int>("--finetune-epochs") { Description = "Fine-tuning epochs after pruning (0 = none)" };
         var distil = new Option<double>("--distil-weight") { Description = "Distillation weight w in [0, 1] (0 = plain cross-entropy)", DefaultValueFactory = _ => 0.5 };
@@ -75,7 +75,7 @@ public static class PruneCommand
                         0 => null,
                         _ => new FineTuneOptions { Epochs = stepEpochCount, MaxBatchesPerEpoch = parse.GetValue(stepBatches), LearningRate = 0.01 }.Validate(),
                     },
-                    Plan = parse.GetValue(plan) == "sensitivity" ? WidthPlanChoice.Sensitivity : WidthPlanChoice.Uniform,
+                    Plan = PrunePassOptions.ParsePlan(parse.GetValue(plan)!),
                     TargetMacs = parse.GetValue(targetMacs) >= 0 ? parse.GetValue(targetMacs) : throw new ArgumentException("--target-macs must be 0 or more."),
                     Sensitivity = parse.GetValue(sensitivity),
                 });

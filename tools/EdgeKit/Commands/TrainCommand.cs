@@ -43,6 +43,7 @@ public static class TrainCommand
         var gamma = new Option<double>("--gamma") { Description = "Decay factor (step schedule)", DefaultValueFactory = _ => defaults.Gamma };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up epochs", DefaultValueFactory = _ => 1 };
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing in [0, 1)" };
+        var bnSparsity = new Option<double>("--bn-sparsity") { Description = "Network slimming: L1 penalty LAMBDA on every BatchNorm scale (e.g. 1e-4; 0 = off), so 'edgekit prune --plan slimming' can choose per-layer widths by one |gamma| threshold" };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same run)", DefaultValueFactory = _ => defaults.Seed };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
         var output = new Option<string>("--out") { Description = "Output folder (last/, best/, train-log.jsonl)", DefaultValueFactory = _ => defaults.OutputDir };
@@ -55,7 +56,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a classifier (default: MobileNet v1 alpha 0.5 on Fashion-MNIST) and save checkpoints.")
         {
             arch, alpha, inputSize, data, dataPath, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, stepSize, gamma, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
+            schedule, stepSize, gamma, warmup, labelSmoothing, bnSparsity, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
         };
         command.SetAction(parse =>
         {
@@ -91,12 +92,12 @@ public static class TrainCommand
                 return 2;
             }
             return Run(options, parse.GetValue(arch)!, parse.GetValue(alpha), parse.GetValue(inputSize),
-                parse.GetValue(data)!, parse.GetValue(dataPath), parse.GetValue(limitTrain), parse.GetValue(limitTest));
+                parse.GetValue(data)!, parse.GetValue(dataPath), parse.GetValue(limitTrain), parse.GetValue(limitTest), parse.GetValue(bnSparsity));
         });
         return command;
     }
 
-    private static int Run(TrainerOptions options, string arch, double alpha, int inputSize, string data, string? dataPath, int limitTrain, int limitTest)
+    private static int Run(TrainerOptions options, string arch, double alpha, int inputSize, string data, string? dataPath, int limitTrain, int limitTest, double bnSparsity)
     {
         var stdout = System.Console.Out;
         bool interactive = !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -154,7 +155,13 @@ public static class TrainCommand
         try
         {
             ModelFactory.Validate(spec);
-            var trainer = new Trainer(options, logger);
+            if (!(bnSparsity >= 0 && double.IsFinite(bnSparsity)))
+                throw new ArgumentException($"--bn-sparsity must be 0 (off) or a positive number but was {bnSparsity}.");
+            using var slimmed = bnSparsity > 0 ? ModelFactory.Create(spec) : null;
+            var trainer = new Trainer(options, slimmed is null ? null : new BatchNormSparsityObjective(new CrossEntropyObjective(options.LabelSmoothing), slimmed, bnSparsity), logger);
+            TrainingResult Train(IProgress<TrainingProgress> progress) => slimmed is null
+                ? trainer.Train(spec, train, test, progress, cancellation.Token)
+                : trainer.Train(slimmed, spec, train, test, progress, cancellation.Token);
             if (interactive)
             {
                 result = AnsiConsole.Progress()
@@ -176,14 +183,14 @@ public static class TrainCommand
                             task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                                 $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} {p.ImagesPerSecond:F0} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
                         });
-                        return trainer.Train(spec, train, test, progress, cancellation.Token);
+                        return Train(progress);
                     });
             }
             else
             {
                 var progress = new SyncProgress<TrainingProgress>(p => stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} loss {p.Loss:F4} lr {p.LearningRate:G4} {p.ImagesPerSecond:F0} img/s ETA {p.Eta:hh\\:mm\\:ss}")));
-                result = trainer.Train(spec, train, test, progress, cancellation.Token);
+                result = Train(progress);
             }
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException)
