@@ -4,6 +4,7 @@ using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -155,7 +156,7 @@ public sealed class PrunePass : IPass
             });
             context.Report(string.Create(CultureInfo.InvariantCulture,
                 $"prune: alpha {input.Alpha} -> {alpha} ({cut.Importance}, {plans.Count} step(s), {(last.Plan.IsUniform ? "uniform" : "plan " + string.Join(",", last.Plan.TargetChannels))}){Describe(last)}"));
-            return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, "fp32")
+            return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, Precision.Fp32)
             {
                 Lineage = input.Lineage,
                 Parent = input,

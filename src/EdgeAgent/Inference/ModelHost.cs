@@ -1,5 +1,6 @@
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Telemetry;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.ModelBundle;
 using Microsoft.Extensions.Logging;
 
@@ -35,6 +36,9 @@ public sealed class ModelHost : IDisposable
 
     /// <summary>Number of successful loads (1 after the first).</summary>
     public int Generation { get; private set; }
+
+    /// <summary>When the serving model was loaded (UTC), or null.</summary>
+    public DateTimeOffset? LoadedAt { get; private set; }
 
     /// <summary>The manifest being served, or null.</summary>
     public BundleManifest? Manifest => Volatile.Read(ref current)?.Runner.Bundle.Manifest;
@@ -84,10 +88,11 @@ public sealed class ModelHost : IDisposable
         refusedFingerprint = null;
         LastError = null;
         Generation++;
+        LoadedAt = DateTimeOffset.UtcNow;
         metrics.ModelLoad(ok: true);
         var m = runner.Bundle.Manifest;
         logger.LogInformation("Model {Generation} serving: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
-            Generation, m.Architecture, m.Precision, string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
+            Generation, m.Architecture, KebabCase.Name(m.Precision), string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;
     }
 

@@ -1,6 +1,7 @@
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Tests.Evaluation;
+using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
@@ -151,9 +152,9 @@ public sealed class GradualPruningTests : IDisposable
         var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 1.0) { Mean = [0.5f], Std = [0.25f] };
         string trained = Path.Combine(dir, "train");
         using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
-        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, "fp32") { CheckpointFolder = trained }.After("train");
+        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
         var data = new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9));
-        var context = new PassContext(data, new ModelVariant("mobilenet_v1", 0.5, "fp32"));
+        var context = new PassContext(data, new ModelVariant("mobilenet_v1", 0.5, Precision.Fp32));
         var pass = new PrunePass(new PrunePassOptions
         {
             Cut = new WidthCutOptions { RecalibrationImages = 32 },

@@ -4,6 +4,7 @@ using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
@@ -79,13 +80,13 @@ public static class PruneCommand
                     TargetMacs = parse.GetValue(targetMacs) >= 0 ? parse.GetValue(targetMacs) : throw new ArgumentException("--target-macs must be 0 or more."),
                     Sensitivity = parse.GetValue(sensitivity),
                 });
-                var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, "fp32") { CheckpointFolder = source };
-                if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, "fp32")))
+                var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, Precision.Fp32) { CheckpointFolder = source };
+                if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, Precision.Fp32)))
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--alpha {target} must be below the checkpoint's alpha {spec.Alpha}."));
                 var dataset = new RecipeDatasetSource(new RecipeDataset(parse.GetValue(data)!, parse.GetValue(dataPath)));
                 string outDir = Path.GetFullPath(parse.GetValue(output)!);
                 using var cancellation = new CliCancellation();
-                var context = new PassContext(dataset, new ModelVariant(spec.Architecture, target, "fp32"),
+                var context = new PassContext(dataset, new ModelVariant(spec.Architecture, target, Precision.Fp32),
                     new SyncProgress<string>(System.Console.WriteLine), cancellation.Token) { Seed = parse.GetValue(seed) };
                 if (metrics is not null)
                     System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"source: alpha {spec.Alpha}, test accuracy {metrics.TestAccuracy:P2} (as trained)"));

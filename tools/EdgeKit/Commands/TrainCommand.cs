@@ -147,6 +147,7 @@ public static class TrainCommand
                 Mean = mean,
                 Std = std,
                 Labels = train.ClassNames,
+                ResizePolicy = BatchLoader.ResizePolicyFor(train, inputSize),
             };
         }
 
