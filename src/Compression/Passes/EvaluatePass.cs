@@ -57,8 +57,7 @@ public sealed class EvaluatePass : IPass
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
         var (top1, top5, images, preprocessing) = Evaluate(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
-        Directory.CreateDirectory(outputFolder);
-        File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
             bundle = Path.GetFullPath(input.Folder),
             architecture = input.Architecture,

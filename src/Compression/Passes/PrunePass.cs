@@ -174,9 +174,7 @@ public sealed class PrunePass : IPass
 
     private static void WriteReport(string outputFolder, object report)
     {
-        string path = Path.Combine(outputFolder, ReportFile);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>", accuracy right after the cut X (with BatchNorm recalibration Y)" for progress lines and the CLI.</summary>
