@@ -37,6 +37,13 @@ public sealed record BundleManifest
     /// <summary>MobileNet width multiplier (1.0 otherwise).</summary>
     public double Alpha { get; init; } = 1.0;
 
+    /// <summary>
+    /// MobileNet v1 built from a per-layer width (pruning's choice): output channels of the stem and the
+    /// 13 layers; null for uniform widths and other architectures. Informational: the model file holds the shapes.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? ChannelPlan { get; init; }
+
     /// <summary><c>fp32</c>, <c>fp16</c> or <c>int8</c>.</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 

@@ -68,6 +68,7 @@ public static class BundleExporter
         {
             Architecture = spec.Architecture,
             Alpha = spec.Alpha,
+            ChannelPlan = spec.ChannelPlan,
             Precision = Precision.Fp32,
             InputName = OnnxExporter.InputName,
             OutputName = OnnxExporter.OutputName,

@@ -18,6 +18,9 @@ public static class MeasurementNames
     /// <summary>Top-1 accuracy of the TorchSharp checkpoint on the test set, in [0, 1] (as trained or fine-tuned).</summary>
     public const string TorchAccuracy = "torch_accuracy";
 
-    /// <summary>Top-1 accuracy right after pruning, before fine-tuning, in [0, 1].</summary>
+    /// <summary>Top-1 accuracy right after pruning, before BatchNorm recalibration and fine-tuning, in [0, 1].</summary>
     public const string PrunedAccuracy = "pruned_accuracy";
+
+    /// <summary>Top-1 accuracy right after pruning and BatchNorm recalibration, before fine-tuning, in [0, 1].</summary>
+    public const string RecalibratedAccuracy = "recalibrated_accuracy";
 }

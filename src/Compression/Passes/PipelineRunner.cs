@@ -109,15 +109,17 @@ public sealed class PipelineRunner
             Get(MeasurementNames.LatencyP50Ms), Get(MeasurementNames.LatencyP99Ms), a.Folder)
         {
             Lineage = a.Lineage.Where(p => p is not (EvaluatePass.PassName or BenchPass.PassName)).ToArray(),
-            PrunedAccuracy = PrunedAccuracy(a),
+            PrunedAccuracy = Ancestral(a, MeasurementNames.PrunedAccuracy),
+            RecalibratedAccuracy = Ancestral(a, MeasurementNames.RecalibratedAccuracy),
         };
     }
 
-    private static double? PrunedAccuracy(Artefact a)
+    /// <summary>The newest value of a measurement along the artefact's parents (e.g. the accuracy right after pruning).</summary>
+    private static double? Ancestral(Artefact a, string measurement)
     {
         for (var x = a; x is not null; x = x.Parent)
         {
-            if (x.Measurements.TryGetValue(MeasurementNames.PrunedAccuracy, out var v)) return v;
+            if (x.Measurements.TryGetValue(measurement, out var v)) return v;
         }
         return null;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
@@ -10,7 +11,9 @@ namespace EdgeToolkit.Compression.Passes;
 /// <summary>
 /// Width-prunes a MobileNet v1 checkpoint to the target cell's alpha with
 /// <see cref="MobileNetWidthPruner"/>; other architectures, and cells whose alpha equals the
-/// input's, pass through. Writes the pruned checkpoint and <c>prune.json</c> (kept channels, accuracy before fine-tuning).
+/// input's, pass through. Every cut is followed by a BatchNorm recalibration (unless turned off).
+/// Writes the pruned checkpoint and <c>prune.json</c> (kept channels, accuracy right after the cut
+/// with and without the recalibration).
 /// </summary>
 public sealed class PrunePass : IPass
 {
@@ -54,37 +57,133 @@ public sealed class PrunePass : IPass
         using var checkpoint = Checkpoint.Load(input.Folder);
         if (checkpoint.Model is not MobileNetV1 source)
             throw new InvalidOperationException($"{input.Folder}: prune needs a mobilenet_v1 checkpoint but it holds {checkpoint.Spec.Architecture}.");
-        var plan = MobileNetWidthPruner.Plan(source, alpha, new WidthPruningOptions(Options.Importance));
-        using var pruned = MobileNetWidthPruner.Apply(source, plan);
-        var spec = checkpoint.Spec with { Alpha = alpha };
+        MobileNetWidthPruner.CheckAlpha(source, alpha);
+        var spec = checkpoint.Spec;
+        var cut = Options.Cut with { Seed = context.Seed };
+        var test = Options.Evaluate ? context.Data.Test : null;
+        var train = cut.Recalibrate || cut.Importance == ChannelImportance.Taylor || Options.StepFineTune is not null || Options.Sensitivity
+            || Options.Plan == WidthPlanChoice.Sensitivity ? context.Data.Train : null;
         Directory.CreateDirectory(outputFolder);
-        string folder = Path.Combine(outputFolder, "checkpoint");
-        Checkpoint.Save(folder, pruned, spec, null);
+        long Macs(IReadOnlyList<int> plan) => MobileNetV1.Macs(plan, spec.InputChannels, spec.InputSize, spec.NumClasses);
 
-        var measurements = new Dictionary<string, double>();
-        double? accuracy = null;
-        if (Options.Evaluate)
+        // The plan to reach: uniform at the cell's alpha, or chosen per layer from a sensitivity analysis.
+        IReadOnlyList<int> target = MobileNetV1.Channels(alpha);
+        double? targetAlpha = alpha;
+        if (Options.Sensitivity || Options.Plan == WidthPlanChoice.Sensitivity)
         {
-            accuracy = ClassifierEvaluator.Evaluate(pruned, spec, context.Data.Test, cancellationToken: context.Cancellation).Top1;
-            measurements[MeasurementNames.PrunedAccuracy] = accuracy.Value;
-            measurements[MeasurementNames.TorchAccuracy] = accuracy.Value;
+            var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, progress: context.Progress, cancellationToken: context.Cancellation);
+            report.Write(outputFolder);
+            if (Options.Plan == WidthPlanChoice.Sensitivity)
+            {
+                long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
+                target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs");
+                targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
+                context.Report(string.Create(CultureInfo.InvariantCulture,
+                    $"prune: sensitivity plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
+            }
         }
-        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
+
+        if (Options.Plan == WidthPlanChoice.Slimming)
         {
-            sourceCheckpoint = input.Folder,
-            sourceAlpha = plan.SourceAlpha,
-            targetAlpha = plan.TargetAlpha,
-            importance = Options.Importance.ToString(),
-            accuracyBeforeFineTuning = accuracy,
-            keptChannels = plan.KeptChannels,
-        }, new JsonSerializerOptions { WriteIndented = true }));
-        context.Report(string.Create(CultureInfo.InvariantCulture,
-            $"prune: alpha {input.Alpha} -> {alpha} ({Options.Importance}){(accuracy is { } a ? $", accuracy before fine-tuning {a:P2}" : "")}"));
-        return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, Precision.Fp32)
+            long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
+            target = SlimmingPlan.Choose(source, p => Macs(p), budget);
+            targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
+            context.Report(string.Create(CultureInfo.InvariantCulture,
+                $"prune: slimming plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
+        }
+
+        var plans = Options.Schedule.Plans(source.ChannelPlan, source.Alpha, target, targetAlpha ?? MobileNetV1.NominalAlpha(target), Macs);
+        double? before = test is null ? null : (input.Measurements.TryGetValue(MeasurementNames.TorchAccuracy, out var known) ? known : WidthCut.Accuracy(source, spec, test, context.Cancellation));
+        var steps = new List<PruneStepRecord>();
+        MobileNetV1 current = source;
+        var currentSpec = spec;
+        PrunedNetwork? last = null;
+        try
         {
-            Lineage = input.Lineage,
-            Parent = input,
-            CheckpointFolder = folder,
-        }.After(PassName).WithMeasurements(measurements);
+            for (int k = 0; k < plans.Count; k++)
+            {
+                bool final = k == plans.Count - 1;
+                var stepAlpha = final ? targetAlpha : (MobileNetV1.IsUniform(plans[k], NominalUniformAlpha(plans[k])) ? NominalUniformAlpha(plans[k]) : null);
+                var pruned = WidthCut.Run(current, currentSpec, plans[k], stepAlpha, cut, train, test, context.Cancellation);
+                double? afterFineTune = null;
+                if (!final && Options.StepFineTune is { } ft)
+                {
+                    var options = ft with { Seed = context.Seed + k + 1 };
+                    string stepFolder = Path.Combine(outputFolder, "steps", string.Create(CultureInfo.InvariantCulture, $"{k + 1}"));
+                    var result = new DistillationFineTuner(options with { Threads = context.Threads }).FineTune(pruned.Model, pruned.Spec,
+                        options.DistillationWeight > 0 ? source : null, context.Data.Train, context.Data.Test, stepFolder, null, context.Cancellation);
+                    if (result.Interrupted)
+                        throw new OperationCanceledException($"prune: interrupted while fine-tuning step {k + 1}");
+                    afterFineTune = result.History[^1].TestAccuracy;
+                }
+                steps.Add(new PruneStepRecord(k + 1, pruned.Plan.TargetAlpha, pruned.Plan.TargetChannels, Macs(pruned.Plan.TargetChannels),
+                    before, pruned.AccuracyAfterCut, pruned.AccuracyRecalibrated, afterFineTune));
+                context.Report(string.Create(CultureInfo.InvariantCulture,
+                    $"prune: step {k + 1}/{plans.Count} -> {Macs(pruned.Plan.TargetChannels) / 1e6:F2}M MACs{(before is { } b ? $", before the cut {b:P2}" : "")}{Describe(pruned)}{(afterFineTune is { } f ? $", after {Options.StepFineTune!.Epochs} fine-tuning epoch(s) {f:P2}" : "")}"));
+                before = afterFineTune ?? pruned.Accuracy;
+                last?.Dispose(); // the previous step's network (= current unless it is the source)
+                last = pruned;
+                current = pruned.Model;
+                currentSpec = pruned.Spec;
+            }
+
+            string folder = Path.Combine(outputFolder, "checkpoint");
+            Checkpoint.Save(folder, last!.Model, last.Spec, null);
+            var first = steps[0];
+            var lastStep = steps[^1];
+            var measurements = new Dictionary<string, double>();
+            if (lastStep.AccuracyAfterCut is { } raw) measurements[MeasurementNames.PrunedAccuracy] = raw;
+            if (lastStep.AccuracyRecalibrated is { } recalibrated) measurements[MeasurementNames.RecalibratedAccuracy] = recalibrated;
+            if (last.Accuracy is { } now) measurements[MeasurementNames.TorchAccuracy] = now;
+            WriteReport(outputFolder, new
+            {
+                sourceCheckpoint = input.Folder,
+                sourceAlpha = source.Alpha,
+                targetAlpha = last.Plan.TargetAlpha,
+                channelPlan = last.Plan.TargetChannels,
+                uniform = last.Plan.IsUniform,
+                plan = Options.Plan.ToString(),
+                importance = cut.Importance.ToString(),
+                recalibrated = cut.Recalibrate,
+                recalibrationImages = cut.Recalibrate ? cut.RecalibrationImages : 0,
+                schedule = new { steps = plans.Count, unit = Options.Schedule.Unit.ToString(), widths = Options.Schedule.Widths },
+                stepFineTune = Options.StepFineTune is { } s ? new { s.Epochs, s.MaxBatchesPerEpoch, s.LearningRate, s.DistillationWeight } : null,
+                accuracyBeforePruning = first.AccuracyBeforeCut,
+                accuracyAfterCut = lastStep.AccuracyAfterCut,
+                accuracyAfterCutRecalibrated = lastStep.AccuracyRecalibrated,
+                steps,
+                keptChannels = last.Plan.KeptChannels,
+            });
+            context.Report(string.Create(CultureInfo.InvariantCulture,
+                $"prune: alpha {input.Alpha} -> {alpha} ({cut.Importance}, {plans.Count} step(s), {(last.Plan.IsUniform ? "uniform" : "plan " + string.Join(",", last.Plan.TargetChannels))}){Describe(last)}"));
+            return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, Precision.Fp32)
+            {
+                Lineage = input.Lineage,
+                Parent = input,
+                CheckpointFolder = folder,
+            }.After(PassName).WithMeasurements(measurements);
+        }
+        finally
+        {
+            last?.Dispose();
+        }
+    }
+
+    /// <summary>The uniform alpha whose plan a step's plan may be (its nominal width rounded to 1/64).</summary>
+    private static double NominalUniformAlpha(IReadOnlyList<int> plan) => Math.Round(MobileNetV1.NominalAlpha(plan) * 64) / 64;
+
+    private static void WriteReport(string outputFolder, object report)
+    {
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>", accuracy right after the cut X (with BatchNorm recalibration Y)" for progress lines and the CLI.</summary>
+    public static string Describe(PrunedNetwork pruned)
+    {
+        ArgumentNullException.ThrowIfNull(pruned);
+        var text = new System.Text.StringBuilder();
+        if (pruned.AccuracyAfterCut is { } a) text.Append(CultureInfo.InvariantCulture, $", accuracy right after the cut {a:P2}");
+        if (pruned.AccuracyRecalibrated is { } r) text.Append(CultureInfo.InvariantCulture, $", with BatchNorm recalibration {r:P2}");
+        return text.ToString();
     }
 }

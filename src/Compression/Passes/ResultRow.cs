@@ -28,6 +28,9 @@ public sealed record ResultRow(
     /// <summary>Passes that changed this cell's model, in order (e.g. train, prune, finetune, export, quantize).</summary>
     public IReadOnlyList<string> Lineage { get; init; } = [];
 
-    /// <summary>Accuracy right after pruning, before fine-tuning (null when not pruned).</summary>
+    /// <summary>Accuracy right after pruning, before BatchNorm recalibration and fine-tuning (null when not pruned).</summary>
     public double? PrunedAccuracy { get; init; }
+
+    /// <summary>Accuracy right after pruning and BatchNorm recalibration, before fine-tuning (null when not pruned or not recalibrated).</summary>
+    public double? RecalibratedAccuracy { get; init; }
 }

@@ -6,8 +6,8 @@ using static TorchSharp.torch.nn;
 namespace EdgeToolkit.Training.Models;
 
 /// <summary>
-/// MobileNet v1 (Howard et al., 2017) with width multiplier alpha and any input size (the
-/// resolution multiplier), ReLU activations as in the paper.
+/// MobileNet v1 (Howard et al., 2017) with width multiplier alpha (or an explicit per-layer
+/// channel plan) and any input size (the resolution multiplier), ReLU activations as in the paper.
 /// </summary>
 /// <remarks>
 /// Layout (these names are the state-dict keys, the ONNX initializer names, and what width
@@ -32,25 +32,43 @@ public sealed class MobileNetV1 : Module<Tensor, Tensor>
     private readonly AdaptiveAvgPool2d avgpool;
     private readonly Linear classifier;
 
-    /// <summary>Builds MobileNet v1.</summary>
+    /// <summary>Builds MobileNet v1 at a uniform width multiplier (every layer <c>MakeDivisible(c * alpha, 8)</c> channels).</summary>
     /// <param name="numClasses">Classes predicted by <c>classifier</c>.</param>
     /// <param name="alpha">Width multiplier in (0, 1].</param>
     /// <param name="inputChannels">1 or 3 (any positive count works).</param>
     /// <param name="inputSize">Input side in pixels; selects the stem stride (see <see cref="Strides"/>).</param>
     /// <exception cref="ArgumentException">alpha outside (0, 1], or a non-positive count.</exception>
-    public MobileNetV1(int numClasses, double alpha = 1.0, int inputChannels = 3, int inputSize = 224) : base("mobilenet_v1")
+    public MobileNetV1(int numClasses, double alpha = 1.0, int inputChannels = 3, int inputSize = 224)
+        : this(numClasses, ValidAlpha(alpha), Channels(ValidAlpha(alpha)), inputChannels, inputSize)
     {
-        if (!(alpha > 0 && alpha <= 1))
-            throw new ArgumentException($"MobileNet v1 alpha must be in (0, 1] but was {alpha}.", nameof(alpha));
+    }
+
+    /// <summary>
+    /// Builds MobileNet v1 from an explicit channel plan: the output channels of the stem and of each of
+    /// the 13 depthwise-separable layers (a non-uniform width, as pruning chooses it).
+    /// </summary>
+    /// <param name="numClasses">Classes predicted by <c>classifier</c>.</param>
+    /// <param name="channelPlan">14 positive channel counts (see <see cref="ValidatePlan"/>).</param>
+    /// <param name="inputChannels">1 or 3 (any positive count works).</param>
+    /// <param name="inputSize">Input side in pixels; selects the stem stride (see <see cref="Strides"/>).</param>
+    /// <exception cref="ArgumentException">An invalid plan (the message names the layer) or a non-positive count.</exception>
+    public MobileNetV1(int numClasses, IReadOnlyList<int> channelPlan, int inputChannels = 3, int inputSize = 224)
+        : this(numClasses, NominalAlpha(ValidatePlan(channelPlan)), channelPlan, inputChannels, inputSize)
+    {
+    }
+
+    private MobileNetV1(int numClasses, double alpha, IReadOnlyList<int> channels, int inputChannels, int inputSize) : base("mobilenet_v1")
+    {
+        ValidatePlan(channels);
         if (numClasses < 1) throw new ArgumentException($"numClasses must be >= 1 but was {numClasses}.", nameof(numClasses));
         if (inputChannels < 1) throw new ArgumentException($"inputChannels must be >= 1 but was {inputChannels}.", nameof(inputChannels));
         if (inputSize < 1) throw new ArgumentException($"inputSize must be >= 1 but was {inputSize}.", nameof(inputSize));
 
         Alpha = alpha;
+        ChannelPlan = channels.ToArray();
         InputChannels = inputChannels;
         InputSize = inputSize;
         NumClasses = numClasses;
-        var channels = Channels(alpha);
         var strides = Strides(inputSize);
 
         var layers = new List<(string, Module<Tensor, Tensor>)>
@@ -81,6 +99,62 @@ public sealed class MobileNetV1 : Module<Tensor, Tensor>
     /// <summary>Output channels of the stem and the 13 layers at width multiplier alpha: <c>MakeDivisible(c * alpha, 8)</c>.</summary>
     public static IReadOnlyList<int> Channels(double alpha) => PaperChannels.Select(c => MakeDivisible(c * alpha, 8)).ToArray();
 
+    /// <summary>Number of entries in a channel plan: the stem and the 13 depthwise-separable layers.</summary>
+    public static int PlanLength => PaperChannels.Count;
+
+    /// <summary>
+    /// Checks a channel plan: exactly <see cref="PlanLength"/> entries, each in [1, 4 x the paper's
+    /// channels of that layer]. Returns the plan.
+    /// </summary>
+    /// <exception cref="ArgumentException">The message names the offending layer (<c>channelPlan[i]</c>).</exception>
+    public static IReadOnlyList<int> ValidatePlan(IReadOnlyList<int> channelPlan)
+    {
+        ArgumentNullException.ThrowIfNull(channelPlan);
+        if (channelPlan.Count != PlanLength)
+            throw new ArgumentException($"channelPlan must have {PlanLength} entries (stem + 13 layers) but has {channelPlan.Count}.", nameof(channelPlan));
+        for (int i = 0; i < channelPlan.Count; i++)
+        {
+            if (channelPlan[i] < 1 || channelPlan[i] > 4 * PaperChannels[i])
+                throw new ArgumentException($"channelPlan[{i}] must be in [1, {4 * PaperChannels[i]}] but was {channelPlan[i]}.", nameof(channelPlan));
+        }
+        return channelPlan;
+    }
+
+    /// <summary>The plan's width relative to the paper's: total channels / total paper channels (1.0 for alpha 1.0, about alpha for a uniform plan).</summary>
+    public static double NominalAlpha(IReadOnlyList<int> channelPlan)
+    {
+        ArgumentNullException.ThrowIfNull(channelPlan);
+        double ratio = channelPlan.Sum() / (double)PaperChannels.Sum();
+        return Math.Round(Math.Clamp(ratio, 1e-3, 1.0), 4);
+    }
+
+    /// <summary>
+    /// Multiply-accumulates of one image through MobileNet v1 built from <paramref name="channelPlan"/>,
+    /// counted as <c>ModelComplexity</c> counts them (convolutions and the classifier; BatchNorm, ReLU and
+    /// pooling count zero), without building the network: what width searches evaluate thousands of times.
+    /// </summary>
+    public static long Macs(IReadOnlyList<int> channelPlan, int inputChannels, int inputSize, int numClasses)
+    {
+        ValidatePlan(channelPlan);
+        var strides = Strides(inputSize);
+        long side = (inputSize + 2 - 3) / strides[0] + 1;
+        long macs = side * side * channelPlan[0] * inputChannels * 9L;
+        for (int i = 1; i < channelPlan.Count; i++)
+        {
+            side = (side + 2 - 3) / strides[i] + 1;
+            macs += side * side * channelPlan[i - 1] * 9L;                   // depthwise 3x3
+            macs += side * side * channelPlan[i - 1] * (long)channelPlan[i]; // pointwise 1x1
+        }
+        return macs + (long)channelPlan[^1] * numClasses;
+    }
+
+    /// <summary>Whether a plan is exactly the uniform plan of <paramref name="alpha"/>.</summary>
+    public static bool IsUniform(IReadOnlyList<int> channelPlan, double alpha) => channelPlan.SequenceEqual(Channels(alpha));
+
+    private static double ValidAlpha(double alpha) => alpha > 0 && alpha <= 1
+        ? alpha
+        : throw new ArgumentException($"MobileNet v1 alpha must be in (0, 1] but was {alpha}.", nameof(alpha));
+
     /// <summary>
     /// Strides of the stem and the 13 layers for an input side. Paper strides (total 32) above
     /// <see cref="SmallInputMaxSize"/>; for inputs of at most 64 pixels the stem uses stride 1
@@ -93,8 +167,11 @@ public sealed class MobileNetV1 : Module<Tensor, Tensor>
         return strides;
     }
 
-    /// <summary>Width multiplier.</summary>
+    /// <summary>Width multiplier (for a network built from a plan: <see cref="NominalAlpha"/> of the plan).</summary>
     public double Alpha { get; }
+
+    /// <summary>Output channels of the stem and the 13 layers (the channel plan this network was built from).</summary>
+    public IReadOnlyList<int> ChannelPlan { get; }
 
     /// <summary>Number of input image channels.</summary>
     public int InputChannels { get; }

@@ -34,7 +34,9 @@ public static class ModelFactory
             case "mobilenet_v1":
                 if (spec.Depth != 0)
                     throw new ArgumentException($"ModelSpec.Depth does not apply to mobilenet_v1 (was {spec.Depth}); leave it 0.", nameof(spec));
-                return new MobileNetV1(spec.NumClasses, spec.Alpha, spec.InputChannels, spec.InputSize);
+                return spec.ChannelPlan is { } plan
+                    ? new MobileNetV1(spec.NumClasses, plan, spec.InputChannels, spec.InputSize)
+                    : new MobileNetV1(spec.NumClasses, spec.Alpha, spec.InputChannels, spec.InputSize);
         }
         if (name.StartsWith("resnet", StringComparison.Ordinal) && Names.Contains(name))
         {
@@ -74,6 +76,19 @@ public static class ModelFactory
         if (!isMobileNet && spec.Alpha != 1.0)
             throw new ArgumentException(
                 $"ModelSpec.Alpha applies only to mobilenet_v1; it must be 1 for '{spec.Architecture}' but was {spec.Alpha.ToString(CultureInfo.InvariantCulture)}.", nameof(spec));
+        if (spec.ChannelPlan is not null)
+        {
+            if (!isMobileNet)
+                throw new ArgumentException($"ModelSpec.ChannelPlan applies only to mobilenet_v1; it must be absent for '{spec.Architecture}'.", nameof(spec));
+            try
+            {
+                MobileNetV1.ValidatePlan(spec.ChannelPlan);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"ModelSpec.{char.ToUpperInvariant(e.Message[0])}{e.Message[1..]}", nameof(spec), e);
+            }
+        }
         bool isDenseNet = spec.Architecture.Trim().StartsWith("densenet", StringComparison.OrdinalIgnoreCase);
         if (!isDenseNet && spec.GrowthRate != 0)
             throw new ArgumentException(
@@ -111,7 +126,10 @@ public static class ModelFactory
         ArgumentNullException.ThrowIfNull(spec);
         using var model = Create(spec);
         var measured = ModelComplexity.Measure(model, spec.InputChannels, spec.InputSize, spec.InputSize);
-        return new ModelSummary(spec.Architecture, spec.Alpha, measured.Parameters, measured.Macs, Describe(spec.Architecture));
+        return new ModelSummary(spec.Architecture, spec.Alpha, measured.Parameters, measured.Macs, Describe(spec.Architecture))
+        {
+            ChannelPlan = spec.ChannelPlan,
+        };
     }
 
     private static void RequireDepth(ModelSpec spec, int depth)

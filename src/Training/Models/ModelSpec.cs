@@ -39,6 +39,14 @@ public sealed record ModelSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int GrowthRate { get; init; }
 
+    /// <summary>
+    /// MobileNet v1 only: output channels of the stem and of each of the 13 layers (a per-layer width
+    /// chosen by pruning); null = the uniform plan of <see cref="Alpha"/>. When set, <see cref="Alpha"/>
+    /// is the plan's nominal width (total channels / the paper's).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? ChannelPlan { get; init; }
+
     /// <summary>Depth for parameterised families (ResNet-n, DenseNet-BC-L); 0 = taken from the name.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Depth { get; init; }

@@ -6,4 +6,8 @@ namespace EdgeToolkit.Training.Models;
 /// <param name="Parameters">Parameter count.</param>
 /// <param name="Macs">Multiply-accumulates for one image at the given input.</param>
 /// <param name="Description">Short human description.</param>
-public sealed record ModelSummary(string Architecture, double Alpha, long Parameters, long Macs, string Description);
+public sealed record ModelSummary(string Architecture, double Alpha, long Parameters, long Macs, string Description)
+{
+    /// <summary>MobileNet v1 channel plan of the row (null = the uniform plan of <see cref="Alpha"/>).</summary>
+    public IReadOnlyList<int>? ChannelPlan { get; init; }
+}

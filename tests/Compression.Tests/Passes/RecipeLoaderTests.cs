@@ -82,7 +82,7 @@ public sealed class RecipeLoaderTests
         var recipe = RecipeLoader.Parse(Recipe(), "recipe.json");
         Assert.Equal(["train", "prune", "finetune", "export", "quantize", "evaluate", "bench"], recipe.Passes.Select(p => p.Name));
         Assert.Equal(2, ((TrainPass)recipe.Passes[0]).Options.Epochs);
-        Assert.Equal(ChannelImportance.L1Norm, ((PrunePass)recipe.Passes[1]).Options.Importance);
+        Assert.Equal(ChannelImportance.L1Norm, ((PrunePass)recipe.Passes[1]).Options.Cut.Importance);
         Assert.Equal(
             ["mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.5-fp32", "mobilenet_v1-a0.5-int8"],
             recipe.Matrix.Cells().Select(c => c.Tag));
@@ -143,6 +143,8 @@ public sealed class RecipeLoaderTests
     [InlineData("mobilenet-compression.json", 7, 8)]
     [InlineData("seed-comparison.json", 5, 6)]
     [InlineData("mobilenet-scratch.json", 4, 3)]
+    [InlineData("pruning-study-embedded.json", 6, 4)]
+    [InlineData("pruning-study-full.json", 6, 4)]
     [InlineData("fashion-mnist-30min.json", 3, 4)]
     [InlineData("cifar10-resnet-paper.json", 4, 6)]
     [InlineData("cifar10-densenet-bc-100-paper.json", 4, 2)]

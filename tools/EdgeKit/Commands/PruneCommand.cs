@@ -1,16 +1,20 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeToolkit.Compression.Distillation;
+using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Data;
-using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
-/// <summary><c>edgekit prune</c>: width-prunes a MobileNet v1 checkpoint to a smaller alpha, optionally fine-tuning (distilled) afterwards.</summary>
+/// <summary>
+/// <c>edgekit prune</c>: runs the pipeline's <see cref="PrunePass"/> (and <see cref="FineTunePass"/> when
+/// fine-tuning epochs are asked for) on one MobileNet v1 checkpoint, the same code a recipe runs.
+/// </summary>
 public static class PruneCommand
 {
     /// <summary>Builds the verb.</summary>
@@ -18,73 +22,127 @@ public static class PruneCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "MobileNet v1 checkpoint folder (model.bin + spec.json)", Required = true };
         var alpha = new Option<double>("--alpha") { Description = "Target width multiplier, below the checkpoint's (e.g. 0.75, 0.5, 0.25)", Required = true };
-        var output = new Option<string>("--out") { Description = "Output checkpoint folder", Required = true };
-        var importance = new Option<string>("--importance") { Description = "Channel ranking: l1 (filter L1 norm) or bn (BatchNorm |gamma|)", DefaultValueFactory = _ => "l1" };
-        importance.AcceptOnlyFromAmong("l1", "bn");
+        var output = new Option<string>("--out") { Description = "Output folder: prune/ (checkpoint + prune.json) and, when fine-tuned, finetune/checkpoint", Required = true };
+        var importance = new Option<string>("--importance") { Description = "Channel ranking: l1 (filter L1 norm), bn (BatchNorm |gamma|) or taylor (|activation x gradient|)", DefaultValueFactory = _ => "l1" };
+        importance.AcceptOnlyFromAmong([.. PrunePassOptions.ImportanceNames]);
+        var noRecalibrate = new Option<bool>("--no-recalibrate") { Description = "Keep the source's BatchNorm statistics after the cut (for comparison; accuracy usually collapses)" };
+        var recalibrationImages = new Option<int>("--recalibration-images") { Description = "Training images the BatchNorm statistics are re-estimated on", DefaultValueFactory = _ => BatchNormRecalibrator.DefaultImages };
+        var steps = new Option<int>("--steps") { Description = "Gradual pruning: number of cuts, evenly spaced (1 = one-shot)", DefaultValueFactory = _ => 1 };
+        var schedule = new Option<string?>("--schedule") { Description = "Gradual pruning: explicit intermediate widths, e.g. 0.875,0.75,0.625 (the target is the last step)" };
+        var scheduleUnit = new Option<string>("--schedule-unit") { Description = "Space --steps evenly in channels or macs", DefaultValueFactory = _ => "channels" };
+        scheduleUnit.AcceptOnlyFromAmong("channels", "macs");
+        var stepEpochs = new Option<int>("--step-epochs") { Description = "Distilled fine-tuning epochs between gradual steps (0 = none)" };
+        var stepBatches = new Option<int>("--step-batches") { Description = "Cap each between-step fine-tuning epoch at this many batches (0 = whole epoch)" };
+        var plan = new Option<string>("--plan") { Description = "Per-layer widths: uniform (the alpha's), sensitivity (non-uniform, same MACs, from a per-layer sensitivity analysis) or slimming (one global |BatchNorm gamma| threshold, after train --bn-sparsity)", DefaultValueFactory = _ => "uniform" };
+        plan.AcceptOnlyFromAmong([.. PrunePassOptions.PlanNames]);
+        var targetMacs = new Option<long>("--target-macs") { Description = "MAC budget of a --plan sensitivity or slimming plan (0 = the MACs of the uniform --alpha)" };
+        var sensitivity = new Option<bool>("--sensitivity") { Description = "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan" };
         var epochs = new Option<int>("--finetune-epochs") { Description = "Fine-tuning epochs after pruning (0 = none)" };
         var distil = new Option<double>("--distil-weight") { Description = "Distillation weight w in [0, 1] (0 = plain cross-entropy)", DefaultValueFactory = _ => 0.5 };
         var temperature = new Option<double>("--temperature") { Description = "Distillation temperature", DefaultValueFactory = _ => 4 };
         var lr = new Option<double>("--lr") { Description = "Fine-tuning peak learning rate", DefaultValueFactory = _ => new FineTuneOptions().LearningRate };
-        var data = new Option<string>("--data") { Description = $"Dataset for fine-tuning and evaluation ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
+        var data = new Option<string>("--data") { Description = $"Dataset for recalibration, fine-tuning and evaluation ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the recalibration sample and the fine-tuning", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
-        var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25), optionally fine-tune with distillation.")
+        var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
-            checkpoint, alpha, output, importance, epochs, distil, temperature, lr, data, dataPath, threads,
+            checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
+            plan, targetMacs, sensitivity, epochs, distil, temperature, lr, data, dataPath, seed, threads,
         };
         command.SetAction(parse =>
         {
             try
             {
                 if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
-                using var source = Checkpoint.Load(parse.GetValue(checkpoint)!);
-                if (source.Model is not MobileNetV1 mobileNet)
-                    throw new ArgumentException($"{source.Path}: --checkpoint must hold a mobilenet_v1, not {source.Spec.Architecture}.");
+                string source = Path.GetFullPath(parse.GetValue(checkpoint)!);
+                var (spec, metrics) = Checkpoint.ReadSpec(source);
+                if (!PrunePass.IsMobileNet(spec.Architecture))
+                    throw new ArgumentException($"{source}: --checkpoint must hold a mobilenet_v1, not {spec.Architecture}.");
                 double target = parse.GetValue(alpha);
-                var options = new WidthPruningOptions(parse.GetValue(importance) == "bn" ? ChannelImportance.BatchNormScale : ChannelImportance.L1Norm);
-                using var pruned = MobileNetWidthPruner.Prune(mobileNet, target, options);
-                var spec = source.Spec with { Alpha = target };
-                string outDir = parse.GetValue(output)!;
-                var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath));
-                double before = ClassifierEvaluator.Evaluate(source.Model, source.Spec, resolved.Test).Top1;
-                double after = ClassifierEvaluator.Evaluate(pruned, spec, resolved.Test).Top1;
-                System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"pruned alpha {mobileNet.Alpha} -> {target} ({options.Importance}): test accuracy {before:P2} -> {after:P2} on {resolved.Description}"));
+                int stepEpochCount = parse.GetValue(stepEpochs);
+                var prune = new PrunePass(new PrunePassOptions
+                {
+                    Cut = new WidthCutOptions
+                    {
+                        Importance = PrunePassOptions.ParseImportance(parse.GetValue(importance)!),
+                        Recalibrate = !parse.GetValue(noRecalibrate),
+                        RecalibrationImages = parse.GetValue(recalibrationImages),
+                    }.Validate(),
+                    Schedule = Schedule(parse.GetValue(steps), parse.GetValue(schedule), parse.GetValue(scheduleUnit) == "macs" ? ScheduleUnit.Macs : ScheduleUnit.Channels),
+                    StepFineTune = stepEpochCount switch
+                    {
+                        < 0 => throw new ArgumentException($"--step-epochs must be 0 or more but was {stepEpochCount}."),
+                        0 => null,
+                        _ => new FineTuneOptions { Epochs = stepEpochCount, MaxBatchesPerEpoch = parse.GetValue(stepBatches), LearningRate = 0.01 }.Validate(),
+                    },
+                    Plan = PrunePassOptions.ParsePlan(parse.GetValue(plan)!),
+                    TargetMacs = parse.GetValue(targetMacs) >= 0 ? parse.GetValue(targetMacs) : throw new ArgumentException("--target-macs must be 0 or more."),
+                    Sensitivity = parse.GetValue(sensitivity),
+                });
+                var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, Precision.Fp32) { CheckpointFolder = source };
+                if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, Precision.Fp32)))
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--alpha {target} must be below the checkpoint's alpha {spec.Alpha}."));
+                var dataset = new RecipeDatasetSource(new RecipeDataset(parse.GetValue(data)!, parse.GetValue(dataPath)));
+                string outDir = Path.GetFullPath(parse.GetValue(output)!);
+                using var cancellation = new CliCancellation();
+                var context = new PassContext(dataset, new ModelVariant(spec.Architecture, target, Precision.Fp32),
+                    new SyncProgress<string>(System.Console.WriteLine), cancellation.Token) { Seed = parse.GetValue(seed) };
+                if (metrics is not null)
+                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"source: alpha {spec.Alpha}, test accuracy {metrics.TestAccuracy:P2} (as trained)"));
+                var result = prune.Run(input, Path.Combine(outDir, PrunePass.PassName), context);
+
                 int fineTuneEpochs = parse.GetValue(epochs);
                 if (fineTuneEpochs > 0)
                 {
-                    var fineTune = new FineTuneOptions
+                    var fineTune = new FineTunePass(new FineTunePassOptions(new FineTuneOptions
                     {
                         Epochs = fineTuneEpochs,
                         LearningRate = parse.GetValue(lr),
                         DistillationWeight = parse.GetValue(distil),
                         Temperature = parse.GetValue(temperature),
-                    };
-                    using var cancellation = new CliCancellation();
-                    var progress = new SyncProgress<TrainingProgress>(p => { if (p.Batch == p.Batches) System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fine-tune epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F4}")); });
-                    var result = new DistillationFineTuner(fineTune).FineTune(pruned, spec, fineTune.DistillationWeight > 0 ? source.Model : null,
-                        resolved.Train, resolved.Test, outDir, progress, cancellation.Token);
-                    if (result.Interrupted)
-                    {
-                        System.Console.WriteLine($"Interrupted; resumable checkpoint: {result.LastCheckpoint}");
-                        return 130;
-                    }
-                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fine-tuned {fineTuneEpochs} epochs: test accuracy {result.History[^1].TestAccuracy:P2}"));
-                    outDir = result.LastCheckpoint;
+                    }.Validate()));
+                    result = fineTune.Run(result, Path.Combine(outDir, FineTunePass.PassName), context);
                 }
-                else
-                {
-                    Checkpoint.Save(outDir, pruned, spec, null);
-                }
-                System.Console.WriteLine($"checkpoint: {Path.GetFullPath(outDir)}");
+                System.Console.WriteLine($"checkpoint: {result.Folder}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or OperationCanceledException)
+            catch (OperationCanceledException e)
+            {
+                System.Console.Error.WriteLine(e.Message);
+                return 130;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or InvalidOperationException)
             {
                 System.Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
             }
         });
         return command;
+    }
+
+    /// <summary>The schedule of <c>--steps</c> / <c>--schedule</c>; errors name the option.</summary>
+    /// <exception cref="ArgumentException">A bad schedule.</exception>
+    public static PruningSchedule Schedule(int steps, string? widths, ScheduleUnit unit)
+    {
+        List<double>? list = null;
+        if (widths is not null)
+        {
+            list = [];
+            foreach (var (part, i) in widths.Split(',', StringSplitOptions.TrimEntries).Select((p, i) => (p, i)))
+            {
+                if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double w))
+                    throw new ArgumentException($"--schedule: entry {i} '{part}' is not a number.");
+                list.Add(w);
+            }
+        }
+        try
+        {
+            return new PruningSchedule(steps, list, unit).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--{(e.ParamName == nameof(PruningSchedule.Steps) ? "steps" : "schedule")}: {e.Message}", e);
+        }
     }
 }

@@ -1,0 +1,74 @@
+using System.Text.Json;
+
+namespace EdgeToolkit.Compression.Pruning;
+
+/// <summary>
+/// Per-layer pruning sensitivity (<see cref="SensitivityAnalysis"/>), saved as <c>sensitivity.json</c>:
+/// <c>{"layers":[{"name","channels","ratios","accuracy"}],"baseline",...}</c>.
+/// </summary>
+/// <param name="Baseline">Top-1 of the unpruned network on the held-out slice.</param>
+/// <param name="HeldOutImages">Size of the held-out slice of the training set the accuracies are measured on.</param>
+/// <param name="RecalibrationImages">Training images (outside the slice) each cut's BatchNorm is re-estimated on.</param>
+/// <param name="Importance">Channel ranking used for every cut.</param>
+/// <param name="Layers">One row per layer, stem first.</param>
+public sealed record SensitivityReport(double Baseline, int HeldOutImages, int RecalibrationImages, string Importance, IReadOnlyList<LayerSensitivity> Layers)
+{
+    /// <summary>File name inside the prune pass folder.</summary>
+    public const string FileName = "sensitivity.json";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>
+    /// Estimated accuracy drop (in [0, 1], never negative) when layer <paramref name="layer"/> keeps
+    /// <paramref name="keptFraction"/> of its channels: piecewise-linear between the measured ratios
+    /// (no drop at 0 removed, chance-level 0 accuracy at all removed), made monotone.
+    /// </summary>
+    public double Drop(int layer, double keptFraction)
+    {
+        var row = Layers[layer];
+        double removed = Math.Clamp(1 - keptFraction, 0, 1);
+        var xs = new List<double> { 0 };
+        var drops = new List<double> { 0 };
+        for (int i = 0; i < row.Ratios.Count; i++)
+        {
+            xs.Add(row.Ratios[i]);
+            drops.Add(Math.Max(drops[^1], Baseline - row.Accuracy[i]));
+        }
+        xs.Add(1);
+        drops.Add(Math.Max(drops[^1], Baseline));
+        for (int i = 1; i < xs.Count; i++)
+        {
+            if (removed <= xs[i])
+            {
+                double t = xs[i] > xs[i - 1] ? (removed - xs[i - 1]) / (xs[i] - xs[i - 1]) : 1;
+                return Math.Max(0, drops[i - 1] + t * (drops[i] - drops[i - 1]));
+            }
+        }
+        return Math.Max(0, drops[^1]);
+    }
+
+    /// <summary>Writes the report as <see cref="FileName"/> in <paramref name="folder"/> (temp name + rename).</summary>
+    public string Write(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, FileName);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    /// <summary>Reads a report written by <see cref="Write"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a sensitivity report (the file is named).</exception>
+    public static SensitivityReport Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SensitivityReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty sensitivity report.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a sensitivity report ({e.Message})", e);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Tests.Evaluation;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Training;
+using TorchSharp;
+
+namespace EdgeToolkit.Compression.Tests.Pruning;
+
+public sealed class GradualPruningTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("gradual-pruning-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static long Macs(IReadOnlyList<int> plan) => MobileNetV1.Macs(plan, 1, 32, 10);
+
+    [Theory]
+    [InlineData(1.0, 32)]
+    [InlineData(0.5, 32)]
+    [InlineData(0.25, 16)]
+    [InlineData(1.0, 224)]
+    public void Analytic_MACs_equal_the_counted_MACs(double alpha, int size)
+    {
+        using var model = new MobileNetV1(10, alpha, 1, size);
+        Assert.Equal(ModelComplexity.Measure(model, 1, size, size).Macs, MobileNetV1.Macs(model.ChannelPlan, 1, size, 10));
+    }
+
+    [Fact]
+    public void Even_channel_steps_of_a_uniform_target_are_the_uniform_plans_of_the_intermediate_alphas()
+    {
+        var plans = new PruningSchedule(4).Plans(MobileNetV1.Channels(1.0), 1.0, MobileNetV1.Channels(0.5), 0.5, Macs);
+        Assert.Equal([0.875, 0.75, 0.625, 0.5], plans.Select(p => MobileNetV1.NominalAlpha(p)).Select(a => Math.Round(a * 8) / 8));
+        Assert.Equal(MobileNetV1.Channels(0.75), plans[1]);
+        Assert.Equal(MobileNetV1.Channels(0.5), plans[^1]);
+    }
+
+    [Fact]
+    public void Even_MAC_steps_remove_about_the_same_MACs_each_and_never_grow_a_layer()
+    {
+        var source = MobileNetV1.Channels(1.0);
+        var target = MobileNetV1.Channels(0.5);
+        var plans = new PruningSchedule(4, Unit: ScheduleUnit.Macs).Plans(source, 1.0, target, 0.5, Macs);
+        Assert.Equal(4, plans.Count);
+        double step = (Macs(source) - Macs(target)) / 4.0;
+        var previous = source;
+        for (int k = 0; k < plans.Count; k++)
+        {
+            Assert.All(plans[k].Zip(previous), p => Assert.True(p.First <= p.Second));
+            Assert.InRange(Macs(plans[k]), Macs(source) - step * (k + 1) - step * 0.05, Macs(source) - step * (k + 1) + step * 0.05);
+            previous = plans[k];
+        }
+    }
+
+    [Theory]
+    [InlineData(0, null, "steps")]
+    [InlineData(99, null, "steps")]
+    [InlineData(1, new[] { 0.75, 0.8 }, "schedule[1]")]
+    [InlineData(1, new[] { 1.5 }, "schedule[0]")]
+    [InlineData(2, new[] { 0.75, 0.6 }, "steps 2 contradicts schedule")]
+    public void Bad_schedules_are_refused_naming_the_field(int steps, double[]? widths, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PruningSchedule(steps, widths).Validate());
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_width_outside_source_and_target_is_refused_naming_it()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PruningSchedule(1, [0.875, 0.4]).Plans(MobileNetV1.Channels(1.0), 1.0, MobileNetV1.Channels(0.5), 0.5, Macs));
+        Assert.Contains("schedule[1] (0.4)", e.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> BadPruneOptions => new()
+    {
+        { """{ "steps": 0 }""", "passes[1].options.steps must be in [1, 32] but is 0" },
+        { """{ "schedule": [0.75, 0.8] }""", "passes[1].options.schedule schedule[1] (0.8) must be below schedule[0] (0.75)" },
+        { """{ "schedule": [0.75, "x"] }""", "passes[1].options.schedule[1] must be a number" },
+        { """{ "schedule": [] }""", "passes[1].options.schedule must list at least one" },
+        { """{ "scheduleUnit": "flops" }""", "passes[1].options.scheduleUnit 'flops' is not one of channels, macs" },
+        { """{ "stepEpochs": 1 }""", "passes[1].options.stepEpochs applies only to a gradual schedule" },
+        { """{ "plan": "random" }""", "passes[1].options.plan 'random' is not one of uniform, sensitivity, slimming" },
+        { """{ "importance": "l2" }""", "passes[1].options.importance 'l2' is not one of l1, bn, taylor" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPruneOptions))]
+    public void Bad_prune_options_in_a_recipe_are_refused_naming_the_field(string options, string expected)
+    {
+        string json = $$"""{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": {{options}} } ] }""";
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(json, "recipe.json"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gradual_recipe_options_are_read()
+    {
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity" } } ] }""";
+        var o = ((PrunePass)RecipeLoader.Parse(json, "recipe.json").Passes[1]).Options;
+        Assert.Equal(new PruningSchedule(4, null, ScheduleUnit.Macs), o.Schedule);
+        Assert.Equal(1, o.StepFineTune!.Epochs);
+        Assert.Equal(5, o.StepFineTune.MaxBatchesPerEpoch);
+        Assert.Equal(ChannelImportance.Taylor, o.Cut.Importance);
+        Assert.Equal(WidthPlanChoice.Sensitivity, o.Plan);
+    }
+
+    [Fact]
+    public void Search_meets_a_budget_on_a_synthetic_latency_table_and_cuts_the_cheapest_layers_first()
+    {
+        // Synthetic per-layer latency: layer l costs weight[l] * in * out microseconds; layers 0-6 are
+        // very sensitive (any cut costs accuracy), layers 7-13 are free to cut.
+        var source = MobileNetV1.Channels(1.0);
+        double[] weight = [.. Enumerable.Range(0, 14).Select(l => 0.001 * (1 + l % 3))];
+        double Latency(IReadOnlyList<int> p) => Enumerable.Range(0, 14).Sum(l => weight[l] * (l == 0 ? 1 : p[l - 1]) * p[l]);
+        double Drop(int layer, double kept) => layer < 7 ? (1 - kept) * 0.5 : (1 - kept) * 0.001;
+        double budget = Latency(source) * 0.6;
+
+        var plan = WidthSearch.Search(source, Latency, budget, Drop, "targetLatencyMs");
+
+        Assert.True(Latency(plan) <= budget, $"{Latency(plan)} > {budget}");
+        Assert.True(Latency(plan) > budget * 0.95, "the search stops as soon as the budget is met");
+        Assert.All(plan.Zip(source), p => Assert.True(p.First <= p.Second && p.First >= 8));
+        Assert.Equal(source.Take(6), plan.Take(6)); // the sensitive early layers are left alone
+    }
+
+    [Fact]
+    public void An_unreachable_budget_is_refused_naming_the_setting()
+    {
+        var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(MobileNetV1.Channels(1.0), p => Macs(p), 10, (_, _) => 0, "targetMacs"));
+        Assert.StartsWith("targetMacs: 10 cannot be met", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sensitivity_drop_interpolates_the_measured_points_and_is_monotone()
+    {
+        var report = new SensitivityReport(0.9, 100, 64, "L1Norm",
+            [new LayerSensitivity("features.0", 32, [0.25, 0.5, 0.75], [0.9, 0.95, 0.5])]);
+        Assert.Equal(0, report.Drop(0, 1.0), 6);
+        Assert.Equal(0, report.Drop(0, 0.5), 6); // 0.95 > baseline: no negative drop
+        Assert.Equal(0.2, report.Drop(0, 0.375), 6); // halfway between 0 (at 50 %) and 0.4 (at 75 %)
+        Assert.Equal(0.9, report.Drop(0, 0.0), 6);
+        string path = report.Write(dir);
+        Assert.Equal(report.Baseline, SensitivityReport.Read(path).Baseline);
+        Assert.Contains("\"layers\"", File.ReadAllText(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gradual_pass_with_a_sensitivity_plan_records_every_step_and_meets_the_MAC_budget()
+    {
+        torch.random.manual_seed(5);
+        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 1.0) { Mean = [0.5f], Std = [0.25f] };
+        string trained = Path.Combine(dir, "train");
+        using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
+        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
+        var data = new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9));
+        var context = new PassContext(data, new ModelVariant("mobilenet_v1", 0.5, Precision.Fp32));
+        var pass = new PrunePass(new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 32 },
+            Schedule = new PruningSchedule(2),
+            StepFineTune = new EdgeToolkit.Compression.Distillation.FineTuneOptions { Epochs = 1, MaxBatchesPerEpoch = 1, BatchSize = 16 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 32,
+        });
+
+        var pruned = pass.Run(input, Path.Combine(dir, "prune"), context);
+
+        var (prunedSpec, _) = Checkpoint.ReadSpec(pruned.Folder);
+        long budget = MobileNetV1.Macs(MobileNetV1.Channels(0.5), 1, 16, 10);
+        Assert.True(MobileNetV1.Macs(prunedSpec.ChannelPlan ?? MobileNetV1.Channels(prunedSpec.Alpha), 1, 16, 10) <= budget);
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.ReportFile)));
+        var steps = report.RootElement.GetProperty("steps");
+        Assert.Equal(2, steps.GetArrayLength());
+        Assert.True(steps[0].TryGetProperty("AccuracyAfterFineTune", out _) || steps[0].TryGetProperty("accuracyAfterFineTune", out _));
+        Assert.True(pruned.Measurements.ContainsKey(MeasurementNames.RecalibratedAccuracy));
+        Assert.True(pruned.Measurements.ContainsKey(MeasurementNames.PrunedAccuracy));
+        var sensitivity = SensitivityReport.Read(Path.Combine(dir, "prune", SensitivityReport.FileName));
+        Assert.Equal(14, sensitivity.Layers.Count);
+        Assert.All(sensitivity.Layers, l => Assert.Equal(3, l.Accuracy.Count));
+    }
+
+    private sealed class FixedData(EdgeToolkit.Training.Data.ImageDataset train, EdgeToolkit.Training.Data.ImageDataset test) : IDatasetSource
+    {
+        public string Description => "generated";
+
+        public EdgeToolkit.Training.Data.ImageDataset Train => train;
+
+        public EdgeToolkit.Training.Data.ImageDataset Test => test;
+    }
+}
+
+public sealed class SlimmingTests
+{
+    [Fact]
+    public void One_global_gamma_threshold_keeps_the_largest_scales_within_the_MAC_budget()
+    {
+        torch.random.manual_seed(2);
+        using var model = new MobileNetV1(10, 1.0, 1, 32);
+        var state = model.state_dict();
+        using (torch.no_grad())
+        {
+            // Layer 12 (1024 channels): only 64 channels matter; everything else has a sizeable scale.
+            foreach (var (key, t) in state)
+            {
+                if (key.EndsWith("bn2.weight", StringComparison.Ordinal) || key == "features.0.1.weight") t.fill_(1.0);
+            }
+            var g = state["features.12.bn2.weight"];
+            g.fill_(1e-4);
+            for (int c = 0; c < 64; c++) g[c * 16].fill_(2.0);
+        }
+        long budget = MobileNetV1.Macs(MobileNetV1.Channels(1.0), 1, 32, 10) * 9 / 10;
+
+        var plan = SlimmingPlan.Choose(model, p => MobileNetV1.Macs(p, 1, 32, 10), budget);
+
+        Assert.True(MobileNetV1.Macs(plan, 1, 32, 10) <= budget);
+        Assert.Equal(64, plan[12]); // the near-zero scales go first, and only they
+        Assert.Equal(MobileNetV1.Channels(1.0).Where((_, l) => l != 12), plan.Where((_, l) => l != 12));
+    }
+
+    [Fact]
+    public void The_L1_penalty_adds_lambda_times_the_sum_of_gamma_magnitudes()
+    {
+        using var model = new MobileNetV1(10, 0.25, 1, 16);
+        using (torch.no_grad())
+        {
+            foreach (var n in model.modules().OfType<TorchSharp.Modules.BatchNorm>()) n.weight!.fill_(-0.5);
+        }
+        int channels = model.modules().OfType<TorchSharp.Modules.BatchNorm>().Sum(n => (int)n.weight!.shape[0]);
+        var objective = new BatchNormSparsityObjective(new CrossEntropyObjective(), model, 1e-3);
+        using var logits = torch.zeros(2, 10);
+        using var targets = torch.tensor(new long[] { 1, 2 });
+        using var images = torch.zeros(2, 1, 16, 16);
+        using var loss = objective.Loss(logits, images, targets);
+        Assert.Equal(Math.Log(10) + 1e-3 * 0.5 * channels, loss.item<float>(), 4);
+        Assert.Contains("BatchNorm L1 0.001", objective.Description, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new BatchNormSparsityObjective(new CrossEntropyObjective(), model, 0));
+    }
+}
