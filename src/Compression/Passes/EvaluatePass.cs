@@ -43,12 +43,18 @@ public sealed class EvaluatePass : IPass
     /// <summary>Top-1 and top-5 accuracy of a bundle on <paramref name="test"/> (limited to <see cref="EvaluatePassOptions.Limit"/> images) with <see cref="OnnxEvaluator"/>.</summary>
     public (double Top1, double Top5, int Images) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
     {
+        var result = EvaluateFully(bundleFolder, test, threads, cancellationToken);
+        return (result.Top1, result.Top5 ?? result.Top1, result.Images);
+    }
+
+    /// <summary>As <see cref="Evaluate"/>, with the confusion matrix and labels (written to <see cref="ReportFile"/>, drawn by the report).</summary>
+    public Training.Training.EvaluationResult EvaluateFully(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(test);
         if (Options.Limit > 0 && Options.Limit < test.Count)
             test = test.Subset(Enumerable.Range(0, Options.Limit).ToArray());
         using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundleFolder), new OnnxEvaluatorOptions { BatchSize = Options.BatchSize, Threads = threads });
-        var result = evaluator.Evaluate(test, cancellationToken: cancellationToken);
-        return (result.Top1, result.Top5 ?? result.Top1, result.Images);
+        return evaluator.Evaluate(test, cancellationToken: cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -56,7 +62,8 @@ public sealed class EvaluatePass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var (top1, top5, images) = Evaluate(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
+        var full = EvaluateFully(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
+        var (top1, top5, images) = (full.Top1, full.Top5 ?? full.Top1, full.Images);
         Directory.CreateDirectory(outputFolder);
         File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
@@ -67,6 +74,8 @@ public sealed class EvaluatePass : IPass
             images,
             top1,
             top5,
+            labels = full.Labels,
+            confusion = full.Confusion,
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"evaluate: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: top-1 {top1:P2} on {images} test images (ONNX Runtime)"));
