@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;

@@ -76,7 +76,7 @@ public sealed class LiveSnapshot
         switch (Format)
         {
             case FrameFormat.Encoded:
-                var (format, _, _) = Processing.ImageHeader.Read(frameBytes);
+                var (format, _, _) = EdgeToolkit.Preprocessing.ImageHeader.Read(frameBytes);
                 return (format switch { "png" => "image/png", "bmp" => "image/bmp", _ => "image/jpeg" }, frameBytes);
             case FrameFormat.Yuyv:
                 var rgb = new byte[Width * Height * 3];

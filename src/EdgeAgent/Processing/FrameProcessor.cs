@@ -68,7 +68,7 @@ public sealed class FrameProcessor : IDisposable
     {
         using (frame)
         {
-            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp());
+            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp(), frame.Source);
             if (Observers.Count > 0 && ObserversWantBytes(frame.Sequence)) slot.KeepFrame(frame);
             var lease = models.Acquire();
             if (lease is null)
@@ -142,7 +142,7 @@ public sealed class FrameProcessor : IDisposable
             metrics.Record(Stage.Inference, inferenceMs);
             metrics.Record(Stage.Total, totalMs);
             metrics.FrameProcessed();
-            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs);
+            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs, slot.Source);
             results?.Write(prediction);
             if (Observers.Count > 0)
                 Notify(new FrameObservation(prediction, new StageTimes(waitMs, decodeMs, preprocessMs, inferenceMs, totalMs), manifest,

@@ -22,6 +22,9 @@ public sealed class InputSlot : IDisposable
     /// <summary>Sequence number of the frame held.</summary>
     public long Sequence { get; private set; }
 
+    /// <summary>Where the frame held came from (<see cref="Frames.Frame.Source"/>).</summary>
+    public string? Source { get; private set; }
+
     /// <summary>Capture timestamp of the frame held.</summary>
     public long CapturedTimestamp { get; private set; }
 
@@ -71,10 +74,11 @@ public sealed class InputSlot : IDisposable
     public OrtValue Value => value ?? throw new InvalidOperationException("the input slot holds no tensor");
 
     /// <summary>Starts holding a frame taken at <paramref name="taken"/>.</summary>
-    public void Begin(long sequence, long captured, long taken)
+    public void Begin(long sequence, long captured, long taken, string? source = null)
     {
         Clear();
         Sequence = sequence;
+        Source = source;
         CapturedTimestamp = captured;
         TakenTimestamp = taken;
     }
@@ -108,6 +112,7 @@ public sealed class InputSlot : IDisposable
         lease = null;
         frameLength = 0;
         Sequence = CapturedTimestamp = TakenTimestamp = DecodedTimestamp = PreparedTimestamp = 0;
+        Source = null;
     }
 
     /// <summary>Releases the lease and the tensor.</summary>
