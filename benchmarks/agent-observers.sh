@@ -66,7 +66,7 @@ for r in $(seq "$rounds"); do
 done
 
 echo "--- mean fps per variant (ratio to off)"
-awk '{s[$1] += $2; n[$1]++; all[$1] = all[$1] " " $2} END {off = s["off"] / n["off"]; for (k in s) printf "%-22s %8.1f  %.3f  (runs:%s)\n", k, s[k] / n[k], off > 0 ? (s[k] / n[k]) / off : 0, all[k]}' "$work/fps.txt" | sort
+awk '{s[$1] += $2; n[$1]++; all[$1] = all[$1] " " $2} END {off = s["off"] / n["off"]; for (k in s) printf "%-22s %8.1f  %.3f  (runs:%s)\n", k, s[k] / n[k], (off > 0 ? (s[k] / n[k]) / off : 0), all[k]}' "$work/fps.txt" | sort
 echo "--- page update latency: age of the frame a state.json shows when served (server time - frame result time)"
 touch "$work/states.jsonl"
 python3 - "$work/states.jsonl" <<'PY'
