@@ -117,7 +117,8 @@ if $rollback_only; then
 fi
 
 version=$(cat "$here/VERSION" 2>/dev/null) || die "$here/VERSION not found: run install.sh from an unpacked edgeagent tarball"
-[[ "$version" =~ ^[0-9A-Za-z.+-]+$ ]] || die "$here/VERSION: '$version' is not a version"
+# A version names a folder under /opt/edgeagent: '.', '..' or anything with a slash would leave it or replace it.
+[[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ && "$version" != *..* ]] || die "$here/VERSION: '$version' is not a version (letters, digits, '.', '+', '-', starting with a letter or digit, no '..')"
 [ -x "$here/agent/EdgeAgent" ] || die "$here/agent/EdgeAgent not found: the tarball is incomplete"
 if [ -z "$bundle" ] && [ -f "$here/bundle/manifest.json" ]; then bundle=$here/bundle; fi
 if [ -n "$bundle" ] && [ ! -f "$bundle/manifest.json" ]; then

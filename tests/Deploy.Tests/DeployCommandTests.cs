@@ -45,9 +45,9 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Equal(
         [
             $"{ssh} pi@raspberrypi.local true",
-            $"{ssh} pi@raspberrypi.local 'rm -rf /tmp/edgeagent-deploy && mkdir -p /tmp/edgeagent-deploy'",
-            $"scp -q -r -o BatchMode=yes -o ConnectTimeout=10 -P 2222 {tar} {bundle} pi@raspberrypi.local:/tmp/edgeagent-deploy/",
-            $"{ssh} pi@raspberrypi.local 'tar -xzf /tmp/edgeagent-deploy/edgeagent-1.2.3-linux-arm64.tar.gz -C /tmp/edgeagent-deploy && sudo /tmp/edgeagent-deploy/edgeagent-1.2.3-linux-arm64/install.sh --timeout 90 --bundle /tmp/edgeagent-deploy/mybundle'",
+            $"{ssh} pi@raspberrypi.local 'mktemp -d /tmp/edgeagent-deploy.XXXXXXXXXX'",
+            $"scp -q -r -o BatchMode=yes -o ConnectTimeout=10 -P 2222 {tar} {bundle} pi@raspberrypi.local:/tmp/edgeagent-deploy.XXXXXXXXXX/",
+            $"{ssh} pi@raspberrypi.local 'tar -xzf /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64.tar.gz -C /tmp/edgeagent-deploy.XXXXXXXXXX && sudo /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64/install.sh --timeout 90 --bundle /tmp/edgeagent-deploy.XXXXXXXXXX/mybundle; rc=$?; rm -rf /tmp/edgeagent-deploy.XXXXXXXXXX; exit $rc'",
             $"{ssh} -t pi@raspberrypi.local 'sudo -u edgeagent /opt/edgeagent/current/EdgeAgent --bench 50 --EdgeAgent:Bundle=/var/lib/edgeagent/models/current --EdgeAgent:Source:Kind=synthetic --EdgeAgent:Source:PixelFormat=jpeg --EdgeAgent:Metrics:PrometheusEnabled=false --EdgeAgent:Metrics:HealthEnabled=false --EdgeAgent:StatusFile= --EdgeAgent:BenchReportFile=/tmp/edgeagent-bench.json'",
         ], commands);
     }
@@ -58,7 +58,7 @@ public sealed class DeployCommandTests : IDisposable
         var r = EdgeKit("--host", "jetson", "--rid", "linux-arm64", "--dry-run");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains($"+ bash {Repo.Script("publish.sh")} --rid linux-arm64 --out {Path.Combine(Repo.Root, "dist")}", r.StdOut);
-        Assert.Contains("tar -xzf /tmp/edgeagent-deploy/edgeagent-", r.StdOut);
+        Assert.Contains("tar -xzf /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-", r.StdOut);
     }
 
     [Fact]

@@ -31,6 +31,36 @@ public sealed class InstallScriptTests : IDisposable
 
     private string Config => Path.Combine(RootDir, "etc", "edgeagent", "appsettings.json");
 
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("1..2")]
+    [InlineData("-1.0")]
+    [InlineData("")]
+    public void Version_that_could_name_another_folder_is_refused(string version)
+    {
+        string pkg = FakePackage.Create(temp.Combine("pkg-bad"), "1.0.0");
+        File.WriteAllText(Path.Combine(pkg, "VERSION"), version + "\n");
+
+        var r = Install(pkg);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"VERSION: '{version}' is not a version", r.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(RootDir, "opt", "edgeagent", "current")));
+    }
+
+    [Fact]
+    public void Version_with_a_slash_is_refused()
+    {
+        string pkg = FakePackage.Create(temp.Combine("pkg-slash"), "1.0.0");
+        File.WriteAllText(Path.Combine(pkg, "VERSION"), "../../etc\n");
+
+        var r = Install(pkg);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("is not a version", r.StdErr);
+    }
+
     [Fact]
     public void Install_lays_out_version_folder_current_link_config_models_and_unit()
     {

@@ -58,7 +58,7 @@ public sealed partial class UnitFileTests
         string text = File.ReadAllText(Repo.Script("edgeagent.service"));
         foreach (string line in new[]
         {
-            "Type=notify", "Restart=on-failure", "User=edgeagent", "SupplementaryGroups=video",
+            "Type=notify", "Restart=always", "RestartPreventExitStatus=2", "StartLimitIntervalSec=0", "User=edgeagent", "SupplementaryGroups=video",
             "DevicePolicy=closed", "DeviceAllow=char-video4linux rw", "StateDirectory=edgeagent",
             "ConfigurationDirectory=edgeagent", "LogsDirectory=edgeagent", "ProtectSystem=strict",
             "CapabilityBoundingSet=", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
@@ -70,6 +70,16 @@ public sealed partial class UnitFileTests
         Assert.DoesNotMatch(new Regex(@"^MemoryDenyWriteExecute=yes", RegexOptions.Multiline), text);
         Assert.DoesNotMatch(new Regex(@"^ProcSubset=pid", RegexOptions.Multiline), text);
         Assert.DoesNotMatch(new Regex(@"^PrivateDevices=yes", RegexOptions.Multiline), text);
+    }
+
+    [Fact]
+    public void Docs_state_the_restart_policy_the_unit_has()
+    {
+        string unit = File.ReadAllText(Repo.Script("edgeagent.service"));
+        string docs = File.ReadAllText(Path.Combine(Repo.Root, "docs", "agent.md"));
+        foreach (var line in unit.Split('\n').Where(l => l.StartsWith("Restart", StringComparison.Ordinal) || l.StartsWith("StartLimit", StringComparison.Ordinal)))
+            Assert.Contains(line.Trim(), docs);
+        Assert.DoesNotContain("Restart=on-failure", docs);
     }
 
     [GeneratedRegex(@"Overall exposure level for \S+: ([0-9]+(?:\.[0-9]+)?)")]

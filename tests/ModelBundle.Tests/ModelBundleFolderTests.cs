@@ -56,7 +56,10 @@ public sealed class ModelBundleFolderTests : IDisposable
     public void Changed_model_file_is_refused_by_its_hash()
     {
         string folder = WriteBundle(TinyOnnxModel.Create(), Manifest());
-        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), TinyOnnxModel.Create(classes: 2, size: 4, channels: 1, outputName: "logits2"));
+        // Same size, one byte changed: the hash finds it (a different size is refused before hashing).
+        byte[] changed = File.ReadAllBytes(Path.Combine(folder, "model.onnx"));
+        changed[^1] ^= 0xFF;
+        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), changed);
 
         var e = Assert.Throws<BundleException>(() => ModelBundleFolder.Read(folder));
 
@@ -156,8 +159,8 @@ public sealed class ModelBundleFolderTests : IDisposable
         { "layout", "layout 'NHWC' is not supported" },
         { "channelOrder", "channelOrder 'rgb' does not fit 1 input channel(s)" },
         { "resizePolicy", "resizePolicy 'zoom' is not one of" },
-        { "mean", "mean and std need 1 value(s) each" },
-        { "std", "std values must be positive" },
+        { "mean", "mean needs 1 value(s), one per input channel, got 2" },
+        { "std", "std[0] 0 must be a finite number in [0.001, 1000]" },
         { "labels", "labels is empty" },
         { "precision", "precision 'int4' is not one of" },
     };

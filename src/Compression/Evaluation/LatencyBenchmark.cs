@@ -10,7 +10,10 @@ namespace EdgeToolkit.Compression.Evaluation;
 /// </summary>
 public static class LatencyBenchmark
 {
-    /// <summary>Benchmarks <paramref name="modelPath"/> (first input and output; dynamic dims become the batch size).</summary>
+    /// <summary>
+    /// Benchmarks <paramref name="modelPath"/> (first input and output; a dynamic batch dimension becomes the batch
+    /// size, other dynamic input dimensions the sizes of <see cref="LatencyBenchmarkOptions.InputShape"/>).
+    /// </summary>
     /// <param name="modelPath">ONNX model file.</param>
     /// <param name="options">Runs, warm-up, threads, batch size, optimisation level.</param>
     /// <param name="progress">Receives the number of timed runs done.</param>
@@ -31,7 +34,11 @@ public static class LatencyBenchmark
         var (outputName, outputMeta) = session.OutputMetadata.First();
         if (inputMeta.ElementType != typeof(float))
             throw new ArgumentException($"{modelPath}: input '{inputName}' is {inputMeta.ElementType.Name}; the benchmark feeds float tensors.");
-        long[] inputShape = inputMeta.Dimensions.Select(d => d > 0 ? (long)d : options.BatchSize).ToArray();
+        int[] dims = inputMeta.Dimensions;
+        var shape = options.InputShape;
+        if (shape is not null && shape.Count != dims.Length)
+            throw new ArgumentException($"{modelPath}: input '{inputName}' has rank {dims.Length} but the given input shape [{string.Join(", ", shape)}] has {shape.Count} dimensions.");
+        long[] inputShape = dims.Select((d, i) => d > 0 ? d : i > 0 && shape is not null && shape[i] > 0 ? shape[i] : (long)options.BatchSize).ToArray();
         long[] outputShape = outputMeta.Dimensions.Select(d => d > 0 ? (long)d : options.BatchSize).ToArray();
 
         var random = new Random(42);

@@ -17,6 +17,13 @@ public sealed record LatencyBenchmarkOptions
     /// <summary>Images per run (1 = the device case).</summary>
     public int BatchSize { get; init; } = 1;
 
+    /// <summary>
+    /// The shape the model is used at (a bundle manifest's <c>inputShape</c>, batch -1): the input's dynamic
+    /// dimensions other than the batch take these sizes, so a model with dynamic height and width is timed at
+    /// the size it serves rather than at 1x1. Null: every dynamic dimension is <see cref="BatchSize"/>.
+    /// </summary>
+    public IReadOnlyList<int>? InputShape { get; init; }
+
     /// <summary>Graph optimisation level of the session.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Evaluation;
 
@@ -49,12 +50,10 @@ public sealed record LatencyResult
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Writes the result as JSON.</summary>
+    /// <summary>Writes the result as JSON (atomically: temp file + rename).</summary>
     public void Save(string path)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
     }
 
     /// <summary>Reads a result written by <see cref="Save"/>.</summary>

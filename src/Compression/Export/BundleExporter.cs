@@ -47,8 +47,9 @@ public static class BundleExporter
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(spec);
         options ??= new BundleExportOptions();
-        Directory.CreateDirectory(bundleFolder);
-        string onnxPath = Path.Combine(bundleFolder, "model.onnx");
+        // The model is staged inside the folder; Write publishes model and manifest together, so an
+        // interrupted export leaves the previous bundle intact.
+        string onnxPath = ModelBundleFolder.StagingPath(bundleFolder);
 
         OnnxExportResult export;
         using (Tensor? real = realData is null ? null : RealInputs(realData, spec, options.RealVerificationImages))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -105,11 +106,7 @@ public sealed class OnnxExporter
         var failed = checks.Where(c => !c.Passed).ToList();
         if (failed.Count > 0)
             throw new OnnxExportException($"{onnxPath}: the exported {spec.Architecture} does not reproduce the TorchSharp model: {string.Join("; ", failed)}");
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(onnxPath));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        string tmp = onnxPath + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, onnxPath, overwrite: true);
+        AtomicFile.WriteAllBytes(onnxPath, bytes);
         return new OnnxExportResult(onnxPath, checks);
     }
 

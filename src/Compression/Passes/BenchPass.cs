@@ -40,9 +40,18 @@ public sealed class BenchPass : IPass
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.OnnxBundle };
 
     /// <summary>Batch-1 latency of the bundle's model with <see cref="LatencyBenchmark"/>.</summary>
-    public LatencyResult Measure(string bundleFolder, int threads) =>
-        LatencyBenchmark.Run(ModelBundleFolder.Read(bundleFolder).ModelPath,
-            new LatencyBenchmarkOptions { Runs = Options.Runs, Warmup = Options.Warmup, Threads = Math.Max(1, threads), BatchSize = 1 });
+    public LatencyResult Measure(string bundleFolder, int threads)
+    {
+        var bundle = ModelBundleFolder.Read(bundleFolder);
+        return LatencyBenchmark.Run(bundle.ModelPath, new LatencyBenchmarkOptions
+        {
+            Runs = Options.Runs,
+            Warmup = Options.Warmup,
+            Threads = Math.Max(1, threads),
+            BatchSize = 1,
+            InputShape = bundle.Manifest.InputShape,
+        });
+    }
 
     /// <inheritdoc/>
     public Artefact Run(Artefact? input, string outputFolder, PassContext context)

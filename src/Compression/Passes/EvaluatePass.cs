@@ -65,8 +65,7 @@ public sealed class EvaluatePass : IPass
         ArgumentNullException.ThrowIfNull(context);
         var (full, preprocessing) = EvaluateFully(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
         var (top1, top5, images) = (full.Top1, full.Top5 ?? full.Top1, full.Images);
-        Directory.CreateDirectory(outputFolder);
-        File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
             bundle = Path.GetFullPath(input.Folder),
             architecture = input.Architecture,

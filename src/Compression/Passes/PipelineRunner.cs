@@ -29,13 +29,21 @@ public sealed class PipelineRunner
     /// <summary>Plain progress lines (null = silent).</summary>
     public IProgress<string>? Progress { get; init; }
 
-    /// <summary>Runs every cell and writes the reports. The run folder is emptied first.</summary>
+    /// <summary>
+    /// Replace an earlier run in the same folder (only one the toolkit marked as its own; see <see cref="RunFolder"/>).
+    /// Without it an existing run folder is refused.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>
+    /// Runs every cell and writes the reports into a new run folder (<see cref="RunFolder.Create"/>): a folder the
+    /// toolkit did not make is never touched; an earlier marked run is replaced only with <see cref="Overwrite"/>.
+    /// </summary>
+    /// <exception cref="RecipeException">The run folder may not be created or replaced.</exception>
     public PipelineResults Run(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
-        string runFolder = Path.GetFullPath(Path.Combine(_recipe.Output, _recipe.Name));
-        if (Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
-        Directory.CreateDirectory(runFolder);
+        string runFolder = RunFolder.Create(_recipe, Overwrite);
         Report($"pipeline {_recipe.Name}: {_recipe.Passes.Count} passes over {_recipe.Matrix.Cells().Count} cells -> {runFolder}");
         Report($"data: {_data.Description}; {_data.Train.Count} train / {_data.Test.Count} test images");
 

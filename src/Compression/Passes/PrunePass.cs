@@ -69,7 +69,7 @@ public sealed class PrunePass : IPass
             measurements[MeasurementNames.PrunedAccuracy] = accuracy.Value;
             measurements[MeasurementNames.TorchAccuracy] = accuracy.Value;
         }
-        File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
             sourceCheckpoint = input.Folder,
             sourceAlpha = plan.SourceAlpha,

@@ -47,8 +47,8 @@ public sealed class QuantizePass : IPass
         var indices = Enumerable.Range(0, count).Select(i => (int)((long)i * calibration.Count / count)).ToArray();
         var sample = calibration.Subset(indices);
         var batches = BundleInputBatches.Read(sample, m, 64).Select(b => new CalibrationBatch(b.Data, b.Shape));
-        Directory.CreateDirectory(outputBundle);
-        string onnx = Path.Combine(outputBundle, "model.onnx");
+        // Staged inside the output folder; Write publishes it with its manifest (an interrupted run leaves the previous bundle intact).
+        string onnx = ModelBundleFolder.StagingPath(outputBundle, m.ModelFile);
         var result = quantizer.QuantizeFile(source.ModelPath, onnx, batches,
             new SynchronousProgress<CalibrationProgress>(p => { if (p.Samples == p.Total) progress?.Report($"quantize: calibrated on {p.Samples} images"); }));
         var provenance = new Dictionary<string, string>(m.Provenance)

@@ -20,10 +20,9 @@ public static class ResultsReport
     public static void WriteAll(PipelineResults results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        Directory.CreateDirectory(results.Folder);
-        WriteAtomically(results.MarkdownPath, Markdown(results));
-        WriteAtomically(results.JsonPath, Json(results));
-        WriteAtomically(results.HtmlPath, Html(results));
+        AtomicFile.WriteAllText(results.MarkdownPath, Markdown(results));
+        AtomicFile.WriteAllText(results.JsonPath, Json(results));
+        AtomicFile.WriteAllText(results.HtmlPath, Html(results));
     }
 
     /// <summary>The Markdown table (architecture, alpha, precision, params, MACs, file size, accuracy, latency p50/p99).</summary>
@@ -167,11 +166,4 @@ public static class ResultsReport
     private static string Percent(double? v) => v is { } x ? string.Create(Inv, $"{x * 100:F2}%") : "–";
 
     private static string Ms(double? v) => v is { } x ? string.Create(Inv, $"{x:F3} ms") : "–";
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 }

@@ -1,3 +1,4 @@
+using EdgeToolkit.ModelBundle;
 using Google.Protobuf;
 using Onnx;
 
@@ -67,9 +68,7 @@ public sealed class QdqQuantizer
     public QuantizationResult QuantizeFile(string inputPath, string outputPath, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
     {
         var result = Quantize(ReadModel(inputPath), calibrationData, progress);
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(outputPath));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        File.WriteAllBytes(outputPath, result.Model.ToByteArray());
+        AtomicFile.WriteAllBytes(outputPath, result.Model.ToByteArray());
         return result;
     }
 
@@ -79,7 +78,7 @@ public sealed class QdqQuantizer
         if (!File.Exists(path)) throw new QuantizationException($"{path}: ONNX model file not found");
         try
         {
-            var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            var model = ModelProto.Parser.ParseFrom(BoundedFile.ReadAllBytes(path, ModelBundleFolder.MaxModelBytes));
             if (model.Graph is null || model.Graph.Node.Count == 0)
                 throw new QuantizationException($"{path}: not an ONNX model (no graph nodes)");
             return model;
@@ -87,6 +86,10 @@ public sealed class QdqQuantizer
         catch (InvalidProtocolBufferException e)
         {
             throw new QuantizationException($"{path}: not a valid ONNX protobuf: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new QuantizationException(e.Message, e);
         }
     }
 }

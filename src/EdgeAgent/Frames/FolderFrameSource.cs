@@ -1,9 +1,15 @@
 using EdgeToolkit.EdgeAgent.Options;
+using EdgeToolkit.ModelBundle;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeToolkit.EdgeAgent.Frames;
 
-/// <summary>Replays the JPEG/PNG/BMP files of a folder in name order (optionally looping), for offline benchmarks.</summary>
+/// <summary>
+/// Replays the JPEG/PNG/BMP files of a folder in name order (optionally looping), for offline benchmarks.
+/// Only non-empty regular files up to <see cref="FrameSourceOptions.MaxFrameBytes"/> are read (the MJPEG
+/// source's cap); an empty file, a FIFO, a device or a link to one (they report size 0), an oversized or an
+/// unreadable file is counted as a bad frame (<c>empty</c>, <c>oversize</c>, <c>unreadable</c>) and skipped.
+/// </summary>
 public sealed class FolderFrameSource : IFrameSource
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp"];
@@ -42,7 +48,7 @@ public sealed class FolderFrameSource : IFrameSource
         {
             string[] files;
             try { files = ListImages(options.Path!); }
-            catch (IOException e) { files = []; logger.LogWarning("{Source}: {Error}", Description, e.Message); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { files = []; logger.LogWarning("{Source}: {Error}", Description, e.Message); }
             if (files.Length == 0)
             {
                 events.Restarted("no images");
@@ -54,10 +60,25 @@ public sealed class FolderFrameSource : IFrameSource
             foreach (string file in files)
             {
                 if (!pacer.Wait(ct)) return;
-                byte[] bytes;
-                try { bytes = File.ReadAllBytes(file); }
-                catch (IOException e)
+                string? bad = BoundedFile.Classify(file, options.MaxFrameBytes, out _) switch
                 {
+                    BoundedFileStatus.Ok => null,
+                    BoundedFileStatus.TooLarge => "oversize",
+                    BoundedFileStatus.Unreadable => "unreadable",
+                    BoundedFileStatus.Missing => null, // removed since the listing: not a frame
+                    _ => "empty", // empty, or a FIFO/device/proc file: no size to read
+                };
+                if (bad is not null)
+                {
+                    events.BadFrame(bad);
+                    logger.LogWarning("{File}: skipped ({Reason}): {Problem}", file, bad, BoundedFile.Problem(file, options.MaxFrameBytes, out _));
+                    continue;
+                }
+                byte[] bytes;
+                try { bytes = BoundedFile.ReadAllBytes(file, options.MaxFrameBytes); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    if (!File.Exists(file)) continue;
                     events.BadFrame("unreadable");
                     logger.LogWarning("{File}: cannot read: {Error}", file, e.Message);
                     continue;

@@ -44,6 +44,26 @@ public sealed class AgentWorker : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            Fatal(e, "the service");
+        }
+    }
+
+    /// <summary>An unexpected error: logged, exit code <see cref="AgentExitCodes.Fatal"/>, host stopped (systemd restarts the service).</summary>
+    private void Fatal(Exception e, string what)
+    {
+        logger.LogCritical(e, "Fatal error in {What}; exiting with code {Code} so the service manager restarts the agent", what, AgentExitCodes.Fatal);
+        Environment.ExitCode = AgentExitCodes.Fatal;
+        lifetime.StopApplication();
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         metrics.ObserveGauges(reporter.CpuTemperature, () => models.IsLoaded);
         if (!models.TryLoad())
             logger.LogError("No model serves; the agent reports unhealthy and keeps watching {Bundle} for a valid bundle", options.Bundle);
@@ -61,6 +81,8 @@ public sealed class AgentWorker : BackgroundService
             Heartbeat = watchdog.Beat,
             Overlap = options.OverlapDecode,
             InputBuffers = options.InputBuffers,
+            SourceRetryInitial = TimeSpan.FromSeconds(options.Source.RetryInitialSeconds),
+            SourceRetryMax = TimeSpan.FromSeconds(options.Source.RetryMaxSeconds),
         };
         logger.LogInformation("Processing frames from {Source}; watchdog {Watchdog}", source.Description,
             watchdog.IsEnabled ? $"every {watchdog.Interval.TotalSeconds / 2:F1} s" : "off");
@@ -87,7 +109,9 @@ public sealed class AgentWorker : BackgroundService
         results?.Flush();
         var final = reporter.Summarise("stopped");
         logger.LogInformation("Stopped after {Frames} frame(s); status written to {StatusFile}", final.FramesProcessed, options.StatusFile);
-        if (!stoppingToken.IsCancellationRequested)
+        if (pipeline.Failure is { } failure)
+            Fatal(failure, "the frame pipeline");
+        else if (!stoppingToken.IsCancellationRequested)
         {
             logger.LogInformation("{Source} ended", source.Description);
             lifetime.StopApplication();

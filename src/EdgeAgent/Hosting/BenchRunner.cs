@@ -13,7 +13,10 @@ namespace EdgeToolkit.EdgeAgent.Hosting;
 /// <summary>
 /// <c>--bench N</c>: processes N frames (after a short warm-up) from the configured source, prints the
 /// per-stage latency table, measures bare <c>InferenceSession.Run</c> on the same model before and after
-/// the agent for the agent/bare fps ratio, writes the JSON report and stops the host (exit code 0; 2 when no model loads).
+/// the agent for the agent/bare fps ratio, writes the JSON report and stops the host. Exit codes
+/// (<see cref="AgentExitCodes"/>): 0 when frames were classified; 2 when no model loads; 3 when every frame failed
+/// or the source delivered nothing for <see cref="AgentOptions.BenchIdleSeconds"/> (an empty folder, a file
+/// without JPEG frames); 1 on any other error.
 /// </summary>
 public sealed class BenchRunner : BackgroundService
 {
@@ -51,7 +54,7 @@ public sealed class BenchRunner : BackgroundService
             if (!models.TryLoad())
             {
                 Console.Error.WriteLine($"bench: no model: {models.LastError}");
-                Environment.ExitCode = 2;
+                Environment.ExitCode = AgentExitCodes.InvalidSettings;
                 return;
             }
             var events = new SourceEvents { Restarted = _ => metrics.SourceRestarted(), BadFrame = metrics.BadFrame };
@@ -73,15 +76,37 @@ public sealed class BenchRunner : BackgroundService
                 InputBuffers = options.InputBuffers,
             };
             long started = Stopwatch.GetTimestamp();
+            long lastFrame = started;
             processor.AfterFrame = () =>
             {
+                Interlocked.Exchange(ref lastFrame, Stopwatch.GetTimestamp());
                 if (++seen == warmup)
                 {
                     metrics.TakeWindow();
                     measuredStart = Stopwatch.GetTimestamp();
                 }
             };
-            long processed = await pipeline.RunAsync(request.Frames + warmup, stoppingToken).ConfigureAwait(false);
+            // A source that delivers nothing (an empty folder, a file without JPEG frames, looped) would retry forever.
+            var idle = TimeSpan.FromSeconds(options.BenchIdleSeconds);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var running = pipeline.RunAsync(request.Frames + warmup, stop.Token);
+            bool stalled = false;
+            while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250), stoppingToken)).ConfigureAwait(false) != running)
+            {
+                if (stoppingToken.IsCancellationRequested) break;
+                if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastFrame)) <= idle) continue;
+                stalled = true;
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+            long processed = await running.ConfigureAwait(false);
+            if (stalled)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"bench: {source.Description} delivered no frame for {idle.TotalSeconds:0.#} s (EdgeAgent:BenchIdleSeconds) after {processed} frame(s); " +
+                    $"{metrics.Restarts} source restart(s). Is the folder empty, or the file without JPEG frames?"));
+                Environment.ExitCode = AgentExitCodes.NoFramesClassified;
+                return;
+            }
             // A source that ended during the warm-up: report what there is, timed from the start.
             double seconds = Stopwatch.GetElapsedTime(measuredStart == 0 ? started : measuredStart).TotalSeconds;
             var stages = metrics.TakeWindow();
@@ -104,12 +129,18 @@ public sealed class BenchRunner : BackgroundService
             Console.WriteLine(StatusReporter.FormatTable(report));
             StatusReporter.WriteAtomically(options.BenchReportFile, report);
             Console.WriteLine($"report: {Path.GetFullPath(options.BenchReportFile)}");
-            Environment.ExitCode = 0;
+            if (metrics.Processed == 0)
+            {
+                Console.Error.WriteLine($"bench: every one of the {processed} frame(s) failed ({string.Join(", ", report.BadByReason.Select(r => $"{r.Key}: {r.Value}"))}); no frame was classified");
+                Environment.ExitCode = AgentExitCodes.NoFramesClassified;
+                return;
+            }
+            Environment.ExitCode = AgentExitCodes.Ok;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Console.Error.WriteLine($"bench failed: {e.Message}");
-            Environment.ExitCode = 1;
+            Environment.ExitCode = AgentExitCodes.Fatal;
         }
         finally
         {

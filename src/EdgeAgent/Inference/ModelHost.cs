@@ -9,7 +9,9 @@ namespace EdgeToolkit.EdgeAgent.Inference;
 /// <summary>
 /// Owns the serving <see cref="ModelRunner"/> and swaps it atomically when the bundle folder changes:
 /// the new bundle is read, validated (hash, graph) and warmed up beside the old one; a bad bundle is
-/// refused (logged, counted) and the old one keeps serving. Runners are reference counted so a runner
+/// refused (logged, counted, reported in status and health) and the old one, or none, keeps serving while
+/// the folder is still watched. Any exception while loading is a refusal, and a load that runs past
+/// <see cref="AgentOptions.ReloadTimeoutSeconds"/> is abandoned and refused, so no bundle can stop later ones. Runners are reference counted so a runner
 /// in use by a frame is disposed only after that frame is done.
 /// </summary>
 public sealed class ModelHost : IDisposable
@@ -48,11 +50,19 @@ public sealed class ModelHost : IDisposable
 
     /// <summary>
     /// Loads the bundle if its folder changed since the last attempt (or nothing serves yet). Returns true
-    /// when a new model now serves. Never throws for a bad bundle: it is logged and counted.
+    /// when a new model now serves. Never throws for a bad bundle: whatever goes wrong is logged and counted.
     /// </summary>
     public bool TryLoad(bool debounce = false)
     {
-        string fingerprint = Fingerprint(options.Bundle);
+        string fingerprint;
+        try
+        {
+            fingerprint = Fingerprint(options.Bundle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            fingerprint = $"unreadable: {e.Message}";
+        }
         if (fingerprint == servedFingerprint || fingerprint == refusedFingerprint) return false;
         if (debounce && fingerprint != pendingFingerprint)
         {
@@ -62,18 +72,25 @@ public sealed class ModelHost : IDisposable
         }
         pendingFingerprint = null;
         ModelRunner runner;
+        string folder = options.Bundle;
+        int threads = options.InferenceThreads(Environment.ProcessorCount);
+        // ModelRunner.Load checks the graph on its own session. On a worker so a load that hangs can be abandoned.
+        var load = Task.Run(() => ModelRunner.Load(ModelBundleFolder.Read(folder, checkGraph: false), threads));
+        var timeout = TimeSpan.FromSeconds(options.ReloadTimeoutSeconds);
         try
         {
-            var bundle = ModelBundleFolder.Read(options.Bundle, checkGraph: false); // ModelRunner.Load checks the graph on its own session
-            runner = ModelRunner.Load(bundle, options.InferenceThreads(Environment.ProcessorCount));
+            if (Task.WhenAny(load, Task.Delay(timeout)).GetAwaiter().GetResult() != load)
+            {
+                // It may still finish: then its runner is disposed, never served.
+                load.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                Refuse(fingerprint, $"{folder}: loading took longer than {timeout.TotalSeconds:0.#} s (EdgeAgent:ReloadTimeoutSeconds) and was abandoned");
+                return false;
+            }
+            runner = load.GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is BundleException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            refusedFingerprint = fingerprint;
-            LastError = e.Message;
-            metrics.ModelLoad(ok: false);
-            logger.LogError("Bundle {Folder} refused ({Serving}): {Error}", options.Bundle,
-                IsLoaded ? "the previous model keeps serving" : "no model is serving", e.Message);
+            Refuse(fingerprint, e is BundleException or IOException ? e.Message : $"{folder}: {e.GetType().Name}: {e.Message}");
             return false;
         }
         var lease = new ModelLease(this, runner);
@@ -94,6 +111,15 @@ public sealed class ModelHost : IDisposable
         logger.LogInformation("Model {Generation} serving: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
             Generation, m.Architecture, KebabCase.Name(m.Precision), string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;
+    }
+
+    private void Refuse(string fingerprint, string error)
+    {
+        refusedFingerprint = fingerprint;
+        LastError = error;
+        metrics.ModelLoad(ok: false);
+        logger.LogError("Bundle {Folder} refused ({Serving}): {Error}", options.Bundle,
+            IsLoaded ? "the previous model keeps serving" : "no model is serving", error);
     }
 
     /// <summary>Polls the bundle folder every <see cref="AgentOptions.ReloadPollSeconds"/> until cancelled.</summary>
@@ -133,7 +159,7 @@ public sealed class ModelHost : IDisposable
     {
         if (!Directory.Exists(folder)) return "missing";
         var parts = new DirectoryInfo(folder).EnumerateFiles()
-            .Where(f => !f.Name.EndsWith(".tmp", StringComparison.Ordinal))
+            .Where(f => !f.Name.EndsWith(".tmp", StringComparison.Ordinal) && !AtomicFile.IsTempName(f.Name))
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}");
         return string.Join("|", parts);

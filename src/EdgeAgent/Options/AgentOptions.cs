@@ -12,6 +12,12 @@ public sealed class AgentOptions
     /// <summary>Seconds between checks of the bundle folder for a new model; 0 disables hot reload.</summary>
     public double ReloadPollSeconds { get; set; } = 2;
 
+    /// <summary>Longest a bundle load (read, hash, session, warm-up) may take; a slower one is refused and reported, and later bundles still load.</summary>
+    public double ReloadTimeoutSeconds { get; set; } = 120;
+
+    /// <summary><c>--bench</c>: stop with an error when the source delivers no frame for this long (an empty folder, a file without JPEG frames).</summary>
+    public double BenchIdleSeconds { get; set; } = 30;
+
     /// <summary>Number of labels reported per frame.</summary>
     public int TopK { get; set; } = 3;
 

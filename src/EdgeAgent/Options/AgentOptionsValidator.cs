@@ -20,6 +20,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (string.IsNullOrWhiteSpace(o.Bundle))
             e.Add($"{p}:Bundle is required (the bundle folder holding manifest.json and the model)");
         if (o.ReloadPollSeconds < 0) e.Add($"{p}:ReloadPollSeconds {o.ReloadPollSeconds} must be 0 (off) or positive");
+        if (o.ReloadTimeoutSeconds <= 0) e.Add($"{p}:ReloadTimeoutSeconds {o.ReloadTimeoutSeconds} must be positive");
+        if (o.BenchIdleSeconds <= 0) e.Add($"{p}:BenchIdleSeconds {o.BenchIdleSeconds} must be positive");
         if (o.TopK < 1) e.Add($"{p}:TopK {o.TopK} must be at least 1");
         if (o.IntraOpThreads < 0) e.Add($"{p}:IntraOpThreads {o.IntraOpThreads} must be 0 (ONNX Runtime default) or positive");
         if (o.ChannelCapacity is < 1 or > 1024) e.Add($"{p}:ChannelCapacity {o.ChannelCapacity} must be between 1 and 1024");

@@ -33,7 +33,7 @@ public sealed class FrameSourceOptions
     /// <summary>folder and mjpeg file: start again at the end.</summary>
     public bool Loop { get; set; } = true;
 
-    /// <summary>mjpeg: largest JPEG accepted in the stream, in bytes; longer ones are skipped and counted.</summary>
+    /// <summary>mjpeg and folder: largest frame (JPEG in the stream, image file) accepted, in bytes; larger ones are skipped and counted.</summary>
     public int MaxFrameBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>First delay before reopening a lost camera or restarting a dead child process.</summary>

@@ -51,6 +51,29 @@ public sealed class AgentPipeline
     /// <summary>Decode and preprocess on their own thread, overlapping inference (<c>EdgeAgent:OverlapDecode</c>).</summary>
     public bool Overlap { get; init; } = true;
 
+    /// <summary>
+    /// Back-off after the source throws (a source fault, e.g. an unreadable device): the capture thread counts a
+    /// source restart, waits and runs the source again, doubling the delay up to <see cref="SourceRetryMax"/>.
+    /// </summary>
+    public TimeSpan SourceRetryInitial { get; init; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>Longest back-off between source restarts after faults.</summary>
+    public TimeSpan SourceRetryMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The unexpected error that ended a processing loop of the last run, or null when the run ended because the
+    /// source ended, the frame limit was reached or it was cancelled. The agent exits non-zero on it.
+    /// </summary>
+    public Exception? Failure => Volatile.Read(ref failure);
+
+    private Exception? failure;
+
+    private void Fail(Exception e, string loop)
+    {
+        Interlocked.CompareExchange(ref failure, e, null);
+        logger.LogCritical(e, "{Loop} loop failed", loop);
+    }
+
     /// <summary>Reused model inputs shared by the two stages when <see cref="Overlap"/> is on (<c>EdgeAgent:InputBuffers</c>, at least 2).</summary>
     public int InputBuffers { get; init; } = 2;
 
@@ -76,19 +99,34 @@ public sealed class AgentPipeline
         var run = new RunState(channel.Reader, CancellationTokenSource.CreateLinkedTokenSource(ct));
         var capture = new Thread(() =>
         {
+            void Deliver(Frame frame)
+            {
+                if (dropOldest) { if (!channel.Writer.TryWrite(frame)) frame.Dispose(); return; }
+                try { channel.Writer.WriteAsync(frame, run.Stop.Token).AsTask().GetAwaiter().GetResult(); }
+                catch (Exception e) when (e is OperationCanceledException or ChannelClosedException) { frame.Dispose(); }
+            }
             try
             {
-                source.Run(frame =>
+                // A source that throws is a source fault: counted as a restart and run again after a back-off.
+                var backoff = new Backoff(SourceRetryInitial, SourceRetryMax);
+                while (!run.Stop.IsCancellationRequested)
                 {
-                    if (dropOldest) { if (!channel.Writer.TryWrite(frame)) frame.Dispose(); return; }
-                    try { channel.Writer.WriteAsync(frame, run.Stop.Token).AsTask().GetAwaiter().GetResult(); }
-                    catch (Exception e) when (e is OperationCanceledException or ChannelClosedException) { frame.Dispose(); }
-                }, run.Stop.Token);
+                    try
+                    {
+                        source.Run(Deliver, run.Stop.Token);
+                        break;
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException && !run.Stop.IsCancellationRequested)
+                    {
+                        metrics.SourceRestarted();
+                        var delay = backoff.NextDelay();
+                        logger.LogError("{Source}: source fault {Error}: {Message}; restarting it in {Delay} s (fault {Count})",
+                            source.Description, e.GetType().Name, e.Message, delay.TotalSeconds, backoff.Failures);
+                        if (run.Stop.Token.WaitHandle.WaitOne(delay)) break;
+                    }
+                }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                logger.LogError(e, "{Source}: capture loop failed", source.Description);
-            }
+            catch (OperationCanceledException) { }
             finally
             {
                 channel.Writer.TryComplete();
@@ -122,7 +160,7 @@ public sealed class AgentPipeline
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                logger.LogError(e, "Processing loop failed");
+                Fail(e, "Processing");
             }
             finally
             {
@@ -164,7 +202,7 @@ public sealed class AgentPipeline
             catch (OperationCanceledException) { }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                logger.LogError(e, "Decode loop failed");
+                Fail(e, "Decode");
             }
             finally
             {
@@ -195,7 +233,7 @@ public sealed class AgentPipeline
             catch (OperationCanceledException) { }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                logger.LogError(e, "Inference loop failed");
+                Fail(e, "Inference");
             }
             finally
             {

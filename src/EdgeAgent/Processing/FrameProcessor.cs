@@ -126,6 +126,12 @@ public sealed class FrameProcessor : IDisposable
             var manifest = runner.Bundle.Manifest;
             long started = Stopwatch.GetTimestamp();
             runner.Run(slot.Value);
+            if (TopK.FirstNonFinite(runner.Output) is int bad)
+            {
+                // NaN/Inf logits have no ranking: a counted, named fault rather than a prediction of class -1.
+                Refuse("non-finite-output", $"frame {slot.Sequence}: the model returned {runner.Output[bad]} for class {bad} ({manifest.Labels[bad]}); no prediction");
+                return null;
+            }
             var (idx, prob) = TopK.Compute(runner.Output, options.TopK);
             long done = Stopwatch.GetTimestamp();
             var labels = new string[idx.Length];

@@ -3,9 +3,24 @@ namespace EdgeToolkit.EdgeAgent.Processing;
 /// <summary>Softmax and top-k over logits.</summary>
 public static class TopK
 {
-    /// <summary>Returns the k most probable classes (index, probability), most probable first; softmax is numerically stable.</summary>
+    /// <summary>Index of the first NaN or infinite logit, or null when all are finite (top-k needs finite logits).</summary>
+    public static int? FirstNonFinite(ReadOnlySpan<float> logits)
+    {
+        for (int i = 0; i < logits.Length; i++)
+        {
+            if (!float.IsFinite(logits[i])) return i;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Returns the k most probable classes (index, probability), most probable first; softmax is numerically stable.
+    /// Throws <see cref="ArgumentException"/> for a NaN or infinite logit (check with <see cref="FirstNonFinite"/>).
+    /// </summary>
     public static (int[] Indices, float[] Probabilities) Compute(ReadOnlySpan<float> logits, int k)
     {
+        if (FirstNonFinite(logits) is int bad)
+            throw new ArgumentException($"logit {bad} is {logits[bad]}: top-k needs finite logits", nameof(logits));
         k = Math.Min(k, logits.Length);
         float max = float.NegativeInfinity;
         foreach (float v in logits) if (v > max) max = v;

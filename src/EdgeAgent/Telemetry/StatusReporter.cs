@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using EdgeToolkit.EdgeAgent.Inference;
 using EdgeToolkit.EdgeAgent.Options;
 using Microsoft.Extensions.Logging;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.EdgeAgent.Telemetry;
 
@@ -112,12 +113,7 @@ public sealed class StatusReporter : IDisposable
     public static void WriteAtomically(string? path, AgentStatus status)
     {
         if (string.IsNullOrWhiteSpace(path)) return;
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null) Directory.CreateDirectory(dir);
-        string tmp = full + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(status, Json));
-        File.Move(tmp, full, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(status, Json));
     }
 
     private void Log(AgentStatus s)

@@ -176,7 +176,7 @@ public static class DatasetResolver
             var train = ImageFolderReader.Read(trainFolder, size, size, channels);
             var test = ImageFolderReader.Read(testFolder, size, size, channels, train.ClassNames);
             return new ResolvedDataset(train, test,
-                $"image folder {folder} ({Path.GetFileName(trainFolder)}/ and {Path.GetFileName(testFolder)}/, {size}x{size}x{channels})");
+                $"image folder {folder} ({Path.GetFileName(trainFolder)}/ and {Path.GetFileName(testFolder)}/, {size}x{size}x{channels}){SkippedNote(train.Skipped.Count + test.Skipped.Count)}");
         }
 
         // A train/ folder alone is split like a plain class folder.
@@ -196,6 +196,8 @@ public static class DatasetResolver
         return new ResolvedDataset(
             all.Subset(trainIndices, $"{classes} (train, 90%)"),
             all.Subset(testIndices, $"{classes} (test, every 10th image per class)"),
-            $"image folder {classes} (no test/ folder: every 10th image of each class held out for test, {size}x{size}x{channels})");
+            $"image folder {classes} (no test/ folder: every 10th image of each class held out for test, {size}x{size}x{channels}){SkippedNote(all.Skipped.Count)}");
     }
+
+    private static string SkippedNote(int skipped) => skipped == 0 ? "" : $"; {skipped} truncated JPEG(s) skipped";
 }

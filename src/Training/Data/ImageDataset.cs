@@ -41,6 +41,9 @@ public sealed class ImageDataset
     public int Height { get; }
     public int Width { get; }
 
+    /// <summary>Files of the source that were skipped, each as "path: reason" (e.g. a truncated JPEG in an image folder).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     /// <summary>Class names, index = class id.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 

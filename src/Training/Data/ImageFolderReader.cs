@@ -14,7 +14,10 @@ namespace EdgeToolkit.Training.Data;
 /// Reads a folder with one sub-folder per class (sorted by name = class id) of JPEG, PNG or BMP
 /// files. Each image is resized so its shorter side fits, centre-cropped to the requested size (the manifest's
 /// <c>center-crop</c>, through the same <see cref="ModelInputWriter.Fit"/> the device runs) and
-/// converted to 1 (luminance) or 3 (RGB) channels. Files with other extensions are ignored.
+/// converted to 1 (luminance) or 3 (RGB) channels. Files with other extensions are ignored. A class
+/// sub-folder without images is refused (naming it); a truncated JPEG (no end-of-image marker after its
+/// last scan: the decoder would fill the missing part with grey) is skipped and listed in
+/// <see cref="ImageDataset.Skipped"/>; any other undecodable file is refused.
 /// </summary>
 public static class ImageFolderReader
 {
@@ -73,6 +76,8 @@ public static class ImageFolderReader
             if (!Directory.Exists(classFolder))
                 continue;
             var images = Directory.GetFiles(classFolder).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).ToList();
+            if (images.Count == 0)
+                throw DatasetException.InFile(classFolder, $"class folder '{classNames[c]}' holds no images ({string.Join(", ", Extensions)}); remove it or add its images");
             images.Sort(StringComparer.Ordinal);
             files.AddRange(images.Select(f => (f, (long)c)));
         }
@@ -82,11 +87,12 @@ public static class ImageFolderReader
         int imageBytes = channels * height * width;
         var pixels = new byte[(long)files.Count * imageBytes];
         var errors = new DatasetException?[files.Count];
+        var truncated = new bool[files.Count];
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             try
             {
-                Decode(files[i].Path, height, width, channels, pixels.AsSpan((int)((long)i * imageBytes), imageBytes));
+                truncated[i] = !Decode(files[i].Path, height, width, channels, pixels.AsSpan((int)((long)i * imageBytes), imageBytes));
             }
             catch (DatasetException e)
             {
@@ -96,12 +102,26 @@ public static class ImageFolderReader
         var first = errors.FirstOrDefault(e => e is not null);
         if (first is not null)
             throw first;
-        return new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop, Files = files.Select(f => f.Path).ToArray() };
+        var kept = Enumerable.Range(0, files.Count).Where(i => !truncated[i]).ToArray();
+        if (kept.Length == 0)
+            throw DatasetException.InFile(folder, "every image is a truncated JPEG");
+        var dataset = new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop, Files = files.Select(f => f.Path).ToArray() };
+        if (kept.Length == files.Count) return dataset;
+        var subset = dataset.Subset(kept);
+        return new ImageDataset(folder, subset.Pixels, subset.Labels, channels, height, width, classNames)
+        {
+            FittedWith = ResizePolicy.CenterCrop,
+            Files = subset.Files,
+            Skipped = Enumerable.Range(0, files.Count).Where(i => truncated[i]).Select(i => $"{files[i].Path}: truncated JPEG (no end-of-image marker)").ToArray(),
+        };
     }
 
-    /// <summary>Decodes one image file into <paramref name="destination"/> (CHW bytes).</summary>
+    /// <summary>
+    /// Decodes one image file into <paramref name="destination"/> (CHW bytes). Returns false (and writes nothing)
+    /// for a truncated JPEG, which ImageSharp would otherwise decode with its missing part grey.
+    /// </summary>
     /// <exception cref="DatasetException">The file cannot be read or decoded, or is too large.</exception>
-    public static void Decode(string path, int height, int width, int channels, Span<byte> destination)
+    public static bool Decode(string path, int height, int width, int channels, Span<byte> destination)
     {
         byte[] bytes;
         try
@@ -112,6 +132,9 @@ public static class ImageFolderReader
         {
             throw new DatasetException($"{path}: cannot be read ({e.Message})", e) { FilePath = path };
         }
+        // A JPEG (SOI first) cut short anywhere: skipped, whether the cut is in its headers or its scan.
+        if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8 && IsTruncatedJpeg(bytes))
+            return false;
         try
         {
             var info = Image.Identify(DecoderConfiguration, bytes, out IImageFormat? format);
@@ -122,11 +145,23 @@ public static class ImageFolderReader
             using var image = Image.Load<Rgb24>(DecoderConfiguration, bytes);
             ModelInputWriter.Fit(image, ResizePolicy.CenterCrop, width, height);
             CopyPixels(image, channels, destination);
+            return true;
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidMemoryOperationException or ArgumentException)
         {
             throw new DatasetException($"{path}: unreadable image ({e.GetType().Name}: {e.Message})", e) { FilePath = path };
         }
+    }
+
+    /// <summary>
+    /// True when a JPEG has no end-of-image marker (FF D9) after the start of its last scan (FF DA). Inside a scan
+    /// an FF data byte is always followed by 00, so FF D9 there can only be the real end marker.
+    /// </summary>
+    public static bool IsTruncatedJpeg(ReadOnlySpan<byte> jpeg)
+    {
+        int lastScan = jpeg.LastIndexOf([(byte)0xFF, (byte)0xDA]);
+        int end = jpeg.LastIndexOf([(byte)0xFF, (byte)0xD9]);
+        return lastScan < 0 || end < lastScan;
     }
 
     private static void CopyPixels(Image<Rgb24> image, int channels, Span<byte> destination)

@@ -101,6 +101,39 @@ public sealed class ImageFolderReaderTests
         Assert.Contains("folder not found", Assert.Throws<DatasetException>(() => ImageFolderReader.Read(temp.File("nope"), 8, 8, 3)).Message);
     }
 
+    [Fact]
+    public void Empty_class_folder_among_others_is_refused_naming_it()
+    {
+        using var temp = new TempDatasetFolder();
+        temp.WriteImageFolder(temp.Path, ["cat", "dog"], perClass: 2);
+        Directory.CreateDirectory(temp.File("bird"));
+        File.WriteAllText(temp.File("bird/readme.txt"), "not an image");
+
+        var e = Assert.Throws<DatasetException>(() => ImageFolderReader.Read(temp.Path, 8, 8, 3));
+
+        Assert.Contains(temp.File("bird"), e.Message);
+        Assert.Contains("class folder 'bird' holds no images", e.Message);
+    }
+
+    [Fact]
+    public void Truncated_jpeg_is_skipped_and_counted_not_trained_on_as_grey()
+    {
+        using var temp = new TempDatasetFolder();
+        temp.WriteImageFolder(temp.Path, ["cat", "dog"], perClass: 3, width: 64, height: 48, extension: ".jpg");
+        byte[] jpeg = File.ReadAllBytes(temp.File(Path.Combine("dog", "img000.jpg")));
+        File.WriteAllBytes(temp.File(Path.Combine("dog", "img001.jpg")), jpeg[..(jpeg.Length * 3 / 4)]);
+
+        var data = ImageFolderReader.Read(temp.Path, 8, 8, 3);
+
+        Assert.Equal(5, data.Count);
+        Assert.Equal([0L, 0, 0, 1, 1], data.Labels);
+        string skipped = Assert.Single(data.Skipped);
+        Assert.Contains(Path.Combine("dog", "img001.jpg"), skipped);
+        Assert.Contains("truncated JPEG", skipped);
+        Assert.False(ImageFolderReader.IsTruncatedJpeg(jpeg));
+        Assert.True(ImageFolderReader.IsTruncatedJpeg(jpeg.AsSpan(0, jpeg.Length - 2)));
+    }
+
     /// <summary>A PNG signature and IHDR chunk claiming the given size, with no image data.</summary>
     private static byte[] PngHeader(int width, int height)
     {

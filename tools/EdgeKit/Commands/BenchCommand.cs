@@ -38,6 +38,7 @@ public static class BenchCommand
                         Runs = parse.GetValue(runs),
                         Warmup = parse.GetValue(warmup),
                         Threads = t,
+                        InputShape = loaded.Manifest.InputShape,
                         OptimizationLevel = ParseLevel(parse.GetValue(level)!),
                     }));
                 }
@@ -45,7 +46,7 @@ public static class BenchCommand
                 AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {KebabCase.Name(m.Precision)} [{string.Join(", ", m.InputShape)}]", results));
                 if (parse.GetValue(json) is { } path)
                 {
-                    File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));
+                    ModelBundle.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));
                     System.Console.WriteLine($"wrote {path}");
                 }
                 return 0;

@@ -72,7 +72,7 @@ public static class BenchLatencyCommand
                     }
                 }
                 if (parse.GetValue(json) is { } file)
-                    File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(all, LatencyResult.JsonOptions));
+                    ModelBundle.AtomicFile.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(all, LatencyResult.JsonOptions));
                 return 0;
             }
             finally

@@ -90,7 +90,7 @@ public static class DemoCommand
             $"train alpha 1.0 ({settings.Epochs} epochs) -> prune to 0.5 -> fine-tune distilled ({settings.FineTuneEpochs} epochs) -> export -> INT8 -> evaluate -> bench -> device agent");
         var recipe = BuildRecipe(settings, output, threads);
         var data = new RecipeDatasetSource(recipe.Dataset);
-        var results = PipelineConsole.Run(recipe, data, cancellationToken);
+        var results = PipelineConsole.Run(recipe, data, overwrite: true, cancellationToken);
         if (results is null) return 1;
 
         var baseline = results.Rows.FirstOrDefault(r => r.Alpha == 1.0 && r.Precision == Precision.Fp32);

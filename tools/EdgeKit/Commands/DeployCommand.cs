@@ -62,7 +62,11 @@ public static partial class DeployCommand
         string Host, string? Bundle, string? Tarball, string Rid, int Port, string? Identity,
         int BenchFrames, int Timeout, string Ssh, string Scp, bool DryRun);
 
-    private const string RemoteRoot = "/tmp/edgeagent-deploy";
+    /// <summary>
+    /// The device's private staging folder is made by <c>mktemp -d</c> with this template (mode 0700, a name no
+    /// other user can predict or pre-create); the folder it prints replaces the template in the later steps.
+    /// </summary>
+    private const string RemoteRoot = "/tmp/edgeagent-deploy.XXXXXXXXXX";
 
     private static int Run(Settings s, TextWriter output, TextWriter error)
     {
@@ -101,13 +105,13 @@ public static partial class DeployCommand
         bool separateBundle = s.Bundle is not null && s.Tarball is not null;
 
         // 3. Copy, unpack and install; install.sh waits for READY and rolls back on failure.
-        string[] prepare = [sshPath, .. SshOptions(s), s.Host, $"rm -rf {RemoteRoot} && mkdir -p {RemoteRoot}"];
+        string[] prepare = [sshPath, .. SshOptions(s), s.Host, $"mktemp -d {RemoteRoot}"];
         var copySources = new List<string> { tarballPath };
         if (separateBundle) copySources.Add(Path.GetFullPath(s.Bundle!));
         string[] copy = [scpPath, "-q", "-r", .. ScpOptions(s), .. copySources, $"{s.Host}:{RemoteRoot}/"];
         string installArgs = $"--timeout {s.Timeout}" + (separateBundle ? " --bundle " + ShellQuote([$"{RemoteRoot}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(s.Bundle!)))}"]) : "");
         string[] install = [sshPath, .. SshOptions(s), s.Host,
-            $"tar -xzf {RemoteRoot}/{tarName} -C {RemoteRoot} && sudo {packageDir}/install.sh {installArgs}"];
+            $"tar -xzf {RemoteRoot}/{tarName} -C {RemoteRoot} && sudo {packageDir}/install.sh {installArgs}; rc=$?; rm -rf {RemoteRoot}; exit $rc"];
         // 4. A short benchmark with synthetic JPEG frames, beside the running service (no camera
         //    contention, no port clash), as the service user so it sees what the service sees.
         string[] bench = [sshPath, .. SshOptions(s), "-t", s.Host,
@@ -126,24 +130,36 @@ public static partial class DeployCommand
 
         if (s.DryRun)
         {
+            output.WriteLine($"# the staging folder mktemp prints on the device replaces {RemoteRoot} in the steps after it");
             foreach (var (title, argv) in steps) output.WriteLine($"# {title}\n+ {ShellQuote(argv)}");
             return 0;
         }
-        foreach (var (title, argv) in steps)
+        string? stage = null;
+        foreach (var (title, template) in steps)
         {
+            string[] argv = stage is null ? template : [.. template.Select(a => a.Replace(RemoteRoot, stage, StringComparison.Ordinal))];
             output.WriteLine($"==> {title}: {ShellQuote(argv)}");
             output.Flush();
-            int code = Execute(argv, captureLastLine: argv == publish, out string? lastLine, error);
-            if (argv == probe && code != 0)
+            int code = Execute(argv, captureLastLine: template == publish || template == prepare, out string? lastLine, error);
+            if (template == prepare && code == 0)
+            {
+                stage = lastLine?.Trim();
+                if (stage is null || !StageFolder().IsMatch(stage))
+                {
+                    error.WriteLine($"error: mktemp on {s.Host} printed '{stage}', expected a folder like {RemoteRoot}");
+                    return ExitUsage;
+                }
+            }
+            if (template == probe && code != 0)
             {
                 error.WriteLine($"error: cannot reach {s.Host} over ssh (port {s.Port}, exit {code}); check the address, that sshd runs and that key login works (ssh {s.Host})");
                 return ExitUnreachable;
             }
-            if (argv == publish && code == 0 && lastLine is not null && lastLine.Trim() != tarballPath)
+            if (template == publish && code == 0 && lastLine is not null && lastLine.Trim() != tarballPath)
                 throw new ArgumentException($"publish.sh wrote '{lastLine.Trim()}', expected '{tarballPath}'");
             if (code != 0)
             {
-                error.WriteLine(argv == install && code == 3
+                error.WriteLine(template == install && code == 3
                     ? $"error: the new version did not become ready on {s.Host}; install.sh rolled back to the previous version"
                     : $"error: step '{title}' failed with exit code {code}");
                 return code;
@@ -281,6 +297,9 @@ public static partial class DeployCommand
 
     [GeneratedRegex(@"<Version>([^<]+)</Version>")]
     private static partial Regex VersionElement();
+
+    [GeneratedRegex(@"^/tmp/edgeagent-deploy\.[A-Za-z0-9]{10}$")]
+    private static partial Regex StageFolder();
 
     [GeneratedRegex(@"^[A-Za-z0-9@%+=:,./_-]+$")]
     private static partial Regex SafeWord();
