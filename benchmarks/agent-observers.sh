@@ -13,7 +13,7 @@ rounds=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
 folders=("$@")
 [ ${#folders[@]} -gt 0 ] || folders=(/dev/shm /var/tmp)
-warmup=4
+warmup=${WARMUP:-3}
 agent=${EDGEKIT_AGENT:-src/EdgeAgent/bin/Release/net10.0/EdgeAgent.dll}
 [ -f "$agent" ] || agent=src/EdgeAgent/bin/Debug/net10.0/EdgeAgent.dll
 [ -f "$agent" ] || { echo "build the agent first: dotnet build src/EdgeAgent -c Release" >&2; exit 2; }
@@ -42,9 +42,9 @@ run() {
       done ) &
   fi
   sleep "$seconds"
-  kill -INT $pid; wait $pid || true
+  kill -TERM $pid; wait $pid || true  # SIGINT is ignored by a background job
   local fps
-  fps=$(grep -oE 'Summary: [0-9.]+ fps' "$log" | awk -v w=$warmup '{n++; if (n > w) {s += $2; c++}} END {printf "%.1f", c ? s / c : 0}')
+  fps=$( { grep -oE 'Summary: [0-9.]+ fps' "$log" || true; } | awk -v w=$warmup '{n++; if (n > w) {s += $2; c++}} END {printf "%.1f", c ? s / c : 0}')
   echo "$name $fps" | tee -a "$work/fps.txt"
 }
 
@@ -57,7 +57,7 @@ for r in $(seq "$rounds"); do
     dir="$f/edgeagent-capture-bench-$$"
     run "capture10-$tag" "--EdgeAgent:Capture:Folder=$dir" --EdgeAgent:Capture:EveryNthFrame=10 --EdgeAgent:Capture:BudgetMegabytes=256
     run "captureall-$tag" "--EdgeAgent:Capture:Folder=$dir" --EdgeAgent:Capture:BelowProbability=1 --EdgeAgent:Capture:BudgetMegabytes=256
-    saved=$(grep -oE 'Capture: [0-9]+ saved \([0-9.]+ MB\), [0-9]+ dropped' "$work/captureall-$tag.log" | tail -1)
+    saved=$( { grep -oE 'Capture: [0-9]+ saved \([0-9.]+ MB\), [0-9]+ dropped' "$work/captureall-$tag.log" || true; } | tail -1)
     echo "  captureall-$tag: $saved in ${seconds}s"
     rm -rf "$dir"
   done
@@ -66,8 +66,9 @@ for r in $(seq "$rounds"); do
 done
 
 echo "--- mean fps per variant (ratio to off)"
-awk '{s[$1] += $2; n[$1]++} END {off = s["off"] / n["off"]; for (k in s) printf "%-22s %8.1f  %.3f\n", k, s[k] / n[k], (s[k] / n[k]) / off}' "$work/fps.txt" | sort
+awk '{s[$1] += $2; n[$1]++; all[$1] = all[$1] " " $2} END {off = s["off"] / n["off"]; for (k in s) printf "%-22s %8.1f  %.3f  (runs:%s)\n", k, s[k] / n[k], (off > 0 ? (s[k] / n[k]) / off : 0), all[k]}' "$work/fps.txt" | sort
 echo "--- page update latency: age of the frame a state.json shows when served (server time - frame result time)"
+touch "$work/states.jsonl"
 python3 - "$work/states.jsonl" <<'PY'
 import json, sys, datetime
 ages = []

@@ -72,10 +72,10 @@ internal static class HeadlessChromium
             using var p = Process.Start(psi) ?? throw new InvalidOperationException("chromium did not start");
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
+            if (!p.WaitForExit(TimeSpan.FromSeconds(300))) // a safety bound for a machine under heavy load, not a timing assertion
             {
                 p.Kill(entireProcessTree: true);
-                throw new InvalidOperationException("chromium did not finish within 120 s");
+                throw new InvalidOperationException("chromium did not finish within 300 s");
             }
             if (p.ExitCode != 0) throw new InvalidOperationException($"chromium exited {p.ExitCode}: {stderr.Result}");
             return (stdout.Result, stderr.Result);

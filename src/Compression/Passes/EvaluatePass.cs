@@ -43,12 +43,19 @@ public sealed class EvaluatePass : IPass
     /// <summary>Top-1 and top-5 accuracy of a bundle on <paramref name="test"/> (limited to <see cref="EvaluatePassOptions.Limit"/> images) with <see cref="OnnxEvaluator"/>.</summary>
     public (double Top1, double Top5, int Images, string Preprocessing) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
     {
+        var (result, preprocessing) = EvaluateFully(bundleFolder, test, threads, cancellationToken);
+        return (result.Top1, result.Top5 ?? result.Top1, result.Images, preprocessing);
+    }
+
+    /// <summary>As <see cref="Evaluate"/>, with the confusion matrix and labels (written to <see cref="ReportFile"/>, drawn by the report) and the preprocessing used.</summary>
+    public (Training.Training.EvaluationResult Result, string Preprocessing) EvaluateFully(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(test);
         if (Options.Limit > 0 && Options.Limit < test.Count)
             test = test.Subset(Enumerable.Range(0, Options.Limit).ToArray());
         using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundleFolder), new OnnxEvaluatorOptions { BatchSize = Options.BatchSize, Threads = threads });
         var result = evaluator.Evaluate(test, cancellationToken: cancellationToken);
-        return (result.Top1, result.Top5 ?? result.Top1, result.Images, evaluator.DescribePreprocessing(test));
+        return (result, evaluator.DescribePreprocessing(test));
     }
 
     /// <inheritdoc/>
@@ -56,7 +63,8 @@ public sealed class EvaluatePass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var (top1, top5, images, preprocessing) = Evaluate(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
+        var (full, preprocessing) = EvaluateFully(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
+        var (top1, top5, images) = (full.Top1, full.Top5 ?? full.Top1, full.Images);
         AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
             bundle = Path.GetFullPath(input.Folder),
@@ -67,6 +75,8 @@ public sealed class EvaluatePass : IPass
             top1,
             top5,
             preprocessing,
+            labels = full.Labels,
+            confusion = full.Confusion,
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"evaluate: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: top-1 {top1:P2} on {images} test images (ONNX Runtime; {preprocessing})"));

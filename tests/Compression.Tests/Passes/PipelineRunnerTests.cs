@@ -76,7 +76,11 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Contains("| architecture | alpha | precision | params | MACs | file size | accuracy | latency p50 | latency p99 |", md, StringComparison.Ordinal);
         Assert.Equal(4, md.Split('\n').Count(l => l.StartsWith("| mobilenet_v1 |", StringComparison.Ordinal)));
         string html = File.ReadAllText(results.HtmlPath);
-        Assert.Equal(2, html.Split("<svg ").Length - 1);
+        Assert.Contains("data-chart=\"pareto-latency\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"pareto-size\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"training-loss\"", html, StringComparison.Ordinal); // the train pass's train-log.jsonl
+        Assert.Equal(4, html.Split("data-chart=\"confusion\"").Length - 1); // one per evaluated cell (eval.json)
+        Assert.DoesNotContain("class=\"error\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
         Assert.Contains("\"rows\"", File.ReadAllText(results.JsonPath), StringComparison.Ordinal);

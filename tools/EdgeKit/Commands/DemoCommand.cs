@@ -112,6 +112,8 @@ public static class DemoCommand
             System.Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] agent: wrote {count} raw sample frames (PNG, as stored) to {frames}");
             var agentResult = AgentBench.Run(agent, smallest.ModelFolder, frames, results.Folder, settings.Quick ? 20 : 500, cancellationToken);
             if (agentResult.ReportPath is not null)
+                ResultsReport.WriteAll(results); // again, now with the agent's per-stage chart (agent-bench.json)
+            if (agentResult.ReportPath is not null)
                 summary.Add($"device agent bench (alpha 0.5 int8, {count} PNG frames): {agentResult.Summary}; report {agentResult.ReportPath}");
             else
             {
