@@ -11,7 +11,7 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"EdgeAgent: {e.Message}");
+    JournalOutput.WriteError($"EdgeAgent: {e.Message}");
     return 2;
 }
 
@@ -22,7 +22,7 @@ try
 }
 catch (OptionsValidationException e)
 {
-    foreach (string failure in e.Failures) Console.Error.WriteLine($"EdgeAgent: invalid setting: {failure}");
+    foreach (string failure in e.Failures) JournalOutput.WriteError($"EdgeAgent: invalid setting: {failure}");
     return 2;
 }
 return Environment.ExitCode;
