@@ -8,6 +8,7 @@ using System.Globalization;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Processing;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 int frames = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
@@ -19,8 +20,8 @@ byte[] jpeg = Ffmpeg($"-loglevel error -f lavfi -i testsrc=size={size}:rate=1 -f
 var manifest = new BundleManifest
 {
     InputShape = [-1, 3, input, input],
-    ChannelOrder = "RGB",
-    ResizePolicy = "stretch",
+    ChannelOrder = ChannelOrder.Rgb,
+    ResizePolicy = ResizePolicy.Stretch,
     Mean = [0.485f, 0.456f, 0.406f],
     Std = [0.229f, 0.224f, 0.225f],
     Labels = ["a"],

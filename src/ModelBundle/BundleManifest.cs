@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.ModelBundle;
 
@@ -9,8 +10,14 @@ namespace EdgeToolkit.ModelBundle;
 /// </summary>
 public sealed record BundleManifest
 {
-    /// <summary>The schema version this code writes and reads.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>
+    /// The schema version this code writes. Version 2 spells enum values in kebab-case (<c>gray</c>) and adds the
+    /// <c>pad</c> policy; version 1 manifests (<c>GRAY</c>, and <c>stretch</c> meaning stretch) still read.
+    /// </summary>
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>The oldest schema version still read.</summary>
+    public const int OldestReadableSchemaVersion = 1;
 
     /// <summary>Schema version of this manifest; readers refuse other versions.</summary>
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
@@ -30,8 +37,8 @@ public sealed record BundleManifest
     /// <summary>MobileNet width multiplier (1.0 otherwise).</summary>
     public double Alpha { get; init; } = 1.0;
 
-    /// <summary><c>fp32</c> or <c>int8</c>.</summary>
-    public string Precision { get; init; } = "fp32";
+    /// <summary><c>fp32</c>, <c>fp16</c> or <c>int8</c>.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 
     /// <summary>Name of the ONNX input (default <c>input</c>).</summary>
     public string InputName { get; init; } = "input";
@@ -45,11 +52,11 @@ public sealed record BundleManifest
     /// <summary>Only <c>NCHW</c> is supported.</summary>
     public string Layout { get; init; } = "NCHW";
 
-    /// <summary><c>RGB</c>, <c>BGR</c> or <c>GRAY</c>.</summary>
-    public string ChannelOrder { get; init; } = "RGB";
+    /// <summary><c>rgb</c>, <c>bgr</c> or <c>gray</c> (schema 1: <c>RGB</c>, <c>BGR</c>, <c>GRAY</c>).</summary>
+    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
 
-    /// <summary>How a frame is fitted to the input: <c>stretch</c>, <c>center-crop</c> or <c>letterbox</c>.</summary>
-    public string ResizePolicy { get; init; } = "center-crop";
+    /// <summary>How a decoded image is fitted to the input: <c>stretch</c>, <c>center-crop</c>, <c>letterbox</c> or <c>pad</c> (see <see cref="Preprocessing.ResizePolicy"/>).</summary>
+    public ResizePolicy ResizePolicy { get; init; } = ResizePolicy.CenterCrop;
 
     /// <summary>Per-channel mean applied after scaling pixels to [0,1].</summary>
     public IReadOnlyList<float> Mean { get; init; } = [];

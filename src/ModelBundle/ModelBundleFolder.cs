@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeToolkit.Preprocessing;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeToolkit.ModelBundle;
@@ -65,6 +66,10 @@ public static class ModelBundleFolder
             manifest = JsonSerializer.Deserialize<BundleManifest>(File.ReadAllText(manifestPath), JsonOptions)
                 ?? throw new BundleException($"{manifestPath}: empty manifest");
         }
+        catch (UnknownEnumNameException e)
+        {
+            throw new BundleException($"{manifestPath}: {e.Path?.TrimStart('$', '.')} {e.Message}", e);
+        }
         catch (JsonException e)
         {
             throw new BundleException($"{manifestPath}: invalid JSON at line {e.LineNumber}, byte {e.BytePositionInLine}: {e.Message}", e);
@@ -83,8 +88,8 @@ public static class ModelBundleFolder
     /// <summary>Checks the manifest's own fields; throws naming the first bad one.</summary>
     public static void Validate(BundleManifest m, string manifestPath)
     {
-        if (m.SchemaVersion != BundleManifest.CurrentSchemaVersion)
-            throw new BundleException($"{manifestPath}: schemaVersion {m.SchemaVersion} is not supported (expected {BundleManifest.CurrentSchemaVersion})");
+        if (m.SchemaVersion is < BundleManifest.OldestReadableSchemaVersion or > BundleManifest.CurrentSchemaVersion)
+            throw new BundleException($"{manifestPath}: schemaVersion {m.SchemaVersion} is not supported (expected {BundleManifest.OldestReadableSchemaVersion} to {BundleManifest.CurrentSchemaVersion})");
         if (m.InputShape.Count != 4)
             throw new BundleException($"{manifestPath}: inputShape must have 4 dimensions [batch, channels, height, width], got [{string.Join(", ", m.InputShape)}]");
         if (m.Channels is not (1 or 3))
@@ -93,20 +98,20 @@ public static class ModelBundleFolder
             throw new BundleException($"{manifestPath}: inputShape height and width must be positive, got {m.Height}x{m.Width}");
         if (!string.Equals(m.Layout, "NCHW", StringComparison.Ordinal))
             throw new BundleException($"{manifestPath}: layout '{m.Layout}' is not supported (expected NCHW)");
-        if (m.ChannelOrder is not ("RGB" or "BGR" or "GRAY"))
-            throw new BundleException($"{manifestPath}: channelOrder '{m.ChannelOrder}' is not one of RGB, BGR, GRAY");
-        if ((m.ChannelOrder == "GRAY") != (m.Channels == 1))
-            throw new BundleException($"{manifestPath}: channelOrder '{m.ChannelOrder}' does not fit {m.Channels} input channel(s)");
-        if (m.ResizePolicy is not ("stretch" or "center-crop" or "letterbox"))
-            throw new BundleException($"{manifestPath}: resizePolicy '{m.ResizePolicy}' is not one of stretch, center-crop, letterbox");
+        if (!Enum.IsDefined(m.ChannelOrder))
+            throw new BundleException($"{manifestPath}: channelOrder {KebabCase.UnknownMessage<ChannelOrder>(m.ChannelOrder.ToString())}");
+        if ((m.ChannelOrder == ChannelOrder.Gray) != (m.Channels == 1))
+            throw new BundleException($"{manifestPath}: channelOrder '{KebabCase.Name(m.ChannelOrder)}' does not fit {m.Channels} input channel(s)");
+        if (!Enum.IsDefined(m.ResizePolicy))
+            throw new BundleException($"{manifestPath}: resizePolicy {KebabCase.UnknownMessage<ResizePolicy>(m.ResizePolicy.ToString())}");
         if (m.Mean.Count != m.Channels || m.Std.Count != m.Channels)
             throw new BundleException($"{manifestPath}: mean and std need {m.Channels} value(s) each, got {m.Mean.Count} and {m.Std.Count}");
         if (m.Std.Any(s => s <= 0))
             throw new BundleException($"{manifestPath}: std values must be positive");
         if (m.Labels.Count == 0)
             throw new BundleException($"{manifestPath}: labels is empty");
-        if (m.Precision is not ("fp32" or "int8" or "fp16"))
-            throw new BundleException($"{manifestPath}: precision '{m.Precision}' is not one of fp32, int8, fp16");
+        if (!Enum.IsDefined(m.Precision))
+            throw new BundleException($"{manifestPath}: precision {KebabCase.UnknownMessage<Precision>(m.Precision.ToString())}");
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>

@@ -107,7 +107,8 @@ public sealed class AnsiblePlaybookTests : IDisposable
 
     private static void WaitForPort(int port)
     {
-        for (int i = 0; i < 100; i++)
+        // Python's start-up takes seconds on a loaded machine: wait up to a minute.
+        for (int i = 0; i < 600; i++)
         {
             try
             {

@@ -1,5 +1,6 @@
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Tests.Shared;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Deploy.Tests;
 
@@ -22,8 +23,8 @@ internal static class TinyBundle
         {
             Architecture = "tiny-cnn",
             InputShape = [-1, channels, size, size],
-            ChannelOrder = "RGB",
-            ResizePolicy = "stretch",
+            ChannelOrder = ChannelOrder.Rgb,
+            ResizePolicy = ResizePolicy.Stretch,
             Mean = [0.5f, 0.5f, 0.5f],
             Std = [0.25f, 0.25f, 0.25f],
             Labels = labels,

@@ -4,12 +4,13 @@ using EdgeToolkit.EdgeAgent.Telemetry;
 using EdgeToolkit.ModelBundle;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeAgent.Tests;
 
 public class PreprocessingTests
 {
-    private static BundleManifest Manifest(int channels = 3, string resize = "stretch", string order = "RGB") => new()
+    private static BundleManifest Manifest(int channels = 3, ResizePolicy resize = ResizePolicy.Stretch, ChannelOrder order = ChannelOrder.Rgb) => new()
     {
         InputShape = [-1, channels, 4, 4],
         ChannelOrder = order,
@@ -33,7 +34,7 @@ public class PreprocessingTests
     {
         using var img = TwoColour(8, 4, new Rgb24(255, 0, 0), new Rgb24(255, 0, 0));
         var t = new float[3 * 16];
-        FramePreprocessor.ToTensor(img, Manifest(resize: "letterbox"), t);
+        FramePreprocessor.ToTensor(img, Manifest(resize: ResizePolicy.Letterbox), t);
         Assert.Equal(0f, t[0]);                 // R, row 0: padding
         Assert.Equal(1f, t[1 * 4 + 1], 2);     // R, row 1: image
         Assert.Equal(1f, t[2 * 4 + 2], 2);     // R, row 2: image
@@ -50,10 +51,10 @@ public class PreprocessingTests
             for (int x = 0; x < 16; x++)
                 img[x, y] = x is < 4 or >= 12 ? new Rgb24(0, 0, 255) : new Rgb24(0, 255, 0);
         var crop = new float[48];
-        using (var c = img.Clone()) FramePreprocessor.ToTensor(c, Manifest(resize: "center-crop"), crop);
+        using (var c = img.Clone()) FramePreprocessor.ToTensor(c, Manifest(resize: ResizePolicy.CenterCrop), crop);
         Assert.All(crop[32..48], v => Assert.Equal(0f, v, 2)); // no blue at all
         var stretch = new float[48];
-        FramePreprocessor.ToTensor(img, Manifest(resize: "stretch"), stretch);
+        FramePreprocessor.ToTensor(img, Manifest(resize: ResizePolicy.Stretch), stretch);
         Assert.True(stretch[32] > 0.5f && stretch[32 + 3] > 0.5f); // blue at both edges
         img.Dispose();
     }
@@ -63,11 +64,11 @@ public class PreprocessingTests
     {
         using var white = TwoColour(4, 4, new Rgb24(255, 255, 255), new Rgb24(255, 255, 255));
         var g = new float[16];
-        FramePreprocessor.ToTensor(white, Manifest(channels: 1, order: "GRAY"), g);
+        FramePreprocessor.ToTensor(white, Manifest(channels: 1, order: ChannelOrder.Gray), g);
         Assert.All(g, v => Assert.Equal(2f, v, 3)); // (1 - 0.5) / 0.25
         using var red = TwoColour(4, 4, new Rgb24(255, 0, 0), new Rgb24(255, 0, 0));
         var bgr = new float[48];
-        FramePreprocessor.ToTensor(red, Manifest(order: "BGR"), bgr);
+        FramePreprocessor.ToTensor(red, Manifest(order: ChannelOrder.Bgr), bgr);
         Assert.Equal(0f, bgr[0], 3);
         Assert.Equal(1f, bgr[32], 3);
     }

@@ -1,5 +1,6 @@
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Tests.Shared;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeAgent.Tests;
 
@@ -16,8 +17,8 @@ internal static class TinyClassifier
         TinyOnnxClassifier.Build(size, channels, classes, convs, seed, producer: "EdgeAgent.Tests");
 
     /// <summary>Writes a bundle folder with a tiny model and returns the folder.</summary>
-    public static string WriteBundle(string folder, int size = 32, int channels = 3, string[]? labels = null, string resize = "center-crop",
-        (int, int)[]? convs = null, int seed = 1, string? channelOrder = null)
+    public static string WriteBundle(string folder, int size = 32, int channels = 3, string[]? labels = null, ResizePolicy resize = ResizePolicy.CenterCrop,
+        (int, int)[]? convs = null, int seed = 1, ChannelOrder? channelOrder = null)
     {
         labels ??= TenLabels;
         Directory.CreateDirectory(folder);
@@ -27,7 +28,7 @@ internal static class TinyClassifier
         {
             Architecture = "tiny-cnn",
             InputShape = [-1, channels, size, size],
-            ChannelOrder = channelOrder ?? (channels == 1 ? "GRAY" : "RGB"),
+            ChannelOrder = channelOrder ?? (channels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb),
             ResizePolicy = resize,
             Mean = channels == 1 ? [0.5f] : [0.485f, 0.456f, 0.406f],
             Std = channels == 1 ? [0.25f] : [0.229f, 0.224f, 0.225f],

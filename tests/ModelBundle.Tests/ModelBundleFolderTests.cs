@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.ModelBundle.Tests;
 
@@ -12,7 +13,7 @@ public sealed class ModelBundleFolderTests : IDisposable
     {
         Architecture = "tiny",
         InputShape = [-1, channels, size, size],
-        ChannelOrder = channels == 1 ? "GRAY" : "RGB",
+        ChannelOrder = channels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb,
         Mean = Enumerable.Repeat(0.5f, channels).ToArray(),
         Std = Enumerable.Repeat(0.25f, channels).ToArray(),
         Labels = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray(),
@@ -68,12 +69,12 @@ public sealed class ModelBundleFolderTests : IDisposable
     public void Unknown_schema_version_is_refused()
     {
         string folder = WriteBundle(TinyOnnxModel.Create(), Manifest());
-        EditManifest(folder, m => m["schemaVersion"] = 2);
+        EditManifest(folder, m => m["schemaVersion"] = 3);
 
         var e = Assert.Throws<BundleException>(() => ModelBundleFolder.Read(folder));
 
         Assert.Contains("manifest.json", e.Message);
-        Assert.Contains("schemaVersion 2 is not supported (expected 1)", e.Message);
+        Assert.Contains("schemaVersion 3 is not supported (expected 1 to 2)", e.Message);
     }
 
     [Theory]
@@ -153,7 +154,7 @@ public sealed class ModelBundleFolderTests : IDisposable
     {
         { "inputShape", "inputShape must have 4 dimensions" },
         { "layout", "layout 'NHWC' is not supported" },
-        { "channelOrder", "channelOrder 'RGB' does not fit 1 input channel(s)" },
+        { "channelOrder", "channelOrder 'rgb' does not fit 1 input channel(s)" },
         { "resizePolicy", "resizePolicy 'zoom' is not one of" },
         { "mean", "mean and std need 1 value(s) each" },
         { "std", "std values must be positive" },
@@ -181,5 +182,39 @@ public sealed class ModelBundleFolderTests : IDisposable
         var e = Assert.Throws<BundleException>(() => ModelBundleFolder.Read(folder));
 
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Schema_1_manifest_with_upper_case_names_and_stretch_still_reads_as_written()
+    {
+        string folder = WriteBundle(TinyOnnxModel.Create(), Manifest());
+        EditManifest(folder, m =>
+        {
+            m["schemaVersion"] = 1;
+            m["channelOrder"] = "GRAY";
+            m["resizePolicy"] = "stretch";
+            m["precision"] = "fp32";
+        });
+
+        var manifest = ModelBundleFolder.Read(folder).Manifest;
+
+        Assert.Equal(1, manifest.SchemaVersion);
+        Assert.Equal(ChannelOrder.Gray, manifest.ChannelOrder);
+        Assert.Equal(ResizePolicy.Stretch, manifest.ResizePolicy);
+        Assert.Equal(Precision.Fp32, manifest.Precision);
+    }
+
+    [Fact]
+    public void Manifest_spells_enum_values_in_kebab_case()
+    {
+        string folder = WriteBundle(TinyOnnxModel.Create(), Manifest() with { ResizePolicy = ResizePolicy.CenterCrop, Precision = Precision.Int8 });
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, ModelBundleFolder.ManifestFileName)))!.AsObject();
+
+        Assert.Equal(BundleManifest.CurrentSchemaVersion, (int)json["schemaVersion"]!);
+        Assert.Equal("gray", (string)json["channelOrder"]!);
+        Assert.Equal("center-crop", (string)json["resizePolicy"]!);
+        Assert.Equal("int8", (string)json["precision"]!);
+        Assert.Equal(["stretch", "center-crop", "letterbox", "pad"], KebabCase.Names<ResizePolicy>());
     }
 }

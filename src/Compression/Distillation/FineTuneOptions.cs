@@ -1,8 +1,12 @@
 using System.Globalization;
+using EdgeToolkit.Training.Training;
 
 namespace EdgeToolkit.Compression.Distillation;
 
-/// <summary>Settings of <see cref="DistillationFineTuner"/>: a short SGD run with a cosine schedule, optionally distilled.</summary>
+/// <summary>
+/// Settings of <see cref="DistillationFineTuner"/>: a short Nesterov-SGD run with a cosine schedule,
+/// optionally distilled; <see cref="ToTrainerOptions"/> turns them into the <see cref="Trainer"/>'s.
+/// </summary>
 public sealed record FineTuneOptions
 {
     /// <summary>Passes over the training set.</summary>
@@ -38,6 +42,37 @@ public sealed record FineTuneOptions
     /// <summary>Stop each epoch after this many batches (0 = the whole set); for quick runs and tests.</summary>
     public int MaxBatchesPerEpoch { get; init; }
 
+    /// <summary>Continue from <c>last/</c> in the output folder (model, optimiser, schedule, epoch) when it exists.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Keep freed native memory in the process heap while training (<see cref="TrainerOptions.RetainNativeHeap"/>).</summary>
+    public bool RetainNativeHeap { get; init; } = true;
+
+    /// <summary>Intra-op threads for libtorch; 0 keeps libtorch's default (all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>The trainer settings of this fine-tuning run, writing into <paramref name="outputDir"/>.</summary>
+    public TrainerOptions ToTrainerOptions(string outputDir) => new()
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        Optimizer = OptimizerKind.Sgd,
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        Nesterov = Momentum > 0,
+        WeightDecay = WeightDecay,
+        Schedule = LearningRateScheduleKind.Cosine,
+        WarmupEpochs = 0,
+        Seed = Seed,
+        Threads = Threads,
+        OutputDir = outputDir,
+        Resume = Resume,
+        RandomCropPadding = RandomCropPadding,
+        HorizontalFlip = HorizontalFlip,
+        RetainNativeHeap = RetainNativeHeap,
+        MaxBatchesPerEpoch = MaxBatchesPerEpoch,
+    };
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public FineTuneOptions Validate()
     {
@@ -50,6 +85,7 @@ public sealed record FineTuneOptions
         Require(double.IsFinite(Temperature) && Temperature > 0, nameof(Temperature), "a positive number", Temperature);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
         Require(MaxBatchesPerEpoch >= 0, nameof(MaxBatchesPerEpoch), "0 (all) or more", MaxBatchesPerEpoch);
+        Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         return this;
     }
 

@@ -1,3 +1,5 @@
+using EdgeToolkit.Preprocessing;
+
 namespace EdgeToolkit.Compression.Export;
 
 /// <summary>Settings of <see cref="BundleExporter"/>.</summary>
@@ -6,8 +8,11 @@ public sealed record BundleExportOptions
     /// <summary>How the ONNX model is written and verified.</summary>
     public OnnxExportOptions Onnx { get; init; } = new();
 
-    /// <summary>How a camera frame is fitted to the input (manifest <c>resizePolicy</c>); training resizes whole images, hence stretch.</summary>
-    public string ResizePolicy { get; init; } = "stretch";
+    /// <summary>
+    /// Overrides the manifest's <c>resizePolicy</c>. Null (the default) writes what training did: the checkpoint spec's
+    /// <see cref="Training.Models.ModelSpec.ResizePolicy"/>, else what the loader does to the verification data set, else centre crop.
+    /// </summary>
+    public ResizePolicy? ResizePolicy { get; init; }
 
     /// <summary>Real images (from the data set given) used to verify the export, at most this many.</summary>
     public int RealVerificationImages { get; init; } = 64;

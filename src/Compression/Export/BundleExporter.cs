@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
@@ -54,8 +55,10 @@ public static class BundleExporter
             export = new OnnxExporter(options.Onnx).ExportAndVerify(model, spec, onnxPath, real);
         var complexity = ModelComplexity.Measure(model, spec.InputChannels, spec.InputSize, spec.InputSize);
         int c = spec.InputChannels;
+        var (resize, resizeFrom) = TrainingResizePolicy(spec, realData, options);
         var provenance = new Dictionary<string, string>(options.Provenance)
         {
+            ["resize_policy_from"] = resizeFrom,
             ["tool"] = "edgekit export",
             ["opset"] = options.Onnx.Opset.ToString(CultureInfo.InvariantCulture),
             ["export_max_abs_diff"] = export.MaxAbsDiff.ToString("E3", CultureInfo.InvariantCulture),
@@ -64,12 +67,12 @@ public static class BundleExporter
         {
             Architecture = spec.Architecture,
             Alpha = spec.Alpha,
-            Precision = "fp32",
+            Precision = Precision.Fp32,
             InputName = OnnxExporter.InputName,
             OutputName = OnnxExporter.OutputName,
             InputShape = [-1, c, spec.InputSize, spec.InputSize],
-            ChannelOrder = c == 1 ? "GRAY" : "RGB",
-            ResizePolicy = options.ResizePolicy,
+            ChannelOrder = c == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb,
+            ResizePolicy = resize,
             Mean = PerChannel(spec.Mean, c, "Mean"),
             Std = PerChannel(spec.Std, c, "Std"),
             Labels = spec.Labels.Count == spec.NumClasses
@@ -95,6 +98,15 @@ public static class BundleExporter
             return images;
         }
         throw new ArgumentException($"{data.Source}: no images to verify the export on", nameof(data));
+    }
+
+    /// <summary>The policy to write and where it came from (the option, the checkpoint spec, the data set, or the fallback).</summary>
+    private static (ResizePolicy Policy, string From) TrainingResizePolicy(ModelSpec spec, ImageDataset? realData, BundleExportOptions options)
+    {
+        if (options.ResizePolicy is { } forced) return (forced, "option");
+        if (spec.ResizePolicy is { } trained) return (trained, "checkpoint");
+        if (realData is not null) return (BatchLoader.ResizePolicyFor(realData, spec.InputSize), "dataset");
+        return (ResizePolicy.CenterCrop, "default");
     }
 
     private static float[] PerChannel(IReadOnlyList<float> values, int channels, string name)

@@ -1,3 +1,5 @@
+using EdgeToolkit.ModelBundle;
+
 namespace EdgeToolkit.Compression.Passes;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace EdgeToolkit.Compression.Passes;
 /// <param name="Architecture">Architecture name.</param>
 /// <param name="Alpha">Width multiplier of the model in the folder.</param>
 /// <param name="Precision"><c>fp32</c> or <c>int8</c>.</param>
-public sealed record Artefact(ArtefactKind Kind, string Folder, string Architecture, double Alpha, string Precision)
+public sealed record Artefact(ArtefactKind Kind, string Folder, string Architecture, double Alpha, Precision Precision)
 {
     /// <summary>Names of the passes that produced this artefact, oldest first.</summary>
     public IReadOnlyList<string> Lineage { get; init; } = [];

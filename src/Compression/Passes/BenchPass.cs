@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -54,7 +55,7 @@ public sealed class BenchPass : IPass
         result.Save(Path.Combine(outputFolder, ReportFile));
         double p50 = result.P50Ms, p99 = result.P99Ms;
         context.Report(string.Create(CultureInfo.InvariantCulture,
-            $"bench: {input.Architecture} alpha {input.Alpha} {input.Precision}: p50 {p50:F3} ms, p99 {p99:F3} ms ({Options.Runs} runs, batch 1, {threads} thread(s))"));
+            $"bench: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: p50 {p50:F3} ms, p99 {p99:F3} ms ({Options.Runs} runs, batch 1, {threads} thread(s))"));
         return input.After(PassName).WithMeasurements([new(MeasurementNames.LatencyP50Ms, p50), new(MeasurementNames.LatencyP99Ms, p99)]);
     }
 }

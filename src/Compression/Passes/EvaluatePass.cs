@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -68,7 +69,7 @@ public sealed class EvaluatePass : IPass
             top5,
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Report(string.Create(CultureInfo.InvariantCulture,
-            $"evaluate: {input.Architecture} alpha {input.Alpha} {input.Precision}: top-1 {top1:P2} on {images} test images (ONNX Runtime)"));
+            $"evaluate: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: top-1 {top1:P2} on {images} test images (ONNX Runtime)"));
         return input.After(PassName).WithMeasurements([new(MeasurementNames.Accuracy, top1), new(MeasurementNames.Top5, top5)]);
     }
 }

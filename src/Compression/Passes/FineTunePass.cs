@@ -46,14 +46,16 @@ public sealed class FineTunePass : IPass
         using var teacher = distil
             ? Checkpoint.Load(input.Parent?.Folder ?? throw new InvalidOperationException($"{input.Folder}: distillation needs the unpruned teacher but the artefact does not name one."))
             : null;
-        string folder = Path.Combine(outputFolder, "checkpoint");
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"finetune: alpha {input.Alpha}, {o.Epochs} epochs{(distil ? $", distilled from alpha {input.Parent!.Alpha} (w {o.DistillationWeight}, T {o.Temperature})" : "")}"));
         var progress = new SynchronousProgress<TrainingProgress>(p => context.Report(
             string.Create(CultureInfo.InvariantCulture, $"finetune: epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s")));
-        var history = new DistillationFineTuner(o).FineTune(student.Model, student.Spec, teacher?.Model,
-            context.Data.Train, context.Data.Test, folder, progress, context.Cancellation);
-        double accuracy = history[^1].TestAccuracy;
+        var result = new DistillationFineTuner(o with { Threads = context.Threads }).FineTune(student.Model, student.Spec, teacher?.Model,
+            context.Data.Train, context.Data.Test, outputFolder, progress, context.Cancellation);
+        if (result.Interrupted)
+            throw new OperationCanceledException("finetune: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
+        string folder = result.LastCheckpoint;
+        double accuracy = result.History[^1].TestAccuracy;
         context.Report(string.Create(CultureInfo.InvariantCulture, $"finetune: done, test accuracy {accuracy:P2}"));
         return (input with
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -79,7 +80,7 @@ public sealed class PrunePass : IPass
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"prune: alpha {input.Alpha} -> {alpha} ({Options.Importance}){(accuracy is { } a ? $", accuracy before fine-tuning {a:P2}" : "")}"));
-        return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, "fp32")
+        return new Artefact(ArtefactKind.Checkpoint, folder, input.Architecture, alpha, Precision.Fp32)
         {
             Lineage = input.Lineage,
             Parent = input,

@@ -34,7 +34,7 @@ public sealed class QuantizePass : IPass
 
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) =>
-        input is { Kind: ArtefactKind.OnnxBundle, Precision: "fp32" } && target.Precision == "int8";
+        input is { Kind: ArtefactKind.OnnxBundle, Precision: Precision.Fp32 } && target.Precision == Precision.Int8;
 
     /// <summary>Quantizes the bundle in <paramref name="inputBundle"/> into <paramref name="outputBundle"/>, calibrating on <paramref name="calibration"/>.</summary>
     public BundleManifest Quantize(string inputBundle, string outputBundle, Training.Data.ImageDataset calibration, IProgress<string>? progress = null)
@@ -59,7 +59,7 @@ public sealed class QuantizePass : IPass
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
             ["floatModel"] = Path.GetFullPath(source.ModelPath),
         };
-        return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = "int8", Accuracy = null, Provenance = provenance });
+        return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = Precision.Int8, Accuracy = null, Provenance = provenance });
     }
 
     /// <inheritdoc/>
@@ -73,7 +73,7 @@ public sealed class QuantizePass : IPass
         return (input with
         {
             Folder = outputFolder,
-            Precision = "int8",
+            Precision = Precision.Int8,
             Parent = input,
             Measurements = new Dictionary<string, double>(),
         }).After(PassName);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -22,7 +24,7 @@ namespace EdgeToolkit.Compression.Passes;
 public static class RecipeLoader
 {
     /// <summary>Precisions a matrix may list.</summary>
-    public static IReadOnlyList<string> Precisions { get; } = ["fp32", "int8"];
+    public static IReadOnlyList<Precision> Precisions { get; } = [Precision.Fp32, Precision.Int8];
 
     /// <summary>Reads and validates a recipe file.</summary>
     /// <exception cref="RecipeException">The file is missing, not JSON, or a field is invalid.</exception>
@@ -76,7 +78,7 @@ public static class RecipeLoader
         int trainLimit = r.Int("trainLimit", 0, 0);
         int testLimit = r.Int("testLimit", 0, 0);
         r.RejectUnknown("dataset");
-        bool known = DatasetResolver.KnownNames.Contains(name.Trim().ToLowerInvariant()) || name.Trim().ToLowerInvariant() is "fashion_mnist" or "fashionmnist" or "cifar-10" or "cifar-100";
+        bool known = DatasetResolver.CanonicalName(name) is not null;
         if (path is not null && !Directory.Exists(path))
             throw r.ErrorAt("path", $"'{path}' does not exist or is not a folder");
         if (!known && path is null && !Directory.Exists(name))
@@ -113,12 +115,11 @@ public static class RecipeLoader
         }
         if (alphas.Any(a => a < 1) && !normalized.Any(PrunePass.IsMobileNet))
             throw r.ErrorAt("alphas", "lists a width multiplier below 1 but no architecture is mobilenet_v1 (only MobileNet has one)");
-        var precisionList = new List<string>();
+        var precisionList = new List<Precision>();
         for (int i = 0; i < precisions.Count; i++)
         {
-            string p = precisions[i].Trim().ToLowerInvariant();
-            if (!Precisions.Contains(p))
-                throw new RecipeException($"{file}: matrix.precisions[{i}] '{precisions[i]}' is not one of {string.Join(", ", Precisions)}");
+            if (!KebabCase.TryParse(precisions[i], out Precision p) || !Precisions.Contains(p))
+                throw new RecipeException($"{file}: matrix.precisions[{i}] '{precisions[i]}' is not one of {string.Join(", ", Precisions.Select(KebabCase.Name))}");
             precisionList.Add(p);
         }
         return new RecipeMatrix(normalized, alphas, precisionList);
@@ -158,7 +159,7 @@ public static class RecipeLoader
         bool trainsEachAlpha = passes.OfType<TrainPass>().Any(t => t.Options.AlphaFromMatrix);
         if (matrix.Alphas.Any(a => a < 1) && !prunes && !trainsEachAlpha)
             throw new RecipeException($"{file}: matrix.alphas lists a width multiplier below 1 but no pass produces it (add a 'prune' pass, or set alphaFromMatrix in the train pass)");
-        if (matrix.Precisions.Contains("int8") && !passes.Any(p => p is QuantizePass))
+        if (matrix.Precisions.Contains(Precision.Int8) && !passes.Any(p => p is QuantizePass))
             throw new RecipeException($"{file}: matrix.precisions lists int8 but the passes have no 'quantize' pass");
     }
 }

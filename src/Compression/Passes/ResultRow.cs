@@ -1,3 +1,5 @@
+using EdgeToolkit.ModelBundle;
+
 namespace EdgeToolkit.Compression.Passes;
 
 /// <summary>One row of the results table: one matrix cell after all passes.</summary>
@@ -14,7 +16,7 @@ namespace EdgeToolkit.Compression.Passes;
 public sealed record ResultRow(
     string Architecture,
     double Alpha,
-    string Precision,
+    Precision Precision,
     long Parameters,
     long Macs,
     long FileSizeBytes,

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using EdgeToolkit.Preprocessing;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -43,7 +45,7 @@ public static class ResultsReport
         sb.Append("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in rows)
         {
-            sb.Append(Inv, $"| {r.Architecture} | {r.Alpha:0.###} | {r.Precision} | {Count(r.Parameters)} | {Count(r.Macs)} | {Bytes(r.FileSizeBytes)} | ");
+            sb.Append(Inv, $"| {r.Architecture} | {r.Alpha:0.###} | {KebabCase.Name(r.Precision)} | {Count(r.Parameters)} | {Count(r.Macs)} | {Bytes(r.FileSizeBytes)} | ");
             sb.Append(Inv, $"{Percent(r.Accuracy)} | {Ms(r.LatencyP50Ms)} | {Ms(r.LatencyP99Ms)} |\n");
         }
         return sb.ToString();
@@ -69,7 +71,7 @@ public static class ResultsReport
           .Append("</p>\n<table><thead><tr><th>architecture</th><th>alpha</th><th>precision</th><th>params</th><th>MACs</th><th>file size</th><th>accuracy</th><th>latency p50</th><th>latency p99</th><th>passes</th></tr></thead><tbody>\n");
         foreach (var r in results.Rows)
         {
-            sb.Append(Inv, $"<tr><td>{Enc(r.Architecture)}</td><td class=\"n\">{r.Alpha:0.###}</td><td>{r.Precision}</td><td class=\"n\">{Count(r.Parameters)}</td>");
+            sb.Append(Inv, $"<tr><td>{Enc(r.Architecture)}</td><td class=\"n\">{r.Alpha:0.###}</td><td>{KebabCase.Name(r.Precision)}</td><td class=\"n\">{Count(r.Parameters)}</td>");
             sb.Append(Inv, $"<td class=\"n\">{Count(r.Macs)}</td><td class=\"n\">{Bytes(r.FileSizeBytes)}</td><td class=\"n\">{Percent(r.Accuracy)}</td>");
             sb.Append(Inv, $"<td class=\"n\">{Ms(r.LatencyP50Ms)}</td><td class=\"n\">{Ms(r.LatencyP99Ms)}</td><td>{Enc(string.Join(" → ", r.Lineage))}</td></tr>\n");
         }
@@ -117,8 +119,8 @@ public static class ResultsReport
         {
             string colour = Palette[series.IndexOf(SeriesName(row)) % Palette.Length];
             double cx = Px(x), cy = Py(row.Accuracy!.Value);
-            string tip = Enc(string.Create(Inv, $"{row.Architecture} a{row.Alpha} {row.Precision}: {row.Accuracy:P2}, {xLabel} {x:G4}"));
-            if (row.Precision == "int8")
+            string tip = Enc(string.Create(Inv, $"{row.Architecture} a{row.Alpha} {KebabCase.Name(row.Precision)}: {row.Accuracy:P2}, {xLabel} {x:G4}"));
+            if (row.Precision == Precision.Int8)
                 sb.Append(Inv, $"<rect x=\"{cx - 5:F1}\" y=\"{cy - 5:F1}\" width=\"10\" height=\"10\" fill=\"{colour}\"><title>{tip}</title></rect>\n");
             else
                 sb.Append(Inv, $"<circle cx=\"{cx:F1}\" cy=\"{cy:F1}\" r=\"5.5\" fill=\"{colour}\"><title>{tip}</title></circle>\n");

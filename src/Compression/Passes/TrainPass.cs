@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -52,6 +53,7 @@ public sealed class TrainPass : IPass
             Mean = mean,
             Std = std,
             Labels = train.ClassNames,
+            ResizePolicy = BatchLoader.ResizePolicyFor(train, Options.InputSize),
         };
         var trainer = new Trainer(new TrainerOptions
         {
@@ -72,7 +74,7 @@ public sealed class TrainPass : IPass
             throw new OperationCanceledException("train: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
         double accuracy = result.History.Count > 0 ? result.History[^1].TestAccuracy : 0;
         context.Report(string.Create(CultureInfo.InvariantCulture, $"train: done, test accuracy {accuracy:P2}"));
-        return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, "fp32")
+        return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, Precision.Fp32)
         {
             CheckpointFolder = result.LastCheckpoint,
         }.After(PassName).WithMeasurements([new(MeasurementNames.TorchAccuracy, accuracy)]);

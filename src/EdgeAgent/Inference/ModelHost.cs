@@ -1,5 +1,6 @@
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Telemetry;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.ModelBundle;
 using Microsoft.Extensions.Logging;
 
@@ -87,7 +88,7 @@ public sealed class ModelHost : IDisposable
         metrics.ModelLoad(ok: true);
         var m = runner.Bundle.Manifest;
         logger.LogInformation("Model {Generation} serving: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
-            Generation, m.Architecture, m.Precision, string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
+            Generation, m.Architecture, KebabCase.Name(m.Precision), string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;
     }
 

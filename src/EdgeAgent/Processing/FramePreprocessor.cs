@@ -8,6 +8,7 @@ using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeAgent.Processing;
 
@@ -116,8 +117,9 @@ public sealed class FramePreprocessor
         {
             var mode = manifest.ResizePolicy switch
             {
-                "stretch" => ResizeMode.Stretch,
-                "letterbox" => ResizeMode.Pad,
+                ResizePolicy.Stretch => ResizeMode.Stretch,
+                ResizePolicy.Letterbox => ResizeMode.Pad,
+                ResizePolicy.Pad => ResizeMode.BoxPad,
                 _ => ResizeMode.Crop,
             };
             image.Mutate(x => x.Resize(new ResizeOptions
@@ -136,7 +138,7 @@ public sealed class FramePreprocessor
             scale[k] = 1f / (255f * manifest.Std[k]);
             offset[k] = -manifest.Mean[k] / manifest.Std[k];
         }
-        bool bgr = manifest.ChannelOrder == "BGR";
+        bool bgr = manifest.ChannelOrder == ChannelOrder.Bgr;
         bool gray = c == 1;
         int plane = w * h;
         // Spans cannot be captured by the row callback: copy the scalars and write through a pointer.

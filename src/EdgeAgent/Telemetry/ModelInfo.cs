@@ -1,3 +1,4 @@
+using EdgeToolkit.ModelBundle;
 namespace EdgeToolkit.EdgeAgent.Telemetry;
 
 /// <summary>What the status says about the serving model.</summary>
@@ -7,4 +8,4 @@ namespace EdgeToolkit.EdgeAgent.Telemetry;
 /// <param name="InputShape">Input shape.</param>
 /// <param name="Sha256">Model hash.</param>
 /// <param name="Generation">Number of loads so far (1 = the initial model).</param>
-public sealed record ModelInfo(string Folder, string Architecture, string Precision, IReadOnlyList<int> InputShape, string Sha256, int Generation);
+public sealed record ModelInfo(string Folder, string Architecture, Precision Precision, IReadOnlyList<int> InputShape, string Sha256, int Generation);

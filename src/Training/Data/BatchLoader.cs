@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeToolkit.Preprocessing;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -72,6 +73,21 @@ public sealed class BatchLoader : IDisposable
             return SizeAdjustment.None;
         int dh = targetHeight - height, dw = targetWidth - width;
         return dh is >= 0 and <= MaxPadPixels && dw is >= 0 and <= MaxPadPixels ? SizeAdjustment.Pad : SizeAdjustment.Resize;
+    }
+
+    /// <summary>
+    /// The manifest resize policy that reproduces, for an image of any size, what training does to
+    /// <paramref name="dataset"/> at <paramref name="targetSize"/>: the reader's own fitting (centre crop for image
+    /// folders), else <see cref="ResizePolicy.Pad"/> when this loader pads (28x28 to 32x32), else
+    /// <see cref="ResizePolicy.CenterCrop"/> (the stored images are square, so scaling them is a centre crop
+    /// that keeps the aspect ratio, and a frame of the input size is left as it is).
+    /// </summary>
+    public static ResizePolicy ResizePolicyFor(ImageDataset dataset, int targetSize)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (dataset.FittedWith is { } fitted)
+            return fitted;
+        return ChooseSizeAdjustment(dataset.Height, dataset.Width, targetSize, targetSize) == SizeAdjustment.Pad ? ResizePolicy.Pad : ResizePolicy.CenterCrop;
     }
 
     /// <summary>

@@ -30,6 +30,22 @@ public static class DatasetResolver
     /// <summary>The dataset names understood besides folder paths.</summary>
     public static IReadOnlyList<string> KnownNames { get; } = ["fashion-mnist", "mnist", "cifar10", "cifar100", "embedded"];
 
+    /// <summary>Other spellings accepted for <see cref="KnownNames"/> (the one place aliases are listed).</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["fashion_mnist"] = "fashion-mnist",
+        ["fashionmnist"] = "fashion-mnist",
+        ["cifar-10"] = "cifar10",
+        ["cifar-100"] = "cifar100",
+    };
+
+    /// <summary>The known name <paramref name="name"/> stands for (case and aliases folded), or null when it is no dataset name (e.g. a folder).</summary>
+    public static string? CanonicalName(string? name)
+    {
+        string key = name?.Trim().ToLowerInvariant() ?? "";
+        return KnownNames.Contains(key) ? key : Aliases.GetValueOrDefault(key);
+    }
+
     /// <summary>Resolves <paramref name="name"/> (a known name or a folder) with an optional explicit folder.</summary>
     /// <exception cref="DatasetException">Nothing usable was found (the message says where it looked and how to get the data), or a file is malformed.</exception>
     public static ResolvedDataset Resolve(string name, string? explicitPath = null, DatasetResolverOptions? options = null)
@@ -37,9 +53,9 @@ public static class DatasetResolver
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         options ??= new DatasetResolverOptions();
         explicitPath = string.IsNullOrWhiteSpace(explicitPath) ? null : explicitPath;
-        switch (name.Trim().ToLowerInvariant())
+        switch (CanonicalName(name))
         {
-            case "fashion-mnist" or "fashion_mnist" or "fashionmnist":
+            case "fashion-mnist":
                 return ResolveFashionMnist(explicitPath, options);
             case "mnist":
                 return ResolveIdx("MNIST", explicitPath, MnistVariable, options, StandardClassNames.Mnist)
@@ -47,9 +63,9 @@ public static class DatasetResolver
                         $"MNIST was not found: no explicit path was given and {MnistVariable} is not set. Download the four " +
                         "{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz files of MNIST into a folder and pass that folder " +
                         $"(or set {MnistVariable}).");
-            case "cifar10" or "cifar-10":
+            case "cifar10":
                 return ResolveCifar(explicitPath, options, hundred: false);
-            case "cifar100" or "cifar-100":
+            case "cifar100":
                 return ResolveCifar(explicitPath, options, hundred: true);
             case "embedded":
                 return Embedded("embedded Fashion-MNIST subset (asked for by name)");

@@ -1,3 +1,5 @@
+using EdgeToolkit.Preprocessing;
+
 namespace EdgeToolkit.Training.Data;
 
 /// <summary>
@@ -42,6 +44,12 @@ public sealed class ImageDataset
     /// <summary>Class names, index = class id.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>
+    /// How the reader fitted differently sized source images to <see cref="Height"/> x <see cref="Width"/>
+    /// (<see cref="ResizePolicy.CenterCrop"/> for image folders); null when the pixels are the images as stored (IDX, CIFAR).
+    /// </summary>
+    public ResizePolicy? FittedWith { get; init; }
+
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
@@ -58,6 +66,6 @@ public sealed class ImageDataset
             Array.Copy(Pixels, (long)indices[i] * ImageBytes, pixels, (long)i * ImageBytes, ImageBytes);
             labels[i] = Labels[indices[i]];
         }
-        return new ImageDataset(source ?? Source, pixels, labels, Channels, Height, Width, ClassNames);
+        return new ImageDataset(source ?? Source, pixels, labels, Channels, Height, Width, ClassNames) { FittedWith = FittedWith };
     }
 }

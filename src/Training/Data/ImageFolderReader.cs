@@ -1,3 +1,4 @@
+using EdgeToolkit.Preprocessing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -94,7 +95,7 @@ public static class ImageFolderReader
         var first = errors.FirstOrDefault(e => e is not null);
         if (first is not null)
             throw first;
-        return new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames);
+        return new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop };
     }
 
     /// <summary>Decodes one image file into <paramref name="destination"/> (CHW bytes).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Training.Models;
 
@@ -26,6 +27,13 @@ public sealed record ModelSpec(
 
     /// <summary>Class label names, index = class id.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>
+    /// How training fitted its images to <see cref="InputSize"/> (<c>pad</c> for 28x28 in 32x32, <c>center-crop</c> for
+    /// image folders); the export writes it as the manifest's <c>resizePolicy</c>. Null in checkpoints made before it was recorded.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ResizePolicy? ResizePolicy { get; init; }
 
     /// <summary>DenseNet growth rate k (0 = the architecture's default).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

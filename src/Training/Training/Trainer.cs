@@ -12,7 +12,9 @@ using static TorchSharp.torch.nn;
 namespace EdgeToolkit.Training.Training;
 
 /// <summary>
-/// Trains a classifier: mini-batch SGD/Adam/AdamW with a warm-up + cosine/step schedule, evaluation
+/// Trains a classifier: the loop every route shares (training from scratch and distilled
+/// fine-tuning alike; the loss comes from an <see cref="ITrainingObjective"/>, cross-entropy by
+/// default), mini-batch SGD/Adam/AdamW with a warm-up + cosine/step schedule, evaluation
 /// on the test set after every epoch, atomic <c>last</c> (resumable) and <c>best</c> checkpoints,
 /// and a JSON-lines log (<c>train-log.jsonl</c>) in <see cref="TrainerOptions.OutputDir"/>.
 /// Cancellation finishes the current step, saves a resumable <c>last</c> and returns.
@@ -30,17 +32,31 @@ public sealed class Trainer
 
     private readonly ILogger _logger;
 
-    /// <summary>Creates a trainer; validates <paramref name="options"/>.</summary>
+    /// <summary>Creates a trainer minimising cross-entropy (with <see cref="TrainerOptions.LabelSmoothing"/>); validates <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public Trainer(TrainerOptions options, ILogger? logger = null)
+        : this(options, null, logger)
+    {
+    }
+
+    /// <summary>
+    /// Creates a trainer minimising <paramref name="objective"/> (null = cross-entropy with
+    /// <see cref="TrainerOptions.LabelSmoothing"/>); validates <paramref name="options"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    public Trainer(TrainerOptions options, ITrainingObjective? objective, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Validate();
+        Objective = objective ?? new CrossEntropyObjective(Options.LabelSmoothing);
         _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>The options in force.</summary>
     public TrainerOptions Options { get; }
+
+    /// <summary>The loss the trainer minimises.</summary>
+    public ITrainingObjective Objective { get; }
 
     /// <summary>
     /// Shuffled, augmented loader options that preprocess <paramref name="train"/> for <paramref name="spec"/>
@@ -110,12 +126,12 @@ public sealed class Trainer
 
         using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
         using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, Math.Max(o.BatchSize, 256)));
-        int batches = trainLoader.BatchesPerEpoch;
+        int batches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
         var schedule = new LearningRateSchedule(o, batches);
         using var optimizer = TrainingStep.CreateOptimizer(model, o);
         var labels = spec.Labels.Count == spec.NumClasses ? spec.Labels : train.ClassNames;
 
-        var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []);
+        var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []) { Objective = Objective.Description };
         if (o.Resume && TryRecover(lastPath))
             state = RestoreFrom(lastPath, model, spec, optimizer);
         else if (File.Exists(logPath))
@@ -123,8 +139,8 @@ public sealed class Trainer
         var history = state.History.ToList();
 
         if (_logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Training {Architecture} on {Images} images ({Source}) for {Epochs} epochs, {Batches} batches of {BatchSize}; output {Output}",
-            spec.Architecture, train.Count, train.Source, o.Epochs, batches, o.BatchSize, outDir);
+            _logger.LogInformation("Training {Architecture} on {Images} images ({Source}) for {Epochs} epochs, {Batches} batches of {BatchSize}, {Objective}; output {Output}",
+            spec.Architecture, train.Count, train.Source, o.Epochs, batches, o.BatchSize, Objective.Description, outDir);
 
         model.train();
         var runClock = Stopwatch.StartNew();
@@ -142,17 +158,13 @@ public sealed class Trainer
             torch.manual_seed(o.Seed * 1_000_003L + epoch);
             model.train();
             var clock = Stopwatch.StartNew();
-            int batch = 0;
+            int batch = skip;
             bool interrupted = false;
-            foreach (var (x, y) in trainLoader.Batches(epoch))
+            foreach (var (x, y) in trainLoader.Batches(epoch, skip))
             {
                 using var images = x;
                 using var targets = y;
-                if (batch < skip)
-                {
-                    batch++;
-                    continue;
-                }
+                if (batch >= batches) break; // MaxBatchesPerEpoch: stopping the enumeration ends the prefetch cleanly
                 if (cancellationToken.IsCancellationRequested)
                 {
                     interrupted = true;
@@ -160,7 +172,7 @@ public sealed class Trainer
                 }
                 lr = schedule.At(state.GlobalStep);
                 SetLearningRate(optimizer, lr);
-                TrainingStep.Run(model, optimizer, images, targets, o.LabelSmoothing, lossSum, correct);
+                TrainingStep.Run(model, optimizer, Objective, images, targets, lossSum, correct);
                 seen += targets.shape[0];
                 batch++;
                 stepsThisRun++;
@@ -250,6 +262,9 @@ public sealed class Trainer
         if (state.Optimizer != Options.Optimizer)
             throw new InvalidDataException(
                 $"{Path.Combine(lastPath, Checkpoint.StateFile)}: cannot resume: the run used optimizer {state.Optimizer} but TrainerOptions.Optimizer is {Options.Optimizer}.");
+        if (state.Objective is not null && state.Objective != Objective.Description)
+            throw new InvalidDataException(
+                $"{Path.Combine(lastPath, Checkpoint.StateFile)}: cannot resume: the run minimised {state.Objective} but this run minimises {Objective.Description}.");
         string modelFile = Path.Combine(lastPath, Checkpoint.ModelFile);
         string optimizerFile = Path.Combine(lastPath, Checkpoint.OptimizerFile);
         if (!File.Exists(modelFile)) throw new FileNotFoundException($"Checkpoint file '{modelFile}' is missing.", modelFile);
@@ -279,7 +294,7 @@ public sealed class Trainer
             _logger.LogInformation("Resuming from {Path}: {Completed} epochs done, step {Step}{Partial}",
             lastPath, state.CompletedEpochs, state.GlobalStep,
             state.PartialBatches > 0 ? $", {state.PartialBatches} batches into epoch {state.CompletedEpochs + 1}" : "");
-        return state;
+        return state with { Objective = Objective.Description };
     }
 
     private static string Describe(ModelSpec s) =>

@@ -69,6 +69,9 @@ public sealed record TrainerOptions
     /// </summary>
     public bool RetainNativeHeap { get; init; } = true;
 
+    /// <summary>Stop each epoch after this many batches (0 = the whole set); for quick runs and tests.</summary>
+    public int MaxBatchesPerEpoch { get; init; }
+
     /// <summary>Batches between progress reports (each report reads the running loss from the tensor once).</summary>
     public int ProgressInterval { get; init; } = 10;
 
@@ -91,6 +94,7 @@ public sealed record TrainerOptions
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
+        Require(MaxBatchesPerEpoch >= 0, nameof(MaxBatchesPerEpoch), "0 (all) or more", MaxBatchesPerEpoch);
         Require(ProgressInterval >= 1, nameof(ProgressInterval), "at least 1", ProgressInterval);
         return this;
     }

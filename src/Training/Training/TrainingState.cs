@@ -35,4 +35,7 @@ public sealed record TrainingState(
 
     /// <summary>Training seconds spent in the partial epoch.</summary>
     public double PartialSeconds { get; init; }
+
+    /// <summary><see cref="ITrainingObjective.Description"/> of the run (null in checkpoints written before objectives were recorded).</summary>
+    public string? Objective { get; init; }
 }

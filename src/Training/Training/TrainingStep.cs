@@ -9,17 +9,17 @@ namespace EdgeToolkit.Training.Training;
 internal static class TrainingStep
 {
     /// <summary>
-    /// Forward, loss, backward and update on one batch; adds the batch's summed loss and correct
+    /// Forward, <paramref name="objective"/>'s loss, backward and update on one batch; adds the batch's summed loss and correct
     /// predictions to <paramref name="lossSum"/> and <paramref name="correct"/> without reading them
     /// back (no synchronisation per step). Every temporary is freed before returning.
     /// </summary>
-    public static void Run(Module<Tensor, Tensor> model, OptimizerHelper optimizer, Tensor images, Tensor targets,
-        double labelSmoothing, Tensor lossSum, Tensor correct)
+    public static void Run(Module<Tensor, Tensor> model, OptimizerHelper optimizer, ITrainingObjective objective, Tensor images, Tensor targets,
+        Tensor lossSum, Tensor correct)
     {
         using var scope = torch.NewDisposeScope();
         optimizer.zero_grad();
         var logits = model.call(images);
-        var loss = nn.functional.cross_entropy(logits, targets, label_smoothing: labelSmoothing);
+        var loss = objective.Loss(logits, images, targets);
         loss.backward();
         optimizer.step();
         using var noGrad = torch.no_grad();

@@ -30,11 +30,12 @@ public static class TrainingThroughput
         using var targets = torch.randint(0, spec.NumClasses, [options.BatchSize], dtype: ScalarType.Int64);
         using var lossSum = torch.zeros(1, dtype: ScalarType.Float64);
         using var correct = torch.zeros(1, dtype: ScalarType.Int64);
+        var objective = new CrossEntropyObjective(options.LabelSmoothing);
         for (int i = 0; i < warmupSteps; i++)
-            TrainingStep.Run(model, optimizer, images, targets, options.LabelSmoothing, lossSum, correct);
+            TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct);
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++)
-            TrainingStep.Run(model, optimizer, images, targets, options.LabelSmoothing, lossSum, correct);
+            TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct);
         _ = lossSum.item<double>();
         return (double)steps * options.BatchSize / clock.Elapsed.TotalSeconds;
     }

@@ -3,6 +3,7 @@ using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Tests.Export;
 
@@ -29,9 +30,11 @@ public sealed class BundleExporterTests : IDisposable
         var m = ModelBundleFolder.Read(bundleDir).Manifest;
         Assert.Equal("mobilenet_v1", m.Architecture);
         Assert.Equal(0.25, m.Alpha);
-        Assert.Equal("fp32", m.Precision);
+        Assert.Equal(Precision.Fp32, m.Precision);
         Assert.Equal([-1, 3, 32, 32], m.InputShape);
-        Assert.Equal("RGB", m.ChannelOrder);
+        Assert.Equal(ChannelOrder.Rgb, m.ChannelOrder);
+        Assert.Equal(ResizePolicy.Pad, m.ResizePolicy); // 28x28 images, 32x32 model, a checkpoint without a recorded policy
+        Assert.Equal("dataset", m.Provenance["resize_policy_from"]);
         Assert.Equal([0.3f, 0.3f, 0.3f], m.Mean);
         Assert.Equal([0.2f, 0.2f, 0.2f], m.Std);
         Assert.Equal(spec.Labels, m.Labels);
@@ -52,8 +55,28 @@ public sealed class BundleExporterTests : IDisposable
 
         var m = BundleExporter.Export(model, spec, Path.Combine(dir, "b")).Bundle.Manifest;
 
-        Assert.Equal("GRAY", m.ChannelOrder);
+        Assert.Equal(ChannelOrder.Gray, m.ChannelOrder);
         Assert.Equal(["0", "1", "2"], m.Labels);
         Assert.Null(m.Accuracy);
+        Assert.Equal(ResizePolicy.CenterCrop, m.ResizePolicy);
+    }
+
+    [Theory]
+    [InlineData(ResizePolicy.Pad, null, ResizePolicy.Pad, "checkpoint")]
+    [InlineData(ResizePolicy.CenterCrop, null, ResizePolicy.CenterCrop, "checkpoint")]
+    [InlineData(ResizePolicy.Pad, ResizePolicy.Stretch, ResizePolicy.Stretch, "option")]
+    public void Export_writes_the_policy_the_checkpoint_was_trained_with_unless_overridden(ResizePolicy trained, ResizePolicy? forced, ResizePolicy expected, string from)
+    {
+        var spec = new ModelSpec("resnet20", 3, 1, 16) { ResizePolicy = trained };
+        using var model = ExportTestModels.Create(spec);
+        string checkpoint = Path.Combine(dir, "ckpt");
+        Checkpoint.Save(checkpoint, model, spec, new EpochMetrics(1, 0.5, 0.8, 0.75, 0.01, 1, 100));
+
+        var m = BundleExporter.ExportCheckpoint(checkpoint, Path.Combine(dir, "b"), EvaluationTestData.Grey28(4),
+            new BundleExportOptions { ResizePolicy = forced }).Bundle.Manifest;
+
+        Assert.Equal(expected, m.ResizePolicy);
+        Assert.Equal(from, m.Provenance["resize_policy_from"]);
+        Assert.Equal(trained, Checkpoint.ReadSpec(checkpoint).Spec.ResizePolicy);
     }
 }

@@ -4,6 +4,7 @@ using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Tests.Passes;
 
@@ -37,11 +38,11 @@ public sealed class PassIsolationTests : IDisposable
         using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
         var before = Hashes(trained);
 
-        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, "fp32") { CheckpointFolder = trained }.After("train");
-        var context = new PassContext(new NoData(), new ModelVariant("mobilenet_v1", 0.5, "fp32"));
+        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
+        var context = new PassContext(new NoData(), new ModelVariant("mobilenet_v1", 0.5, Precision.Fp32));
         var prune = new PrunePass(new PrunePassOptions { Evaluate = false });
         Assert.True(prune.AppliesTo(input, context.Target));
-        Assert.False(prune.AppliesTo(input, new ModelVariant("mobilenet_v1", 1.0, "fp32")));
+        Assert.False(prune.AppliesTo(input, new ModelVariant("mobilenet_v1", 1.0, Precision.Fp32)));
         var pruned = prune.Run(input, Path.Combine(_root, "prune"), context);
 
         Assert.Equal(before, Hashes(trained));
@@ -59,7 +60,7 @@ public sealed class PassIsolationTests : IDisposable
         Assert.Equal(ArtefactKind.OnnxBundle, bundle.Kind);
         var manifest = ModelBundleFolder.Read(bundle.Folder).Manifest;
         Assert.Equal(0.5, manifest.Alpha);
-        Assert.Equal("GRAY", manifest.ChannelOrder);
+        Assert.Equal(ChannelOrder.Gray, manifest.ChannelOrder);
         Assert.Equal([-1, 1, 16, 16], manifest.InputShape);
         using var fresh = new MobileNetV1(4, 0.5, 1, 16);
         Assert.Equal(ModelComplexity.Measure(fresh, 1, 16, 16).Macs, manifest.Macs);
@@ -70,9 +71,9 @@ public sealed class PassIsolationTests : IDisposable
     {
         var rows = new[]
         {
-            new ResultRow("mobilenet_v1", 1.0, "fp32", 3_200_000, 11_000_000, 12_800_000, 0.91, 0.5, 0.9, "a"),
-            new ResultRow("mobilenet_v1", 0.5, "int8", 820_000, 3_000_000, 920_000, 0.90, 0.3, 0.6, "b"),
-            new ResultRow("resnet20", 1.0, "fp32", 270_000, 40_000_000, 1_100_000, null, null, null, "c"),
+            new ResultRow("mobilenet_v1", 1.0, Precision.Fp32, 3_200_000, 11_000_000, 12_800_000, 0.91, 0.5, 0.9, "a"),
+            new ResultRow("mobilenet_v1", 0.5, Precision.Int8, 820_000, 3_000_000, 920_000, 0.90, 0.3, 0.6, "b"),
+            new ResultRow("resnet20", 1.0, Precision.Fp32, 270_000, 40_000_000, 1_100_000, null, null, null, "c"),
         };
         var results = new PipelineResults("r<1>", _root, "test data", rows, [], 12);
         string html = ResultsReport.Html(results);

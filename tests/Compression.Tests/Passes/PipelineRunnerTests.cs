@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Tests.Passes;
 
@@ -37,7 +38,7 @@ public sealed class PipelineRunnerTests : IDisposable
         var results = new PipelineRunner(recipe) { Progress = new ListProgress(lines) }.Run();
 
         // One row per cell, in matrix order, each fully measured.
-        Assert.Equal(["a1-fp32", "a1-int8", "a0.5-fp32", "a0.5-int8"], results.Rows.Select(r => $"a{r.Alpha}-{r.Precision}"));
+        Assert.Equal(["a1-fp32", "a1-int8", "a0.5-fp32", "a0.5-int8"], results.Rows.Select(r => $"a{r.Alpha}-{KebabCase.Name(r.Precision)}"));
         Assert.All(results.Rows, r =>
         {
             Assert.NotNull(r.Accuracy);

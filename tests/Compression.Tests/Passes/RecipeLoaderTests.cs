@@ -1,6 +1,7 @@
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Quantization;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.Compression.Tests.Passes;
 
@@ -100,7 +101,7 @@ public sealed class RecipeLoaderTests
     [Fact]
     public void Non_MobileNet_architectures_get_alpha_one_only()
     {
-        var matrix = new RecipeMatrix(["resnet20", "mobilenet_v1"], [1.0, 0.25], ["int8", "fp32"]);
+        var matrix = new RecipeMatrix(["resnet20", "mobilenet_v1"], [1.0, 0.25], [Precision.Int8, Precision.Fp32]);
         Assert.Equal(
             ["resnet20-a1-fp32", "resnet20-a1-int8", "mobilenet_v1-a1-fp32", "mobilenet_v1-a1-int8", "mobilenet_v1-a0.25-fp32", "mobilenet_v1-a0.25-int8"],
             matrix.Cells().Select(c => c.Tag));

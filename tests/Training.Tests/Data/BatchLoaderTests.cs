@@ -1,3 +1,4 @@
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Data;
 using TorchSharp;
 
@@ -316,5 +317,23 @@ public sealed class BatchLoaderTests
     {
         var e = Assert.Throws<ArgumentException>(() => new BatchLoader(Dataset(2), options));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData(28, 32, ResizePolicy.Pad)]        // Fashion-MNIST in a 32x32 model: padded, so the device pads
+    [InlineData(32, 32, ResizePolicy.CenterCrop)] // stored size: a frame of that size is untouched, others keep their aspect
+    [InlineData(28, 64, ResizePolicy.CenterCrop)] // scaled square images
+    [InlineData(32, 28, ResizePolicy.CenterCrop)]
+    public void Resize_policy_for_a_data_set_is_what_the_loader_does(int size, int target, ResizePolicy expected)
+    {
+        Assert.Equal(expected, BatchLoader.ResizePolicyFor(Dataset(1, h: size, w: size), target));
+    }
+
+    [Fact]
+    public void Resize_policy_of_a_fitted_data_set_is_the_readers_and_survives_a_subset()
+    {
+        var fitted = new ImageDataset("folder", new byte[2 * 28 * 28], [0, 0], 1, 28, 28, ["a"]) { FittedWith = ResizePolicy.CenterCrop };
+
+        Assert.Equal(ResizePolicy.CenterCrop, BatchLoader.ResizePolicyFor(fitted.Subset([1]), 32));
     }
 }

@@ -4,6 +4,7 @@ using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.ModelBundle;
 using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
@@ -41,7 +42,7 @@ public static class BenchCommand
                     }));
                 }
                 var m = loaded.Manifest;
-                AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {m.Precision} [{string.Join(", ", m.InputShape)}]", results));
+                AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {KebabCase.Name(m.Precision)} [{string.Join(", ", m.InputShape)}]", results));
                 if (parse.GetValue(json) is { } path)
                 {
                     File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(results, LatencyResult.JsonOptions));

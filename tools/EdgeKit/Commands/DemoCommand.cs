@@ -8,6 +8,7 @@ using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.Training.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using EdgeToolkit.ModelBundle;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
@@ -75,7 +76,7 @@ public static class DemoCommand
             new EvaluatePass(new EvaluatePassOptions()),
             new BenchPass(new BenchPassOptions { Warmup = s.Quick ? 2 : 20, Runs = s.Quick ? 20 : 300 }),
         ];
-        var matrix = new RecipeMatrix(["mobilenet_v1"], [1.0, 0.5], ["fp32", "int8"]);
+        var matrix = new RecipeMatrix(["mobilenet_v1"], [1.0, 0.5], [Precision.Fp32, Precision.Int8]);
         var dataset = new RecipeDataset("embedded", null, s.Quick ? 512 : 0, s.Quick ? 200 : 0);
         return new Recipe(RunName, dataset, matrix, passes) { Output = output, Threads = threads, Source = "edgekit demo" };
     }
@@ -91,8 +92,8 @@ public static class DemoCommand
         var results = PipelineConsole.Run(recipe, data, cancellationToken);
         if (results is null) return 1;
 
-        var baseline = results.Rows.FirstOrDefault(r => r.Alpha == 1.0 && r.Precision == "fp32");
-        var smallest = results.Rows.FirstOrDefault(r => r.Alpha == 0.5 && r.Precision == "int8");
+        var baseline = results.Rows.FirstOrDefault(r => r.Alpha == 1.0 && r.Precision == Precision.Fp32);
+        var smallest = results.Rows.FirstOrDefault(r => r.Alpha == 0.5 && r.Precision == Precision.Int8);
         var summary = new List<string>();
         if (baseline is not null && smallest is not null)
         {

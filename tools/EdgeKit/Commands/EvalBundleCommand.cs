@@ -5,6 +5,7 @@ using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Training;
 using Spectre.Console;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
@@ -58,7 +59,7 @@ public static class EvalBundleCommand
             {
                 result = evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => System.Console.Error.WriteLine($"evaluated {p.ImagesDone}/{p.ImagesTotal}")));
             }
-            EvaluationReport.Write(System.Console.Out, $"{loaded.ModelPath}: {m.Architecture} ({m.Precision}) with ONNX Runtime on {resolved.Description}", result);
+            EvaluationReport.Write(System.Console.Out, $"{loaded.ModelPath}: {m.Architecture} ({KebabCase.Name(m.Precision)}) with ONNX Runtime on {resolved.Description}", result);
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or BundleException)

@@ -62,9 +62,15 @@ public static class PruneCommand
                     };
                     using var cancellation = new CliCancellation();
                     var progress = new SyncProgress<TrainingProgress>(p => { if (p.Batch == p.Batches) System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fine-tune epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F4}")); });
-                    var history = new DistillationFineTuner(fineTune).FineTune(pruned, spec, fineTune.DistillationWeight > 0 ? source.Model : null,
+                    var result = new DistillationFineTuner(fineTune).FineTune(pruned, spec, fineTune.DistillationWeight > 0 ? source.Model : null,
                         resolved.Train, resolved.Test, outDir, progress, cancellation.Token);
-                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fine-tuned {fineTuneEpochs} epochs: test accuracy {history[^1].TestAccuracy:P2}"));
+                    if (result.Interrupted)
+                    {
+                        System.Console.WriteLine($"Interrupted; resumable checkpoint: {result.LastCheckpoint}");
+                        return 130;
+                    }
+                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fine-tuned {fineTuneEpochs} epochs: test accuracy {result.History[^1].TestAccuracy:P2}"));
+                    outDir = result.LastCheckpoint;
                 }
                 else
                 {

@@ -5,6 +5,7 @@ using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Data;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
@@ -61,8 +62,8 @@ public static class QuantizeCommand
                 string inputFolder = parse.GetValue(bundle)!, outputFolder = parse.GetValue(output)!;
                 var source = ModelBundleFolder.Read(inputFolder);
                 var m = source.Manifest;
-                if (m.Precision != "fp32")
-                    throw new ArgumentException($"{source.Folder}: --bundle must be an fp32 bundle, its manifest says precision '{m.Precision}'");
+                if (m.Precision != Precision.Fp32)
+                    throw new ArgumentException($"{source.Folder}: --bundle must be an fp32 bundle, its manifest says precision '{KebabCase.Name(m.Precision)}'");
                 var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
                     new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
                 System.Console.WriteLine($"calibrating {m.Architecture} ({source.ModelPath}) on up to {options.CalibrationCount} images of {resolved.Description}, method {options.Method}");

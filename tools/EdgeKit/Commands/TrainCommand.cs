@@ -146,6 +146,7 @@ public static class TrainCommand
                 Mean = mean,
                 Std = std,
                 Labels = train.ClassNames,
+                ResizePolicy = BatchLoader.ResizePolicyFor(train, inputSize),
             };
         }
 

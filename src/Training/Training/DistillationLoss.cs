@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace EdgeToolkit.Compression.Distillation;
+namespace EdgeToolkit.Training.Training;
 
 /// <summary>
 /// Knowledge-distillation loss (Hinton et al., 2015):

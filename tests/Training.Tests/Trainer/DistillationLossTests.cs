@@ -1,8 +1,8 @@
-using EdgeToolkit.Compression.Distillation;
+using EdgeToolkit.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace EdgeToolkit.Compression.Tests.Pruning;
+namespace EdgeToolkit.Training.Tests.Trainer;
 
 public sealed class DistillationLossTests
 {
