@@ -90,4 +90,7 @@ public sealed record BundleManifest
 
     /// <summary>Input width (from <see cref="InputShape"/>).</summary>
     [JsonIgnore] public int Width => InputShape.Count == 4 ? InputShape[3] : 0;
+
+    /// <summary>The preprocessing contract this manifest declares, for <see cref="ModelInputWriter"/>.</summary>
+    [JsonIgnore] public ModelInput Input => new(Channels, Height, Width, ChannelOrder, ResizePolicy, Mean, Std);
 }

@@ -12,12 +12,12 @@ namespace EdgeToolkit.EdgeAgent.Tests;
 /// <summary>The agent's parts wired in-process, as the worker wires them.</summary>
 internal sealed class Harness : IDisposable
 {
-    public Harness(AgentOptions options)
+    public Harness(AgentOptions options, params Observation.IFrameObserver[] observers)
     {
         Options = options;
         Metrics = new AgentMetrics();
         Models = new ModelHost(options, Metrics, NullLogger<ModelHost>.Instance);
-        Processor = new FrameProcessor(options, Models, Metrics, NullLogger.Instance, null);
+        Processor = new FrameProcessor(options, Models, Metrics, NullLogger.Instance, null) { Observers = observers };
         Events = new SourceEvents { Restarted = _ => Metrics.SourceRestarted(), BadFrame = Metrics.BadFrame };
     }
 

@@ -1,5 +1,6 @@
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Processing;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeAgent.Tests;
 
@@ -28,6 +29,39 @@ public class MjpegSplitterTests
         new MjpegSplitter(1 << 20).ReadToEnd(new OneByteStream(stream), f => frames.Add(f.Length), bad.Add, CancellationToken.None);
         Assert.Equal([withThumb.Length, good[1].Length, good[2].Length], frames);
         Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void EachFrameIsDeliveredWithItsByteOffsetInTheStream()
+    {
+        var good = TestFiles.SplitFrames(TestFiles.FfmpegMjpeg).Take(3).ToList();
+        byte[] stream = [.. "noise"u8, .. good[0], 0x00, 0x12, .. good[1], .. good[2]];
+        var splitter = new MjpegSplitter(1 << 20);
+        var offsets = new List<long>();
+        // Small reads force the buffer to be compacted between frames.
+        splitter.ReadToEnd(new OneByteStream(stream), _ => offsets.Add(splitter.FrameOffset), _ => { }, CancellationToken.None);
+        Assert.Equal([5L, 5 + good[0].Length + 2, 5 + good[0].Length + 2 + good[1].Length], offsets);
+    }
+
+    [Fact]
+    public void FolderFramesAreNamedByTheirFile()
+    {
+        string folder = Directory.CreateTempSubdirectory("folder-source-").FullName;
+        try
+        {
+            var jpeg = TestFiles.SplitFrames(TestFiles.SmallFfmpegMjpeg)[0];
+            File.WriteAllBytes(Path.Combine(folder, "b.jpg"), jpeg);
+            File.WriteAllBytes(Path.Combine(folder, "a.jpg"), jpeg);
+            var options = new Options.FrameSourceOptions { Kind = "folder", Path = folder, Loop = false };
+            var source = new FolderFrameSource(options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SourceEvents());
+            var names = new List<(long, string?)>();
+            source.Run(f => { using (f) names.Add((f.Sequence, f.Source)); }, CancellationToken.None);
+            Assert.Equal([(1L, "a.jpg"), (2L, "b.jpg")], names);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

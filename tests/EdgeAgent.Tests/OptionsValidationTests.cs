@@ -24,6 +24,14 @@ public class OptionsValidationTests
     [InlineData("EdgeAgent:Metrics:OtlpEndpoint=not a uri", "EdgeAgent:Metrics:OtlpEndpoint 'not a uri' is not an absolute URI")]
     [InlineData("EdgeAgent:MaxPixels=0", "EdgeAgent:MaxPixels 0 must be positive")]
     [InlineData("EdgeAgent:InputBuffers=1", "EdgeAgent:InputBuffers 1 must be between 2 and 16")]
+    [InlineData("EdgeAgent:LivePage:Enabled=true|EdgeAgent:LivePage:Port=0", "EdgeAgent:LivePage:Port 0 must be between 1 and 65535")]
+    [InlineData("EdgeAgent:LivePage:UpdatesPerSecond=50", "EdgeAgent:LivePage:UpdatesPerSecond 50 must be between 0.2 and 10")]
+    [InlineData("EdgeAgent:Capture:Folder=/tmp/edgeagent-captures-never", "EdgeAgent:Capture:Folder is set but no rule chooses frames")]
+    [InlineData("EdgeAgent:Capture:BelowProbability=1.5", "EdgeAgent:Capture:BelowProbability 1.5 must be between 0 (off) and 1")]
+    [InlineData("EdgeAgent:Capture:EveryNthFrame=-2", "EdgeAgent:Capture:EveryNthFrame -2 must be 0 (off) or positive")]
+    [InlineData("EdgeAgent:Capture:BudgetMegabytes=0", "EdgeAgent:Capture:BudgetMegabytes 0 must be at least 1")]
+    [InlineData("EdgeAgent:Capture:QueueCapacity=0", "EdgeAgent:Capture:QueueCapacity 0 must be between 1 and 1024")]
+    [InlineData("EdgeAgent:Capture:Labels:0= ", "EdgeAgent:Capture:Labels:0 is empty")]
     public async Task InvalidSettingFailsAtStartNamingTheSetting(string settings, string expected)
     {
         var args = new List<string> { "--EdgeAgent:Bundle=/nonexistent/bundle", "--EdgeAgent:Metrics:PrometheusEnabled=false", "--EdgeAgent:Metrics:HealthEnabled=false" };

@@ -8,6 +8,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchTrainCommand.Create());
 root.Subcommands.Add(DeployCommand.Create());
+root.Subcommands.Add(PullCapturesCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(PipelineCommand.Create());

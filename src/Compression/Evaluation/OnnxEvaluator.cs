@@ -1,5 +1,7 @@
 using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Training;
 using Microsoft.ML.OnnxRuntime;
@@ -10,9 +12,9 @@ namespace EdgeToolkit.Compression.Evaluation;
 
 /// <summary>
 /// Evaluates a bundle's ONNX classifier with ONNX Runtime: top-1, top-5 (more than 5 classes) and the
-/// confusion matrix. Images are preprocessed by the training <see cref="BatchLoader"/> (scale to [0,1],
-/// the manifest's mean/std, pad or resize to the input size, grey-to-RGB repeat), without augmentation,
-/// so ONNX Runtime sees exactly what the TorchSharp model saw.
+/// confusion matrix. By default images become inputs through the manifest's contract
+/// (<see cref="BundleInputBatches"/>, the code the device agent runs), so the accuracy reported is the accuracy
+/// the device gets; <see cref="EvaluationPreprocessing.TrainingLoader"/> uses training's <see cref="BatchLoader"/> instead.
 /// </summary>
 public sealed class OnnxEvaluator : IDisposable
 {
@@ -48,6 +50,11 @@ public sealed class OnnxEvaluator : IDisposable
         TargetChannels = Manifest.Channels,
     };
 
+    /// <summary>How <paramref name="data"/> becomes model inputs under <see cref="OnnxEvaluatorOptions.Preprocessing"/>: the route results name.</summary>
+    public string DescribePreprocessing(ImageDataset data) => Options.Preprocessing == EvaluationPreprocessing.Manifest
+        ? BundleInputBatches.Describe(data, Manifest)
+        : $"training loader (TorchSharp BatchLoader, ignores resizePolicy {KebabCase.Name(Manifest.ResizePolicy)}): {data.Height}x{data.Width} stored pixels to {Manifest.Height}x{Manifest.Width}";
+
     /// <summary>Top-1/top-5 accuracy and confusion matrix on <paramref name="data"/>.</summary>
     /// <exception cref="ArgumentException">The dataset has more classes than the model predicts.</exception>
     public EvaluationResult Evaluate(ImageDataset data, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -69,15 +76,10 @@ public sealed class OnnxEvaluator : IDisposable
         var predictions = new int[data.Count];
         long top5Hits = 0;
         int done = 0;
-        using var loader = new BatchLoader(data, LoaderOptions);
-        foreach (var (images, labels) in loader.Batches(0))
+        foreach (var (pixels, shape, truth) in Batches(data))
         {
-            using var x = images;
-            using var y = labels;
             cancellationToken.ThrowIfCancellationRequested();
-            float[] pixels = x.contiguous().data<float>().ToArray();
-            long[] truth = y.data<long>().ToArray();
-            float[] logits = OrtClassifier.Run(session, pixels, x.shape);
+            float[] logits = OrtClassifier.Run(session, pixels, shape);
             if (logits.Length != truth.Length * classes)
                 throw new InvalidOperationException($"{Manifest.ModelFile}: output '{Manifest.OutputName}' has {logits.Length / Math.Max(1, truth.Length)} values per image but the manifest has {classes} labels.");
             for (int i = 0; i < truth.Length; i++)
@@ -96,6 +98,23 @@ public sealed class OnnxEvaluator : IDisposable
         double top1 = done == 0 ? 0 : (double)correct / done;
         double? top5 = withTop5 && done > 0 ? (double)top5Hits / done : null;
         return (new EvaluationResult(done, top1, top5, confusion, Manifest.Labels), predictions);
+    }
+
+    private IEnumerable<(float[] Data, long[] Shape, long[] Labels)> Batches(ImageDataset data)
+    {
+        if (Options.Preprocessing == EvaluationPreprocessing.Manifest)
+        {
+            foreach (var batch in BundleInputBatches.Read(data, Manifest, Options.BatchSize))
+                yield return batch;
+            yield break;
+        }
+        using var loader = new BatchLoader(data, LoaderOptions);
+        foreach (var (images, labels) in loader.Batches(0))
+        {
+            using var x = images;
+            using var y = labels;
+            yield return (x.contiguous().data<float>().ToArray(), x.shape, y.data<long>().ToArray());
+        }
     }
 
     /// <summary>True when fewer than k classes score strictly higher than <paramref name="label"/>.</summary>

@@ -11,6 +11,9 @@ public sealed record OnnxEvaluatorOptions
     /// <summary>ONNX Runtime intra-op threads; 0 = ONNX Runtime's default.</summary>
     public int Threads { get; init; }
 
+    /// <summary>How images become model inputs: the manifest's contract as on the device (default), or training's loader.</summary>
+    public EvaluationPreprocessing Preprocessing { get; init; } = EvaluationPreprocessing.Manifest;
+
     /// <summary>Graph optimisation level of the session.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 

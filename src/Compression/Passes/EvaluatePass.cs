@@ -41,14 +41,14 @@ public sealed class EvaluatePass : IPass
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.OnnxBundle };
 
     /// <summary>Top-1 and top-5 accuracy of a bundle on <paramref name="test"/> (limited to <see cref="EvaluatePassOptions.Limit"/> images) with <see cref="OnnxEvaluator"/>.</summary>
-    public (double Top1, double Top5, int Images) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
+    public (double Top1, double Top5, int Images, string Preprocessing) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(test);
         if (Options.Limit > 0 && Options.Limit < test.Count)
             test = test.Subset(Enumerable.Range(0, Options.Limit).ToArray());
         using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundleFolder), new OnnxEvaluatorOptions { BatchSize = Options.BatchSize, Threads = threads });
         var result = evaluator.Evaluate(test, cancellationToken: cancellationToken);
-        return (result.Top1, result.Top5 ?? result.Top1, result.Images);
+        return (result.Top1, result.Top5 ?? result.Top1, result.Images, evaluator.DescribePreprocessing(test));
     }
 
     /// <inheritdoc/>
@@ -56,7 +56,7 @@ public sealed class EvaluatePass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var (top1, top5, images) = Evaluate(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
+        var (top1, top5, images, preprocessing) = Evaluate(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
         Directory.CreateDirectory(outputFolder);
         File.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
@@ -67,9 +67,10 @@ public sealed class EvaluatePass : IPass
             images,
             top1,
             top5,
+            preprocessing,
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Report(string.Create(CultureInfo.InvariantCulture,
-            $"evaluate: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: top-1 {top1:P2} on {images} test images (ONNX Runtime)"));
+            $"evaluate: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: top-1 {top1:P2} on {images} test images (ONNX Runtime; {preprocessing})"));
         return input.After(PassName).WithMeasurements([new(MeasurementNames.Accuracy, top1), new(MeasurementNames.Top5, top5)]);
     }
 }

@@ -62,7 +62,7 @@ public sealed class FolderFrameSource : IFrameSource
                     logger.LogWarning("{File}: cannot read: {Error}", file, e.Message);
                     continue;
                 }
-                deliver(Frame.Copy(bytes, FrameFormat.Encoded, 0, 0, ++sequence));
+                deliver(Frame.Copy(bytes, FrameFormat.Encoded, 0, 0, ++sequence, Path.GetRelativePath(options.Path!, file)));
             }
             if (!options.Loop) return;
         }

@@ -10,8 +10,9 @@ public sealed class Frame : IDisposable
 {
     private byte[]? buffer;
 
-    private Frame(byte[] buffer, int length, FrameFormat format, int width, int height, long sequence)
+    private Frame(byte[] buffer, int length, FrameFormat format, int width, int height, long sequence, string? source)
     {
+        Source = source;
         this.buffer = buffer;
         Length = length;
         Format = format;
@@ -21,17 +22,23 @@ public sealed class Frame : IDisposable
         CapturedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Copies <paramref name="data"/> into a pooled buffer.</summary>
-    public static Frame Copy(ReadOnlySpan<byte> data, FrameFormat format, int width, int height, long sequence)
+    /// <summary>Copies <paramref name="data"/> into a pooled buffer; <paramref name="source"/> says where it came from (<see cref="Source"/>).</summary>
+    public static Frame Copy(ReadOnlySpan<byte> data, FrameFormat format, int width, int height, long sequence, string? source = null)
     {
         byte[] b = ArrayPool<byte>.Shared.Rent(Math.Max(1, data.Length));
         data.CopyTo(b);
-        return new Frame(b, data.Length, format, width, height, sequence);
+        return new Frame(b, data.Length, format, width, height, sequence, source);
     }
 
     /// <summary>Takes ownership of a buffer rented from <see cref="ArrayPool{T}.Shared"/>.</summary>
-    public static Frame FromRented(byte[] rented, int length, FrameFormat format, int width, int height, long sequence)
-        => new(rented, length, format, width, height, sequence);
+    public static Frame FromRented(byte[] rented, int length, FrameFormat format, int width, int height, long sequence, string? source = null)
+        => new(rented, length, format, width, height, sequence, source);
+
+    /// <summary>
+    /// Where the frame came from, so results can be joined with labels: the file name relative to the folder (folder
+    /// source), <c>offset N</c> (byte offset in an MJPEG stream); null for cameras and synthetic frames (the sequence says it).
+    /// </summary>
+    public string? Source { get; }
 
     /// <summary>The frame's bytes.</summary>
     public ReadOnlySpan<byte> Data => buffer is null ? throw new ObjectDisposedException(nameof(Frame)) : buffer.AsSpan(0, Length);

@@ -18,6 +18,7 @@ public sealed class MjpegSplitter
     private int filled;
     private int start;
     private int pos;
+    private long origin; // stream offset of buffer[0]
     private State state = State.Seeking;
 
     /// <summary>Creates a splitter refusing frames longer than <paramref name="maxFrameBytes"/>.</summary>
@@ -26,6 +27,9 @@ public sealed class MjpegSplitter
         if (maxFrameBytes < 4) throw new ArgumentOutOfRangeException(nameof(maxFrameBytes), maxFrameBytes, "must be at least 4");
         this.maxFrameBytes = maxFrameBytes;
     }
+
+    /// <summary>Byte offset in the stream of the frame being delivered (valid during the <c>onFrame</c> call).</summary>
+    public long FrameOffset => origin + start;
 
     /// <summary>Bytes skipped outside any frame (noise between frames).</summary>
     public long SkippedBytes { get; private set; }
@@ -51,6 +55,7 @@ public sealed class MjpegSplitter
         if (!ct.IsCancellationRequested && state != State.Seeking && filled - start > 0) onBad("truncated");
         SkippedBytes += state == State.Seeking ? filled : 0;
         filled = start = pos = 0;
+        origin = 0;
         state = State.Seeking;
         return frames;
     }
@@ -62,6 +67,7 @@ public sealed class MjpegSplitter
             // Keep one byte: it may be the 0xFF of an SOI split across reads.
             int keep = Math.Min(1, filled);
             SkippedBytes += filled - keep;
+            origin += filled - keep;
             Buffer.BlockCopy(buffer, filled - keep, buffer, 0, keep);
             filled = keep;
             start = pos = 0;
@@ -70,6 +76,7 @@ public sealed class MjpegSplitter
         if (start > 0)
         {
             Buffer.BlockCopy(buffer, start, buffer, 0, filled - start);
+            origin += start;
             filled -= start;
             pos -= start;
             start = 0;
@@ -78,6 +85,7 @@ public sealed class MjpegSplitter
         {
             onBad("oversize");
             SkippedBytes += filled;
+            origin += filled;
             filled = start = pos = 0;
             state = State.Seeking;
             return;

@@ -35,7 +35,8 @@ public sealed class MjpegStreamFrameSource : IFrameSource
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(options.RetryInitialSeconds), TimeSpan.FromSeconds(options.RetryMaxSeconds));
         var splitter = new MjpegSplitter(options.MaxFrameBytes);
-        void OnFrame(ReadOnlySpan<byte> jpeg) => deliver(Frame.Copy(jpeg, FrameFormat.Encoded, 0, 0, Interlocked.Increment(ref sequence)));
+        void OnFrame(ReadOnlySpan<byte> jpeg) => deliver(Frame.Copy(jpeg, FrameFormat.Encoded, 0, 0, Interlocked.Increment(ref sequence),
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"offset {splitter.FrameOffset}")));
         while (!ct.IsCancellationRequested)
         {
             long frames;

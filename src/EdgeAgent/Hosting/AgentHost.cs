@@ -1,4 +1,7 @@
+using EdgeToolkit.EdgeAgent.Capture;
 using EdgeToolkit.EdgeAgent.Inference;
+using EdgeToolkit.EdgeAgent.Live;
+using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -97,8 +100,30 @@ public static class AgentHost
         {
             services.AddHostedService<AgentWorker>();
             if (metricsOptions.HealthEnabled) services.AddHostedService<HealthEndpoint>();
+            AddObservers(services, snapshot);
         }
         return builder;
+    }
+
+    /// <summary>The frame observers the settings enable (live page, capture, GPIO); the worker hands them to the processor.</summary>
+    private static void AddObservers(IServiceCollection services, AgentOptions snapshot)
+    {
+        if (snapshot.LivePage.Enabled)
+        {
+            services.AddSingleton(sp => new LiveView(sp.GetRequiredService<AgentOptions>().LivePage));
+            services.AddSingleton<IFrameObserver>(sp => sp.GetRequiredService<LiveView>());
+            services.AddHostedService<LivePageEndpoint>();
+        }
+        if (!string.IsNullOrWhiteSpace(snapshot.Capture.Folder))
+        {
+            services.AddSingleton(sp => new FrameCapture(sp.GetRequiredService<AgentOptions>().Capture, sp.GetRequiredService<ILogger<FrameCapture>>()));
+            services.AddSingleton<IFrameObserver>(sp => sp.GetRequiredService<FrameCapture>());
+        }
+        if (snapshot.Gpio.Rules.Count > 0)
+        {
+            services.AddSingleton(sp => Gpio.GpioActions.Open(sp.GetRequiredService<AgentOptions>().Gpio, sp.GetRequiredService<ILogger<Gpio.GpioActions>>()));
+            services.AddSingleton<IFrameObserver>(sp => sp.GetRequiredService<Gpio.GpioActions>());
+        }
     }
 
     private static bool CanListen(string host, int port, out string? error)

@@ -1,5 +1,6 @@
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Inference;
+using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Processing;
 using EdgeToolkit.EdgeAgent.Telemetry;
@@ -22,11 +23,13 @@ public sealed class AgentWorker : BackgroundService
     private readonly IHostApplicationLifetime lifetime;
     private readonly ILoggerFactory loggers;
     private readonly ILogger logger;
+    private readonly IFrameObserver[] observers;
 
-    /// <summary>Creates the worker.</summary>
+    /// <summary>Creates the worker; <paramref name="observers"/> see every classified frame (live page, capture, GPIO).</summary>
     public AgentWorker(AgentOptions options, ModelHost models, AgentMetrics metrics, StatusReporter reporter,
-        SystemdWatchdog watchdog, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+        SystemdWatchdog watchdog, IHostApplicationLifetime lifetime, ILoggerFactory loggers, IEnumerable<IFrameObserver> observers)
     {
+        this.observers = [.. observers];
         this.options = options;
         this.models = models;
         this.metrics = metrics;
@@ -52,7 +55,7 @@ public sealed class AgentWorker : BackgroundService
         using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
         reporter.Source = source.Description;
         using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
-        using var processor = new FrameProcessor(options, models, metrics, logger, results);
+        using var processor = new FrameProcessor(options, models, metrics, logger, results) { Observers = observers };
         var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity)
         {
             Heartbeat = watchdog.Beat,

@@ -37,6 +37,9 @@ public sealed class ModelHost : IDisposable
     /// <summary>Number of successful loads (1 after the first).</summary>
     public int Generation { get; private set; }
 
+    /// <summary>When the serving model was loaded (UTC), or null.</summary>
+    public DateTimeOffset? LoadedAt { get; private set; }
+
     /// <summary>The manifest being served, or null.</summary>
     public BundleManifest? Manifest => Volatile.Read(ref current)?.Runner.Bundle.Manifest;
 
@@ -85,6 +88,7 @@ public sealed class ModelHost : IDisposable
         refusedFingerprint = null;
         LastError = null;
         Generation++;
+        LoadedAt = DateTimeOffset.UtcNow;
         metrics.ModelLoad(ok: true);
         var m = runner.Bundle.Manifest;
         logger.LogInformation("Model {Generation} serving: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",

@@ -76,4 +76,13 @@ public sealed class AgentOptions
 
     /// <summary>Prometheus, OTLP and health endpoints.</summary>
     public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The live page (off by default).</summary>
+    public LivePageOptions LivePage { get; set; } = new();
+
+    /// <summary>Frame capture for the next dataset (off by default).</summary>
+    public CaptureOptions Capture { get; set; } = new();
+
+    /// <summary>GPIO outputs driven by predictions (none by default).</summary>
+    public GpioOptions Gpio { get; set; } = new();
 }

@@ -57,6 +57,43 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (m.HealthPort is < 1 or > 65535) e.Add($"{p}:Metrics:HealthPort {m.HealthPort} must be between 1 and 65535");
         if (!string.IsNullOrWhiteSpace(m.OtlpEndpoint) && !Uri.TryCreate(m.OtlpEndpoint, UriKind.Absolute, out _))
             e.Add($"{p}:Metrics:OtlpEndpoint '{m.OtlpEndpoint}' is not an absolute URI");
+
+        var live = o.LivePage;
+        if (live.Enabled && live.Port is < 1 or > 65535) e.Add($"{p}:LivePage:Port {live.Port} must be between 1 and 65535");
+        if (live.Enabled && string.IsNullOrWhiteSpace(live.Host)) e.Add($"{p}:LivePage:Host is required when {p}:LivePage:Enabled is true (127.0.0.1 keeps the page on this device)");
+        if (live.UpdatesPerSecond is < 0.2 or > 10 || double.IsNaN(live.UpdatesPerSecond))
+            e.Add($"{p}:LivePage:UpdatesPerSecond {live.UpdatesPerSecond} must be between 0.2 and 10");
+
+        var c = o.Capture;
+        if (!string.IsNullOrWhiteSpace(c.Folder))
+        {
+            if (c.EveryNthFrame <= 0 && c.BelowProbability <= 0 && c.Labels.Count == 0)
+                e.Add($"{p}:Capture:Folder is set but no rule chooses frames (set {p}:Capture:EveryNthFrame, BelowProbability or Labels)");
+            if (File.Exists(c.Folder)) e.Add($"{p}:Capture:Folder '{c.Folder}' is a file, not a folder");
+        }
+        if (c.EveryNthFrame < 0) e.Add($"{p}:Capture:EveryNthFrame {c.EveryNthFrame} must be 0 (off) or positive");
+        if (c.BelowProbability is < 0 or > 1 || double.IsNaN(c.BelowProbability)) e.Add($"{p}:Capture:BelowProbability {c.BelowProbability} must be between 0 (off) and 1");
+        for (int i = 0; i < c.Labels.Count; i++)
+            if (string.IsNullOrWhiteSpace(c.Labels[i])) e.Add($"{p}:Capture:Labels:{i} is empty");
+        if (c.BudgetMegabytes is < 1 || double.IsNaN(c.BudgetMegabytes)) e.Add($"{p}:Capture:BudgetMegabytes {c.BudgetMegabytes} must be at least 1");
+        if (c.QueueCapacity is < 1 or > 1024) e.Add($"{p}:Capture:QueueCapacity {c.QueueCapacity} must be between 1 and 1024");
+        if (c.JpegQuality is < 1 or > 100) e.Add($"{p}:Capture:JpegQuality {c.JpegQuality} must be between 1 and 100");
+
+        if (o.Gpio.Chip < 0) e.Add($"{p}:Gpio:Chip {o.Gpio.Chip} must be 0 or positive (the N of /dev/gpiochipN)");
+        var pins = new Dictionary<int, int>();
+        for (int i = 0; i < o.Gpio.Rules.Count; i++)
+        {
+            var r = o.Gpio.Rules[i];
+            string k = $"{p}:Gpio:Rules:{i}";
+            if (string.IsNullOrWhiteSpace(r.Label)) e.Add($"{k}:Label is required (the label that drives the pin)");
+            if (r.MinProbability is <= 0 or > 1 || double.IsNaN(r.MinProbability)) e.Add($"{k}:MinProbability {r.MinProbability} must be above 0 and at most 1");
+            if (r.ConsecutiveFrames is < 1 or > 10_000) e.Add($"{k}:ConsecutiveFrames {r.ConsecutiveFrames} must be between 1 and 10000");
+            if (r.Pin < 0) e.Add($"{k}:Pin {r.Pin} must be a GPIO line number (BCM numbering on a Raspberry Pi, e.g. 17 for header pin 11)");
+            else if (pins.TryGetValue(r.Pin, out int other)) e.Add($"{k}:Pin {r.Pin} is already driven by {p}:Gpio:Rules:{other}");
+            else pins[r.Pin] = i;
+            if (r.HoldMilliseconds is < 1 or > 3_600_000) e.Add($"{k}:HoldMilliseconds {r.HoldMilliseconds} must be between 1 and 3600000");
+            if (r.CooldownMilliseconds is < 0 or > 86_400_000) e.Add($"{k}:CooldownMilliseconds {r.CooldownMilliseconds} must be between 0 and 86400000");
+        }
         return e;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Inference;
+using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ public sealed class FrameProcessor : IDisposable
     private readonly InputSlot ownSlot = new();
     private readonly bool reducedJpegDecoding;
     private long lastBadLog;
+    private long lastObserverLog;
 
     /// <summary>Creates the processor.</summary>
     public FrameProcessor(AgentOptions options, ModelHost models, AgentMetrics metrics, ILogger logger, ResultWriter? results)
@@ -39,6 +41,12 @@ public sealed class FrameProcessor : IDisposable
 
     /// <summary>Called by <see cref="Complete"/> after every frame, good or bad (bench warm-up marker).</summary>
     public Action? AfterFrame { get; set; }
+
+    /// <summary>
+    /// Observers of every classified frame (live page, capture, GPIO), called in order on the inference thread
+    /// after the result is recorded; empty = no extra work per frame.
+    /// </summary>
+    public IReadOnlyList<IFrameObserver> Observers { get; init; } = [];
 
     /// <summary>The preprocessor (exposes the restricted ImageSharp configuration).</summary>
     public FramePreprocessor Preprocessor => preprocessor;
@@ -60,7 +68,8 @@ public sealed class FrameProcessor : IDisposable
     {
         using (frame)
         {
-            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp());
+            slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp(), frame.Source);
+            if (Observers.Count > 0 && ObserversWantBytes(frame.Sequence)) slot.KeepFrame(frame);
             var lease = models.Acquire();
             if (lease is null)
             {
@@ -133,8 +142,11 @@ public sealed class FrameProcessor : IDisposable
             metrics.Record(Stage.Inference, inferenceMs);
             metrics.Record(Stage.Total, totalMs);
             metrics.FrameProcessed();
-            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs);
+            var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs, slot.Source);
             results?.Write(prediction);
+            if (Observers.Count > 0)
+                Notify(new FrameObservation(prediction, new StageTimes(waitMs, decodeMs, preprocessMs, inferenceMs, totalMs), manifest,
+                    slot.Input, slot.FrameBytes, slot.FrameFormat, slot.FrameWidth, slot.FrameHeight));
             if (options.LogEveryNthFrame > 0 && metrics.Processed % options.LogEveryNthFrame == 0)
                 logger.LogInformation("Frame {Sequence}: {Label} ({Probability:P1}) in {Milliseconds:F1} ms",
                     slot.Sequence, labels[0], prob[0], totalMs);
@@ -145,6 +157,35 @@ public sealed class FrameProcessor : IDisposable
             Refuse("error", $"frame {slot.Sequence}: {e.GetType().Name}: {e.Message}");
             return null;
         }
+    }
+
+    private bool ObserversWantBytes(long sequence)
+    {
+        bool wants = false;
+        foreach (var observer in Observers)
+        {
+            try { wants |= observer.WantsFrameBytes(sequence); }
+            catch (Exception e) when (e is not OutOfMemoryException) { ObserverFailed(observer, e); }
+        }
+        return wants;
+    }
+
+    private void Notify(in FrameObservation observation)
+    {
+        foreach (var observer in Observers)
+        {
+            try { observer.OnFrame(observation); }
+            catch (Exception e) when (e is not OutOfMemoryException) { ObserverFailed(observer, e); }
+        }
+    }
+
+    private void ObserverFailed(IFrameObserver observer, Exception e)
+    {
+        // An observer (page, capture, GPIO) must never stop inference: log at most once a minute.
+        long now = Stopwatch.GetTimestamp();
+        long last = Interlocked.Read(ref lastObserverLog);
+        if ((last == 0 || Stopwatch.GetElapsedTime(last, now).TotalSeconds >= 60) && Interlocked.CompareExchange(ref lastObserverLog, now, last) == last)
+            logger.LogError(e, "{Observer} failed on a frame; inference goes on", observer.GetType().Name);
     }
 
     private void Refuse(string reason, string message)

@@ -16,9 +16,14 @@ public sealed class InputSlot : IDisposable
     private OrtValue? value;
     private long[] shape = [];
     private ModelLease? lease;
+    private byte[] frameBytes = [];
+    private int frameLength;
 
     /// <summary>Sequence number of the frame held.</summary>
     public long Sequence { get; private set; }
+
+    /// <summary>Where the frame held came from (<see cref="Frames.Frame.Source"/>).</summary>
+    public string? Source { get; private set; }
 
     /// <summary>Capture timestamp of the frame held.</summary>
     public long CapturedTimestamp { get; private set; }
@@ -38,14 +43,42 @@ public sealed class InputSlot : IDisposable
     /// <summary>The model the input was preprocessed for; null for a bad frame.</summary>
     public ModelLease? Lease => lease;
 
+    /// <summary>The model input as floats (valid while prepared).</summary>
+    public ReadOnlySpan<float> Input => value is null ? [] : buffer;
+
+    /// <summary>The frame's bytes kept by <see cref="KeepFrame"/> for observers; empty when none were kept.</summary>
+    public ReadOnlySpan<byte> FrameBytes => frameBytes.AsSpan(0, frameLength);
+
+    /// <summary>Layout of <see cref="FrameBytes"/>.</summary>
+    public Frames.FrameFormat FrameFormat { get; private set; }
+
+    /// <summary>Width of the kept raw frame.</summary>
+    public int FrameWidth { get; private set; }
+
+    /// <summary>Height of the kept raw frame.</summary>
+    public int FrameHeight { get; private set; }
+
+    /// <summary>Copies <paramref name="frame"/>'s bytes into a buffer this slot reuses (grown when a frame is larger).</summary>
+    public void KeepFrame(Frames.Frame frame)
+    {
+        ReadOnlySpan<byte> data = frame.Data;
+        if (frameBytes.Length < data.Length) frameBytes = new byte[Math.Max(data.Length, frameBytes.Length * 2)];
+        data.CopyTo(frameBytes);
+        frameLength = data.Length;
+        FrameFormat = frame.Format;
+        FrameWidth = frame.Width;
+        FrameHeight = frame.Height;
+    }
+
     /// <summary>The input tensor over the buffer (valid while prepared).</summary>
     public OrtValue Value => value ?? throw new InvalidOperationException("the input slot holds no tensor");
 
     /// <summary>Starts holding a frame taken at <paramref name="taken"/>.</summary>
-    public void Begin(long sequence, long captured, long taken)
+    public void Begin(long sequence, long captured, long taken, string? source = null)
     {
         Clear();
         Sequence = sequence;
+        Source = source;
         CapturedTimestamp = captured;
         TakenTimestamp = taken;
     }
@@ -77,7 +110,9 @@ public sealed class InputSlot : IDisposable
     {
         lease?.Dispose();
         lease = null;
+        frameLength = 0;
         Sequence = CapturedTimestamp = TakenTimestamp = DecodedTimestamp = PreparedTimestamp = 0;
+        Source = null;
     }
 
     /// <summary>Releases the lease and the tensor.</summary>

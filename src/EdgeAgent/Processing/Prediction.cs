@@ -6,4 +6,5 @@ namespace EdgeToolkit.EdgeAgent.Processing;
 /// <param name="Probabilities">Softmax probabilities of <paramref name="Labels"/>.</param>
 /// <param name="Indices">Class indices of <paramref name="Labels"/>.</param>
 /// <param name="TotalMilliseconds">Capture-to-result latency.</param>
-public sealed record Prediction(long Sequence, string[] Labels, float[] Probabilities, int[] Indices, double TotalMilliseconds);
+/// <param name="Source">Where the frame came from (file name, <c>offset N</c> in a stream), null when only the sequence says it.</param>
+public sealed record Prediction(long Sequence, string[] Labels, float[] Probabilities, int[] Indices, double TotalMilliseconds, string? Source = null);

@@ -23,6 +23,7 @@ public sealed class ResultWriter : IDisposable
         {
             time = DateTimeOffset.UtcNow,
             frame = p.Sequence,
+            source = p.Source,
             top = p.Labels.Select((l, i) => new { label = l, index = p.Indices[i], p = Math.Round(p.Probabilities[i], 5) }),
             ms = Math.Round(p.TotalMilliseconds, 3),
         };

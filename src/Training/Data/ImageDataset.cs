@@ -50,6 +50,9 @@ public sealed class ImageDataset
     /// </summary>
     public ResizePolicy? FittedWith { get; init; }
 
+    /// <summary>The file each image was read from (image folders), so evaluation can decode the originals as the device does; null otherwise.</summary>
+    public IReadOnlyList<string>? Files { get; init; }
+
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
@@ -66,6 +69,6 @@ public sealed class ImageDataset
             Array.Copy(Pixels, (long)indices[i] * ImageBytes, pixels, (long)i * ImageBytes, ImageBytes);
             labels[i] = Labels[indices[i]];
         }
-        return new ImageDataset(source ?? Source, pixels, labels, Channels, Height, Width, ClassNames) { FittedWith = FittedWith };
+        return new ImageDataset(source ?? Source, pixels, labels, Channels, Height, Width, ClassNames) { FittedWith = FittedWith, Files = Files is null ? null : indices.Select(i => Files[i]).ToArray() };
     }
 }

@@ -12,7 +12,8 @@ namespace EdgeToolkit.Training.Data;
 
 /// <summary>
 /// Reads a folder with one sub-folder per class (sorted by name = class id) of JPEG, PNG or BMP
-/// files. Each image is resized so its shorter side fits, centre-cropped to the requested size and
+/// files. Each image is resized so its shorter side fits, centre-cropped to the requested size (the manifest's
+/// <c>center-crop</c>, through the same <see cref="ModelInputWriter.Fit"/> the device runs) and
 /// converted to 1 (luminance) or 3 (RGB) channels. Files with other extensions are ignored.
 /// </summary>
 public static class ImageFolderReader
@@ -95,7 +96,7 @@ public static class ImageFolderReader
         var first = errors.FirstOrDefault(e => e is not null);
         if (first is not null)
             throw first;
-        return new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop };
+        return new ImageDataset(folder, pixels, files.Select(f => f.Label).ToArray(), channels, height, width, classNames) { FittedWith = ResizePolicy.CenterCrop, Files = files.Select(f => f.Path).ToArray() };
     }
 
     /// <summary>Decodes one image file into <paramref name="destination"/> (CHW bytes).</summary>
@@ -119,13 +120,7 @@ public static class ImageFolderReader
             if ((long)info.Width * info.Height > MaxPixels || info.Width <= 0 || info.Height <= 0)
                 throw DatasetException.At(path, 0, $"unreadable image: header says {info.Width}x{info.Height} pixels (at most {MaxPixels} accepted)");
             using var image = Image.Load<Rgb24>(DecoderConfiguration, bytes);
-            image.Mutate(x => x.Resize(new ResizeOptions
-            {
-                Size = new Size(width, height),
-                Mode = ResizeMode.Crop,
-                Position = AnchorPositionMode.Center,
-                Sampler = KnownResamplers.Triangle,
-            }));
+            ModelInputWriter.Fit(image, ResizePolicy.CenterCrop, width, height);
             CopyPixels(image, channels, destination);
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidMemoryOperationException or ArgumentException)
@@ -145,8 +140,7 @@ public static class ImageFolderReader
                 var p = rgb[at];
                 if (channels == 1)
                 {
-                    // ITU-R BT.601 luma, as PIL's convert("L").
-                    destination[at] = (byte)((p.R * 299 + p.G * 587 + p.B * 114 + 500) / 1000);
+                    destination[at] = ModelInputWriter.Luma(p);
                 }
                 else
                 {

@@ -28,7 +28,8 @@ public sealed class OnnxEvaluatorTests : IDisposable
 
         var torchResult = ClassifierEvaluator.Evaluate(model, spec, data, batchSize: 16);
         var torchPredictions = TorchPredictions(model, data, spec);
-        using var evaluator = new OnnxEvaluator(bundle, new OnnxEvaluatorOptions { BatchSize = 16 });
+        // The same inputs on both sides: training's loader (the manifest route is held to the device by the parity tests).
+        using var evaluator = new OnnxEvaluator(bundle, new OnnxEvaluatorOptions { BatchSize = 16, Preprocessing = EvaluationPreprocessing.TrainingLoader });
         var progress = new RecordingProgress<EvaluationProgress>();
         var ortResult = evaluator.Evaluate(data, progress);
         var ortPredictions = evaluator.Predict(data);

@@ -9,6 +9,7 @@ using EdgeToolkit.Training.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
@@ -107,8 +108,8 @@ public static class DemoCommand
         if (agent is not null && smallest is not null)
         {
             string frames = Path.Combine(results.Folder, "frames");
-            int count = WriteSampleFrames(data.Test, frames, smallest.ModelFolder, settings.Quick ? 20 : 100);
-            System.Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] agent: wrote {count} sample frames (PNG) to {frames}");
+            int count = WriteSampleFrames(data.Test, frames, settings.Quick ? 20 : 100);
+            System.Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] agent: wrote {count} raw sample frames (PNG, as stored) to {frames}");
             var agentResult = AgentBench.Run(agent, smallest.ModelFolder, frames, results.Folder, settings.Quick ? 20 : 500, cancellationToken);
             if (agentResult.ReportPath is not null)
                 summary.Add($"device agent bench (alpha 0.5 int8, {count} PNG frames): {agentResult.Summary}; report {agentResult.ReportPath}");
@@ -128,43 +129,21 @@ public static class DemoCommand
         return exit;
     }
 
-    /// <summary>Writes the first <paramref name="count"/> test images as PNG at the bundle's input size (padded like training), returns how many.</summary>
-    internal static int WriteSampleFrames(ImageDataset test, string folder, string bundleFolder, int count)
+    /// <summary>
+    /// Writes the first <paramref name="count"/> test images as PNG files exactly as stored (28x28 for Fashion-MNIST), returns
+    /// how many. They are not fitted to the model: the agent applies the bundle's resize policy, as it would to a camera.
+    /// </summary>
+    internal static int WriteSampleFrames(ImageDataset test, string folder, int count)
     {
-        var manifest = ModelBundle.ModelBundleFolder.Read(bundleFolder).Manifest;
         Directory.CreateDirectory(folder);
         count = Math.Min(count, test.Count);
-        int size = manifest.Height;
         for (int i = 0; i < count; i++)
         {
             var bytes = test.Pixels.AsSpan(i * test.ImageBytes, test.ImageBytes);
             string path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{i:0000}-{test.ClassNames[(int)test.Labels[i]].Replace('/', '-')}.png"));
-            int h = test.Height, w = test.Width;
-            if (test.Channels == 1)
-            {
-                using var image = Image.LoadPixelData<L8>(bytes, w, h);
-                Fit(image, size).SaveAsPng(path);
-            }
-            else
-            {
-                var rgb = new byte[h * w * 3];
-                for (int p = 0; p < h * w; p++)
-                    for (int c = 0; c < 3; c++) rgb[p * 3 + c] = bytes[c * h * w + p];
-                using var image = Image.LoadPixelData<Rgb24>(rgb, w, h);
-                Fit(image, size).SaveAsPng(path);
-            }
+            using var image = ModelInputWriter.ToImage(bytes, test.Channels, test.Height, test.Width);
+            image.SaveAsPng(path);
         }
         return count;
-    }
-
-    /// <summary>Pads (centred, black) a small image to <paramref name="size"/> as training does, or resizes a larger one.</summary>
-    private static Image<TPixel> Fit<TPixel>(Image<TPixel> image, int size) where TPixel : unmanaged, IPixel<TPixel>
-    {
-        if (image.Width == size && image.Height == size) return image;
-        var mode = BatchLoader.ChooseSizeAdjustment(image.Height, image.Width, size, size) == SizeAdjustment.Pad
-            ? SixLabors.ImageSharp.Processing.ResizeMode.BoxPad : SixLabors.ImageSharp.Processing.ResizeMode.Stretch;
-        SixLabors.ImageSharp.Processing.ProcessingExtensions.Mutate(image, x => SixLabors.ImageSharp.Processing.ResizeExtensions.Resize(x,
-            new SixLabors.ImageSharp.Processing.ResizeOptions { Size = new Size(size, size), Mode = mode, PadColor = Color.Black }));
-        return image;
     }
 }

@@ -157,7 +157,7 @@ public static partial class DeployCommand
     private static void Validate(Settings s)
     {
         // A host starting with '-' would be read by ssh as an option (argument injection).
-        if (!HostPattern().IsMatch(s.Host))
+        if (!IsValidHost(s.Host))
             throw new ArgumentException($"--host '{s.Host}': expected user@host or host (letters, digits, . _ - and an IPv6 address in brackets)");
         if (s.Rid is not ("linux-arm64" or "linux-x64"))
             throw new ArgumentException($"--rid '{s.Rid}': expected linux-arm64 or linux-x64");
@@ -175,23 +175,36 @@ public static partial class DeployCommand
             throw new ArgumentException($"--identity '{s.Identity}': file not found");
     }
 
-    private static IEnumerable<string> SshOptions(Settings s)
+    private static IEnumerable<string> SshOptions(Settings s) => SshOptions(s.Port, s.Identity);
+
+    private static IEnumerable<string> ScpOptions(Settings s) => ScpOptions(s.Port, s.Identity);
+
+    /// <summary>ssh's options: no password prompt, a 10 s connect timeout, the port and key (shared with <c>pull-captures</c>).</summary>
+    internal static IEnumerable<string> SshOptions(int port, string? identity)
     {
         yield return "-o"; yield return "BatchMode=yes";
         yield return "-o"; yield return "ConnectTimeout=10";
-        yield return "-p"; yield return s.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (s.Identity is not null) { yield return "-i"; yield return Path.GetFullPath(s.Identity); }
+        yield return "-p"; yield return port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (identity is not null) { yield return "-i"; yield return Path.GetFullPath(identity); }
     }
 
-    private static IEnumerable<string> ScpOptions(Settings s)
+    /// <summary>scp's options, as <see cref="SshOptions(int, string?)"/>.</summary>
+    internal static IEnumerable<string> ScpOptions(int port, string? identity)
     {
         yield return "-o"; yield return "BatchMode=yes";
         yield return "-o"; yield return "ConnectTimeout=10";
-        yield return "-P"; yield return s.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (s.Identity is not null) { yield return "-i"; yield return Path.GetFullPath(s.Identity); }
+        yield return "-P"; yield return port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (identity is not null) { yield return "-i"; yield return Path.GetFullPath(identity); }
     }
 
-    private static string? ResolveProgram(string name)
+    /// <summary>True when <paramref name="host"/> is user@host or host (never an ssh option).</summary>
+    internal static bool IsValidHost(string host) => HostPattern().IsMatch(host);
+
+    /// <summary>True when <paramref name="word"/> needs no quoting in a POSIX shell (safe as a remote path).</summary>
+    internal static bool IsShellSafe(string word) => word.Length > 0 && SafeWord().IsMatch(word);
+
+    /// <summary>The full path of <paramref name="name"/> on PATH (or the path itself when it has a '/'), or null.</summary>
+    internal static string? ResolveProgram(string name)
     {
         if (name.Contains('/')) return File.Exists(name) ? Path.GetFullPath(name) : null;
         foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
@@ -221,7 +234,8 @@ public static partial class DeployCommand
         return m.Success ? m.Groups[1].Value : throw new ArgumentException($"{props}: no <Version> element");
     }
 
-    private static int Execute(string[] argv, bool captureLastLine, out string? lastLine, TextWriter error)
+    /// <summary>Runs <paramref name="argv"/> with inherited output; returns its exit code (127 when it cannot start).</summary>
+    internal static int Execute(string[] argv, bool captureLastLine, out string? lastLine, TextWriter error)
     {
         var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardOutput = captureLastLine };
         foreach (string a in argv.Skip(1)) info.ArgumentList.Add(a);
@@ -249,7 +263,7 @@ public static partial class DeployCommand
     }
 
     /// <summary>Quotes argv for display so it can be pasted into a POSIX shell.</summary>
-    private static string ShellQuote(IEnumerable<string> argv)
+    internal static string ShellQuote(IEnumerable<string> argv)
     {
         var sb = new StringBuilder();
         foreach (string a in argv)

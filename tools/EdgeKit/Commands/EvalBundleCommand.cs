@@ -21,12 +21,15 @@ public static class EvalBundleCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call", DefaultValueFactory = _ => 256 };
         var limit = new Option<int>("--limit") { Description = "Evaluate only N test images (0 = all)" };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default)" };
+        var preprocessing = EnumOption.Create("--preprocessing",
+            "How images become model inputs: manifest = the bundle's preprocessing contract, as the device agent feeds them; training-loader = training's TorchSharp loader",
+            EvaluationPreprocessing.Manifest);
         var command = new Command("eval-bundle", "Evaluate a model bundle with ONNX Runtime on the test split: top-1, top-5, confusion matrix.")
         {
-            bundle, data, dataPath, batchSize, limit, threads,
+            bundle, data, dataPath, batchSize, limit, threads, preprocessing,
         };
         command.SetAction(parse => Run(parse.GetValue(bundle)!, parse.GetValue(data)!, parse.GetValue(dataPath),
-            parse.GetValue(batchSize), parse.GetValue(limit), parse.GetValue(threads)));
+            parse.GetValue(batchSize), parse.GetValue(limit), parse.GetValue(threads), parse.GetValue(preprocessing)));
         return command;
     }
 
@@ -34,7 +37,8 @@ public static class EvalBundleCommand
     /// Evaluates <paramref name="bundleFolder"/> on the test split of <paramref name="data"/> and prints the
     /// report; returns the exit code (0, or 1 after printing the error). Reusable by <c>edgekit eval --bundle</c>.
     /// </summary>
-    public static int Run(string bundleFolder, string data, string? dataPath, int batchSize = 256, int limit = 0, int threads = 0)
+    public static int Run(string bundleFolder, string data, string? dataPath, int batchSize = 256, int limit = 0, int threads = 0,
+        EvaluationPreprocessing preprocessing = EvaluationPreprocessing.Manifest)
     {
         try
         {
@@ -43,7 +47,7 @@ public static class EvalBundleCommand
             var resolved = DatasetResolver.Resolve(data, dataPath,
                 new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
             var test = TrainCommand.Limit(resolved.Test, limit);
-            using var evaluator = new OnnxEvaluator(loaded, new OnnxEvaluatorOptions { BatchSize = batchSize, Threads = threads });
+            using var evaluator = new OnnxEvaluator(loaded, new OnnxEvaluatorOptions { BatchSize = batchSize, Threads = threads, Preprocessing = preprocessing });
             EvaluationResult result;
             if (!System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
             {
@@ -60,9 +64,10 @@ public static class EvalBundleCommand
                 result = evaluator.Evaluate(test, new SyncProgress<EvaluationProgress>(p => System.Console.Error.WriteLine($"evaluated {p.ImagesDone}/{p.ImagesTotal}")));
             }
             EvaluationReport.Write(System.Console.Out, $"{loaded.ModelPath}: {m.Architecture} ({KebabCase.Name(m.Precision)}) with ONNX Runtime on {resolved.Description}", result);
+            System.Console.Out.WriteLine($"Preprocessing: {evaluator.DescribePreprocessing(test)}");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or BundleException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException or BundleException or ImageDecodeException)
         {
             System.Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -1,4 +1,4 @@
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>
 /// Reduced-size inverse DCT: an 8x8 block of coefficients becomes N x N pixels (N = 1, 2, 4), each the mean

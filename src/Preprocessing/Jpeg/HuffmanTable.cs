@@ -1,4 +1,4 @@
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>
 /// One canonical Huffman table of a DHT segment: a <see cref="FastBits"/>-bit lookup for short codes and

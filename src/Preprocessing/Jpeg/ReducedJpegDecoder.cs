@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>
 /// Decodes a baseline JPEG at 1/2, 1/4 or 1/8 of its size straight from the DCT coefficients (1/8 takes only

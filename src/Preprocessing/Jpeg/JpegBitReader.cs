@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>
 /// Reads the entropy-coded data of a scan MSB first, removing stuffed zero bytes (FF 00). It never reads past

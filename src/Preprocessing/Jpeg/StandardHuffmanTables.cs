@@ -1,4 +1,4 @@
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>
 /// The typical Huffman tables of ITU T.81 Annex K.3 as one DHT segment body (DC 0, DC 1, AC 0, AC 1). Motion-JPEG

@@ -1,4 +1,4 @@
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>One image component of the frame header and its reduced-size sample plane.</summary>
 internal sealed class JpegComponent

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace EdgeToolkit.EdgeAgent.Processing;
+namespace EdgeToolkit.Preprocessing;
 
 /// <summary>
 /// Reads the pixel size of a JPEG, PNG or BMP from its header without decoding, so a frame that claims

@@ -1,4 +1,4 @@
-namespace EdgeToolkit.EdgeAgent.Processing.Jpeg;
+namespace EdgeToolkit.Preprocessing.Jpeg;
 
 /// <summary>
 /// A JPEG stream that breaks the format: <see cref="Reason"/> is <c>truncated</c> (the data ends, or reaches

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using EdgeToolkit.EdgeAgent.Inference;
+using EdgeToolkit.EdgeAgent.Options;
+using EdgeToolkit.EdgeAgent.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeToolkit.EdgeAgent.Live;
+
+/// <summary>
+/// Serves the live page (<c>EdgeAgent:LivePage</c>) with an <see cref="HttpListener"/>, like the health endpoint:
+/// <c>/</c> the self-contained page (inline CSS, script and SVG; nothing fetched from elsewhere), <c>/state.json</c>
+/// the figures it polls, <c>/frame</c> the latest camera frame, <c>/input.png</c> the latest model input. A busy port
+/// is logged and the page stays off; inference never waits for it.
+/// </summary>
+public sealed class LivePageEndpoint : BackgroundService
+{
+    private const string PageResource = "EdgeToolkit.EdgeAgent.Live.live.html";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private readonly LivePageOptions options;
+    private readonly string bundle;
+    private readonly LiveView view;
+    private readonly AgentMetrics metrics;
+    private readonly ModelHost models;
+    private readonly StatusReporter reporter;
+    private readonly Capture.FrameCapture? capture;
+    private readonly ILogger logger;
+    private readonly byte[] page;
+    private HttpListener? listener;
+
+    /// <summary>Creates the endpoint; <paramref name="capture"/> (when capture is on) adds its counters to the page.</summary>
+    public LivePageEndpoint(AgentOptions options, LiveView view, AgentMetrics metrics, ModelHost models, StatusReporter reporter, ILogger<LivePageEndpoint> logger,
+        Capture.FrameCapture? capture = null)
+    {
+        this.capture = capture;
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options.LivePage;
+        bundle = options.Bundle;
+        this.view = view;
+        this.metrics = metrics;
+        this.models = models;
+        this.reporter = reporter;
+        this.logger = logger;
+        page = LoadPage(this.options.UpdatesPerSecond);
+    }
+
+    /// <summary>The prefix served, e.g. <c>http://127.0.0.1:9466/</c>.</summary>
+    public string Prefix => $"http://{options.Host}:{options.Port}/";
+
+    /// <summary>The page's HTML with the polling rate filled in.</summary>
+    public static byte[] LoadPage(double updatesPerSecond)
+    {
+        using var stream = typeof(LivePageEndpoint).Assembly.GetManifestResourceStream(PageResource)
+            ?? throw new InvalidOperationException($"embedded resource {PageResource} missing");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string html = reader.ReadToEnd().Replace("{{INTERVAL_MS}}",
+            ((int)Math.Round(1000 / updatesPerSecond)).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        return Encoding.UTF8.GetBytes(html);
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        listener = new HttpListener();
+        listener.Prefixes.Add(Prefix);
+        try
+        {
+            listener.Start();
+        }
+        catch (HttpListenerException e)
+        {
+            logger.LogError("Live page {Prefix} cannot listen: {Error} (EdgeAgent:LivePage:Port)", Prefix, e.Message);
+            return;
+        }
+        logger.LogInformation("Live page on {Prefix}", Prefix);
+        using var stop = stoppingToken.Register(() =>
+        {
+            try { listener.Stop(); } catch (ObjectDisposedException) { }
+        });
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try { context = await listener.GetContextAsync().ConfigureAwait(false); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { break; }
+            // Each request on the thread pool: a slow client or an image encode holds up no other request.
+            _ = Task.Run(() => ServeAsync(context, stoppingToken), CancellationToken.None);
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext context, CancellationToken ct)
+    {
+        var response = context.Response;
+        try
+        {
+            string path = context.Request.Url?.AbsolutePath ?? "/";
+            if (context.Request.HttpMethod is not ("GET" or "HEAD"))
+            {
+                await WriteAsync(response, 405, "text/plain; charset=utf-8", "GET only"u8.ToArray(), ct).ConfigureAwait(false);
+                return;
+            }
+            view.ClientSeen();
+            var latest = view.Latest;
+            switch (path)
+            {
+                case "/":
+                case "/index.html":
+                    await WriteAsync(response, 200, "text/html; charset=utf-8", page, ct).ConfigureAwait(false);
+                    break;
+                case "/state.json":
+                    await WriteAsync(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(State(), Json), ct).ConfigureAwait(false);
+                    break;
+                case "/frame":
+                    if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
+                    else await WriteAsync(response, 200, latest.FrameImage.ContentType, latest.FrameImage.Body, ct).ConfigureAwait(false);
+                    break;
+                case "/input.png":
+                    if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
+                    else await WriteAsync(response, 200, "image/png", latest.InputImage, ct).ConfigureAwait(false);
+                    break;
+                default:
+                    await WriteAsync(response, 404, "text/plain; charset=utf-8", "not found"u8.ToArray(), ct).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            logger.LogDebug("Live page request failed: {Error}", e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogWarning(e, "Live page request failed");
+            try { response.Abort(); } catch (ObjectDisposedException) { }
+        }
+    }
+
+    /// <summary>The figures the page shows (what <c>/state.json</c> returns).</summary>
+    public object State()
+    {
+        var latest = view.Latest;
+        var manifest = models.Manifest;
+        var stages = view.Stages();
+        return new
+        {
+            time = DateTimeOffset.UtcNow,
+            healthy = reporter.IsHealthy,
+            source = reporter.Source,
+            model = manifest is null ? null : new
+            {
+                name = manifest.Architecture,
+                folder = bundle,
+                precision = Preprocessing.KebabCase.Name(manifest.Precision),
+                sha256 = manifest.Sha256,
+                loadedAt = models.LoadedAt,
+                generation = models.Generation,
+                input = manifest.InputShape,
+                labels = manifest.Labels.Count,
+            },
+            modelError = models.LastError,
+            frame = latest is null ? null : new
+            {
+                sequence = latest.Sequence,
+                time = latest.Time,
+                top = latest.Labels.Select((l, i) => new { label = l, p = Math.Round(latest.Probabilities[i], 4) }),
+                ms = latest.Times,
+            },
+            fps = Math.Round(stages.Fps, 2),
+            stages = new { stages.Wait, stages.Decode, stages.Preprocess, stages.Inference, stages.Total },
+            processed = metrics.Processed,
+            dropped = metrics.Dropped,
+            bad = metrics.Bad,
+            badByReason = metrics.BadByReason,
+            cpuTemperatureCelsius = reporter.CpuTemperature(),
+            capture = capture is null ? null : new
+            {
+                saved = capture.Saved,
+                dropped = capture.Dropped,
+                droppedByReason = capture.DroppedByReason,
+                megabytesOnDisk = Math.Round(capture.BytesOnDisk / 1048576.0, 2),
+            },
+        };
+    }
+
+    private static async Task WriteAsync(HttpListenerResponse response, int status, string contentType, byte[] body, CancellationToken ct)
+    {
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        response.Headers["Cache-Control"] = "no-store";
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body, ct).ConfigureAwait(false);
+        response.Close();
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        base.Dispose();
+        listener?.Close();
+    }
+}
