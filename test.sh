@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-packages=(ffmpeg libjpeg-turbo-progs qemu-user-static systemd ansible dataset-fashion-mnist openssh-client chromium systemd-container debootstrap)
+packages=(python3-torch python3-torchvision ffmpeg libjpeg-turbo-progs qemu-user-static systemd ansible dataset-fashion-mnist openssh-client chromium systemd-container debootstrap)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -57,8 +57,14 @@ public sealed class QuantizePass : IPass
                 $"QdqQuantizer {Options.Quantization.Method}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
                 $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(Options.Quantization.ReduceWeightRange ? ", 7-bit weights" : "")}, " +
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
+            ["quantizationTarget"] = result.ActivationChoice?.ToString() ?? "",
+            ["quantizationFusion"] = result.Fusion?.Summary ?? "",
+            ["graphPreparation"] = result.Preparation?.ToString() ?? "",
             ["floatModel"] = Path.GetFullPath(source.ModelPath),
         };
+        QuantizationReportWriter.Write(outputBundle, result);
+        if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
+        if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");
         return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = Precision.Int8, Accuracy = null, Provenance = provenance });
     }
 

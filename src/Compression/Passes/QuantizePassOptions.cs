@@ -22,16 +22,23 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
                 _ => CalibrationMethod.MinMax,
             },
             Percentile = r.Double("percentile", d.Percentile, 50, 100),
-            ActivationType = r.String("activations", "int8", ["int8", "uint8"]) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
+            ActivationType = r.String("activations", "auto", ["auto", "int8", "uint8"]) switch
+            {
+                "uint8" => QuantizedActivationType.UInt8,
+                "int8" => QuantizedActivationType.Int8,
+                _ => QuantizedActivationType.Auto,
+            },
             ExcludedNodes = r.StringList("exclude") ?? [],
             EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
             ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
         };
         var floatLayers = r.StringList("floatLayers");
+        string target = r.String("target", QuantizationTargetNames.Format(d.Target), QuantizationTargetNames.Known.ToArray())!;
         r.RejectUnknown("the quantize pass");
         try
         {
             if (floatLayers is not null) o = o with { FloatLayers = FloatLayerNames.Parse(floatLayers, "floatLayers") };
+            o = o with { Target = QuantizationTargetNames.Parse(target, "target") };
             return new QuantizePassOptions(o.Validate());
         }
         catch (ArgumentException e)

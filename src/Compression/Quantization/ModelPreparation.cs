@@ -1,11 +1,16 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace EdgeToolkit.Compression.Quantization;
 
 /// <summary>
-/// Brings a float model into the shape the QDQ rewrite expects: default-domain opset at least 13
-/// (per-channel DequantizeLinear needs <c>axis</c>), BatchNormalization folded into the preceding
-/// Conv, nodes in topological order.
+/// Brings a float model, ours or a foreign one (torch.onnx, tf2onnx), into the shape the QDQ rewrite
+/// expects: default-domain opset at least 13 (per-channel DequantizeLinear needs <c>axis</c>);
+/// <c>Constant</c> nodes turned into initializers, <c>Identity</c> nodes removed, constant
+/// sub-graphs folded and shapes inferred (by ONNX Runtime's basic, CPU-independent graph
+/// optimisations, written out); BatchNormalization folded into the preceding Conv; nodes in
+/// topological order. The float function is unchanged (tested by running both graphs).
 /// </summary>
 internal static class ModelPreparation
 {
@@ -21,14 +26,155 @@ internal static class ModelPreparation
         "Gather", "Softmax", "Clip", "HardSigmoid",
     ];
 
-    public static void Prepare(ModelProto model)
+    public static GraphPreparation Prepare(ModelProto model)
     {
         if (model.Graph is null) throw new QuantizationException("the model has no graph");
+        var before = OpCounts(model.Graph);
+        long opsetBefore = DefaultOpset(model);
         UpgradeOpset(model);
         NameUnnamedNodes(model.Graph);
         CheckTopologicalOrder(model.Graph);
+        Simplify(model);
+        NameUnnamedNodes(model.Graph);
+        CheckTopologicalOrder(model.Graph);
         FoldBatchNormalization(model.Graph);
-        model.Graph.ValueInfo.Clear();
+        int rewritten = RewriteForIntegerKernels(model.Graph);
+        var after = OpCounts(model.Graph);
+        int Removed(string op) => before.GetValueOrDefault(op) - after.GetValueOrDefault(op);
+        return new GraphPreparation(
+            opsetBefore, DefaultOpset(model), Removed("Identity"), Removed("Constant"), Removed("BatchNormalization"),
+            before.Values.Sum(), after.Values.Sum(), model.Graph.ValueInfo.Count) { RewrittenForIntegerKernels = rewritten };
+    }
+
+    /// <summary>
+    /// Same maths in ops ONNX Runtime runs on integers: <c>Flatten(axis=1)</c> becomes
+    /// <c>Reshape(0, -1)</c> (Reshape drops its Q/DQ, Flatten does not), and a spatial
+    /// <c>ReduceMean</c> over axes 2,3 of a 4-D tensor (ShuffleNet's head) becomes
+    /// <c>GlobalAveragePool</c> (QLinearGlobalAveragePool), followed by that Reshape when
+    /// keepdims is 0. Returns the number of nodes rewritten.
+    /// </summary>
+    private static int RewriteForIntegerKernels(GraphProto graph)
+    {
+        var rank = graph.ValueInfo.Concat(graph.Input).Where(v => v.Type?.TensorType?.Shape is not null)
+            .GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First().Type.TensorType.Shape.Dim.Count);
+        var names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).ToHashSet();
+        string Unique(string name)
+        {
+            string candidate = name;
+            for (int i = 1; !names.Add(candidate); i++) candidate = $"{name}_{i}";
+            return candidate;
+        }
+        string FlattenShape()
+        {
+            string name = Unique("edgekit_flatten_shape");
+            graph.Initializer.Add(OnnxTensors.Create<long>(name, OnnxTensors.Int64Type, [0L, -1L], 2));
+            return name;
+        }
+        int count = 0;
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            if (node.Domain is not ("" or "ai.onnx") || node.Input.Count == 0) continue;
+            if (node.OpType == "Flatten" && OnnxTensors.IntAttribute(node, "axis", 1) == 1)
+            {
+                node.OpType = "Reshape";
+                node.Attribute.Clear();
+                node.Input.Add(FlattenShape());
+                count++;
+            }
+            else if (node.OpType == "ReduceMean" && node.Input.Count == 1 && rank.GetValueOrDefault(node.Input[0]) == 4
+                && OnnxTensors.Attribute(node, "axes") is { } axes && axes.Ints.Select(a => a < 0 ? a + 4 : a).Order().SequenceEqual([2L, 3L]))
+            {
+                bool keep = OnnxTensors.IntAttribute(node, "keepdims", 1) == 1;
+                node.OpType = "GlobalAveragePool";
+                node.Attribute.Clear();
+                if (!keep)
+                {
+                    string pooled = Unique(node.Output[0] + "_pooled");
+                    var reshape = OnnxTensors.Node("Reshape", Unique(node.Name + "_reshape"), [pooled, FlattenShape()], [node.Output[0]]);
+                    node.Output[0] = pooled;
+                    graph.Node.Insert(i + 1, reshape);
+                }
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static long DefaultOpset(ModelProto model) => model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 0;
+
+    private static Dictionary<string, int> OpCounts(GraphProto graph) =>
+        graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>
+    /// ONNX Runtime's basic graph optimisations, saved: they turn Constant nodes into initializers,
+    /// eliminate Identity (and Dropout, no-op Slice/Unsqueeze...), fold every node whose inputs are
+    /// constant, fuse Conv+BatchNormalization/Add/Mul, and write the inferred shape of every tensor as
+    /// value_info. They run before execution providers are chosen and use only ONNX-domain ops, so the
+    /// result is the same on every CPU (unlike the extended/all levels, which are CPU specific).
+    /// </summary>
+    private static void Simplify(ModelProto model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edgekit-prepare-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, OptimizedModelFilePath = path, IntraOpNumThreads = 1 })
+            {
+                try
+                {
+                    using var session = new InferenceSession(model.ToByteArray(), options);
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    throw new QuantizationException($"ONNX Runtime cannot load the float model: {e.Message}", e);
+                }
+            }
+            var simplified = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            model.Graph = simplified.Graph;
+            model.OpsetImport.Clear();
+            model.OpsetImport.AddRange(simplified.OpsetImport.Where(o => o.Domain is "" or "ai.onnx" || model.Graph.Node.Any(n => n.Domain == o.Domain)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        InferShapes(model);
+    }
+
+    /// <summary>
+    /// Type and shape of every tensor, as ONNX Runtime computes them: one run on a zero input (a
+    /// dynamic batch dimension taken as 1) with every node output exposed, recorded as value_info.
+    /// Skipped for models whose input has other dynamic dimensions.
+    /// </summary>
+    private static void InferShapes(ModelProto model)
+    {
+        var graph = model.Graph;
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
+        if (inputs.Count != 1 || inputs[0].Type?.TensorType is not { ElemType: OnnxTensors.FloatType } tensorType || tensorType.Shape is null) return;
+        var dims = tensorType.Shape.Dim.Select((d, i) => d.DimValue > 0 ? d.DimValue : i == 0 ? 1 : -1).ToArray();
+        if (dims.Any(d => d < 0)) return;
+        var probe = model.Clone();
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet();
+        var names = graph.Node.SelectMany(n => n.Output).Where(o => o != "" && !outputs.Contains(o)).Distinct().ToList();
+        foreach (string name in names) probe.Graph.Output.Add(new ValueInfoProto { Name = name });
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
+        using var session = new InferenceSession(probe.ToByteArray(), options);
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[dims.Aggregate(1L, (a, b) => a * b)], dims);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [inputs[0].Name], [input], names);
+        graph.ValueInfo.Clear();
+        for (int i = 0; i < names.Count; i++)
+        {
+            var info = results[i].GetTensorTypeAndShape();
+            var shape = new TensorShapeProto();
+            shape.Dim.AddRange(info.Shape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+            graph.ValueInfo.Add(new ValueInfoProto
+            {
+                Name = names[i],
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)info.ElementDataType, Shape = shape } },
+            });
+        }
     }
 
     private static void UpgradeOpset(ModelProto model)

@@ -11,6 +11,7 @@ internal static class OnnxTensors
     public const int Int8Type = (int)TensorProto.Types.DataType.Int8;
     public const int UInt8Type = (int)TensorProto.Types.DataType.Uint8;
     public const int Int32Type = (int)TensorProto.Types.DataType.Int32;
+    public const int Int64Type = (int)TensorProto.Types.DataType.Int64;
 
     public static long ElementCount(TensorProto t)
     {

@@ -28,6 +28,9 @@ internal sealed class QdqPlan
     /// <summary>Compute-type nodes left in float (excluded or unsupported form), by name.</summary>
     public List<string> FloatNodes { get; } = [];
 
+    /// <summary>Why each node of <see cref="FloatNodes"/> stays float.</summary>
+    public Dictionary<string, string> FloatReasons { get; } = [];
+
     /// <summary>Producer node -> the Relu/Clip it absorbs (removed in the rewrite).</summary>
     public Dictionary<NodeProto, NodeProto> FusedActivations { get; } = new(ReferenceEqualityComparer.Instance);
 
@@ -50,10 +53,11 @@ internal sealed class QdqPlan
                 throw new QuantizationException($"ExcludedNodes: no node named '{excluded}' in the graph; compute nodes are: {string.Join(", ", graph.Node.Where(n => IsComputeOp(n.OpType)).Select(n => n.Name).Take(20))}");
         }
         var excludedSet = options.ExcludedNodes.ToHashSet();
-        if (options.FloatLayers.HasFlag(FloatLayers.FirstConv) && graph.Node.FirstOrDefault(n => n.OpType == "Conv") is { } stem)
-            excludedSet.Add(stem.Name);
-        if (options.FloatLayers.HasFlag(FloatLayers.Classifier) && graph.Node.LastOrDefault(n => n.OpType is "Gemm" or "MatMul") is { } classifier)
-            excludedSet.Add(classifier.Name);
+        foreach (string name in excludedSet) plan.FloatReasons[name] = "excluded by name";
+        if (options.FloatLayers.HasFlag(FloatLayers.FirstConv) && graph.Node.FirstOrDefault(n => n.OpType == "Conv") is { } stem && excludedSet.Add(stem.Name))
+            plan.FloatReasons[stem.Name] = "float layers: first-conv";
+        if (options.FloatLayers.HasFlag(FloatLayers.Classifier) && graph.Node.LastOrDefault(n => n.OpType is "Gemm" or "MatMul") is { } classifier && excludedSet.Add(classifier.Name))
+            plan.FloatReasons[classifier.Name] = "float layers: classifier";
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
         var consumers = new Dictionary<string, List<NodeProto>>();
@@ -101,6 +105,7 @@ internal sealed class QdqPlan
             if (excludedSet.Contains(node.Name) || node.Output.Count != 1)
             {
                 plan.FloatNodes.Add(node.Name);
+                plan.FloatReasons.TryAdd(node.Name, "more than one output");
                 continue;
             }
             bool quantize = false;
@@ -140,7 +145,7 @@ internal sealed class QdqPlan
                         quantize = true;
                     }
                     break;
-                case "GlobalAveragePool" or "AveragePool":
+                case "GlobalAveragePool" or "AveragePool" or "Sigmoid" or "LeakyRelu":
                     if (IsActivation(node.Input[0]))
                     {
                         Request(node.Input[0]);
@@ -151,6 +156,7 @@ internal sealed class QdqPlan
             if (!quantize)
             {
                 plan.FloatNodes.Add(node.Name);
+                plan.FloatReasons[node.Name] = "unsupported form (constant or non-float input, or weight not a float initializer)";
                 continue;
             }
             plan.QuantizedNodes.Add(node.Name);
@@ -172,7 +178,13 @@ internal sealed class QdqPlan
         return plan;
     }
 
-    public static bool IsComputeOp(string opType) => opType is "Conv" or "Gemm" or "MatMul" or "Add" or "Mul" or "Concat" or "GlobalAveragePool" or "AveragePool";
+    public static bool IsComputeOp(string opType) => opType is "Conv" or "Gemm" or "MatMul" or "Add" or "Mul" or "Concat" or "GlobalAveragePool" or "AveragePool" or "Sigmoid" or "LeakyRelu";
+
+    /// <summary>True for nodes the quantizer itself adds (Q/DQ).</summary>
+    public static bool IsWeightDequantization(NodeProto node) => node.OpType is "QuantizeLinear" or "DequantizeLinear";
+
+    /// <summary>Ops whose output reuses their input's scale and zero point.</summary>
+    public static bool IsDataMovementOp(string opType) => DataMovementOps.Contains(opType);
 
     private static bool IsFloatInitializer(string name, Dictionary<string, TensorProto> initializers, out TensorProto tensor)
     {

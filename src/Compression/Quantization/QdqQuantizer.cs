@@ -25,19 +25,35 @@ public sealed class QdqQuantizer
     public QuantizationResult Quantize(ModelProto floatModel, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
     {
         var model = floatModel.Clone();
-        ModelPreparation.Prepare(model);
-        if (Options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
-        var plan = QdqPlan.Create(model.Graph, Options);
-        var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, Options, progress);
+        var preparation = ModelPreparation.Prepare(model);
+        var choice = ActivationTypeChoice.For(Options.Target, Options.ActivationType);
+        var options = Options with { ActivationType = choice.ActivationType };
+        if (options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
+        var plan = QdqPlan.Create(model.Graph, options);
+        var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, options, progress);
         // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
         // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet();
         var ranges = collectors.ToDictionary(
             kv => kv.Key,
-            kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : Options.Method, Options.Percentile, EntropyLevels(kv.Value)));
-        QdqRewriter.Apply(model, plan, ranges, Options);
+            kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : options.Method, options.Percentile, EntropyLevels(kv.Value)));
+        QdqRewriter.Apply(model, plan, ranges, options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";
-        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes);
+        var fusion = FusionReport.Analyze(model, plan, choice);
+        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes) { Preparation = preparation, ActivationChoice = choice, Fusion = fusion };
+    }
+
+    /// <summary>
+    /// The float model as the quantizer sees it (not modified): opset raised, Constant nodes as
+    /// initializers, Identity removed, constants folded, shapes inferred, BatchNormalization folded,
+    /// Flatten/ReduceMean rewritten for integer kernels. Runs the same function as the input.
+    /// </summary>
+    public static ModelProto Prepare(ModelProto floatModel, out GraphPreparation preparation)
+    {
+        ArgumentNullException.ThrowIfNull(floatModel);
+        var model = floatModel.Clone();
+        preparation = ModelPreparation.Prepare(model);
+        return model;
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace EdgeToolkit.Compression.Quantization;
 /// </summary>
 public sealed record QuantizationOptions
 {
-    /// <summary>The defaults: percentile (99.999) calibration on 512 samples, per-channel int8 weights, asymmetric int8 activations, first Conv in float.</summary>
+    /// <summary>The defaults: percentile (99.999) calibration on 512 samples, per-channel int8 weights, asymmetric activations of the type chosen for the host CPU, first Conv in float.</summary>
     public static QuantizationOptions Default { get; } = new();
 
     /// <summary>
@@ -31,8 +31,11 @@ public sealed record QuantizationOptions
     /// </summary>
     public bool ReduceWeightRange { get; init; }
 
-    /// <summary>Integer type of activations.</summary>
-    public QuantizedActivationType ActivationType { get; init; } = QuantizedActivationType.Int8;
+    /// <summary>Integer type of activations; <see cref="QuantizedActivationType.Auto"/> (the default) chooses it for <see cref="Target"/> (<see cref="ActivationTypeChoice"/>).</summary>
+    public QuantizedActivationType ActivationType { get; init; } = QuantizedActivationType.Auto;
+
+    /// <summary>The CPU family the model will run on (default: this host). Decides the activation type when it is Auto, and how the fusion report loads the model.</summary>
+    public QuantizationTarget Target { get; init; } = QuantizationTarget.Host;
 
     /// <summary>Symmetric activations (zero point at the middle of the type); asymmetric by default.</summary>
     public bool SymmetricActivations { get; init; }
@@ -70,6 +73,8 @@ public sealed record QuantizationOptions
             throw new ArgumentException($"Method {(int)Method} is not one of {string.Join(", ", Enum.GetNames<CalibrationMethod>())}", nameof(Method));
         if (!Enum.IsDefined(ActivationType))
             throw new ArgumentException($"ActivationType {(int)ActivationType} is not one of {string.Join(", ", Enum.GetNames<QuantizedActivationType>())}", nameof(ActivationType));
+        if (!Enum.IsDefined(Target))
+            throw new ArgumentException($"Target {(int)Target} is not one of {string.Join(", ", Enum.GetNames<QuantizationTarget>())}", nameof(Target));
         if ((FloatLayers & ~(FloatLayers.FirstConv | FloatLayers.Classifier)) != 0)
             throw new ArgumentException($"FloatLayers {(int)FloatLayers} has unknown flags; allowed: {string.Join(", ", Enum.GetNames<FloatLayers>())}", nameof(FloatLayers));
         if (double.IsNaN(Percentile) || Percentile <= 50 || Percentile > 100)

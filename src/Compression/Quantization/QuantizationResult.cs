@@ -11,4 +11,17 @@ public sealed record QuantizationResult(
     ModelProto Model,
     IReadOnlyDictionary<string, TensorRange> Ranges,
     IReadOnlyList<string> QuantizedNodes,
-    IReadOnlyList<string> FloatNodes);
+    IReadOnlyList<string> FloatNodes)
+{
+    /// <summary>What preparation did to the float graph (Identity, Constant, folding, opset).</summary>
+    public GraphPreparation? Preparation { get; init; }
+
+    /// <summary>The activation type used and why (target CPU family).</summary>
+    public ActivationTypeChoice? ActivationChoice { get; init; }
+
+    /// <summary>What ONNX Runtime fuses into integer kernels and what stays float, and why.</summary>
+    public FusionReport? Fusion { get; init; }
+
+    /// <summary>Per quantized layer (node name), the SQNR in dB of its output against the float model on calibration samples; null when not measured.</summary>
+    public IReadOnlyDictionary<string, double>? LayerSqnrDb { get; init; }
+}

@@ -12,6 +12,7 @@ public class QuantizationOptionsTests
         { new QuantizationOptions { CalibrationCount = 0 }, "CalibrationCount" },
         { new QuantizationOptions { Method = (CalibrationMethod)7 }, "Method" },
         { new QuantizationOptions { ActivationType = (QuantizedActivationType)9 }, "ActivationType" },
+        { new QuantizationOptions { Target = (QuantizationTarget)9 }, "Target" },
         { new QuantizationOptions { HistogramBins = 10 }, "HistogramBins" },
         { new QuantizationOptions { EntropyQuantizedBins = 4 }, "EntropyQuantizedBins" },
         { new QuantizationOptions { ExcludedNodes = ["conv1", " "] }, "ExcludedNodes" },
@@ -36,7 +37,8 @@ public class QuantizationOptionsTests
         Assert.Equal(99.999, options.Percentile);
         Assert.Equal(512, options.CalibrationCount);
         Assert.True(options.PerChannel);
-        Assert.Equal(QuantizedActivationType.Int8, options.ActivationType);
+        Assert.Equal(QuantizedActivationType.Auto, options.ActivationType);
+        Assert.Equal(QuantizationTarget.Host, options.Target);
         Assert.False(options.SymmetricActivations);
         Assert.False(options.QuantizeOutputs);
         Assert.Equal(FloatLayers.FirstConv, options.FloatLayers);

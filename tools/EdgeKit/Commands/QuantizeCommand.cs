@@ -25,8 +25,10 @@ public static class QuantizeCommand
         var calibration = new Option<int>("--calibration") { Description = "Number of calibration images", DefaultValueFactory = _ => QuantizationOptions.Default.CalibrationCount };
         var exclude = new Option<string?>("--exclude") { Description = "Comma-separated node names kept in float (e.g. the first conv or the classifier)" };
         var floatLayers = new Option<string>("--float-layers") { Description = $"Layers kept in float by position, comma separated: {string.Join(", ", FloatLayerNames.Known)}", DefaultValueFactory = _ => FloatLayerNames.Format(QuantizationOptions.Default.FloatLayers) };
-        var activations = new Option<string>("--activations") { Description = "Activation type: int8 or uint8 (uint8 fuses residual fan-outs on x86 hosts)", DefaultValueFactory = _ => "int8" };
-        activations.AcceptOnlyFromAmong("int8", "uint8");
+        var activations = new Option<string>("--activations") { Description = "Activation type: auto (chosen for --target), int8 or uint8", DefaultValueFactory = _ => "auto" };
+        activations.AcceptOnlyFromAmong("auto", "int8", "uint8");
+        var target = new Option<string>("--target") { Description = $"CPU family the model will run on: {string.Join(", ", QuantizationTargetNames.Known)} (decides the activation type)", DefaultValueFactory = _ => QuantizationTargetNames.Format(QuantizationOptions.Default.Target) };
+        target.AcceptOnlyFromAmong([.. QuantizationTargetNames.Known]);
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric activations (zero point at the middle of the type)" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per tensor instead of per output channel" };
         var quantizeOutput = new Option<bool>("--quantize-output") { Description = "Also quantize the logits (kept float by default)" };
@@ -34,7 +36,7 @@ public static class QuantizeCommand
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
-            bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
+            bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, target, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
         };
         command.SetAction(parse =>
         {
@@ -52,7 +54,13 @@ public static class QuantizeCommand
                     CalibrationCount = parse.GetValue(calibration),
                     ExcludedNodes = (parse.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     FloatLayers = FloatLayerNames.Parse(parse.GetValue(floatLayers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "--float-layers"),
-                    ActivationType = parse.GetValue(activations) == "uint8" ? QuantizedActivationType.UInt8 : QuantizedActivationType.Int8,
+                    ActivationType = parse.GetValue(activations) switch
+                    {
+                        "uint8" => QuantizedActivationType.UInt8,
+                        "int8" => QuantizedActivationType.Int8,
+                        _ => QuantizedActivationType.Auto,
+                    },
+                    Target = QuantizationTargetNames.Parse(parse.GetValue(target)!, "--target"),
                     SymmetricActivations = parse.GetValue(symmetric),
                     PerChannel = !parse.GetValue(perTensor),
                     QuantizeOutputs = parse.GetValue(quantizeOutput),
@@ -69,9 +77,11 @@ public static class QuantizeCommand
                 System.Console.WriteLine($"calibrating {m.Architecture} ({source.ModelPath}) on up to {options.CalibrationCount} images of {resolved.Description}, method {options.Method}");
                 var pass = new QuantizePass(new QuantizePassOptions(options));
                 var written = pass.Quantize(inputFolder, outputFolder, resolved.Train, new SyncProgress<string>(System.Console.WriteLine));
-                double ratio = written.FileSizeBytes / (double)m.FileSizeBytes;
+                // A hand-written manifest may leave fileSizeBytes out: the file on disk is the truth.
+                long floatBytes = new FileInfo(source.ModelPath).Length;
+                double ratio = written.FileSizeBytes / (double)floatBytes;
                 System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"wrote {Path.Combine(outputFolder, written.ModelFile)}: {written.FileSizeBytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {m.FileSizeBytes / 1024.0:F0} KiB), precision int8"));
+                    $"wrote {Path.Combine(outputFolder, written.ModelFile)}: {written.FileSizeBytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {floatBytes / 1024.0:F0} KiB), precision int8"));
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or QuantizationException or BundleException or DatasetException or IOException)

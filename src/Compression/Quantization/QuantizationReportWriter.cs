@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EdgeToolkit.Compression.Quantization;
+
+/// <summary>
+/// Writes <c>quantization-report.json</c> beside a quantized model: the fusion summary (what ONNX
+/// Runtime runs on integers, float islands and why, the activation type and why) and one entry per
+/// layer (<c>name</c>, <c>op</c>, <c>sqnrDb</c>, <c>float</c>) that the HTML report draws.
+/// </summary>
+public static class QuantizationReportWriter
+{
+    /// <summary>File name inside the bundle folder.</summary>
+    public const string FileName = "quantization-report.json";
+
+    /// <summary>The report as JSON.</summary>
+    public static JsonObject ToJson(QuantizationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var fusion = result.Fusion;
+        var choice = result.ActivationChoice;
+        var report = new JsonObject
+        {
+            ["fusion"] = fusion is null ? null : new JsonObject
+            {
+                ["summary"] = fusion.Summary,
+                ["target"] = choice is null ? null : QuantizationTargetNames.Format(choice.Target),
+                ["activationType"] = choice is null ? null : ActivationTypeChoice.Name(choice.ActivationType),
+                ["activationReason"] = choice?.Reason,
+                ["ops"] = new JsonArray(fusion.Ops.Select(o => (JsonNode)new JsonObject { ["op"] = o.OpType, ["total"] = o.Total, ["integer"] = o.Integer }).ToArray()),
+                ["floatIslands"] = new JsonArray(fusion.Islands.Select(i => (JsonNode)new JsonObject
+                {
+                    ["nodes"] = new JsonArray(i.Nodes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
+                    ["ops"] = new JsonArray(i.OpTypes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
+                    ["reason"] = i.Reason,
+                    ["onPurpose"] = i.OnPurpose,
+                }).ToArray()),
+            },
+            ["preparation"] = result.Preparation?.ToString(),
+            ["layers"] = new JsonArray((fusion?.Layers ?? []).Select(l => (JsonNode)new JsonObject
+            {
+                ["name"] = l.Name,
+                ["op"] = l.OpType,
+                ["sqnrDb"] = result.LayerSqnrDb is { } sqnr && sqnr.TryGetValue(l.Name, out double db) && double.IsFinite(db) ? Math.Round(db, 2) : null,
+                ["float"] = l.Float,
+                ["runsAs"] = l.RunsAs,
+                ["reason"] = l.Reason,
+            }).ToArray()),
+        };
+        return report;
+    }
+
+    /// <summary>Writes the report into <paramref name="folder"/> through a temporary file and a rename.</summary>
+    public static string Write(string folder, QuantizationResult result)
+    {
+        string path = Path.Combine(folder, FileName);
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+}
