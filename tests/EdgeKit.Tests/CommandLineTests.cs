@@ -13,7 +13,7 @@ public sealed class CommandLineTests
         var result = Root().Parse(
             "train --arch resnet20 --alpha 1 --input-size 32 --data fashion-mnist --data-path /x --epochs 3 --batch-size 64 " +
             "--optimizer adamw --lr 0.001 --momentum 0.8 --nesterov --weight-decay 0.01 --schedule step --warmup 1 " +
-            "--label-smoothing 0.1 --seed 5 --threads 2 --out runs/x --resume --limit-train 100");
+            "--label-smoothing 0.1 --seed 5 --threads 2 --out runs/x --resume --limit-train 100 --time-budget 30m");
 
         Assert.Empty(result.Errors);
         Assert.Equal("train", result.CommandResult.Command.Name);

@@ -53,6 +53,31 @@ public sealed class TrainCommandProcessTests
     }
 
     [Fact]
+    public void A_time_budget_plans_the_run_and_reports_planned_and_actual_time()
+    {
+        string outDir = TempFolder();
+        var (code, output) = EdgeKitProcess.Run("train", "--data", "embedded", "--arch", "mobilenet_v1", "--alpha", "0.25", "--input-size", "16",
+            "--limit-train", "512", "--limit-test", "100", "--batch-size", "32", "--threads", "1", "--time-budget", "25s", "--out", outDir);
+
+        Assert.True(code == 0, output);
+        Assert.Matches(@"Time budget \d+ s: [0-9.]+ s/step over \d+ steps, evaluation about [0-9.]+ s, checkpoint [0-9.]+ s -> \d+ epochs of \d+ steps", output);
+        Assert.Contains("Time budget 00:00:25: planned 00:00:", output);
+        var plan = State(outDir).GetProperty("plan");
+        int epochs = plan.GetProperty("epochs").GetInt32();
+        Assert.Equal(Enumerable.Range(1, epochs), LoggedEpochs(outDir));
+        Assert.Equal((epochs - 1) * plan.GetProperty("stepsPerEpoch").GetInt32() + plan.GetProperty("lastEpochSteps").GetInt32(),
+            State(outDir).GetProperty("globalStep").GetInt32());
+    }
+
+    [Fact]
+    public void A_bad_time_budget_is_named()
+    {
+        var (code, output) = EdgeKitProcess.Run("train", "--data", "embedded", "--time-budget", "soon", "--out", TempFolder());
+        Assert.Equal(2, code);
+        Assert.Contains("--time-budget must be a positive duration such as 30m, 90s, 1h30m or 00:30:00 but was 'soon'.", output);
+    }
+
+    [Fact]
     public void Sigkill_mid_epoch_loses_at_most_that_epoch_and_the_best_checkpoint_evaluates()
     {
         string outDir = TempFolder();

@@ -58,15 +58,27 @@ public sealed class TrainPass : IPass
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = Options.Epochs,
+            TimeBudget = Options.TimeBudget,
             BatchSize = Options.BatchSize,
             LearningRate = Options.LearningRate,
+            Optimizer = Options.Optimizer,
+            Momentum = Options.Momentum,
+            Nesterov = Options.Nesterov,
+            WeightDecay = Options.WeightDecay,
+            Schedule = Options.Schedule,
+            Milestones = Options.Milestones,
+            Gamma = Options.Gamma,
+            LabelSmoothing = Options.LabelSmoothing,
+            RandomCropPadding = Options.RandomCropPadding,
+            HorizontalFlip = Options.HorizontalFlip,
             WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
             Seed = context.Seed,
             Threads = context.Threads,
             OutputDir = outputFolder,
-            // Fashion-MNIST-like data: flips are fine; a small crop padding suits 28-32 px inputs.
         });
-        context.Report($"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, {Options.Epochs} epochs");
+        context.Report(Options.TimeBudget is TimeSpan budget
+            ? string.Create(CultureInfo.InvariantCulture, $"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, time budget {budget:hh\\:mm\\:ss}")
+            : $"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, {Options.Epochs} epochs");
         var progress = new SynchronousProgress<TrainingProgress>(p => context.Report(
             string.Create(CultureInfo.InvariantCulture, $"train: epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s eta {p.Eta:mm\\:ss}")));
         var result = trainer.Train(spec, train, context.Data.Test, progress, context.Cancellation);
@@ -74,6 +86,9 @@ public sealed class TrainPass : IPass
             throw new OperationCanceledException("train: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
         double accuracy = result.History.Count > 0 ? result.History[^1].TestAccuracy : 0;
         context.Report(string.Create(CultureInfo.InvariantCulture, $"train: done, test accuracy {accuracy:P2}"));
+        if (result.Plan?.PlannedSeconds is double planned)
+            context.Report(string.Create(CultureInfo.InvariantCulture,
+                $"train: time budget {result.Plan.BudgetSeconds:F0} s: planned {planned:F0} s ({result.Plan.Epochs} epochs of {result.Plan.StepsPerEpoch} steps), took {result.WallSeconds:F0} s"));
         return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, Precision.Fp32)
         {
             CheckpointFolder = result.LastCheckpoint,

@@ -17,4 +17,15 @@ public sealed record EpochMetrics(
     [property: JsonPropertyName("test_acc")] double TestAccuracy,
     [property: JsonPropertyName("lr")] double LearningRate,
     [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("images_per_s")] double ImagesPerSecond);
+    [property: JsonPropertyName("images_per_s")] double ImagesPerSecond)
+{
+    /// <summary>Wall-clock seconds from the start of the run to the end of this epoch's evaluation (training, evaluations and checkpoints so far).</summary>
+    [JsonPropertyName("wall_s")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? WallSeconds { get; init; }
+
+    /// <summary>What the time budget's plan expected for <see cref="WallSeconds"/> (null without a budget).</summary>
+    [JsonPropertyName("planned_wall_s")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? PlannedWallSeconds { get; init; }
+}

@@ -2,45 +2,66 @@ namespace EdgeToolkit.Training.Training;
 
 /// <summary>
 /// The learning rate as a pure function of the global step, so a resumed run continues the
-/// schedule exactly: linear warm-up, then cosine or step decay.
+/// schedule exactly: linear warm-up, then cosine or step decay over the <see cref="TrainingPlan"/>'s
+/// steps (cosine reaches zero at the plan's last step).
 /// </summary>
 public sealed class LearningRateSchedule
 {
     private readonly TrainerOptions _options;
-    private readonly int _stepsPerEpoch;
+    private readonly TrainingPlan _plan;
 
-    /// <summary>Creates the schedule for a run with <paramref name="stepsPerEpoch"/> optimiser steps per epoch.</summary>
+    /// <summary>Creates the schedule for a run of <see cref="TrainerOptions.Epochs"/> epochs of <paramref name="stepsPerEpoch"/> optimiser steps.</summary>
     public LearningRateSchedule(TrainerOptions options, int stepsPerEpoch)
+        : this(options, TrainingPlan.Fixed(options?.Epochs ?? 1, CheckSteps(stepsPerEpoch), options?.WarmupEpochs ?? 0))
+    {
+    }
+
+    /// <summary>Creates the schedule for the run <paramref name="plan"/> describes.</summary>
+    public LearningRateSchedule(TrainerOptions options, TrainingPlan plan)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (stepsPerEpoch < 1)
-            throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "steps per epoch must be at least 1 (is the training set empty?)");
+        ArgumentNullException.ThrowIfNull(plan);
+        CheckSteps(plan.StepsPerEpoch);
         _options = options;
-        _stepsPerEpoch = stepsPerEpoch;
+        _plan = plan;
     }
 
     /// <summary>Learning rate for the optimiser step <paramref name="globalStep"/> (0-based, counted over all epochs).</summary>
     public double At(long globalStep)
     {
         double baseLr = _options.LearningRate;
-        long warmupSteps = (long)_options.WarmupEpochs * _stepsPerEpoch;
+        long warmupSteps = _plan.WarmupSteps;
         if (globalStep < warmupSteps)
             return baseLr * (globalStep + 1) / warmupSteps;
 
         switch (_options.Schedule)
         {
+            case LearningRateScheduleKind.MultiStep:
+            {
+                long epoch = globalStep / _plan.StepsPerEpoch;
+                int passed = _options.Milestones.Count(m => epoch >= m);
+                return baseLr * Math.Pow(_options.Gamma, passed);
+            }
             case LearningRateScheduleKind.Step:
             {
-                int epoch = (int)(globalStep / _stepsPerEpoch);
-                return baseLr * Math.Pow(_options.Gamma, (epoch - _options.WarmupEpochs) / _options.StepSize);
+                long warmupEpochs = warmupSteps / _plan.StepsPerEpoch;
+                long epoch = globalStep / _plan.StepsPerEpoch;
+                return baseLr * Math.Pow(_options.Gamma, (epoch - warmupEpochs) / _options.StepSize);
             }
             default:
             {
-                long total = (long)_options.Epochs * _stepsPerEpoch - warmupSteps;
-                if (total <= 0) return baseLr;
-                double progress = Math.Min(1.0, (double)(globalStep - warmupSteps) / total);
+                long span = _plan.TotalSteps - warmupSteps;
+                if (span <= 0) return baseLr;
+                double progress = Math.Min(1.0, (double)(globalStep - warmupSteps) / span);
                 return baseLr * 0.5 * (1 + Math.Cos(Math.PI * progress));
             }
         }
+    }
+
+    private static int CheckSteps(int stepsPerEpoch)
+    {
+        if (stepsPerEpoch < 1)
+            throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "steps per epoch must be at least 1 (is the training set empty?)");
+        return stepsPerEpoch;
     }
 }

@@ -8,4 +8,7 @@ public enum LearningRateScheduleKind
 
     /// <summary>Multiply by <see cref="TrainerOptions.Gamma"/> every <see cref="TrainerOptions.StepSize"/> epochs.</summary>
     Step,
+
+    /// <summary>Multiply by <see cref="TrainerOptions.Gamma"/> at each epoch of <see cref="TrainerOptions.Milestones"/> (the ResNet and DenseNet papers' schedule).</summary>
+    MultiStep,
 }

@@ -123,13 +123,14 @@ public sealed class Trainer
         string lastPath = Path.Combine(outDir, LastName);
         string bestPath = Path.Combine(outDir, BestName);
         string logPath = Path.Combine(outDir, LogFile);
+        var runClock = Stopwatch.StartNew();
 
         using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
-        using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, Math.Max(o.BatchSize, 256)));
-        int batches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
-        var schedule = new LearningRateSchedule(o, batches);
+        using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, EvaluationBatchSize(o)));
+        int loaderBatches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
         using var optimizer = TrainingStep.CreateOptimizer(model, o);
         var labels = spec.Labels.Count == spec.NumClasses ? spec.Labels : train.ClassNames;
+        var savedSpec = spec with { Labels = labels };
 
         var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []) { Objective = Objective.Description };
         if (o.Resume && TryRecover(lastPath))
@@ -137,19 +138,35 @@ public sealed class Trainer
         else if (File.Exists(logPath))
             File.Delete(logPath);
         var history = state.History.ToList();
+        double elapsedBefore = state.ElapsedSeconds;
+        double Elapsed() => elapsedBefore + runClock.Elapsed.TotalSeconds;
+
+        // Without a budget the plan follows the options; with one it is made after the first steps
+        // (until then the schedule is that of the options' upper bound, whose start is the same).
+        var plan = state.Plan ?? (o.TimeBudget is null ? TrainingPlan.Fixed(o.Epochs, loaderBatches, o.WarmupEpochs) : null);
+        var schedule = new LearningRateSchedule(o, plan ?? TrainingPlan.Fixed(o.Epochs, loaderBatches, o.WarmupEpochs));
+        state = state with { Plan = plan };
+        var probe = plan is null ? new ThroughputProbe(o.TimeBudget!.Value) : null;
 
         if (_logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Training {Architecture} on {Images} images ({Source}) for {Epochs} epochs, {Batches} batches of {BatchSize}, {Objective}; output {Output}",
-            spec.Architecture, train.Count, train.Source, o.Epochs, batches, o.BatchSize, Objective.Description, outDir);
+            _logger.LogInformation("Training {Architecture} on {Images} images ({Source}) for {Epochs}, {Batches} batches of {BatchSize}, {Objective}; output {Output}",
+            spec.Architecture, train.Count, train.Source,
+            plan is null ? $"a time budget of {o.TimeBudget:hh\\:mm\\:ss} (at most {o.Epochs} epochs)" : $"{plan.Epochs} epochs",
+            plan?.StepsPerEpoch ?? loaderBatches, o.BatchSize, Objective.Description, outDir);
+        if (plan?.BudgetSeconds is not null && _logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("Resumed plan kept: {Epochs} epochs of {Steps} steps, planned {Planned:F0} s of the {Budget:F0} s budget",
+            plan.Epochs, plan.StepsPerEpoch, plan.PlannedSeconds, plan.BudgetSeconds);
 
         model.train();
-        var runClock = Stopwatch.StartNew();
         long stepsThisRun = 0;
         using var lossSum = torch.zeros(1, dtype: ScalarType.Float64);
         using var correct = torch.zeros(1, dtype: ScalarType.Int64);
         double lr = schedule.At(state.GlobalStep);
-        for (int epoch = state.CompletedEpochs; epoch < o.Epochs; epoch++)
+        double epochOverhead = 0; // measured evaluation + checkpoints of the last epoch
+        for (int epoch = state.CompletedEpochs; epoch < (plan?.Epochs ?? o.Epochs); epoch++)
         {
+            double windowStart = Elapsed();
+            int windowSteps = 0;
             int skip = state.PartialBatches;
             lossSum.fill_(state.PartialLossSum);
             correct.fill_(state.PartialCorrect);
@@ -159,12 +176,13 @@ public sealed class Trainer
             model.train();
             var clock = Stopwatch.StartNew();
             int batch = skip;
+            int batches = plan?.StepsIn(epoch) ?? loaderBatches;
             bool interrupted = false;
             foreach (var (x, y) in trainLoader.Batches(epoch, skip))
             {
                 using var images = x;
                 using var targets = y;
-                if (batch >= batches) break; // MaxBatchesPerEpoch: stopping the enumeration ends the prefetch cleanly
+                if (batch >= batches) break; // a plan or MaxBatchesPerEpoch shorter than the data: stopping ends the prefetch cleanly
                 if (cancellationToken.IsCancellationRequested)
                 {
                     interrupted = true;
@@ -177,12 +195,53 @@ public sealed class Trainer
                 batch++;
                 stepsThisRun++;
                 state = state with { GlobalStep = state.GlobalStep + 1 };
+                if (probe is not null && probe.Step(batch == batches))
+                {
+                    // Time budget: the steps so far are measured; size the run now.
+                    plan = MakePlan(probe, model, spec, labels, test, testLoader.Options.BatchSize, lastPath, optimizer,
+                        state with
+                        {
+                            History = history.ToArray(),
+                            PartialBatches = batch,
+                            PartialLossSum = lossSum.item<double>(),
+                            PartialCorrect = correct.item<long>(),
+                            PartialImages = seen,
+                            PartialSeconds = priorSeconds + clock.Elapsed.TotalSeconds,
+                        }, Elapsed, loaderBatches);
+                    probe = null;
+                    state = state with { Plan = plan };
+                    schedule = new LearningRateSchedule(o, plan);
+                    batches = plan.StepsIn(epoch);
+                    model.train();
+                    windowStart = Elapsed();
+                    windowSteps = 0;
+                }
+                else if (plan?.BudgetSeconds is not null && ++windowSteps >= Math.Max(5, plan.StepsPerEpoch / 20))
+                {
+                    // Every 5 % of an epoch: if the machine got slower than when the plan was made, shorten
+                    // the run so it still ends within the budget, with the schedule laid over the new total.
+                    double now = Elapsed();
+                    var replanned = plan.Replan(state.GlobalStep, now, (now - windowStart) / windowSteps, epochOverhead);
+                    windowStart = now;
+                    windowSteps = 0;
+                    if (!ReferenceEquals(replanned, plan))
+                    {
+                        if (_logger.IsEnabled(LogLevel.Warning))
+                            _logger.LogWarning("Behind the time budget at step {Step} ({Elapsed:F0} s): shortened from {OldSteps} to {NewSteps} steps ({Epochs} epochs, the last of {LastSteps})",
+                            state.GlobalStep, now, plan.TotalSteps, replanned.TotalSteps, replanned.Epochs, replanned.StepsIn(replanned.Epochs - 1));
+                        plan = replanned;
+                        state = state with { Plan = plan };
+                        schedule = new LearningRateSchedule(o, plan);
+                        batches = plan.StepsIn(epoch);
+                    }
+                }
                 if (progress is not null && (batch % o.ProgressInterval == 0 || batch == batches))
                 {
                     double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
                     double perStep = runClock.Elapsed.TotalSeconds / stepsThisRun;
-                    long remaining = (long)(o.Epochs - epoch - 1) * batches + (batches - batch);
-                    progress.Report(new TrainingProgress(epoch + 1, o.Epochs, batch, batches,
+                    int epochs = plan?.Epochs ?? o.Epochs;
+                    long remaining = plan is null ? (long)(epochs - epoch - 1) * batches + (batches - batch) : plan.TotalSteps - state.GlobalStep;
+                    progress.Report(new TrainingProgress(epoch + 1, epochs, batch, batches,
                         lossSum.item<double>() / seen, seen / Math.Max(seconds, 1e-9), TimeSpan.FromSeconds(perStep * remaining), lr));
                 }
             }
@@ -199,21 +258,28 @@ public sealed class Trainer
                     PartialCorrect = correct.item<long>(),
                     PartialImages = seen,
                     PartialSeconds = trainSeconds,
+                    ElapsedSeconds = Elapsed(),
                 };
-                Checkpoint.Save(lastPath, model, spec with { Labels = labels }, history.LastOrDefault(), state, optimizer);
+                Checkpoint.Save(lastPath, model, savedSpec, history.LastOrDefault(), state, optimizer);
                 if (_logger.IsEnabled(LogLevel.Warning))
                     _logger.LogWarning("Interrupted in epoch {Epoch} after batch {Batch}/{Batches}; resumable checkpoint saved to {Path}",
                     epoch + 1, batch, batches, lastPath);
                 return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
-                    Directory.Exists(bestPath) ? bestPath : null, Interrupted: true);
+                    Directory.Exists(bestPath) ? bestPath : null, Interrupted: true)
+                { Plan = plan, WallSeconds = state.ElapsedSeconds };
             }
 
+            double evaluationStart = Elapsed();
             var evaluation = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None);
             model.train();
             var metrics = new EpochMetrics(epoch + 1,
                 seen == 0 ? 0 : lossSum.item<double>() / seen,
                 seen == 0 ? 0 : (double)correct.item<long>() / seen,
-                evaluation.Top1, lr, trainSeconds, seen / Math.Max(trainSeconds, 1e-9));
+                evaluation.Top1, lr, trainSeconds, seen / Math.Max(trainSeconds, 1e-9))
+            {
+                WallSeconds = Elapsed(),
+                PlannedWallSeconds = plan?.PlannedSecondsAfterEvaluation(epoch + 1),
+            };
             history.Add(metrics);
             bool improved = state.BestEpoch == 0 || metrics.TestAccuracy > state.BestAccuracy;
             state = state with
@@ -228,18 +294,53 @@ public sealed class Trainer
                 PartialImages = 0,
                 PartialSeconds = 0,
             };
-            var savedSpec = spec with { Labels = labels };
             if (improved) Checkpoint.Save(bestPath, model, savedSpec, metrics);
+            state = state with { Plan = plan, ElapsedSeconds = Elapsed() };
             Checkpoint.Save(lastPath, model, savedSpec, metrics, state, optimizer);
             File.AppendAllText(logPath, JsonSerializer.Serialize(metrics) + "\n");
+            epochOverhead = Elapsed() - evaluationStart;
             if (_logger.IsEnabled(LogLevel.Information))
                 _logger.LogInformation(
                 "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy:P2}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",
-                metrics.Epoch, o.Epochs, metrics.Loss, metrics.TrainAccuracy, metrics.TestAccuracy, metrics.LearningRate, metrics.Seconds, metrics.ImagesPerSecond);
+                metrics.Epoch, plan?.Epochs ?? o.Epochs, metrics.Loss, metrics.TrainAccuracy, metrics.TestAccuracy, metrics.LearningRate, metrics.Seconds, metrics.ImagesPerSecond);
         }
 
+        double wall = Elapsed();
+        if (plan?.BudgetSeconds is double budget && _logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("Time budget {Budget:F0} s: planned {Planned:F0} s, took {Actual:F0} s ({Epochs} epochs of {Steps} steps{Replans})",
+            budget, plan.PlannedSeconds, wall, plan.Epochs, plan.StepsPerEpoch, plan.Replans > 0 ? $", shortened {plan.Replans} time(s) when the machine slowed" : "");
         return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
-            Directory.Exists(bestPath) ? bestPath : null, Interrupted: false);
+            Directory.Exists(bestPath) ? bestPath : null, Interrupted: false)
+        { Plan = plan, WallSeconds = wall };
+    }
+
+    private static int EvaluationBatchSize(TrainerOptions o) => Math.Max(o.BatchSize, 256);
+
+    /// <summary>
+    /// Measures what the plan needs besides the probe's steps (an evaluation on a slice of the test
+    /// set, scaled; one save of the resumable checkpoint, which also records where the run stands)
+    /// and sizes the run to the budget.
+    /// </summary>
+    private TrainingPlan MakePlan(ThroughputProbe probe, Module<Tensor, Tensor> model, ModelSpec spec, IReadOnlyList<string> labels,
+        ImageDataset test, int evaluationBatch, string lastPath, OptimizerHelper optimizer, TrainingState state, Func<double> elapsed, int loaderBatches)
+    {
+        var o = Options;
+        var clock = Stopwatch.StartNew();
+        int sample = Math.Min(test.Count, 2 * evaluationBatch);
+        var slice = test.Subset(Enumerable.Range(0, sample).Select(i => (int)((long)i * test.Count / sample)).ToArray());
+        using (var sampleLoader = new BatchLoader(slice, ClassifierEvaluator.LoaderOptions(spec, evaluationBatch)))
+            ClassifierEvaluator.Evaluate(model, sampleLoader, spec.NumClasses, labels, CancellationToken.None);
+        double evaluationSeconds = clock.Elapsed.TotalSeconds * test.Count / sample;
+        clock.Restart();
+        Checkpoint.Save(lastPath, model, spec with { Labels = labels }, state.History.Count > 0 ? state.History[^1] : null, state with { ElapsedSeconds = elapsed() }, optimizer);
+        double checkpointSeconds = clock.Elapsed.TotalSeconds;
+        var plan = TrainingPlan.ForBudget(o.TimeBudget!.Value.TotalSeconds, elapsed(), state.GlobalStep, probe.SecondsPerStep,
+            evaluationSeconds, checkpointSeconds, loaderBatches, o.Epochs, o.WarmupEpochs);
+        if (_logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation(
+            "Time budget {Budget:F0} s: {PerStep:F3} s/step over {Probed} steps, evaluation about {Evaluation:F1} s, checkpoint {Checkpoint:F2} s -> {Epochs} epochs of {Steps} steps ({Warmup} warm-up), planned {Planned:F0} s",
+            plan.BudgetSeconds, plan.SecondsPerStep, probe.TimedSteps, evaluationSeconds, checkpointSeconds, plan.Epochs, plan.StepsPerEpoch, plan.WarmupSteps, plan.PlannedSeconds);
+        return plan;
     }
 
     private static bool TryRecover(string lastPath)

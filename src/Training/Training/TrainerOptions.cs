@@ -35,7 +35,10 @@ public sealed record TrainerOptions
     /// <summary>Step schedule: epochs between decays.</summary>
     public int StepSize { get; init; } = 30;
 
-    /// <summary>Step schedule: factor applied at each decay.</summary>
+    /// <summary>Multi-step schedule: the epochs (0-based, ascending) at whose start the rate is multiplied by <see cref="Gamma"/>.</summary>
+    public IReadOnlyList<int> Milestones { get; init; } = [];
+
+    /// <summary>Step and multi-step schedules: factor applied at each decay.</summary>
     public double Gamma { get; init; } = 0.1;
 
     /// <summary>Epochs of linear warm-up from near zero to <see cref="LearningRate"/>.</summary>
@@ -69,6 +72,14 @@ public sealed record TrainerOptions
     /// </summary>
     public bool RetainNativeHeap { get; init; } = true;
 
+    /// <summary>
+    /// Wall-clock budget of <see cref="Trainer.Train(TorchSharp.torch.nn.Module{TorchSharp.torch.Tensor, TorchSharp.torch.Tensor}, Models.ModelSpec, Data.ImageDataset, Data.ImageDataset, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// (training, evaluation and checkpoints); null = none. The trainer measures the first steps, an
+    /// evaluation and a checkpoint, then fixes the epochs (at most <see cref="Epochs"/>) and the
+    /// learning-rate schedule so the run ends within it with the schedule complete (<see cref="TrainingPlan"/>).
+    /// </summary>
+    public TimeSpan? TimeBudget { get; init; }
+
     /// <summary>Stop each epoch after this many batches (0 = the whole set); for quick runs and tests.</summary>
     public int MaxBatchesPerEpoch { get; init; }
 
@@ -86,7 +97,10 @@ public sealed record TrainerOptions
         Require(!Nesterov || Optimizer == OptimizerKind.Sgd, nameof(Nesterov), "used only with the sgd optimizer", Optimizer);
         Require(!Nesterov || Momentum > 0, nameof(Nesterov), "used with Momentum > 0", Momentum);
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "0 or more", WeightDecay);
-        Require(Enum.IsDefined(Schedule), nameof(Schedule), "cosine or step", Schedule);
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), "cosine, step or multi-step", Schedule);
+        Require(Milestones is not null && Milestones.All(m => m >= 1) && Milestones.Zip(Milestones.Skip(1)).All(p => p.First < p.Second),
+            nameof(Milestones), "ascending epochs of at least 1", Milestones is null ? null : string.Join(", ", Milestones));
+        Require(Schedule != LearningRateScheduleKind.MultiStep || Milestones!.Count > 0, nameof(Milestones), "given for the multi-step schedule", "empty");
         Require(StepSize >= 1, nameof(StepSize), "at least 1", StepSize);
         Require(double.IsFinite(Gamma) && Gamma > 0 && Gamma <= 1, nameof(Gamma), "in (0, 1]", Gamma);
         Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, nameof(WarmupEpochs), $"in [0, Epochs={Epochs})", WarmupEpochs);
@@ -94,6 +108,7 @@ public sealed record TrainerOptions
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
+        Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), "a positive duration", TimeBudget);
         Require(MaxBatchesPerEpoch >= 0, nameof(MaxBatchesPerEpoch), "0 (all) or more", MaxBatchesPerEpoch);
         Require(ProgressInterval >= 1, nameof(ProgressInterval), "at least 1", ProgressInterval);
         return this;

@@ -15,6 +15,12 @@ public sealed record TrainingResult(
     string? BestCheckpoint,
     bool Interrupted)
 {
+    /// <summary>The plan the run followed (with a time budget: what it was sized from).</summary>
+    public TrainingPlan? Plan { get; init; }
+
+    /// <summary>Wall seconds the run took, over all its resumed parts.</summary>
+    public double WallSeconds { get; init; }
+
     /// <summary>Epochs completed so far.</summary>
     public int CompletedEpochs => History.Count;
 }

@@ -36,6 +36,12 @@ public sealed record TrainingState(
     /// <summary>Training seconds spent in the partial epoch.</summary>
     public double PartialSeconds { get; init; }
 
+    /// <summary>The run's plan (epochs, steps, warm-up; with a time budget, what it was sized from); null before a budgeted run has measured its steps.</summary>
+    public TrainingPlan? Plan { get; init; }
+
+    /// <summary>Wall seconds the run has taken so far, over all its resumed parts.</summary>
+    public double ElapsedSeconds { get; init; }
+
     /// <summary><see cref="ITrainingObjective.Description"/> of the run (null in checkpoints written before objectives were recorded).</summary>
     public string? Objective { get; init; }
 }

@@ -10,6 +10,8 @@ public sealed class RecipeLoaderTests
     private const string Passes =
         """[ { "name": "train", "options": { "epochs": 2 } }, { "name": "prune" }, { "name": "finetune" }, { "name": "export" }, { "name": "quantize" }, { "name": "evaluate" }, { "name": "bench" } ]""";
 
+    private const string Resnet = """{ "architectures": ["resnet20"] }""";
+
     private static string Recipe(string dataset = """{ "name": "embedded" }""",
         string matrix = """{ "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5], "precisions": ["fp32", "int8"] }""",
         string passes = Passes) =>
@@ -19,6 +21,8 @@ public sealed class RecipeLoaderTests
     {
         { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "prun" } ]"""),
           "recipe.json: passes[2].name 'prun' is not a known pass (known: train, prune, finetune, export, quantize, evaluate, bench)" },
+        { Recipe(passes: """[ { "name": "train", "options": { "timeBudget": "soon" } } ]"""),
+          "recipe.json: passes[0].options.timeBudget must be a positive duration such as 30m, 90s, 1h30m or 00:30:00 but is 'soon'" },
         { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "alphas": [1.0, 1.5] }"""),
           "recipe.json: matrix.alphas[1] 1.5 is out of range" },
         { Recipe(matrix: """{ "architectures": ["mobilenet_v1"], "alphas": [0] }"""),
@@ -85,6 +89,34 @@ public sealed class RecipeLoaderTests
     }
 
     [Fact]
+    public void A_train_time_budget_is_read_and_lifts_the_default_epochs_to_an_upper_bound()
+    {
+        var budgeted = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train", "options": { "timeBudget": "1h30m" } } ]"""), "recipe.json").Passes[0];
+        Assert.Equal(TimeSpan.FromMinutes(90), budgeted.Options.TimeBudget);
+        Assert.Equal(TrainPassOptions.BudgetMaxEpochs, budgeted.Options.Epochs);
+        var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
+        Assert.Null(plain.Options.TimeBudget);
+        Assert.Equal(10, plain.Options.Epochs);
+    }
+
+    [Fact]
+    public void Train_optimiser_schedule_and_augmentation_are_read()
+    {
+        var train = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes:
+            """[ { "name": "train", "options": { "epochs": 164, "weightDecay": 0.0001, "nesterov": true, "schedule": "multi-step", "milestones": [82, 123], "randomCropPadding": 4, "labelSmoothing": 0.1 } } ]"""),
+            "recipe.json").Passes[0];
+        Assert.Equal(Training.Training.LearningRateScheduleKind.MultiStep, train.Options.Schedule);
+        Assert.Equal([82, 123], train.Options.Milestones);
+        Assert.Equal(1e-4, train.Options.WeightDecay);
+        Assert.True(train.Options.Nesterov);
+        Assert.Equal(4, train.Options.RandomCropPadding);
+        Assert.Equal(0.1, train.Options.LabelSmoothing);
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Recipe(matrix: Resnet, passes:
+            """[ { "name": "train", "options": { "schedule": "multi-step" } } ]"""), "recipe.json"));
+        Assert.Equal("recipe.json: passes[0].options.milestones must list the epochs of the multi-step schedule", e.Message);
+    }
+
+    [Fact]
     public void Quantize_options_floatLayers_equalize_and_reduceRange_are_read()
     {
         var recipe = RecipeLoader.Parse(Recipe(passes:
@@ -111,6 +143,9 @@ public sealed class RecipeLoaderTests
     [InlineData("mobilenet-compression.json", 7, 8)]
     [InlineData("seed-comparison.json", 5, 6)]
     [InlineData("mobilenet-scratch.json", 4, 3)]
+    [InlineData("fashion-mnist-30min.json", 3, 4)]
+    [InlineData("cifar10-resnet-paper.json", 4, 6)]
+    [InlineData("cifar10-densenet-bc-100-paper.json", 4, 2)]
     public void The_shipped_recipes_are_valid(string file, int passes, int cells)
     {
         string path = Path.Combine(RepoRoot(), "recipes", file);

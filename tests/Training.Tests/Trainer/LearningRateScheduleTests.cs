@@ -30,4 +30,30 @@ public sealed class LearningRateScheduleTests
         Assert.Equal(0.1, schedule.At(12), 12);
         Assert.Equal(0.01, schedule.At(24), 12);
     }
+
+    [Fact]
+    public void Multi_step_schedule_multiplies_by_gamma_at_each_milestone_epoch()
+    {
+        // The ResNet paper: 0.1, /10 at epochs 82 and 123 (here with 10 steps an epoch).
+        var schedule = new LearningRateSchedule(new TrainerOptions
+        {
+            Epochs = 164, Schedule = LearningRateScheduleKind.MultiStep, Milestones = [82, 123], Gamma = 0.1, LearningRate = 0.1,
+        }, stepsPerEpoch: 10);
+
+        Assert.Equal(0.1, schedule.At(0), 12);
+        Assert.Equal(0.1, schedule.At(819), 12);
+        Assert.Equal(0.01, schedule.At(820), 12);
+        Assert.Equal(0.001, schedule.At(1230), 12);
+        Assert.Equal(0.001, schedule.At(1639), 12);
+    }
+
+    [Theory]
+    [InlineData(new[] { 5, 3 })]
+    [InlineData(new[] { 0 })]
+    [InlineData(new int[0])]
+    public void Multi_step_milestones_must_be_ascending_epochs(int[] milestones)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new TrainerOptions { Schedule = LearningRateScheduleKind.MultiStep, Milestones = milestones }.Validate());
+        Assert.StartsWith("TrainerOptions.Milestones must be", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -132,6 +132,68 @@ public sealed class TrainerTests
         Assert.Contains("other", e.Message);
     }
 
+    private static TrainerOptions Budgeted(string outDir, double seconds, int maxEpochs) => Options(outDir, maxEpochs) with
+    {
+        TimeBudget = TimeSpan.FromSeconds(seconds),
+        WarmupEpochs = 1,
+    };
+
+    [Fact]
+    public void A_budgeted_run_plans_its_epochs_ends_its_schedule_and_reports_planned_and_actual_wall_time()
+    {
+        string dir = TempFolder();
+        var result = TrainTiny(Budgeted(dir, seconds: 8, maxEpochs: 500));
+
+        var plan = result.Plan!;
+        Assert.Equal(8, plan.BudgetSeconds);
+        Assert.InRange(plan.Epochs, 1, 500);
+        Assert.Equal(plan.Epochs, result.History.Count);
+        Assert.True(plan.SecondsPerStep > 0 && plan.EvaluationSeconds > 0 && plan.CheckpointSeconds > 0);
+        // The schedule ran to its end: the last epoch's last step had (almost) no learning rate left.
+        Assert.True(result.History[^1].LearningRate < 0.05 * 0.01, $"last lr {result.History[^1].LearningRate}");
+        Assert.Equal(plan.TotalSteps, Checkpoint.ReadState(result.LastCheckpoint)!.GlobalStep);
+        // Planned vs actual: generous slack (a loaded machine), not a timing assertion of speed.
+        Assert.True(plan.PlannedSeconds <= 8, $"planned {plan.PlannedSeconds} s");
+        Assert.True(result.WallSeconds < 8 * 2, $"took {result.WallSeconds} s of an 8 s budget");
+        Assert.True(result.WallSeconds >= result.History[^1].WallSeconds);
+        var lines = File.ReadAllLines(Path.Combine(dir, Training.Trainer.LogFile));
+        Assert.Equal(plan.Epochs, lines.Length);
+        using var doc = JsonDocument.Parse(lines[^1]);
+        Assert.True(doc.RootElement.GetProperty("wall_s").GetDouble() > 0);
+        Assert.True(doc.RootElement.GetProperty("planned_wall_s").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Resume_keeps_the_budgeted_plan()
+    {
+        string dir = TempFolder();
+        using var cts = new CancellationTokenSource();
+        var interrupted = TrainTiny(Budgeted(dir, seconds: 20, maxEpochs: 4), new SyncProgress(p =>
+        {
+            if (p.Epoch == 2 && p.Batch == 4) cts.Cancel();
+        }), cts.Token);
+        Assert.True(interrupted.Interrupted);
+        var plan = interrupted.Plan!;
+        Assert.Equal(Checkpoint.ReadState(interrupted.LastCheckpoint)!.Plan, plan);
+
+        // A much smaller budget now would plan one short epoch; the stored plan wins.
+        var resumed = TrainTiny(Budgeted(dir, seconds: 0.5, maxEpochs: 4) with { Resume = true });
+
+        Assert.False(resumed.Interrupted);
+        Assert.Equal(20, resumed.Plan!.BudgetSeconds);
+        Assert.Equal(plan.StepsPerEpoch, resumed.Plan.StepsPerEpoch);
+        Assert.Equal(plan.SecondsPerStep, resumed.Plan.SecondsPerStep);
+        Assert.Equal(resumed.Plan.Epochs, resumed.History.Count);
+        Assert.True(resumed.WallSeconds > interrupted.WallSeconds, "wall time adds up over the resumed parts");
+    }
+
+    [Fact]
+    public void A_time_budget_must_be_positive()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Options(TempFolder()) with { TimeBudget = TimeSpan.Zero }).Validate());
+        Assert.StartsWith("TrainerOptions.TimeBudget must be a positive duration", e.Message, StringComparison.Ordinal);
+    }
+
     private sealed class SyncProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => handler(value);

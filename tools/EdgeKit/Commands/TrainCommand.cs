@@ -20,6 +20,9 @@ public static class TrainCommand
     /// <summary>Default epochs (about 2-3 minutes on 2 cores with the embedded 6,000-image subset).</summary>
     public const int DefaultEpochs = 8;
 
+    /// <summary>Upper bound of the epochs a <c>--time-budget</c> run may plan when <c>--epochs</c> is not given.</summary>
+    public const int BudgetMaxEpochs = 1000;
+
     /// <summary>Builds the verb.</summary>
     public static Command Create()
     {
@@ -29,7 +32,8 @@ public static class TrainCommand
         var inputSize = new Option<int>("--input-size") { Description = "Square model input in pixels (28x28 data is padded to 32)", DefaultValueFactory = _ => 32 };
         var data = new Option<string>("--data") { Description = $"Dataset name ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files (overrides the lookup)" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => DefaultEpochs };
+        var epochs = new Option<int>("--epochs") { Description = $"Epochs (with --time-budget: the most it may plan, default {BudgetMaxEpochs})", DefaultValueFactory = _ => DefaultEpochs };
+        var timeBudget = new Option<string?>("--time-budget") { Description = "Wall-clock budget (30m, 90s, 1h30m, 00:30:00): measure the first steps, then fix epochs and the schedule to end within it" };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => defaults.BatchSize };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw", DefaultValueFactory = _ => "sgd" };
         optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
@@ -37,8 +41,9 @@ public static class TrainCommand
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => defaults.Momentum };
         var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (sgd)" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => defaults.WeightDecay };
-        var schedule = new Option<string>("--schedule") { Description = "cosine or step", DefaultValueFactory = _ => "cosine" };
-        schedule.AcceptOnlyFromAmong("cosine", "step");
+        var schedule = EnumOption.Create("--schedule", "Learning-rate decay after warm-up (multi-step: at --milestones)", defaults.Schedule);
+        var milestones = new Option<string?>("--milestones") { Description = "Epochs at which the multi-step schedule multiplies the rate by --gamma, comma separated (e.g. 82,123)" };
+        var cropPadding = new Option<int>("--crop-padding") { Description = "Zero padding of the random crop in pixels (the CIFAR papers use 4)", DefaultValueFactory = _ => new TrainerOptions().RandomCropPadding };
         var stepSize = new Option<int>("--step-size") { Description = "Epochs between decays (step schedule)", DefaultValueFactory = _ => defaults.StepSize };
         var gamma = new Option<double>("--gamma") { Description = "Decay factor (step schedule)", DefaultValueFactory = _ => defaults.Gamma };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up epochs", DefaultValueFactory = _ => 1 };
@@ -54,33 +59,38 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a classifier (default: MobileNet v1 alpha 0.5 on Fashion-MNIST) and save checkpoints.")
         {
-            arch, alpha, inputSize, data, dataPath, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, stepSize, gamma, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
+            arch, alpha, inputSize, data, dataPath, epochs, timeBudget, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
+            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
         };
         command.SetAction(parse =>
         {
+            var started = System.Diagnostics.Stopwatch.StartNew();
             TrainerOptions options;
             try
             {
+                TimeSpan? budget = parse.GetValue(timeBudget) is { } text ? DurationText.Parse(text, "--time-budget") : null;
+                int maxEpochs = budget is not null && parse.GetResult(epochs) is null or { Implicit: true } ? BudgetMaxEpochs : parse.GetValue(epochs);
                 options = new TrainerOptions
                 {
-                    Epochs = parse.GetValue(epochs),
+                    Epochs = maxEpochs,
+                    TimeBudget = budget,
                     BatchSize = parse.GetValue(batchSize),
                     Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true),
                     LearningRate = parse.GetValue(lr),
                     Momentum = parse.GetValue(momentum),
                     Nesterov = parse.GetValue(nesterov),
                     WeightDecay = parse.GetValue(weightDecay),
-                    Schedule = Enum.Parse<LearningRateScheduleKind>(parse.GetValue(schedule)!, ignoreCase: true),
+                    Schedule = parse.GetValue(schedule),
+                    Milestones = ParseMilestones(parse.GetValue(milestones)),
                     StepSize = parse.GetValue(stepSize),
                     Gamma = parse.GetValue(gamma),
-                    WarmupEpochs = Math.Min(parse.GetValue(warmup), Math.Max(0, parse.GetValue(epochs) - 1)),
+                    WarmupEpochs = Math.Min(parse.GetValue(warmup), Math.Max(0, maxEpochs - 1)),
                     LabelSmoothing = parse.GetValue(labelSmoothing),
                     Seed = parse.GetValue(seed),
                     Threads = parse.GetValue(threads),
                     OutputDir = parse.GetValue(output)!,
                     Resume = parse.GetValue(resume),
-                    RandomCropPadding = parse.GetValue(noAugment) ? 0 : 2,
+                    RandomCropPadding = parse.GetValue(noAugment) ? 0 : parse.GetValue(cropPadding),
                     HorizontalFlip = !parse.GetValue(noAugment),
                     ProgressInterval = parse.GetValue(progressInterval),
                 }.Validate();
@@ -90,13 +100,13 @@ public static class TrainCommand
                 System.Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
             }
-            return Run(options, parse.GetValue(arch)!, parse.GetValue(alpha), parse.GetValue(inputSize),
+            return Run(options, started, parse.GetValue(arch)!, parse.GetValue(alpha), parse.GetValue(inputSize),
                 parse.GetValue(data)!, parse.GetValue(dataPath), parse.GetValue(limitTrain), parse.GetValue(limitTest));
         });
         return command;
     }
 
-    private static int Run(TrainerOptions options, string arch, double alpha, int inputSize, string data, string? dataPath, int limitTrain, int limitTest)
+    private static int Run(TrainerOptions options, System.Diagnostics.Stopwatch started, string arch, double alpha, int inputSize, string data, string? dataPath, int limitTrain, int limitTest)
     {
         var stdout = System.Console.Out;
         bool interactive = !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -150,6 +160,19 @@ public static class TrainCommand
             };
         }
 
+        var requested = options.TimeBudget;
+        if (options.TimeBudget is TimeSpan whole)
+        {
+            // The budget is the command's: what loading the data took is spent.
+            var left = whole - started.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                System.Console.Error.WriteLine($"error: --time-budget {whole} was spent loading the data ({started.Elapsed.TotalSeconds:F0} s).");
+                return 1;
+            }
+            options = options with { TimeBudget = left };
+        }
+
         TrainingResult result;
         using var cancellation = new CliCancellation();
         try
@@ -201,10 +224,24 @@ public static class TrainCommand
         }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Best test accuracy {result.BestAccuracy:P2} at epoch {result.BestEpoch}"));
+        if (result.Plan?.BudgetSeconds is not null)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Time budget {requested ?? TimeSpan.FromSeconds(result.Plan.BudgetSeconds.Value):hh\\:mm\\:ss}: planned {TimeSpan.FromSeconds(result.Plan.PlannedSeconds!.Value):hh\\:mm\\:ss} of training, took {TimeSpan.FromSeconds(result.WallSeconds):hh\\:mm\\:ss} ({result.Plan.Epochs} epochs of {result.Plan.StepsPerEpoch} steps); {started.Elapsed:hh\\:mm\\:ss} in all"));
         stdout.WriteLine($"Best checkpoint: {result.BestCheckpoint}");
         stdout.WriteLine($"Last checkpoint: {result.LastCheckpoint}");
         stdout.WriteLine($"Log: {Path.Combine(Path.GetFullPath(options.OutputDir), Trainer.LogFile)}");
         return 0;
+    }
+
+    private static int[] ParseMilestones(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var epochs = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out epochs[i]))
+                throw new ArgumentException($"--milestones must be comma-separated epochs such as 82,123 but '{parts[i]}' is not a whole number.");
+        return epochs;
     }
 
     /// <summary>The first <paramref name="limit"/> images of an even spread over the set (files are often sorted by class).</summary>

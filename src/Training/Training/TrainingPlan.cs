@@ -1,0 +1,188 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeToolkit.Training.Training;
+
+/// <summary>
+/// How long a run trains: epochs, optimiser steps per epoch and warm-up steps, which fix the
+/// learning-rate schedule. Without a time budget it follows <see cref="TrainerOptions"/>; with
+/// <see cref="TrainerOptions.TimeBudget"/> the <see cref="Trainer"/> measures the first steps, an
+/// evaluation and a checkpoint, and <see cref="ForBudget"/> sizes the run to end within the budget.
+/// Stored in <c>state.json</c>, so a resumed run keeps it.
+/// </summary>
+public sealed record TrainingPlan
+{
+    /// <summary>Fraction of the budget kept in reserve against slower steps than measured.</summary>
+    public const double SafetyMargin = 0.05;
+
+    /// <summary>Checkpoints written per epoch in the worst case (<c>last</c> and <c>best</c>).</summary>
+    public const int CheckpointsPerEpoch = 2;
+
+    /// <summary>Epochs to train.</summary>
+    public required int Epochs { get; init; }
+
+    /// <summary>Optimiser steps (batches) per epoch; at most the loader's batches per epoch.</summary>
+    public required int StepsPerEpoch { get; init; }
+
+    /// <summary>Steps of the last epoch (fewer than <see cref="StepsPerEpoch"/> when a run fell behind its budget and was shortened; 0 = a whole epoch).</summary>
+    public int LastEpochSteps { get; init; }
+
+    /// <summary>Steps of linear warm-up at the start of the schedule.</summary>
+    public required long WarmupSteps { get; init; }
+
+    /// <summary>Steps of the whole schedule.</summary>
+    [JsonIgnore]
+    public long TotalSteps => (long)(Epochs - 1) * StepsPerEpoch + StepsIn(Epochs - 1);
+
+    /// <summary>Steps of epoch <paramref name="epoch"/> (0-based).</summary>
+    public int StepsIn(int epoch) => epoch < Epochs - 1 || LastEpochSteps <= 0 ? StepsPerEpoch : LastEpochSteps;
+
+    /// <summary>The wall-clock budget in seconds (null = the plan follows the options).</summary>
+    public double? BudgetSeconds { get; init; }
+
+    /// <summary>Measured wall seconds per training step (data loading included).</summary>
+    public double SecondsPerStep { get; init; }
+
+    /// <summary>Estimated seconds of one evaluation on the test set.</summary>
+    public double EvaluationSeconds { get; init; }
+
+    /// <summary>Measured seconds of one checkpoint save.</summary>
+    public double CheckpointSeconds { get; init; }
+
+    /// <summary>Wall seconds of the run when the plan was made.</summary>
+    public double PlannedAtSeconds { get; init; }
+
+    /// <summary>Steps already taken when the plan was made.</summary>
+    public long StepsAtPlan { get; init; }
+
+    /// <summary>Times the plan was shortened because the run fell behind its budget (the machine got slower).</summary>
+    public int Replans { get; init; }
+
+    /// <summary>The plan of a run without a budget.</summary>
+    public static TrainingPlan Fixed(int epochs, int stepsPerEpoch, int warmupEpochs) => new()
+    {
+        Epochs = epochs,
+        StepsPerEpoch = stepsPerEpoch,
+        LastEpochSteps = stepsPerEpoch,
+        WarmupSteps = (long)warmupEpochs * stepsPerEpoch,
+    };
+
+    /// <summary>
+    /// Sizes a run to end within <paramref name="budgetSeconds"/> (less <see cref="SafetyMargin"/>):
+    /// as many whole epochs as fit, at most <paramref name="maxEpochs"/>, each costing its steps plus
+    /// an evaluation and <see cref="CheckpointsPerEpoch"/> checkpoints; when not even one epoch fits,
+    /// one shortened epoch. The steps already taken count toward the first epoch. Warm-up is
+    /// <paramref name="warmupEpochs"/> epochs, at most a fifth of the schedule.
+    /// </summary>
+    /// <param name="budgetSeconds">The whole run's wall-clock budget.</param>
+    /// <param name="elapsedSeconds">Wall seconds already spent (probe steps, measurements).</param>
+    /// <param name="stepsDone">Steps already taken (in the first epoch).</param>
+    /// <param name="secondsPerStep">Measured seconds per step.</param>
+    /// <param name="evaluationSeconds">Estimated seconds of one evaluation.</param>
+    /// <param name="checkpointSeconds">Measured seconds of one checkpoint save.</param>
+    /// <param name="stepsPerEpoch">Batches of a full epoch.</param>
+    /// <param name="maxEpochs">Upper bound of the epochs (<see cref="TrainerOptions.Epochs"/>).</param>
+    /// <param name="warmupEpochs">Warm-up epochs asked for.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A measurement is negative or not finite, or a count is not positive.</exception>
+    public static TrainingPlan ForBudget(double budgetSeconds, double elapsedSeconds, long stepsDone, double secondsPerStep,
+        double evaluationSeconds, double checkpointSeconds, int stepsPerEpoch, int maxEpochs, int warmupEpochs)
+    {
+        RequirePositive(budgetSeconds, nameof(budgetSeconds));
+        RequireNonNegative(elapsedSeconds, nameof(elapsedSeconds));
+        RequirePositive(secondsPerStep, nameof(secondsPerStep));
+        RequireNonNegative(evaluationSeconds, nameof(evaluationSeconds));
+        RequireNonNegative(checkpointSeconds, nameof(checkpointSeconds));
+        ArgumentOutOfRangeException.ThrowIfNegative(stepsDone);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stepsPerEpoch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEpochs, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmupEpochs);
+
+        double usable = budgetSeconds * (1 - SafetyMargin);
+        double perEpochOverhead = evaluationSeconds + CheckpointsPerEpoch * checkpointSeconds;
+        double epochCost = stepsPerEpoch * secondsPerStep + perEpochOverhead;
+        double fits = (usable - elapsedSeconds + stepsDone * secondsPerStep) / epochCost;
+        int epochs = (int)Math.Clamp(Math.Floor(fits), 0, maxEpochs);
+        int steps = stepsPerEpoch;
+        if (epochs == 0)
+        {
+            epochs = 1;
+            double more = Math.Floor((usable - elapsedSeconds - perEpochOverhead) / secondsPerStep);
+            steps = (int)Math.Clamp(stepsDone + Math.Max(0, more), Math.Max(1, stepsDone), stepsPerEpoch);
+        }
+        long total = (long)epochs * steps;
+        return new TrainingPlan
+        {
+            Epochs = epochs,
+            StepsPerEpoch = steps,
+            LastEpochSteps = steps,
+            WarmupSteps = Math.Min((long)warmupEpochs * steps, total / 5),
+            BudgetSeconds = budgetSeconds,
+            SecondsPerStep = secondsPerStep,
+            EvaluationSeconds = evaluationSeconds,
+            CheckpointSeconds = checkpointSeconds,
+            PlannedAtSeconds = elapsedSeconds,
+            StepsAtPlan = stepsDone,
+        };
+    }
+
+    /// <summary>
+    /// Planned wall seconds from the start of the run to the end of epoch <paramref name="epoch"/>'s
+    /// evaluation (null without a budget).
+    /// </summary>
+    public double? PlannedSecondsAfterEvaluation(int epoch) => BudgetSeconds is null
+        ? null
+        : PlannedAtSeconds + (Math.Min((long)epoch * StepsPerEpoch, TotalSteps) - StepsAtPlan) * SecondsPerStep
+          + epoch * EvaluationSeconds + (epoch - 1) * CheckpointsPerEpoch * CheckpointSeconds;
+
+    /// <summary>Planned wall seconds of the whole run, checkpoints included (null without a budget).</summary>
+    [JsonIgnore]
+    public double? PlannedSeconds => PlannedSecondsAfterEvaluation(Epochs) + CheckpointsPerEpoch * CheckpointSeconds;
+
+    /// <summary>
+    /// With <paramref name="stepsDone"/> steps taken at <paramref name="elapsedSeconds"/>, the plan
+    /// shortened so that the rest, at <paramref name="secondsPerStep"/> (the recent rate) and
+    /// <paramref name="epochOverheadSeconds"/> per remaining evaluation with its checkpoints, ends
+    /// within the budget less its margin: fewer epochs and, when needed, a shorter last one, so the
+    /// schedule, laid over the new total, still reaches its end. The same plan when the projection
+    /// stays within the whole budget, or without a budget. At least one more step is kept.
+    /// </summary>
+    public TrainingPlan Replan(long stepsDone, double elapsedSeconds, double secondsPerStep, double epochOverheadSeconds)
+    {
+        if (BudgetSeconds is not double budget || stepsDone >= TotalSteps) return this;
+        int current = (int)(stepsDone / StepsPerEpoch); // the epoch in progress (0-based), or the next one at a boundary
+        double overhead = Math.Max(epochOverheadSeconds, EvaluationSeconds + CheckpointsPerEpoch * CheckpointSeconds);
+        double projected = elapsedSeconds + (TotalSteps - stepsDone) * secondsPerStep + (Epochs - current) * overhead;
+        if (projected <= budget) return this;
+        double usable = budget * (1 - SafetyMargin);
+        long total = stepsDone + 1;
+        for (int epochs = Epochs; epochs > current; epochs--)
+        {
+            double left = usable - elapsedSeconds - (epochs - current) * overhead;
+            long fit = stepsDone + (long)Math.Max(0, Math.Floor(left / secondsPerStep));
+            long candidate = Math.Min(fit, (long)epochs * StepsPerEpoch);
+            if (candidate > (long)(epochs - 1) * StepsPerEpoch && candidate > stepsDone)
+            {
+                total = candidate;
+                break;
+            }
+        }
+        int newEpochs = (int)((total + StepsPerEpoch - 1) / StepsPerEpoch);
+        return this with
+        {
+            Epochs = newEpochs,
+            LastEpochSteps = (int)(total - (long)(newEpochs - 1) * StepsPerEpoch),
+            Replans = Replans + 1,
+        };
+    }
+
+    private static void RequirePositive(double value, string name)
+    {
+        if (!(double.IsFinite(value) && value > 0))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive number.");
+    }
+
+    private static void RequireNonNegative(double value, string name)
+    {
+        if (!(double.IsFinite(value) && value >= 0))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be 0 or more.");
+    }
+}
