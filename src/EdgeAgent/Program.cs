@@ -12,7 +12,7 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"EdgeAgent: {e.Message}");
+    JournalOutput.WriteError($"EdgeAgent: {e.Message}");
     return AgentExitCodes.InvalidSettings;
 }
 
@@ -27,26 +27,27 @@ try
     {
         if (service.ExecuteTask is { IsFaulted: true } failed)
         {
-            Console.Error.WriteLine($"EdgeAgent: fatal: {failed.Exception?.GetBaseException()}");
+            JournalOutput.WriteError($"EdgeAgent: fatal: {failed.Exception?.GetBaseException()}");
             return AgentExitCodes.Fatal;
         }
     }
 }
 catch (OptionsValidationException e)
 {
-    foreach (string failure in e.Failures) Console.Error.WriteLine($"EdgeAgent: invalid setting: {failure}");
+    foreach (string failure in e.Failures) JournalOutput.WriteError($"EdgeAgent: invalid setting: {failure}");
+    return AgentExitCodes.InvalidSettings;
+}
+catch (InvalidOperationException e) when (e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+{
+    // A value the configuration binder cannot convert (e.g. EdgeAgent:ExecutionProvider=gpu): it names the setting.
+    // Caught before the fatal clause below: a bad setting is not retried by systemd (RestartPreventExitStatus=2).
+    JournalOutput.WriteError($"EdgeAgent: invalid setting: {e.Message} {e.InnerException?.Message}".TrimEnd());
     return AgentExitCodes.InvalidSettings;
 }
 catch (Exception e) when (e is not OperationCanceledException)
 {
     // Anything else that escapes the host is fatal: exit non-zero so systemd restarts the agent.
-    Console.Error.WriteLine($"EdgeAgent: fatal: {e}");
+    JournalOutput.WriteError($"EdgeAgent: fatal: {e}");
     return AgentExitCodes.Fatal;
-}
-catch (InvalidOperationException e) when (e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
-{
-    // A value the configuration binder cannot convert (e.g. EdgeAgent:ExecutionProvider=gpu): it names the setting.
-    Console.Error.WriteLine($"EdgeAgent: invalid setting: {e.Message} {e.InnerException?.Message}".TrimEnd());
-    return 2;
 }
 return Environment.ExitCode;

@@ -48,7 +48,7 @@ public sealed class DeployCommandTests : IDisposable
             $"{ssh} pi@raspberrypi.local 'mktemp -d /tmp/edgeagent-deploy.XXXXXXXXXX'",
             $"scp -q -r -o BatchMode=yes -o ConnectTimeout=10 -P 2222 {tar} {bundle} pi@raspberrypi.local:/tmp/edgeagent-deploy.XXXXXXXXXX/",
             $"{ssh} pi@raspberrypi.local 'tar -xzf /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64.tar.gz -C /tmp/edgeagent-deploy.XXXXXXXXXX && sudo /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64/install.sh --timeout 90 --bundle /tmp/edgeagent-deploy.XXXXXXXXXX/mybundle; rc=$?; rm -rf /tmp/edgeagent-deploy.XXXXXXXXXX; exit $rc'",
-            $"{ssh} -t pi@raspberrypi.local 'sudo -u edgeagent /opt/edgeagent/current/EdgeAgent --bench 50 --EdgeAgent:Bundle=/var/lib/edgeagent/models/current --EdgeAgent:Source:Kind=synthetic --EdgeAgent:Source:PixelFormat=jpeg --EdgeAgent:Metrics:PrometheusEnabled=false --EdgeAgent:Metrics:HealthEnabled=false --EdgeAgent:StatusFile= --EdgeAgent:BenchReportFile=/tmp/edgeagent-bench.json'",
+            $"{ssh} -t pi@raspberrypi.local 'sudo -u edgeagent /opt/edgeagent/current/EdgeAgent --bench 50 --EdgeAgent:Bundle=/var/lib/edgeagent/models/current --EdgeAgent:Source:Kind=synthetic --EdgeAgent:Source:PixelFormat=jpeg --EdgeAgent:Source:FramesPerSecond=30 --EdgeAgent:Metrics:PrometheusEnabled=false --EdgeAgent:Metrics:HealthEnabled=false --EdgeAgent:StatusFile= --EdgeAgent:BenchReportFile=/tmp/edgeagent-bench.json'",
         ], commands);
     }
 

@@ -123,4 +123,30 @@ public class HostTests
         Assert.True(root.GetProperty("bareInferenceFps").GetDouble() > 0);
         Assert.Equal(0, root.GetProperty("framesBad").GetInt64());
     }
+
+    [Fact]
+    public async Task BenchMeasuresCapacityUnpacedAndReportsThePacedLatencySeparately()
+    {
+        string dir = TestFiles.NewFolder("bench-paced");
+        string report = Path.Combine(dir, "bench.json");
+        // A synthetic source paced at 10 fps: capacity must not be that rate.
+        using var host = AgentHost.CreateBuilder([
+            $"--EdgeAgent:Bundle={TinyClassifier.WriteBundle(Path.Combine(dir, "bundle"))}",
+            "--EdgeAgent:Source:Kind=synthetic", "--EdgeAgent:Source:PixelFormat=jpeg", "--EdgeAgent:Source:Width=64",
+            "--EdgeAgent:Source:Height=48", "--EdgeAgent:Source:FramesPerSecond=10",
+            $"--EdgeAgent:BenchReportFile={report}",
+        ], new BenchRequest(20)).Build();
+        await host.RunAsync();
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        var root = doc.RootElement;
+        Assert.Equal(20, root.GetProperty("stages").GetProperty("total").GetProperty("count").GetInt64());
+        var paced = root.GetProperty("paced");
+        Assert.Equal(20, paced.GetProperty("stages").GetProperty("total").GetProperty("count").GetInt64());
+        double pacedFps = paced.GetProperty("fps").GetDouble();
+        // The paced run takes frames at the source's rate (20 frames at 10 fps: about 2 s)...
+        Assert.InRange(pacedFps, 5, 10.5);
+        Assert.False(paced.TryGetProperty("bareInferenceFps", out _));
+        // ...and the capacity run did not wait for the pacer.
+        Assert.True(root.GetProperty("fps").GetDouble() > pacedFps, $"capacity {root.GetProperty("fps").GetDouble()} fps, paced {pacedFps} fps");
+    }
 }

@@ -43,6 +43,10 @@ public static class AgentHost
 
         var services = builder.Services;
         services.AddSystemd();
+        // Under systemd, one journal record per message with its priority: the systemd formatter writes
+        // each message on one line with a "<N>" syslog prefix (the default formatter writes two lines
+        // and no priority, so `journalctl -p warning` would show none of the agent's warnings).
+        if (JournalOutput.IsConnected) builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
         // A wrapper between systemd and the agent hides systemd as parent; NOTIFY_SOCKET still says Type=notify.
         if (!SystemdHelpers.IsSystemdService() && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")) && bench is null)
         {
@@ -67,7 +71,7 @@ public static class AgentHost
         if (prometheus && !CanListen(metricsOptions.PrometheusHost, metricsOptions.PrometheusPort, out string? why))
         {
             // The exporter would fail the whole host; a busy metrics port must not stop inference.
-            Console.Error.WriteLine($"EdgeAgent: Prometheus endpoint http://{metricsOptions.PrometheusHost}:{metricsOptions.PrometheusPort}/metrics " +
+            JournalOutput.WriteError($"EdgeAgent: Prometheus endpoint http://{metricsOptions.PrometheusHost}:{metricsOptions.PrometheusPort}/metrics " +
                 $"cannot listen ({why}); set EdgeAgent:Metrics:PrometheusPort. Running without Prometheus export.");
             prometheus = false;
         }

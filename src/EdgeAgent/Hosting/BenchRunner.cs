@@ -57,82 +57,61 @@ public sealed class BenchRunner : BackgroundService
                 Environment.ExitCode = AgentExitCodes.InvalidSettings;
                 return;
             }
-            var events = new SourceEvents { Restarted = _ => metrics.SourceRestarted(), BadFrame = metrics.BadFrame };
-            using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
-            reporter.Source = source.Description;
-            using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
-            using var processor = new FrameProcessor(options, models, metrics, logger, results);
+            // Capacity is measured unpaced: a source paced at a camera's rate would report that rate
+            // (e.g. "fps 30.0 ... ratio 0.01"), which says nothing about what the device can do. A paced
+            // source (synthetic, folder) is then run again at its rate for the per-frame latency it gives.
+            double configuredFps = options.Source.FramesPerSecond;
+            bool paceable = options.Source.Kind is "synthetic" or "folder";
+            int bareRuns = (int)Math.Max(50, Math.Min(1000, request.Frames));
             // Bare Run is measured right before and right after the agent and averaged, so a change of
             // machine load during the bench moves both sides of the ratio alike.
-            int bareRuns = (int)Math.Max(50, Math.Min(1000, request.Frames));
             double bareBefore = MeasureBareRun(bareRuns);
-            int warmup = (int)Math.Min(20, Math.Max(1, request.Frames / 10));
-            long seen = 0;
-            long measuredStart = 0;
-            var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity)
+            if (paceable) options.Source.FramesPerSecond = 0;
+            Measurement capacity;
+            try
             {
-                Backpressure = true,
-                Overlap = options.OverlapDecode,
-                InputBuffers = options.InputBuffers,
-            };
-            long started = Stopwatch.GetTimestamp();
-            long lastFrame = started;
-            processor.AfterFrame = () =>
-            {
-                Interlocked.Exchange(ref lastFrame, Stopwatch.GetTimestamp());
-                if (++seen == warmup)
-                {
-                    metrics.TakeWindow();
-                    measuredStart = Stopwatch.GetTimestamp();
-                }
-            };
-            // A source that delivers nothing (an empty folder, a file without JPEG frames, looped) would retry forever.
-            var idle = TimeSpan.FromSeconds(options.BenchIdleSeconds);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var running = pipeline.RunAsync(request.Frames + warmup, stop.Token);
-            bool stalled = false;
-            while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250), stoppingToken)).ConfigureAwait(false) != running)
-            {
-                if (stoppingToken.IsCancellationRequested) break;
-                if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastFrame)) <= idle) continue;
-                stalled = true;
-                await stop.CancelAsync().ConfigureAwait(false);
+                capacity = await MeasureAsync(logger, stoppingToken).ConfigureAwait(false);
             }
-            long processed = await running.ConfigureAwait(false);
-            if (stalled)
+            finally
+            {
+                options.Source.FramesPerSecond = configuredFps;
+            }
+            if (capacity.Stalled)
             {
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"bench: {source.Description} delivered no frame for {idle.TotalSeconds:0.#} s (EdgeAgent:BenchIdleSeconds) after {processed} frame(s); " +
+                    $"bench: {capacity.SourceDescription} delivered no frame for {options.BenchIdleSeconds:0.#} s (EdgeAgent:BenchIdleSeconds) after {capacity.Processed} frame(s); " +
                     $"{metrics.Restarts} source restart(s). Is the folder empty, or the file without JPEG frames?"));
                 Environment.ExitCode = AgentExitCodes.NoFramesClassified;
                 return;
             }
-            // A source that ended during the warm-up: report what there is, timed from the start.
-            double seconds = Stopwatch.GetElapsedTime(measuredStart == 0 ? started : measuredStart).TotalSeconds;
-            var stages = metrics.TakeWindow();
-            long measured = stages["total"].Count;
-            double fps = seconds > 0 ? measured / seconds : 0;
             double bareAfter = MeasureBareRun(bareRuns);
             double bare = (bareBefore + bareAfter) / 2;
-            var report = reporter.Build("bench", stages, fps) with
+            Measurement? paced = paceable && configuredFps > 0 ? await MeasureAsync(logger, stoppingToken).ConfigureAwait(false) : null;
+            var report = capacity.Report with
             {
-                WindowSeconds = Math.Round(seconds, 3),
                 BareInferenceFps = Math.Round(bare, 1),
-                FpsRatio = bare > 0 ? Math.Round(fps / bare, 3) : null,
+                FpsRatio = bare > 0 ? Math.Round(capacity.Report.Fps / bare, 3) : null,
+                Paced = paced?.Report,
             };
             Report = report;
-            Console.WriteLine(measuredStart == 0
-                ? $"EdgeAgent bench: the source ended after {processed} frame(s), before the {warmup}-frame warm-up finished; all are reported"
-                : $"EdgeAgent bench: {measured} frame(s) measured after {warmup} warm-up, {processed} taken from {source.Description}");
+            Console.WriteLine(capacity.LiveSource
+                ? $"EdgeAgent bench: capacity at the rate the live source delivers (it cannot run unpaced): {capacity.Summary}"
+                : $"EdgeAgent bench: capacity, source unpaced: {capacity.Summary}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bare Run fps {bareBefore:F1} before, {bareAfter:F1} after the agent ({(options.OverlapDecode ? "decode overlapped" : "one thread")})"));
             Console.WriteLine($"execution provider: {report.ExecutionProvider} (requested {report.ExecutionProviderRequested}{(report.ExecutionProviderFallback is null ? "" : ": " + report.ExecutionProviderFallback)})");
             Console.WriteLine(StatusReporter.FormatTable(report));
+            if (paced is not null)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"EdgeAgent bench: per-frame latency with the source paced at {configuredFps:G} fps (fps below is that rate, not capacity): {paced.Summary}"));
+                Console.WriteLine(StatusReporter.FormatTable(paced.Report));
+            }
             StatusReporter.WriteAtomically(options.BenchReportFile, report);
             Console.WriteLine($"report: {Path.GetFullPath(options.BenchReportFile)}");
             if (metrics.Processed == 0)
             {
-                Console.Error.WriteLine($"bench: every one of the {processed} frame(s) failed ({string.Join(", ", report.BadByReason.Select(r => $"{r.Key}: {r.Value}"))}); no frame was classified");
+                Console.Error.WriteLine($"bench: every one of the {capacity.Processed} frame(s) failed ({string.Join(", ", report.BadByReason.Select(r => $"{r.Key}: {r.Value}"))}); no frame was classified");
                 Environment.ExitCode = AgentExitCodes.NoFramesClassified;
                 return;
             }
@@ -147,6 +126,62 @@ public sealed class BenchRunner : BackgroundService
         {
             lifetime.StopApplication();
         }
+    }
+
+    /// <summary>One pass over the configured source: its report and a one-line account of the frames.</summary>
+    private sealed record Measurement(AgentStatus Report, string Summary, bool LiveSource, long Processed, bool Stalled, string SourceDescription);
+
+    private async Task<Measurement> MeasureAsync(ILogger logger, CancellationToken stoppingToken)
+    {
+        var events = new SourceEvents { Restarted = _ => metrics.SourceRestarted(), BadFrame = metrics.BadFrame };
+        using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
+        reporter.Source = source.Description;
+        using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
+        using var processor = new FrameProcessor(options, models, metrics, logger, results);
+        int warmup = (int)Math.Min(20, Math.Max(1, request.Frames / 10));
+        long seen = 0;
+        long measuredStart = 0;
+        var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity)
+        {
+            Backpressure = true,
+            Overlap = options.OverlapDecode,
+            InputBuffers = options.InputBuffers,
+        };
+        metrics.TakeWindow();
+        long started = Stopwatch.GetTimestamp();
+        long lastFrame = started;
+        processor.AfterFrame = () =>
+        {
+            Interlocked.Exchange(ref lastFrame, Stopwatch.GetTimestamp());
+            if (++seen == warmup)
+            {
+                metrics.TakeWindow();
+                measuredStart = Stopwatch.GetTimestamp();
+            }
+        };
+        // A source that delivers nothing (an empty folder, a file without JPEG frames, looped) would retry forever.
+        var idle = TimeSpan.FromSeconds(options.BenchIdleSeconds);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var running = pipeline.RunAsync(request.Frames + warmup, stop.Token);
+        bool stalled = false;
+        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250), stoppingToken)).ConfigureAwait(false) != running)
+        {
+            if (stoppingToken.IsCancellationRequested) break;
+            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastFrame)) <= idle) continue;
+            stalled = true;
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+        long processed = await running.ConfigureAwait(false);
+        // A source that ended during the warm-up: report what there is, timed from the start.
+        double seconds = Stopwatch.GetElapsedTime(measuredStart == 0 ? started : measuredStart).TotalSeconds;
+        var stages = metrics.TakeWindow();
+        long measured = stages["total"].Count;
+        double fps = seconds > 0 ? measured / seconds : 0;
+        var report = reporter.Build("bench", stages, fps) with { WindowSeconds = Math.Round(seconds, 3) };
+        string summary = measuredStart == 0
+            ? $"the source ended after {processed} frame(s), before the {warmup}-frame warm-up finished; all are reported"
+            : $"{measured} frame(s) measured after {warmup} warm-up, {processed} taken from {source.Description}";
+        return new Measurement(report, summary, source.IsLive, processed, stalled, source.Description);
     }
 
     private double MeasureBareRun(int runs)

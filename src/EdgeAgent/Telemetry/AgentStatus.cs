@@ -77,4 +77,10 @@ public sealed record AgentStatus
 
     /// <summary>Bench only: <see cref="Fps"/> / <see cref="BareInferenceFps"/>.</summary>
     public double? FpsRatio { get; init; }
+
+    /// <summary>
+    /// Bench only: the run at the source's configured rate (per-frame latency as the service sees it; its
+    /// <see cref="Fps"/> is that rate, not capacity). Null when the source is unpaced or cannot be paced.
+    /// </summary>
+    public AgentStatus? Paced { get; init; }
 }

@@ -113,11 +113,12 @@ public static partial class DeployCommand
         string[] install = [sshPath, .. SshOptions(s), s.Host,
             $"tar -xzf {RemoteRoot}/{tarName} -C {RemoteRoot} && sudo {packageDir}/install.sh {installArgs}; rc=$?; rm -rf {RemoteRoot}; exit $rc"];
         // 4. A short benchmark with synthetic JPEG frames, beside the running service (no camera
-        //    contention, no port clash), as the service user so it sees what the service sees.
+        //    contention, no port clash), as the service user so it sees what the service sees. The agent
+        //    measures capacity unpaced, then per-frame latency with the frames paced at a camera's 30 fps.
         string[] bench = [sshPath, .. SshOptions(s), "-t", s.Host,
             $"sudo -u edgeagent /opt/edgeagent/current/EdgeAgent --bench {s.BenchFrames}"
             + " --EdgeAgent:Bundle=/var/lib/edgeagent/models/current"
-            + " --EdgeAgent:Source:Kind=synthetic --EdgeAgent:Source:PixelFormat=jpeg"
+            + " --EdgeAgent:Source:Kind=synthetic --EdgeAgent:Source:PixelFormat=jpeg --EdgeAgent:Source:FramesPerSecond=30"
             + " --EdgeAgent:Metrics:PrometheusEnabled=false --EdgeAgent:Metrics:HealthEnabled=false"
             + " --EdgeAgent:StatusFile= --EdgeAgent:BenchReportFile=/tmp/edgeagent-bench.json"];
 
