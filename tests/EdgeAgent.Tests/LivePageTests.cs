@@ -26,7 +26,7 @@ public sealed partial class LivePageTests
 
     private static async Task<JsonDocument> StateWithFrameAsync(HttpClient http, int port)
     {
-        for (int i = 0; i < 300; i++) // until the listener is up and a frame was copied (safety bound, not a timing assertion)
+        for (int i = 0; i < 1200; i++) // until the listener is up and a frame was copied (safety bound, not a timing assertion; 30 s was missed once in a full parallel run)
         {
             try
             {
