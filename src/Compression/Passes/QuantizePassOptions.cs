@@ -6,6 +6,21 @@ namespace EdgeToolkit.Compression.Passes;
 /// <param name="Quantization">Settings handed to <see cref="QdqQuantizer"/>.</param>
 public sealed record QuantizePassOptions(QuantizationOptions Quantization)
 {
+    /// <summary>Accuracy-aware fallback (<see cref="QuantizationOptions.MaxAccuracyDrop"/>): recipe <c>maxDrop</c>, CLI <c>--max-drop</c>.</summary>
+    public static DeclaredNumber MaxDrop { get; } = new("maxDrop", "--max-drop", 0, 100,
+        "Most top-1 points int8 may lose against fp32 on held-out training images (not used for calibration), preprocessed as the device does; " +
+        "layers stay float, lowest SQNR first, until it holds");
+
+    /// <summary>Held-out images for <see cref="MaxDrop"/>: recipe <c>heldOutImages</c>, CLI <c>--held-out</c>.</summary>
+    public static DeclaredNumber HeldOut { get; } = new("heldOutImages", "--held-out", 100, 1_000_000,
+        "Training images held out from calibration on which --max-drop measures top-1 (default 1000)");
+
+    /// <summary>Held-out images used when <see cref="HeldOut"/> is not given.</summary>
+    public const int DefaultHeldOutImages = 1000;
+
+    /// <summary>Held-out images on which <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1.</summary>
+    public int HeldOutImages { get; init; } = DefaultHeldOutImages;
+
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static QuantizePassOptions Read(RecipeOptionReader r)
     {
@@ -31,7 +46,10 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             ExcludedNodes = r.StringList("exclude") ?? [],
             EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
             ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
+            CorrectBias = r.Bool("biasCorrection", d.CorrectBias),
+            MaxAccuracyDrop = MaxDrop.Read(r),
         };
+        int heldOut = (int)(HeldOut.Read(r) ?? DefaultHeldOutImages);
         var floatLayers = r.StringList("floatLayers");
         string target = r.String("target", QuantizationTargetNames.Format(d.Target), QuantizationTargetNames.Known.ToArray())!;
         r.RejectUnknown("the quantize pass");
@@ -39,7 +57,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
         {
             if (floatLayers is not null) o = o with { FloatLayers = FloatLayerNames.Parse(floatLayers, "floatLayers") };
             o = o with { Target = QuantizationTargetNames.Parse(target, "target") };
-            return new QuantizePassOptions(o.Validate());
+            return new QuantizePassOptions(o.Validate()) { HeldOutImages = heldOut };
         }
         catch (ArgumentException e)
         {
