@@ -55,6 +55,23 @@ public class LayerSqnrTests
     }
 
     [Fact]
+    public void ExcludedMiddleConv_StaysFloat_ThoughOrtQuantizesFloatWeightsBetweenDqAndQ()
+    {
+        // ONNX Runtime's WeightBiasQuantization gives per-tensor int8 weights to a float Conv between a
+        // DequantizeLinear and a QuantizeLinear; the kept-float layer's input DQ is per channel so it does not.
+        var result = new QdqQuantizer(new QuantizationOptions { FloatLayers = FloatLayers.None, CalibrationCount = 16, ExcludedNodes = ["conv1_pw"] })
+            .Quantize(TinyOnnxModels.Chain(), QdqQuantizerTests.Calibration(16));
+        var optimized = OrtTestRunner.Optimized(result.Model);
+
+        Assert.Equal(4, OrtTestRunner.Count(optimized, "QLinearConv"));
+        Assert.Equal(1, OrtTestRunner.Count(optimized, "Conv") + OrtTestRunner.Count(optimized, "FusedConv"));
+        var layer = result.Fusion!.Layers.Single(l => l.Name == "conv1_pw");
+        Assert.True(layer.Float, layer.RunsAs);
+        Assert.Equal("excluded by name", layer.Reason);
+        Assert.False(result.LayerSqnr!.ContainsKey("conv1_pw"));
+    }
+
+    [Fact]
     public void SqnrSamples0_SkipsTheMeasurement_AndTheReportSaysNull()
     {
         var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 16, SqnrSamples = 0 }).Quantize(TinyOnnxModels.Chain(), QdqQuantizerTests.Calibration(16));
