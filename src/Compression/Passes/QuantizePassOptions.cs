@@ -6,20 +6,20 @@ namespace EdgeToolkit.Compression.Passes;
 /// <param name="Quantization">Settings handed to <see cref="QdqQuantizer"/>.</param>
 public sealed record QuantizePassOptions(QuantizationOptions Quantization)
 {
-    /// <summary>Accuracy-aware fallback (<see cref="QuantizationOptions.MaxAccuracyDrop"/>): recipe <c>maxDrop</c>, CLI <c>--max-drop</c>.</summary>
-    public static DeclaredNumber MaxDrop { get; } = new("maxDrop", "--max-drop", 0, 100,
+    /// <summary>
+    /// Accuracy-aware fallback (<see cref="QuantizationOptions.MaxAccuracyDrop"/>): recipe <c>maxDrop</c>, CLI <c>--max-drop</c>.
+    /// Off when not given (<see cref="NumberSetting.Default"/> is unused).
+    /// </summary>
+    public static NumberSetting MaxDrop { get; } = new("maxDrop", "--max-drop", 0, 0, 100,
         "Most top-1 points int8 may lose against fp32 on held-out training images (not used for calibration), preprocessed as the device does; " +
-        "layers stay float, lowest SQNR first, until it holds");
+        "layers stay float, lowest SQNR first, until it holds (off when not given)");
 
     /// <summary>Held-out images for <see cref="MaxDrop"/>: recipe <c>heldOutImages</c>, CLI <c>--held-out</c>.</summary>
-    public static DeclaredNumber HeldOut { get; } = new("heldOutImages", "--held-out", 100, 1_000_000,
-        "Training images held out from calibration on which --max-drop measures top-1 (default 1000)");
-
-    /// <summary>Held-out images used when <see cref="HeldOut"/> is not given.</summary>
-    public const int DefaultHeldOutImages = 1000;
+    public static NumberSetting HeldOut { get; } = new("heldOutImages", "--held-out", 1000, 100, 1_000_000,
+        "Training images held out from calibration on which --max-drop measures top-1");
 
     /// <summary>Held-out images on which <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1.</summary>
-    public int HeldOutImages { get; init; } = DefaultHeldOutImages;
+    public int HeldOutImages { get; init; } = (int)HeldOut.Default;
 
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static QuantizePassOptions Read(RecipeOptionReader r)
@@ -47,9 +47,9 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
             ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
             CorrectBias = r.Bool("biasCorrection", d.CorrectBias),
-            MaxAccuracyDrop = MaxDrop.Read(r),
+            MaxAccuracyDrop = r.Double(MaxDrop.RecipeName, double.NaN, MaxDrop.Min, MaxDrop.Max) is var drop && double.IsNaN(drop) ? null : drop,
         };
-        int heldOut = (int)(HeldOut.Read(r) ?? DefaultHeldOutImages);
+        int heldOut = (int)r.Double(HeldOut);
         var floatLayers = r.StringList("floatLayers");
         string target = r.String("target", QuantizationTargetNames.Format(d.Target), QuantizationTargetNames.Known.ToArray())!;
         r.RejectUnknown("the quantize pass");

@@ -34,8 +34,17 @@ public static class QuantizeCommand
         var quantizeOutput = new Option<bool>("--quantize-output") { Description = "Also quantize the logits (kept float by default)" };
         var equalize = new Option<bool>("--equalize") { Description = "Cross-layer equalization of Conv -> Relu -> Conv chains before calibration (float function unchanged)" };
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI" };
-        var maxDrop = new Option<double?>(QuantizePassOptions.MaxDrop.CliName) { Description = QuantizePassOptions.MaxDrop.Help };
-        var heldOut = new Option<int>(QuantizePassOptions.HeldOut.CliName) { Description = QuantizePassOptions.HeldOut.Help, DefaultValueFactory = _ => QuantizePassOptions.DefaultHeldOutImages };
+        var maxDropSetting = QuantizePassOptions.MaxDrop;
+        var maxDrop = new Option<double?>(maxDropSetting.CliName)
+        {
+            Description = string.Create(CultureInfo.InvariantCulture, $"{maxDropSetting.Help} (in [{maxDropSetting.Min}, {maxDropSetting.Max}])"),
+        };
+        maxDrop.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } v && !maxDropSetting.Accepts(v))
+                result.AddError($"{maxDropSetting.CliName} {maxDropSetting.Problem(v)}.");
+        });
+        var heldOut = SettingOption.Create(QuantizePassOptions.HeldOut);
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "Shift each Conv/Gemm bias by the mean error its int8 form adds to that output channel (measured on calibration images)" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
@@ -71,9 +80,9 @@ public static class QuantizeCommand
                     ReduceWeightRange = parse.GetValue(reduceRange),
                     EqualizeLayers = parse.GetValue(equalize),
                     CorrectBias = parse.GetValue(biasCorrection),
-                    MaxAccuracyDrop = QuantizePassOptions.MaxDrop.Check(parse.GetValue(maxDrop)),
+                    MaxAccuracyDrop = parse.GetValue(maxDrop),
                 }.Validate();
-                int heldOutImages = (int)QuantizePassOptions.HeldOut.Check(parse.GetValue(heldOut))!.Value;
+                int heldOutImages = (int)parse.GetValue(heldOut);
                 string inputFolder = parse.GetValue(bundle)!, outputFolder = parse.GetValue(output)!;
                 var source = ModelBundleFolder.Read(inputFolder);
                 var m = source.Manifest;
