@@ -28,5 +28,7 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.Empty(ok.Errors);
         var bad = root.Parse("quantize --bundle b --out o --max-drop lots");
         Assert.Contains(bad.Errors, e => e.Message.Contains("lots", StringComparison.Ordinal));
+        var outOfRange = root.Parse("quantize --bundle b --out o --max-drop 101");
+        Assert.Contains(outOfRange.Errors, e => e.Message == "--max-drop must be in [0, 100] but is 101.");
     }
 }

@@ -41,7 +41,8 @@ public static class QuantizeCommand
         };
         maxDrop.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } v && !maxDropSetting.Accepts(v))
+            // Only a parsed number is range-checked; a non-number is already a parse error naming the token.
+            if (result.Tokens.Count == 1 && double.TryParse(result.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && !maxDropSetting.Accepts(v))
                 result.AddError($"{maxDropSetting.CliName} {maxDropSetting.Problem(v)}.");
         });
         var heldOut = SettingOption.Create(QuantizePassOptions.HeldOut);
