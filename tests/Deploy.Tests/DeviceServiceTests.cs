@@ -351,21 +351,36 @@ public sealed class DeviceServiceTests : IDisposable
             ["ANSIBLE_RETRY_FILES_ENABLED"] = "False",
             ["ANSIBLE_LOCAL_TEMP"] = temp.Combine("ansible-local"),
         };
-        ProcessResult Rollout(string tarball)
+        ProcessResult Rollout(string what)
         {
             var r = Repo.Run(tool, ["-i", inventory, Path.Combine(Repo.Arm64Dir, "ansible", "playbook.yml"),
-                "-e", "edgeagent_tarball=" + tarball, "-e", "edgeagent_become=false", "-e", "edgeagent_ready_timeout=25",
+                "-e", what, "-e", "edgeagent_become=false", "-e", "edgeagent_ready_timeout=25",
+                "-e", "edgeagent_soak_seconds=3", "-e", "edgeagent_gate_min_frames=30",
                 "-e", $"edgeagent_health_url=http://127.0.0.1:{fx.HealthPort}/health"], env, timeoutSeconds: 900);
             output.WriteLine(r.ToString());
             return r;
         }
 
-        var first = Rollout(fx.Tarball);
+        var first = Rollout("edgeagent_tarball=" + fx.Tarball);
         Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("gate passed on device", first.StdOut);
         Assert.Equal(fx.Version, CurrentVersion);
         Assert.Equal("active", Show("ActiveState"));
+        WaitHealthy();
 
-        var broken = Rollout(fx.BrokenTarball);
+        // A model-only update through hot reload whose logits are near equal: the canary gate reads the
+        // figures over ssh, switches the model back and stops; the service was never restarted.
+        int pid = MainPid;
+        string model = Ok("readlink /var/lib/edgeagent/models/current");
+        string unsure = TinyBundle.Write(temp.Combine("unsure"), fcScale: 0.01f);
+        var lessSure = Rollout("edgeagent_bundle=" + unsure);
+        Assert.NotEqual(0, lessSure.ExitCode);
+        Assert.Contains("model bundle unsure failed on device (canary gate: mean top-1 probability", lessSure.StdOut);
+        Assert.Equal(model, Ok("readlink /var/lib/edgeagent/models/current"));
+        Assert.Equal(pid, MainPid);
+        Assert.Equal("active", Show("ActiveState"));
+
+        var broken = Rollout("edgeagent_tarball=" + fx.BrokenTarball);
         Assert.NotEqual(0, broken.ExitCode);
         Assert.Contains("rolled back to the previous version", broken.StdOut);
         Assert.Equal(fx.Version, CurrentVersion);
