@@ -83,10 +83,18 @@ public static class ModelBundleFolder
             };
             Validate(complete, manifestPath);
             stagedManifest = AtomicFile.Stage(manifestPath, s => JsonSerializer.Serialize(s, complete, JsonOptions));
+            // Two renames cannot be one atomic step, so the previous model is first renamed aside under a fixed
+            // name: whenever a kill lands between the renames, the manifest on disk still matches a model in the
+            // folder (the set-aside one), which Read falls back to and the next Write restores or removes.
+            string previous = PreviousModelPath(folderPath, manifest.ModelFile);
+            RecoverInterruptedWrite(modelPath, manifestPath, previous);
+            bool setAside = File.Exists(manifestPath) && File.Exists(modelPath);
+            if (setAside) File.Move(modelPath, previous, overwrite: true);
             AtomicFile.Publish(stagedModel, modelPath);
             stagedModel = null;
             AtomicFile.Publish(stagedManifest, manifestPath);
             stagedManifest = null;
+            if (setAside) File.Delete(previous);
             return complete;
         }
         finally
@@ -129,21 +137,14 @@ public static class ModelBundleFolder
         }
         Validate(manifest, manifestPath);
         string modelPath = ConfinedModelPath(folderPath, manifest.ModelFile, manifestPath);
-        if (BoundedFile.Problem(modelPath, MaxModelBytes, out long length) is { } modelProblem)
-            throw new BundleException($"{modelPath}: model file named by {manifestPath} (modelFile) {modelProblem}");
-        if (manifest.FileSizeBytes > 0 && manifest.FileSizeBytes != length)
-            throw new BundleException($"{modelPath}: is {length} bytes but {manifestPath} (fileSizeBytes) says {manifest.FileSizeBytes}; the model was changed or is incomplete");
-        string actual;
-        try
+        if (ModelProblem(modelPath, manifest, manifestPath) is { } modelProblem)
         {
-            actual = BoundedFile.Sha256(modelPath, MaxModelBytes);
+            // A writer killed between its two renames (see Write) left the model this manifest describes set aside.
+            string previous = PreviousModelPath(folderPath, manifest.ModelFile);
+            if (new FileInfo(previous).LinkTarget is not null || ModelProblem(previous, manifest, manifestPath) is not null)
+                throw new BundleException(modelProblem);
+            modelPath = previous;
         }
-        catch (IOException e)
-        {
-            throw new BundleException(e.Message, e);
-        }
-        if (!string.Equals(actual, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new BundleException($"{modelPath}: SHA-256 is {actual} but {manifestPath} (sha256) says {manifest.Sha256}; the model was changed or corrupted");
         if (checkGraph) CheckAgainstGraph(manifest, modelPath);
         return new LoadedBundle(folderPath, modelPath, manifest);
     }
@@ -228,6 +229,57 @@ public static class ModelBundleFolder
     /// The model's path in <paramref name="folder"/>; a symbolic link is followed only when it ends in the same folder
     /// (a link leaving the folder is refused).
     /// </summary>
+    /// <summary>
+    /// Where <see cref="Write"/> sets the previous model aside while it renames the new bundle into place
+    /// (hidden, beside the model: <c>.model.onnx.previous</c>); it exists only while a write is being committed
+    /// or after a writer died in that step.
+    /// </summary>
+    public static string PreviousModelPath(string folder, string modelFile) =>
+        Path.Combine(Path.GetFullPath(folder), $".{modelFile}.previous");
+
+    /// <summary>Why <paramref name="modelPath"/> is not the model <paramref name="manifest"/> describes, or null when it is.</summary>
+    private static string? ModelProblem(string modelPath, BundleManifest manifest, string manifestPath)
+    {
+        if (BoundedFile.Problem(modelPath, MaxModelBytes, out long length) is { } problem)
+            return $"{modelPath}: model file named by {manifestPath} (modelFile) {problem}";
+        if (manifest.FileSizeBytes > 0 && manifest.FileSizeBytes != length)
+            return $"{modelPath}: is {length} bytes but {manifestPath} (fileSizeBytes) says {manifest.FileSizeBytes}; the model was changed or is incomplete";
+        string actual;
+        try
+        {
+            actual = BoundedFile.Sha256(modelPath, MaxModelBytes);
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+        return string.Equals(actual, manifest.Sha256, StringComparison.OrdinalIgnoreCase) ? null
+            : $"{modelPath}: SHA-256 is {actual} but {manifestPath} (sha256) says {manifest.Sha256}; the model was changed or corrupted";
+    }
+
+    /// <summary>
+    /// Finishes what a writer killed between its renames left: when the manifest on disk matches the set-aside model
+    /// and not the model in place, the set-aside model is put back; otherwise the set-aside file is stale and removed.
+    /// </summary>
+    private static void RecoverInterruptedWrite(string modelPath, string manifestPath, string previous)
+    {
+        if (!File.Exists(previous) && new FileInfo(previous).LinkTarget is null) return;
+        BundleManifest? onDisk = null;
+        try
+        {
+            if (BoundedFile.Problem(manifestPath, MaxManifestBytes, out _) is null)
+                onDisk = JsonSerializer.Deserialize<BundleManifest>(BoundedFile.ReadAllBytes(manifestPath, MaxManifestBytes), JsonOptions);
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnknownEnumNameException)
+        {
+            onDisk = null; // an unreadable manifest describes nothing to restore
+        }
+        bool restore = onDisk?.Sha256 is not null && new FileInfo(previous).LinkTarget is null
+            && ModelProblem(previous, onDisk, manifestPath) is null && ModelProblem(modelPath, onDisk, manifestPath) is not null;
+        if (restore) File.Move(previous, modelPath, overwrite: true);
+        else File.Delete(previous);
+    }
+
     private static string ConfinedModelPath(string folder, string modelFile, string manifestPath)
     {
         string path = Path.Combine(folder, modelFile);

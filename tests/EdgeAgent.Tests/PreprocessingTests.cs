@@ -139,6 +139,19 @@ public class PreprocessingTests
     }
 
     [Fact]
+    public void TopK_ranks_near_equal_logits_by_logit_as_the_host_argmax_does()
+    {
+        // Logits this close give equal float probabilities; the ranking must still follow the logits
+        // (an untrained or weak model produced these, and the agent reported class 0 for every frame).
+        float[] logits = [1.7e-14f, -2.2e-14f, -2.6e-14f, 1.98e-14f, 1.98e-14f, -1.8e-14f];
+        var (idx, p) = TopK.Compute(logits, 3);
+        Assert.Equal([3, 4, 0], idx);
+        Assert.Equal(p[0], p[2]); // the probabilities themselves are equal in float
+        var (top, _) = TopK.Compute([2f, 5f, 5f, 1f], 4);
+        Assert.Equal([1, 2, 0, 3], top); // a tie keeps the lower index first
+    }
+
+    [Fact]
     public void LatencyHistogramPercentilesAreWithinAboutOnePercent()
     {
         var h = new LatencyHistogram();

@@ -25,6 +25,8 @@ internal sealed class EdgeKitProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string Output => string.Join("\n", _all);
 
     public static EdgeKitProcess Start(params string[] args)

@@ -291,6 +291,48 @@ public sealed class HostileBundleTests : IDisposable
         Assert.True(AtomicFile.IsTempName(Path.GetFileName(staged)));
     }
 
+    /// <summary>The folder states a writer killed between its renames can leave (model set aside; new model in place, old manifest).</summary>
+    public static TheoryData<bool> KilledBetweenRenames => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(KilledBetweenRenames))]
+    public void Writer_killed_between_its_renames_leaves_the_previous_bundle_readable_and_the_next_write_recovers(bool newModelInPlace)
+    {
+        string folder = WriteBundle();
+        var before = ModelBundleFolder.Read(folder).Manifest;
+        string model = Path.Combine(folder, "model.onnx");
+        string previous = ModelBundleFolder.PreviousModelPath(folder, "model.onnx");
+        byte[] newModel = TinyOnnxModel.Create(producerVersion: "new");
+        // What Write does before it dies: the previous model renamed aside, then (maybe) the new one renamed in.
+        File.Move(model, previous);
+        if (newModelInPlace) File.WriteAllBytes(model, newModel);
+
+        var read = ModelBundleFolder.Read(folder);
+
+        Assert.Equal(before.Sha256, read.Manifest.Sha256);
+        Assert.Equal(previous, read.ModelPath);
+        Assert.Equal(before.Sha256, BoundedFile.Sha256(read.ModelPath, ModelBundleFolder.MaxModelBytes));
+
+        // The next write restores the folder's consistency and leaves no set-aside file.
+        string source = Path.Combine(dir, "next.onnx");
+        File.WriteAllBytes(source, TinyOnnxModel.Create(producerVersion: "next"));
+        var next = ModelBundleFolder.Write(folder, source, Manifest());
+        Assert.Equal(next.Sha256, ModelBundleFolder.Read(folder).Manifest.Sha256);
+        Assert.Equal(model, ModelBundleFolder.Read(folder).ModelPath);
+        Assert.False(File.Exists(previous));
+    }
+
+    [Fact]
+    public void Set_aside_model_that_does_not_match_is_never_served()
+    {
+        string folder = WriteBundle();
+        string model = Path.Combine(folder, "model.onnx");
+        File.WriteAllBytes(ModelBundleFolder.PreviousModelPath(folder, "model.onnx"), TinyOnnxModel.Create(producerVersion: "other"));
+        File.WriteAllBytes(model, TinyOnnxModel.Create(producerVersion: "tampered"));
+
+        Assert.Contains("the model was changed", Refusal(folder), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Hashing_reads_exactly_the_reported_size()
     {

@@ -6,7 +6,7 @@ namespace EdgeToolkit.ModelBundle.Tests;
 /// <summary>A tiny valid classifier: input [batch, C, H, W] -> GlobalAveragePool -> Flatten -> Gemm -> logits [batch, classes].</summary>
 internal static class TinyOnnxModel
 {
-    public static byte[] Create(int channels = 1, int size = 4, int classes = 2, string inputName = "input", string outputName = "logits")
+    public static byte[] Create(int channels = 1, int size = 4, int classes = 2, string inputName = "input", string outputName = "logits", string producerVersion = "")
     {
         var graph = new GraphProto { Name = "tiny" };
         graph.Input.Add(Value(inputName, -1, channels, size, size));
@@ -20,7 +20,7 @@ internal static class TinyOnnxModel
         var gemm = Node("Gemm", ["flat", "W", "B"], outputName);
         gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
         graph.Node.Add(gemm);
-        var model = new ModelProto { IrVersion = 7, Graph = graph, ProducerName = "tests" };
+        var model = new ModelProto { IrVersion = 7, Graph = graph, ProducerName = "tests", ProducerVersion = producerVersion };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return model.ToByteArray();
     }

@@ -15,7 +15,7 @@ namespace EdgeToolkit.EdgeAgent.Live;
 /// the figures it polls, <c>/frame</c> the latest camera frame, <c>/input.png</c> the latest model input. A busy port
 /// is logged and the page stays off; inference never waits for it.
 /// </summary>
-public sealed class LivePageEndpoint : BackgroundService
+public sealed class LivePageEndpoint : HttpListenerService
 {
     private const string PageResource = "EdgeToolkit.EdgeAgent.Live.live.html";
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -26,13 +26,12 @@ public sealed class LivePageEndpoint : BackgroundService
     private readonly ModelHost models;
     private readonly StatusReporter reporter;
     private readonly Capture.FrameCapture? capture;
-    private readonly ILogger logger;
     private readonly byte[] page;
-    private HttpListener? listener;
 
     /// <summary>Creates the endpoint; <paramref name="capture"/> (when capture is on) adds its counters to the page.</summary>
     public LivePageEndpoint(AgentOptions options, LiveView view, AgentMetrics metrics, ModelHost models, StatusReporter reporter, ILogger<LivePageEndpoint> logger,
         Capture.FrameCapture? capture = null)
+        : base(logger)
     {
         this.capture = capture;
         ArgumentNullException.ThrowIfNull(options);
@@ -42,12 +41,17 @@ public sealed class LivePageEndpoint : BackgroundService
         this.metrics = metrics;
         this.models = models;
         this.reporter = reporter;
-        this.logger = logger;
         page = LoadPage(this.options.UpdatesPerSecond);
     }
 
-    /// <summary>The prefix served, e.g. <c>http://127.0.0.1:9466/</c>.</summary>
-    public string Prefix => $"http://{options.Host}:{options.Port}/";
+    /// <inheritdoc />
+    public override string Prefix => $"http://{options.Host}:{options.Port}/";
+
+    /// <inheritdoc />
+    protected override string Name => "Live page";
+
+    /// <inheritdoc />
+    protected override string PortSetting => "EdgeAgent:LivePage:Port";
 
     /// <summary>The page's HTML with the polling rate filled in.</summary>
     public static byte[] LoadPage(double updatesPerSecond)
@@ -61,77 +65,38 @@ public sealed class LivePageEndpoint : BackgroundService
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task HandleAsync(HttpListenerContext context, CancellationToken ct)
     {
-        listener = new HttpListener();
-        listener.Prefixes.Add(Prefix);
-        try
+        ArgumentNullException.ThrowIfNull(context);
+        var response = context.Response;
+        string path = context.Request.Url?.AbsolutePath ?? "/";
+        if (context.Request.HttpMethod is not ("GET" or "HEAD"))
         {
-            listener.Start();
-        }
-        catch (HttpListenerException e)
-        {
-            logger.LogError("Live page {Prefix} cannot listen: {Error} (EdgeAgent:LivePage:Port)", Prefix, e.Message);
+            await WriteAsync(response, 405, "text/plain; charset=utf-8", "GET only"u8.ToArray(), ct).ConfigureAwait(false);
             return;
         }
-        logger.LogInformation("Live page on {Prefix}", Prefix);
-        using var stop = stoppingToken.Register(() =>
+        view.ClientSeen();
+        var latest = view.Latest;
+        switch (path)
         {
-            try { listener.Stop(); } catch (ObjectDisposedException) { }
-        });
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try { context = await listener.GetContextAsync().ConfigureAwait(false); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { break; }
-            // Each request on the thread pool: a slow client or an image encode holds up no other request.
-            _ = Task.Run(() => ServeAsync(context, stoppingToken), CancellationToken.None);
-        }
-    }
-
-    private async Task ServeAsync(HttpListenerContext context, CancellationToken ct)
-    {
-        var response = context.Response;
-        try
-        {
-            string path = context.Request.Url?.AbsolutePath ?? "/";
-            if (context.Request.HttpMethod is not ("GET" or "HEAD"))
-            {
-                await WriteAsync(response, 405, "text/plain; charset=utf-8", "GET only"u8.ToArray(), ct).ConfigureAwait(false);
-                return;
-            }
-            view.ClientSeen();
-            var latest = view.Latest;
-            switch (path)
-            {
-                case "/":
-                case "/index.html":
-                    await WriteAsync(response, 200, "text/html; charset=utf-8", page, ct).ConfigureAwait(false);
-                    break;
-                case "/state.json":
-                    await WriteAsync(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(State(), Json), ct).ConfigureAwait(false);
-                    break;
-                case "/frame":
-                    if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
-                    else await WriteAsync(response, 200, latest.FrameImage.ContentType, latest.FrameImage.Body, ct).ConfigureAwait(false);
-                    break;
-                case "/input.png":
-                    if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
-                    else await WriteAsync(response, 200, "image/png", latest.InputImage, ct).ConfigureAwait(false);
-                    break;
-                default:
-                    await WriteAsync(response, 404, "text/plain; charset=utf-8", "not found"u8.ToArray(), ct).ConfigureAwait(false);
-                    break;
-            }
-        }
-        catch (Exception e) when (e is HttpListenerException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-            logger.LogDebug("Live page request failed: {Error}", e.Message);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            logger.LogWarning(e, "Live page request failed");
-            try { response.Abort(); } catch (ObjectDisposedException) { }
+            case "/":
+            case "/index.html":
+                await WriteAsync(response, 200, "text/html; charset=utf-8", page, ct).ConfigureAwait(false);
+                break;
+            case "/state.json":
+                await WriteAsync(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(State(), Json), ct).ConfigureAwait(false);
+                break;
+            case "/frame":
+                if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
+                else await WriteAsync(response, 200, latest.FrameImage.ContentType, latest.FrameImage.Body, ct).ConfigureAwait(false);
+                break;
+            case "/input.png":
+                if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
+                else await WriteAsync(response, 200, "image/png", latest.InputImage, ct).ConfigureAwait(false);
+                break;
+            default:
+                await WriteAsync(response, 404, "text/plain; charset=utf-8", "not found"u8.ToArray(), ct).ConfigureAwait(false);
+                break;
         }
     }
 
@@ -180,22 +145,5 @@ public sealed class LivePageEndpoint : BackgroundService
                 megabytesOnDisk = Math.Round(capture.BytesOnDisk / 1048576.0, 2),
             },
         };
-    }
-
-    private static async Task WriteAsync(HttpListenerResponse response, int status, string contentType, byte[] body, CancellationToken ct)
-    {
-        response.StatusCode = status;
-        response.ContentType = contentType;
-        response.Headers["Cache-Control"] = "no-store";
-        response.ContentLength64 = body.Length;
-        await response.OutputStream.WriteAsync(body, ct).ConfigureAwait(false);
-        response.Close();
-    }
-
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        base.Dispose();
-        listener?.Close();
     }
 }

@@ -22,28 +22,28 @@ public static class TopK
         if (FirstNonFinite(logits) is int bad)
             throw new ArgumentException($"logit {bad} is {logits[bad]}: top-k needs finite logits", nameof(logits));
         k = Math.Min(k, logits.Length);
-        float max = float.NegativeInfinity;
-        foreach (float v in logits) if (v > max) max = v;
-        double sum = 0;
-        foreach (float v in logits) sum += Math.Exp(v - max);
+        // Ranked by logit, not by rounded probability: softmax is monotonic, but near-equal logits (a weak model,
+        // an untrained one) round to equal float probabilities, and ranking those would pick the lowest index
+        // where the host's argmax over logits picks the largest. Ties keep the lower index, as argmax does.
         var idx = new int[k];
-        var prob = new float[k];
         Array.Fill(idx, -1);
-        Array.Fill(prob, -1f);
         for (int i = 0; i < logits.Length; i++)
         {
-            float p = (float)(Math.Exp(logits[i] - max) / sum);
-            if (p <= prob[k - 1]) continue;
+            float v = logits[i];
+            if (idx[k - 1] >= 0 && v <= logits[idx[k - 1]]) continue;
             int j = k - 1;
-            while (j > 0 && prob[j - 1] < p)
+            while (j > 0 && (idx[j - 1] < 0 || logits[idx[j - 1]] < v))
             {
-                prob[j] = prob[j - 1];
                 idx[j] = idx[j - 1];
                 j--;
             }
-            prob[j] = p;
             idx[j] = i;
         }
+        float max = logits[idx[0]];
+        double sum = 0;
+        foreach (float v in logits) sum += Math.Exp(v - max);
+        var prob = new float[k];
+        for (int j = 0; j < k; j++) prob[j] = (float)(Math.Exp(logits[idx[j]] - max) / sum);
         return (idx, prob);
     }
 }

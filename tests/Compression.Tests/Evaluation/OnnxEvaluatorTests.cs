@@ -85,7 +85,7 @@ public sealed class OnnxEvaluatorTests : IDisposable
     }
 
     /// <summary>Subtracts each class's mean logit on the data from the classifier bias, so predictions spread over classes.</summary>
-    private static void CenterClassifier(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ImageDataset data, Training.Models.ModelSpec spec)
+    internal static void CenterClassifier(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ImageDataset data, Training.Models.ModelSpec spec)
     {
         model.eval();
         var fc = model.modules().OfType<TorchSharp.Modules.Linear>().Last();

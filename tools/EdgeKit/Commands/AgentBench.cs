@@ -134,11 +134,13 @@ internal static class AgentBench
             how = $"EdgeAgent not found next to edgekit or in a source tree; pass --agent or set {AgentVariable}";
             return null;
         }
-        string output = Path.Combine(Path.GetFullPath(Path.Combine(runFolder, "..")), ".edgeagent-build");
+        // Built into the source tree's own bin folder (where the search above finds it next time), never beside
+        // the user's run folder: the toolkit writes only inside folders that are its own.
+        string output = Path.Combine(repo, "src", "EdgeAgent", "bin", "Release", "net10.0");
         System.Console.WriteLine($"agent: not built yet; building src/EdgeAgent into {output} (once)");
         var psi = new ProcessStartInfo(DotnetHost())
         {
-            ArgumentList = { "build", Path.Combine(repo, "src", "EdgeAgent", "EdgeAgent.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q" },
+            ArgumentList = { "build", Path.Combine(repo, "src", "EdgeAgent", "EdgeAgent.csproj"), "-c", "Release", "--nologo", "-v", "q" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
