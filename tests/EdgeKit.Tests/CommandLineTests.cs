@@ -13,7 +13,7 @@ public sealed class CommandLineTests
         var result = Root().Parse(
             "train --arch resnet20 --alpha 1 --input-size 32 --data fashion-mnist --data-path /x --epochs 3 --batch-size 64 " +
             "--optimizer adamw --lr 0.001 --momentum 0.8 --nesterov --weight-decay 0.01 --schedule step --warmup 1 " +
-            "--label-smoothing 0.1 --seed 5 --threads 2 --out runs/x --resume --limit-train 100 --time-budget 30m");
+            "--label-smoothing 0.1 --seed 5 --threads 2 --out runs/x --resume --limit-train 100 --time-budget 30m --bn-sparsity 1e-4");
 
         Assert.Empty(result.Errors);
         Assert.Equal("train", result.CommandResult.Command.Name);
@@ -24,6 +24,9 @@ public sealed class CommandLineTests
     [InlineData("train --schedule linear", "linear")]
     [InlineData("train --epochs many", "many")]
     [InlineData("eval --data embedded", "--checkpoint")]
+    [InlineData("train --bn-sparsity -0.5", "--bn-sparsity must be in [0, 1] but is -0.5")]
+    [InlineData("train --bn-sparsity 2", "--bn-sparsity must be in [0, 1] but is 2")]
+    [InlineData("train --limit-train -3", "--limit-train must be 0 (all) or more")]
     public void Bad_arguments_are_parse_errors_naming_the_value(string args, string named)
     {
         var result = Root().Parse(args);

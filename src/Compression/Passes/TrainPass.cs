@@ -71,6 +71,7 @@ public sealed class TrainPass : IPass
             LabelSmoothing = Options.LabelSmoothing,
             RandomCropPadding = Options.RandomCropPadding,
             HorizontalFlip = Options.HorizontalFlip,
+            BatchNormSparsity = Options.BatchNormSparsity,
             WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
             Seed = context.Seed,
             Threads = context.Threads,

@@ -132,9 +132,11 @@ public sealed class Trainer
         var labels = spec.Labels.Count == spec.NumClasses ? spec.Labels : train.ClassNames;
         var savedSpec = spec with { Labels = labels };
 
-        var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []) { Objective = Objective.Description };
+        // Network slimming: the L1 penalty on this model's BatchNorm scales is added to the objective.
+        var objective = o.BatchNormSparsity > 0 ? new BatchNormSparsityObjective(Objective, model, o.BatchNormSparsity) : Objective;
+        var state = new TrainingState(0, 0, 0, 0, o.Seed, o.Optimizer, []) { Objective = objective.Description };
         if (o.Resume && TryRecover(lastPath))
-            state = RestoreFrom(lastPath, model, spec, optimizer);
+            state = RestoreFrom(lastPath, model, spec, optimizer, objective);
         else if (File.Exists(logPath))
             File.Delete(logPath);
         var history = state.History.ToList();
@@ -152,7 +154,7 @@ public sealed class Trainer
             _logger.LogInformation("Training {Architecture} on {Images} images ({Source}) for {Epochs}, {Batches} batches of {BatchSize}, {Objective}; output {Output}",
             spec.Architecture, train.Count, train.Source,
             plan is null ? $"a time budget of {o.TimeBudget:hh\\:mm\\:ss} (at most {o.Epochs} epochs)" : $"{plan.Epochs} epochs",
-            plan?.StepsPerEpoch ?? loaderBatches, o.BatchSize, Objective.Description, outDir);
+            plan?.StepsPerEpoch ?? loaderBatches, o.BatchSize, objective.Description, outDir);
         if (plan?.BudgetSeconds is not null && _logger.IsEnabled(LogLevel.Information))
             _logger.LogInformation("Resumed plan kept: {Epochs} epochs of {Steps} steps, planned {Planned:F0} s of the {Budget:F0} s budget",
             plan.Epochs, plan.StepsPerEpoch, plan.PlannedSeconds, plan.BudgetSeconds);
@@ -190,7 +192,7 @@ public sealed class Trainer
                 }
                 lr = schedule.At(state.GlobalStep);
                 SetLearningRate(optimizer, lr);
-                TrainingStep.Run(model, optimizer, Objective, images, targets, lossSum, correct);
+                TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct);
                 seen += targets.shape[0];
                 batch++;
                 stepsThisRun++;
@@ -349,7 +351,7 @@ public sealed class Trainer
         return Directory.Exists(lastPath);
     }
 
-    private TrainingState RestoreFrom(string lastPath, Module<Tensor, Tensor> model, ModelSpec spec, OptimizerHelper optimizer)
+    private TrainingState RestoreFrom(string lastPath, Module<Tensor, Tensor> model, ModelSpec spec, OptimizerHelper optimizer, ITrainingObjective objective)
     {
         var (savedSpec, _) = Checkpoint.ReadSpec(lastPath);
         string specFile = Path.Combine(lastPath, Checkpoint.SpecFile);
@@ -363,9 +365,9 @@ public sealed class Trainer
         if (state.Optimizer != Options.Optimizer)
             throw new InvalidDataException(
                 $"{Path.Combine(lastPath, Checkpoint.StateFile)}: cannot resume: the run used optimizer {state.Optimizer} but TrainerOptions.Optimizer is {Options.Optimizer}.");
-        if (state.Objective is not null && state.Objective != Objective.Description)
+        if (state.Objective is not null && state.Objective != objective.Description)
             throw new InvalidDataException(
-                $"{Path.Combine(lastPath, Checkpoint.StateFile)}: cannot resume: the run minimised {state.Objective} but this run minimises {Objective.Description}.");
+                $"{Path.Combine(lastPath, Checkpoint.StateFile)}: cannot resume: the run minimised {state.Objective} but this run minimises {objective.Description}.");
         string modelFile = Path.Combine(lastPath, Checkpoint.ModelFile);
         string optimizerFile = Path.Combine(lastPath, Checkpoint.OptimizerFile);
         if (!File.Exists(modelFile)) throw new FileNotFoundException($"Checkpoint file '{modelFile}' is missing.", modelFile);
@@ -395,7 +397,7 @@ public sealed class Trainer
             _logger.LogInformation("Resuming from {Path}: {Completed} epochs done, step {Step}{Partial}",
             lastPath, state.CompletedEpochs, state.GlobalStep,
             state.PartialBatches > 0 ? $", {state.PartialBatches} batches into epoch {state.CompletedEpochs + 1}" : "");
-        return state with { Objective = Objective.Description };
+        return state with { Objective = objective.Description };
     }
 
     private static string Describe(ModelSpec s) =>

@@ -47,6 +47,13 @@ public sealed record TrainerOptions
     /// <summary>Label smoothing of the cross-entropy loss, in [0, 1).</summary>
     public double LabelSmoothing { get; init; }
 
+    /// <summary>
+    /// Network slimming (Liu et al. 2017): weight of an L1 penalty on every BatchNorm scale added to the objective
+    /// (<see cref="BatchNormSparsityObjective"/>), so that the prune pass's <c>plan: slimming</c> can pick widths by one
+    /// global |gamma| threshold; 0 = off, typical 1e-5 to 1e-4.
+    /// </summary>
+    public double BatchNormSparsity { get; init; }
+
     /// <summary>Seed of weight initialisation, shuffling and augmentation: the same seed gives the same run.</summary>
     public int Seed { get; init; } = 42;
 
@@ -105,6 +112,7 @@ public sealed record TrainerOptions
         Require(double.IsFinite(Gamma) && Gamma > 0 && Gamma <= 1, nameof(Gamma), "in (0, 1]", Gamma);
         Require(WarmupEpochs >= 0 && WarmupEpochs < Epochs, nameof(WarmupEpochs), $"in [0, Epochs={Epochs})", WarmupEpochs);
         Require(double.IsFinite(LabelSmoothing) && LabelSmoothing >= 0 && LabelSmoothing < 1, nameof(LabelSmoothing), "in [0, 1)", LabelSmoothing);
+        Require(double.IsFinite(BatchNormSparsity) && BatchNormSparsity >= 0, nameof(BatchNormSparsity), "0 (off) or more", BatchNormSparsity);
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);

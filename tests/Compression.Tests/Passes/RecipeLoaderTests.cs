@@ -43,6 +43,8 @@ public sealed class RecipeLoaderTests
           "recipe.json: matrix.alphas lists a width multiplier below 1 but no architecture is mobilenet_v1" },
         { Recipe(passes: """[ { "name": "train", "options": { "epochs": 0 } } ]"""),
           "recipe.json: passes[0].options.epochs must be in [1, 10000] but is 0" },
+        { Recipe(passes: """[ { "name": "train", "options": { "bnSparsity": -0.001 } } ]"""),
+          "recipe.json: passes[0].options.bnSparsity must be in [0, 1] but is -0.001" },
         { Recipe(passes: """[ { "name": "train", "options": { "epochz": 3 } } ]"""),
           "recipe.json: passes[0].options.epochz is not a known setting of the train pass" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune", "options": { "importance": "l2" } } ]"""),
@@ -97,6 +99,16 @@ public sealed class RecipeLoaderTests
         var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
         Assert.Null(plain.Options.TimeBudget);
         Assert.Equal(10, plain.Options.Epochs);
+    }
+
+    [Fact]
+    public void Train_bn_sparsity_is_read_from_the_declaration_the_cli_binds()
+    {
+        var slimming = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train", "options": { "bnSparsity": 0.0001 } } ]"""), "recipe.json").Passes[0];
+        Assert.Equal(1e-4, slimming.Options.BatchNormSparsity);
+        var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
+        Assert.Equal(TrainPassOptions.BatchNormSparsitySetting.Default, plain.Options.BatchNormSparsity);
+        Assert.Equal(("bnSparsity", "--bn-sparsity"), (TrainPassOptions.BatchNormSparsitySetting.RecipeName, TrainPassOptions.BatchNormSparsitySetting.CliName));
     }
 
     [Fact]

@@ -52,6 +52,34 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Batch_norm_sparsity_shrinks_the_batch_norm_scales_and_is_recorded_as_the_objective()
+    {
+        static (double Gammas, string? Objective) Train(double lambda)
+        {
+            string dir = TempFolder();
+            torch.manual_seed(7);
+            using var model = CreateTiny(TinySpec);
+            new Training.Trainer(Options(dir, epochs: 2) with { BatchNormSparsity = lambda }).Train(model, TinySpec, Quadrants(256, 1), Quadrants(64, 2));
+            double gammas = model.modules().OfType<TorchSharp.Modules.BatchNorm2d>().Sum(bn => bn.weight!.abs().sum().item<float>());
+            return (gammas, Checkpoint.ReadState(Path.Combine(dir, "last"))?.Objective);
+        }
+
+        var plain = Train(0);
+        var slimmed = Train(0.3);
+
+        Assert.True(slimmed.Gammas < plain.Gammas * 0.7, $"sum |gamma| {slimmed.Gammas} with the penalty is not clearly below {plain.Gammas} without");
+        Assert.Equal("cross-entropy", plain.Objective);
+        Assert.Equal("cross-entropy + BatchNorm L1 0.3", slimmed.Objective);
+    }
+
+    [Fact]
+    public void Negative_batch_norm_sparsity_is_refused_naming_the_setting()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Options(TempFolder()) with { BatchNormSparsity = -1 }).Validate());
+        Assert.Contains("TrainerOptions.BatchNormSparsity must be 0 (off) or more", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Same_seed_gives_the_same_loss_sequence()
     {
         var first = TrainTiny(Options(TempFolder(), epochs: 2));

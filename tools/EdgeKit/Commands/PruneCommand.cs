@@ -43,12 +43,14 @@ public static class PruneCommand
         var lr = new Option<double>("--lr") { Description = "Fine-tuning peak learning rate", DefaultValueFactory = _ => new FineTuneOptions().LearningRate };
         var data = new Option<string>("--data") { Description = $"Dataset for recalibration, fine-tuning and evaluation ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var limitTrain = DatasetLimitOptions.Train();
+        var limitTest = DatasetLimitOptions.Test();
         var seed = new Option<int>("--seed") { Description = "Seed of the recalibration sample and the fine-tuning", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            plan, targetMacs, sensitivity, epochs, distil, temperature, lr, data, dataPath, seed, threads,
+            plan, targetMacs, sensitivity, epochs, distil, temperature, lr, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         command.SetAction(parse =>
         {
@@ -83,7 +85,7 @@ public static class PruneCommand
                 var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, Precision.Fp32) { CheckpointFolder = source };
                 if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, Precision.Fp32)))
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--alpha {target} must be below the checkpoint's alpha {spec.Alpha}."));
-                var dataset = new RecipeDatasetSource(new RecipeDataset(parse.GetValue(data)!, parse.GetValue(dataPath)));
+                var dataset = new RecipeDatasetSource(new RecipeDataset(parse.GetValue(data)!, parse.GetValue(dataPath), parse.GetValue(limitTrain), parse.GetValue(limitTest)));
                 string outDir = Path.GetFullPath(parse.GetValue(output)!);
                 using var cancellation = new CliCancellation();
                 var context = new PassContext(dataset, new ModelVariant(spec.Architecture, target, Precision.Fp32),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
@@ -52,15 +53,16 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
         var output = new Option<string>("--out") { Description = "Output folder (last/, best/, train-log.jsonl)", DefaultValueFactory = _ => defaults.OutputDir };
         var resume = new Option<bool>("--resume") { Description = "Continue from <out>/last" };
-        var limitTrain = new Option<int>("--limit-train") { Description = "Use only the first N training images (quick runs; 0 = all)" };
-        var limitTest = new Option<int>("--limit-test") { Description = "Use only the first N test images (0 = all)" };
+        var limitTrain = DatasetLimitOptions.Train();
+        var limitTest = DatasetLimitOptions.Test();
+        var bnSparsity = SettingOption.Create(TrainPassOptions.BatchNormSparsitySetting);
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop and flip" };
         var progressInterval = new Option<int>("--progress-interval") { Description = "Batches between progress reports", DefaultValueFactory = _ => defaults.ProgressInterval, Hidden = true };
 
         var command = new Command("train", "Train a classifier (default: MobileNet v1 alpha 0.5 on Fashion-MNIST) and save checkpoints.")
         {
             arch, alpha, inputSize, data, dataPath, epochs, timeBudget, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, progressInterval,
+            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, bnSparsity, progressInterval,
         };
         command.SetAction(parse =>
         {
@@ -92,6 +94,7 @@ public static class TrainCommand
                     Resume = parse.GetValue(resume),
                     RandomCropPadding = parse.GetValue(noAugment) ? 0 : parse.GetValue(cropPadding),
                     HorizontalFlip = !parse.GetValue(noAugment),
+                    BatchNormSparsity = parse.GetValue(bnSparsity),
                     ProgressInterval = parse.GetValue(progressInterval),
                 }.Validate();
             }
@@ -244,9 +247,6 @@ public static class TrainCommand
         return epochs;
     }
 
-    /// <summary>The first <paramref name="limit"/> images of an even spread over the set (files are often sorted by class).</summary>
-    internal static ImageDataset Limit(ImageDataset data, int limit) =>
-        limit > 0 && limit < data.Count
-            ? data.Subset(Enumerable.Range(0, limit).Select(i => (int)((long)i * data.Count / limit)).ToArray())
-            : data;
+    /// <summary>An even spread of at most <paramref name="limit"/> images (0 = all): the pipeline's subset, so both routes see the same images.</summary>
+    internal static ImageDataset Limit(ImageDataset data, int limit) => RecipeDatasetSource.Limit(data, limit);
 }

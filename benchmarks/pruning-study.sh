@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Pruning study (issue #11): does pruning a trained MobileNet v1 alpha 1.0 to alpha 0.5 beat training alpha 0.5
+# from scratch at equal training budget? Arms (same seed, same data):
+#   teacher    alpha 1.0 trained TEACHER_EPOCHS epochs (the model a user already has)
+#   oneshot    teacher -> one cut to 0.5 (Taylor importance, BatchNorm recalibrated) -> FT_EPOCHS distilled epochs
+#   gradual    teacher -> 4 cuts (1.0, 0.875, 0.75, 0.625, 0.5; Taylor, recalibrated), a third of an epoch of
+#              distilled fine-tuning between cuts (1 epoch in all), then FT_EPOCHS-1 distilled epochs
+#   scratch-ft    alpha 0.5 from scratch, FT_EPOCHS epochs      (equal fine-tuning epochs: the teacher is given)
+#   scratch-total alpha 0.5 from scratch, TEACHER+FT epochs    (equal total epochs)
+#   scratch-wall  alpha 0.5 from scratch, --time-budget = the wall time of teacher + oneshot (equal wall time)
+# Every final checkpoint is exported (fp32 bundle) and quantized (int8 bundle); accuracy is measured with
+# `edgekit eval-bundle` (the bundle's preprocessing contract, as the device agent feeds images) on the FULL
+# 10,000-image test set; latency with `edgekit bench` (1 thread, batch 1); MACs and parameters from `edgekit models`.
+# Steps whose output exists are skipped, so an interrupted study resumes; delete the folder to start over.
+# Usage: benchmarks/pruning-study.sh [out=/tmp/pruning-study]
+#   env: TRAIN_LIMIT (12000) TEST_LIMIT (2000, test images evaluated during training) TEACHER_EPOCHS (4) FT_EPOCHS (3)
+#        IMPORTANCE (taylor) DATA (fashion-mnist) EDGEKIT (command; default the Release build) WALL_ARM (1; 0 skips scratch-wall)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(realpath -m "${1:-/tmp/pruning-study}")
+train_limit=${TRAIN_LIMIT:-12000}
+test_limit=${TEST_LIMIT:-2000}
+teacher_epochs=${TEACHER_EPOCHS:-4}
+ft_epochs=${FT_EPOCHS:-3}
+importance=${IMPORTANCE:-taylor}
+data=${DATA:-fashion-mnist}
+edgekit=${EDGEKIT:-dotnet tools/EdgeKit/bin/Release/net10.0/edgekit.dll}
+[ -n "${EDGEKIT:-}" ] || [ -f tools/EdgeKit/bin/Release/net10.0/edgekit.dll ] || { echo "build first: dotnet build tools/EdgeKit -c Release" >&2; exit 2; }
+mkdir -p "$out/logs"
+times="$out/times.tsv"
+[ -f "$times" ] || printf 'step\tseconds\tload-before\tload-after\n' >"$times"
+set_data=(--data "$data" --limit-train "$train_limit" --limit-test "$test_limit")
+
+echo "pruning study in $out: $data, $train_limit train / $test_limit test images during training, teacher $teacher_epochs epochs, fine-tune $ft_epochs epochs, importance $importance"
+echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -o 'avx2\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs)"
+
+# step NAME DONE-FILE COMMAND...: runs COMMAND (log in logs/NAME.log) unless DONE-FILE exists; records its wall time.
+step() {
+  local name=$1 done=$2; shift 2
+  if [ -e "$done" ]; then echo "[$name] done before, skipped"; return; fi
+  local load0 start
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  start=$(date +%s)
+  echo "[$name] $(date -u +%H:%M:%S) load $load0: $*"
+  "$@" >"$out/logs/$name.log" 2>&1 || { echo "[$name] failed; see $out/logs/$name.log" >&2; tail -5 "$out/logs/$name.log" >&2; exit 1; }
+  printf '%s\t%s\t%s\t%s\n' "$name" $(( $(date +%s) - start )) "$load0" "$(cut -d' ' -f1 /proc/loadavg)" >>"$times"
+  grep -h 'Best test accuracy\|accuracy\|Top-1\|top-1' "$out/logs/$name.log" | tail -3 | sed "s/^/[$name]   /" || true
+}
+seconds_of() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$times" | tail -1; }
+
+# --- training arms -------------------------------------------------------------------------------------------
+step teacher "$out/teacher/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 1.0 "${set_data[@]}" \
+  --epochs "$teacher_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/teacher"
+step oneshot "$out/oneshot/finetune/checkpoint/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+  --importance "$importance" "${set_data[@]}" --finetune-epochs "$ft_epochs" --out "$out/oneshot"
+batches=$(( (train_limit + 127) / 128 / 3 ))
+step gradual "$out/gradual/finetune/checkpoint/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+  --importance "$importance" "${set_data[@]}" --steps 4 --step-epochs 1 --step-batches "$batches" \
+  --finetune-epochs $(( ft_epochs > 1 ? ft_epochs - 1 : 1 )) --out "$out/gradual"
+step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+  --epochs "$ft_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-ft"
+step scratch-total "$out/scratch-total/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+  --epochs $(( teacher_epochs + ft_epochs )) --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-total"
+# --- bundles, accuracy through the device preprocessing, size, latency ----------------------------------------
+# bundle ARM: fp32 + int8 bundles, eval-bundle on the full test set, 1-thread latency
+bundle() {
+  local arm=$1 p
+  step "export-$arm" "$out/bundles/$arm-fp32/manifest.json" $edgekit export --checkpoint "${checkpoints[$arm]}" \
+    --out "$out/bundles/$arm-fp32" --data "$data"
+  step "quantize-$arm" "$out/bundles/$arm-int8/manifest.json" $edgekit quantize --bundle "$out/bundles/$arm-fp32" \
+    --out "$out/bundles/$arm-int8" --data "$data"
+  for p in fp32 int8; do
+    step "eval-$arm-$p" "$out/logs/eval-$arm-$p.done" sh -c "$edgekit eval-bundle --bundle '$out/bundles/$arm-$p' --data '$data' && touch '$out/logs/eval-$arm-$p.done'"
+    step "bench-$arm-$p" "$out/bench/$arm-$p.json" sh -c "mkdir -p '$out/bench' && $edgekit bench --bundle '$out/bundles/$arm-$p' --threads 1 --runs 500 --warmup 50 --json '$out/bench/$arm-$p.json'"
+  done
+}
+declare -A checkpoints=(
+  [teacher]="$out/teacher/last" [oneshot]="$out/oneshot/finetune/checkpoint" [gradual]="$out/gradual/finetune/checkpoint"
+  [scratch-ft]="$out/scratch-ft/last" [scratch-total]="$out/scratch-total/last" [scratch-wall]="$out/scratch-wall/last")
+arms=(teacher oneshot gradual scratch-ft scratch-total)
+for arm in "${arms[@]}"; do bundle "$arm"; done
+# --- summary ---------------------------------------------------------------------------------------------------
+summary="$out/summary.md"
+write_summary() {
+{
+  echo "| arm | precision | top-1 (eval-bundle, 10,000 test) | file KiB | p50 ms (1 thread) | training s |"
+  echo "|---|---|---:|---:|---:|---:|"
+  for arm in "${arms[@]}"; do
+    for p in fp32 int8; do
+      acc=$(grep -m1 -io 'top-1[^0-9]*[0-9.]* %' "$out/logs/eval-$arm-$p.log" | grep -o '[0-9.]* %' || echo '?')
+      size=$(( $(stat -c %s "$out/bundles/$arm-$p/model.onnx") / 1024 ))
+      p50=$(grep -o '"p50Ms": *[0-9.]*' "$out/bench/$arm-$p.json" | head -1 | grep -o '[0-9.]*$' || echo '?')
+      echo "| $arm | $p | $acc | $size | $p50 | $(seconds_of "$arm") |"
+    done
+  done
+  echo
+  echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(grep -o 'avx2\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs); load now $(cut -d' ' -f1-3 /proc/loadavg); step times and loads: $times"
+} >"$summary"
+}
+write_summary
+
+# --- equal wall time: alpha 0.5 from scratch for as long as teacher + oneshot took (last: it is the longest) ------
+if [ "${WALL_ARM:-1}" = 1 ]; then
+  wall=$(( $(seconds_of teacher) + $(seconds_of oneshot) ))
+  step scratch-wall "$out/scratch-wall/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+    --time-budget "${wall}s" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-wall"
+  arms+=(scratch-wall)
+  bundle scratch-wall
+  write_summary
+fi
+cat "$summary"
