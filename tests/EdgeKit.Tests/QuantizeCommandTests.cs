@@ -24,7 +24,7 @@ public sealed class QuantizeCommandTests : IDisposable
     public void Accuracy_options_parse()
     {
         var root = new RootCommand { QuantizeCommand.Create() };
-        var ok = root.Parse("quantize --bundle b --out o --max-drop 0.5 --held-out 500 --bias-correction");
+        var ok = root.Parse("quantize --bundle b --out o --max-drop 0.5 --held-out-images 500 --bias-correction");
         Assert.Empty(ok.Errors);
         var bad = root.Parse("quantize --bundle b --out o --max-drop lots");
         Assert.Contains(bad.Errors, e => e.Message.Contains("lots", StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.Compression.Quantization;
 
 namespace EdgeToolkit.Compression.Passes;
@@ -8,18 +9,18 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
 {
     /// <summary>
     /// Accuracy-aware fallback (<see cref="QuantizationOptions.MaxAccuracyDrop"/>): recipe <c>maxDrop</c>, CLI <c>--max-drop</c>.
-    /// Off when not given (<see cref="NumberSetting.Default"/> is unused).
+    /// Off when not given (<see cref="DoublePassOption.Default"/> is unused).
     /// </summary>
-    public static NumberSetting MaxDrop { get; } = new("maxDrop", "--max-drop", 0, 0, 100,
+    public static DoublePassOption MaxDrop { get; } = new("maxDrop", 0, 0, 100,
         "Most top-1 points int8 may lose against fp32 on held-out training images (not used for calibration), preprocessed as the device does; " +
         "layers stay float, lowest SQNR first, until it holds (off when not given)");
 
-    /// <summary>Held-out images for <see cref="MaxDrop"/>: recipe <c>heldOutImages</c>, CLI <c>--held-out</c>.</summary>
-    public static NumberSetting HeldOut { get; } = new("heldOutImages", "--held-out", 1000, 100, 1_000_000,
-        "Training images held out from calibration on which --max-drop measures top-1");
+    /// <summary>Held-out images for <see cref="MaxDrop"/>: recipe <c>heldOutImages</c>, CLI <c>--held-out-images</c> (or <c>--held-out</c>).</summary>
+    public static IntPassOption HeldOut { get; } = new("heldOutImages", 1000, 100, 1_000_000,
+        "Training images held out from calibration on which --max-drop measures top-1") { CliAliases = ["--held-out"] };
 
     /// <summary>Held-out images on which <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1.</summary>
-    public int HeldOutImages { get; init; } = (int)HeldOut.Default;
+    public int HeldOutImages { get; init; } = HeldOut.Default;
 
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static QuantizePassOptions Read(RecipeOptionReader r)
@@ -47,9 +48,9 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
             ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
             CorrectBias = r.Bool("biasCorrection", d.CorrectBias),
-            MaxAccuracyDrop = r.Double(MaxDrop.RecipeName, double.NaN, MaxDrop.Min, MaxDrop.Max) is var drop && double.IsNaN(drop) ? null : drop,
+            MaxAccuracyDrop = r.Double(MaxDrop.Key, double.NaN, MaxDrop.Min, MaxDrop.Max) is var drop && double.IsNaN(drop) ? null : drop,
         };
-        int heldOut = (int)r.Double(HeldOut);
+        int heldOut = HeldOut.Read(r);
         var floatLayers = r.StringList("floatLayers");
         string target = r.String("target", QuantizationTargetNames.Format(d.Target), QuantizationTargetNames.Known.ToArray())!;
         r.RejectUnknown("the quantize pass");

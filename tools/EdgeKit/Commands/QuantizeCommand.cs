@@ -37,15 +37,16 @@ public static class QuantizeCommand
         var maxDropSetting = QuantizePassOptions.MaxDrop;
         var maxDrop = new Option<double?>(maxDropSetting.CliName)
         {
-            Description = string.Create(CultureInfo.InvariantCulture, $"{maxDropSetting.Help} (in [{maxDropSetting.Min}, {maxDropSetting.Max}])"),
+            Description = string.Create(CultureInfo.InvariantCulture, $"{maxDropSetting.Help} ({maxDropSetting.Min} to {maxDropSetting.Max}; off when not given)"),
         };
         maxDrop.Validators.Add(result =>
         {
             // Only a parsed number is range-checked; a non-number is already a parse error naming the token.
-            if (result.Tokens.Count == 1 && double.TryParse(result.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && !maxDropSetting.Accepts(v))
-                result.AddError($"{maxDropSetting.CliName} {maxDropSetting.Problem(v)}.");
+            if (result.Tokens.Count == 1 && double.TryParse(result.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                && maxDropSetting.Problem(v, maxDropSetting.CliName) is { } problem)
+                result.AddError(problem + ".");
         });
-        var heldOut = SettingOption.Create(QuantizePassOptions.HeldOut);
+        var heldOut = QuantizePassOptions.HeldOut.Cli();
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "Shift each Conv/Gemm bias by the mean error its int8 form adds to that output channel (measured on calibration images)" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
@@ -83,7 +84,7 @@ public static class QuantizeCommand
                     CorrectBias = parse.GetValue(biasCorrection),
                     MaxAccuracyDrop = parse.GetValue(maxDrop),
                 }.Validate();
-                int heldOutImages = (int)parse.GetValue(heldOut);
+                int heldOutImages = parse.GetValue(heldOut);
                 string inputFolder = parse.GetValue(bundle)!, outputFolder = parse.GetValue(output)!;
                 var source = ModelBundleFolder.Read(inputFolder);
                 var m = source.Manifest;
