@@ -89,6 +89,15 @@ public sealed class DeclaredOptionsTests
             Assert.Throws<RecipeException>(() => FromRecipe("{\"standaloneBatchNorm\": \"fold\"}")).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("export --checkpoint c --out o --opset many", "--opset must be an integer but is 'many'.")]
+    [InlineData("train --bn-sparsity lots", "--bn-sparsity must be a number but is 'lots'.")]
+    public void A_value_that_does_not_parse_is_a_parse_error_naming_the_flag(string args, string message)
+    {
+        var parsed = new RootCommand { ExportCommand.Create(), TrainCommand.Create() }.Parse(args); // used to throw from the range validator
+        Assert.Contains(parsed.Errors, e => e.Message == message);
+    }
+
     [Fact]
     public void Eval_bundle_defaults_on_the_command_line_are_the_recipe_defaults()
     {

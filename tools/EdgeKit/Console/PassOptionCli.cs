@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.Preprocessing;
 
@@ -10,28 +12,46 @@ namespace EdgeToolkit.EdgeKit.Console;
 /// </summary>
 public static class PassOptionCli
 {
-    /// <summary>An integer option; a value outside the declaration is refused naming the flag.</summary>
+    /// <summary>An integer option; a value that is not an integer or is outside the declaration is refused naming the flag.</summary>
     public static Option<int> Cli(this IntPassOption declared)
     {
         ArgumentNullException.ThrowIfNull(declared);
-        var option = new Option<int>(declared.CliName, [.. declared.CliAliases]) { Description = Describe(declared), DefaultValueFactory = _ => declared.Default };
-        option.Validators.Add(r =>
+        return new Option<int>(declared.CliName, [.. declared.CliAliases])
         {
-            if (declared.Problem(r.GetValueOrDefault<int>(), declared.CliName) is { } problem) r.AddError(problem + ".");
-        });
-        return option;
+            Description = Describe(declared),
+            DefaultValueFactory = _ => declared.Default,
+            // Parsed here rather than checked in a validator: a validator reading a value that did not parse throws.
+            CustomParser = r => Parse(r, declared, declared.Default, text =>
+                int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : null,
+                "an integer", v => declared.Problem(v, declared.CliName)),
+        };
     }
 
-    /// <summary>A number option; a value outside the declaration is refused naming the flag.</summary>
+    /// <summary>A number option; a value that is not a number or is outside the declaration is refused naming the flag.</summary>
     public static Option<double> Cli(this DoublePassOption declared)
     {
         ArgumentNullException.ThrowIfNull(declared);
-        var option = new Option<double>(declared.CliName, [.. declared.CliAliases]) { Description = Describe(declared), DefaultValueFactory = _ => declared.Default };
-        option.Validators.Add(r =>
+        return new Option<double>(declared.CliName, [.. declared.CliAliases])
         {
-            if (declared.Problem(r.GetValueOrDefault<double>(), declared.CliName) is { } problem) r.AddError(problem + ".");
-        });
-        return option;
+            Description = Describe(declared),
+            DefaultValueFactory = _ => declared.Default,
+            CustomParser = r => Parse(r, declared, declared.Default, text =>
+                double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : null,
+                "a number", v => declared.Problem(v, declared.CliName)),
+        };
+    }
+
+    private static T Parse<T>(ArgumentResult result, PassOption declared, T fallback, Func<string?, T?> parse, string kind, Func<T, string?> problem)
+        where T : struct
+    {
+        string? text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+        if (parse(text) is not T value)
+        {
+            result.AddError($"{declared.CliName} must be {kind} but is '{text}'.");
+            return fallback;
+        }
+        if (problem(value) is { } bad) result.AddError(bad + ".");
+        return value;
     }
 
     /// <summary>A flag.</summary>
