@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EdgeToolkit.Preprocessing;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -298,7 +299,7 @@ public sealed class BatchLoader : IDisposable
         }
 
         x = x.to_type(ScalarType.Float32);
-        x = x.mul(tensor(_scale).view(1, -1, 1, 1)).add_(tensor(_shift).view(1, -1, 1, 1));
+        x = HeldScalars.AddInPlace(x.mul(tensor(_scale).view(1, -1, 1, 1)), tensor(_shift).view(1, -1, 1, 1));
         if (x.shape[1] != OutputChannels)
             x = x.expand(n, OutputChannels, OutputHeight, OutputWidth);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -114,7 +115,7 @@ public sealed class DenseNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = relu.call(features.call(input));
+        var x = relu.call(BatchNormCalls.Forward(features, input));
         x = avgpool.call(x).flatten(1);
         return classifier.call(x).MoveToOuterDisposeScope();
     }
@@ -172,7 +173,7 @@ public sealed class DenseNet : Module<Tensor, Tensor>
 
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
-            conv2.call(relu2.call(norm2.call(conv1.call(relu1.call(norm1.call(input))))));
+            conv2.call(relu2.call(BatchNormCalls.Forward(norm2, conv1.call(relu1.call(BatchNormCalls.Forward(norm1, input))))));
     }
 
     /// <summary>
@@ -262,6 +263,6 @@ public sealed class DenseNet : Module<Tensor, Tensor>
 
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
-            pool.call(conv.call(relu.call(norm.call(input))));
+            pool.call(conv.call(relu.call(BatchNormCalls.Forward(norm, input))));
     }
 }

@@ -1,3 +1,4 @@
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -201,7 +202,7 @@ public sealed class MobileNetV1 : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = features.call(input);
+        var x = BatchNormCalls.Forward(features, input);
         x = avgpool.call(x).flatten(1);
         return classifier.call(x).MoveToOuterDisposeScope();
     }
@@ -262,6 +263,6 @@ public sealed class MobileNetV1 : Module<Tensor, Tensor>
 
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
-            relu2.call(bn2.call(pointwise.call(relu1.call(bn1.call(depthwise.call(input))))));
+            relu2.call(BatchNormCalls.Forward(bn2, pointwise.call(relu1.call(BatchNormCalls.Forward(bn1, depthwise.call(input))))));
     }
 }

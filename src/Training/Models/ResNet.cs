@@ -1,3 +1,4 @@
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -107,7 +108,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = relu.call(bn1.call(conv1.call(input)));
+        var x = relu.call(BatchNormCalls.Forward(bn1, conv1.call(input)));
         foreach (var stage in layers)
             x = stage.call(x);
         x = avgpool.call(x).flatten(1);
@@ -183,10 +184,15 @@ public sealed class ResNet : Module<Tensor, Tensor>
         /// <inheritdoc/>
         public override Tensor forward(Tensor input)
         {
-            var x = relu.call(bn1.call(conv1.call(input)));
-            x = bn2.call(conv2.call(x));
-            var identity = downsample is null ? input : downsample.call(input);
-            return relu.call(x.add_(identity));
+            var x = relu.call(BatchNormCalls.Forward(bn1, conv1.call(input)));
+            x = BatchNormCalls.Forward(bn2, conv2.call(x));
+            var identity = downsample switch
+            {
+                null => input,
+                Sequential projection => BatchNormCalls.Forward(projection, input),
+                _ => downsample.call(input),
+            };
+            return relu.call(HeldScalars.AddInPlace(x, identity));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ public sealed class BatchNormSparsityObjective : ITrainingObjective
     public Tensor Loss(Tensor logits, Tensor images, Tensor targets)
     {
         var loss = _inner.Loss(logits, images, targets);
-        foreach (var gamma in _gammas) loss = loss + gamma.abs().sum() * Lambda;
+        foreach (var gamma in _gammas) loss = HeldScalars.Add(loss, HeldScalars.Multiply(gamma.abs().sum(), Lambda));
         return loss;
     }
 }

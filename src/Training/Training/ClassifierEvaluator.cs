@@ -1,5 +1,6 @@
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -56,11 +57,11 @@ public static class ClassifierEvaluator
                 cancellationToken.ThrowIfCancellationRequested();
                 var logits = model.call(images1);
                 var predicted = logits.argmax(1);
-                confusion.add_(torch.bincount(labels1 * numClasses + predicted, minlength: numClasses * numClasses));
+                HeldScalars.AddInPlace(confusion, torch.bincount(HeldScalars.Add(HeldScalars.Multiply(labels1, (long)numClasses), predicted), minlength: numClasses * numClasses));
                 if (withTop5)
                 {
                     var (_, indices) = logits.topk(5, dim: 1);
-                    top5.add_(indices.eq(labels1.unsqueeze(1)).any(1).sum());
+                    HeldScalars.AddInPlace(top5, indices.eq(labels1.unsqueeze(1)).any(1).sum());
                 }
                 images += (int)labels1.shape[0];
             }

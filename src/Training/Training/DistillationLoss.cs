@@ -1,3 +1,4 @@
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public sealed class DistillationLoss
         if (Weight == 0)
             return hard.MoveToOuterDisposeScope();
         var soft = SoftTerm(studentLogits, teacherLogits, Temperature);
-        var loss = hard * (1 - Weight) + soft * (Weight * Temperature * Temperature);
+        var loss = HeldScalars.Add(HeldScalars.Multiply(hard, 1 - Weight), HeldScalars.Multiply(soft, Weight * Temperature * Temperature));
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -54,8 +55,8 @@ public sealed class DistillationLoss
     public static Tensor SoftTerm(Tensor studentLogits, Tensor teacherLogits, double temperature)
     {
         using var scope = torch.NewDisposeScope();
-        var logQ = nn.functional.log_softmax(studentLogits / temperature, 1);
-        var logP = nn.functional.log_softmax(teacherLogits.detach() / temperature, 1);
+        var logQ = nn.functional.log_softmax(HeldScalars.Divide(studentLogits, temperature), 1);
+        var logP = nn.functional.log_softmax(HeldScalars.Divide(teacherLogits.detach(), temperature), 1);
         var kl = (logP.exp() * (logP - logQ)).sum(1).mean();
         return kl.MoveToOuterDisposeScope();
     }

@@ -192,7 +192,8 @@ public sealed class Trainer
                 }
                 lr = schedule.At(state.GlobalStep);
                 SetLearningRate(optimizer, lr);
-                TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct);
+                if (!TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct, out double batchLoss))
+                    throw new TrainingDivergedException(epoch + 1, batch + 1, state.GlobalStep, batchLoss, lr);
                 seen += targets.shape[0];
                 batch++;
                 stepsThisRun++;

@@ -32,10 +32,10 @@ public static class TrainingThroughput
         using var correct = torch.zeros(1, dtype: ScalarType.Int64);
         var objective = new CrossEntropyObjective(options.LabelSmoothing);
         for (int i = 0; i < warmupSteps; i++)
-            TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct);
+            TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct, out _);
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++)
-            TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct);
+            TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct, out _);
         _ = lossSum.item<double>();
         return (double)steps * options.BatchSize / clock.Elapsed.TotalSeconds;
     }

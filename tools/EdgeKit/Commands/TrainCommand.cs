@@ -213,7 +213,7 @@ public static class TrainCommand
                 result = trainer.Train(spec, train, test, progress, cancellation.Token);
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or TrainingDivergedException)
         {
             System.Console.Error.WriteLine($"error: {e.Message}");
             return 1;
