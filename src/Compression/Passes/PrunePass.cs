@@ -191,7 +191,7 @@ public sealed class PrunePass : IPass
         context.Report($"prune: latency table for {runner.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
         double budget = Options.TargetLatencyMs;
         var ct = context.Cancellation;
-        var plan = WidthSearch.Search(source.ChannelPlan, p => model.Predict(p, ct), budget, report.Drop, PrunePassOptions.TargetLatencySetting.RecipeName);
+        var plan = WidthSearch.Search(source.ChannelPlan, p => model.Predict(p, ct), budget, report.Drop, PrunePassOptions.TargetLatencyOption.Key);
         var whole = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 20, Runs = 300, Threads = Options.LatencyThreads });
         double predicted = model.Predict(plan, ct), sourcePredicted = model.Predict(source.ChannelPlan, ct);
         double measured = model.MeasureWhole(plan, whole, ct), sourceMeasured = model.MeasureWhole(source.ChannelPlan, whole, ct);

@@ -1,3 +1,4 @@
+using EdgeToolkit.Compression.Passes.Options;
 using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.Compression.Distillation;
@@ -23,9 +24,10 @@ public sealed record PrunePassOptions
     /// <summary>MAC budget of a <see cref="WidthPlanChoice.Sensitivity"/> plan (0 = the MACs of the uniform target alpha).</summary>
     public long TargetMacs { get; init; }
 
-    /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency</c>.</summary>
-    public static NumberSetting TargetLatencySetting { get; } = new("targetLatencyMs", "--target-latency", 0, 0, 1e6,
-        "Latency budget in ms of a sensitivity plan, from a per-layer latency table measured on this machine with ONNX Runtime (0 = use the MAC budget)");
+    /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency-ms</c> (alias <c>--target-latency</c>).</summary>
+    public static DoublePassOption TargetLatencyOption { get; } = new("targetLatencyMs", 0, 0, 1e6,
+        "Latency budget in ms of a sensitivity plan, from a per-layer latency table measured on this machine with ONNX Runtime (0 = use the MAC budget)")
+    { CliAliases = ["--target-latency"] };
 
     /// <summary>
     /// Latency budget (milliseconds, batch 1) of a <see cref="WidthPlanChoice.Sensitivity"/> plan, predicted from a
@@ -96,7 +98,7 @@ public sealed record PrunePassOptions
 
     private (string Field, string Text)? Problem() =>
         TargetLatencyMs > 0 && Plan != WidthPlanChoice.Sensitivity
-            ? (TargetLatencySetting.RecipeName, $"needs plan: sensitivity (the latency budget chooses per-layer widths; CLI: {TargetLatencySetting.CliName} with --plan sensitivity)")
+            ? (TargetLatencyOption.Key, $"needs plan: sensitivity (the latency budget chooses per-layer widths; CLI: {TargetLatencyOption.CliName} with --plan sensitivity)")
             : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}") : null;
 
     /// <summary>Reads and validates the options of a recipe entry; errors name the field (<c>schedule[1]</c>, <c>steps</c>...).</summary>
@@ -142,7 +144,7 @@ public sealed record PrunePassOptions
             Sensitivity = r.Bool("sensitivity", false),
             SensitivityImages = r.Int("sensitivityImages", 500, 1, 1_000_000),
             Evaluate = r.Bool("evaluate", true),
-            TargetLatencyMs = r.Double(TargetLatencySetting),
+            TargetLatencyMs = TargetLatencyOption.Read(r),
             LatencyCache = r.String("latencyCache", null),
             LatencyThreads = r.Int("latencyThreads", 1, 1, 256),
         };

@@ -37,7 +37,7 @@ public static class PruneCommand
         var plan = new Option<string>("--plan") { Description = "Per-layer widths: uniform (the alpha's), sensitivity (non-uniform, same MACs, from a per-layer sensitivity analysis) or slimming (one global |BatchNorm gamma| threshold, after train --bn-sparsity)", DefaultValueFactory = _ => "uniform" };
         plan.AcceptOnlyFromAmong([.. PrunePassOptions.PlanNames]);
         var targetMacs = new Option<long>("--target-macs") { Description = "MAC budget of a --plan sensitivity or slimming plan (0 = the MACs of the uniform --alpha)" };
-        var targetLatency = SettingOption.Create(PrunePassOptions.TargetLatencySetting);
+        var targetLatency = PrunePassOptions.TargetLatencyOption.Cli();
         var latencyCache = new Option<string?>("--latency-cache") { Description = $"Folder of the cached per-layer latency tables, one file per machine fingerprint (default {LatencyTable.DefaultCacheFolder})" };
         var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads of the latency measurements (part of the fingerprint)", DefaultValueFactory = _ => 1 };
         var sensitivity = new Option<bool>("--sensitivity") { Description = "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan" };
