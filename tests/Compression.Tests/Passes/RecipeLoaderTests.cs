@@ -107,8 +107,8 @@ public sealed class RecipeLoaderTests
         var slimming = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train", "options": { "bnSparsity": 0.0001 } } ]"""), "recipe.json").Passes[0];
         Assert.Equal(1e-4, slimming.Options.BatchNormSparsity);
         var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
-        Assert.Equal(TrainPassOptions.BatchNormSparsityOption.Default, plain.Options.BatchNormSparsity);
-        Assert.Equal(("bnSparsity", "--bn-sparsity"), (TrainPassOptions.BatchNormSparsityOption.Key, TrainPassOptions.BatchNormSparsityOption.CliName));
+        Assert.Equal(TrainPassOptions.BatchNormSparsitySetting.Default, plain.Options.BatchNormSparsity);
+        Assert.Equal(("bnSparsity", "--bn-sparsity"), (TrainPassOptions.BatchNormSparsitySetting.Key, TrainPassOptions.BatchNormSparsitySetting.CliName));
     }
 
     [Fact]
