@@ -1,3 +1,4 @@
+using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Training;
 
@@ -55,7 +56,7 @@ public sealed record TrainPassOptions
     public int WarmupEpochs { get; init; } = 1;
 
     /// <summary>Declaration of <see cref="BatchNormSparsity"/>: recipe <c>bnSparsity</c>, CLI <c>edgekit train --bn-sparsity</c>.</summary>
-    public static NumberSetting BatchNormSparsitySetting { get; } = new("bnSparsity", "--bn-sparsity", 0, 0, 1,
+    public static DoublePassOption BatchNormSparsitySetting { get; } = new("bnSparsity", 0, 0, 1,
         "Network slimming: L1 penalty weight on every BatchNorm scale (then prune --plan slimming); 0 = off, typical 1e-5 to 1e-4");
 
     /// <summary>Network-slimming L1 penalty on BatchNorm scales (<see cref="TrainerOptions.BatchNormSparsity"/>); 0 = off.</summary>
@@ -100,7 +101,7 @@ public sealed record TrainPassOptions
             LabelSmoothing = r.Double("labelSmoothing", 0, 0, 0.99),
             RandomCropPadding = r.Int("randomCropPadding", 2, 0, 8),
             HorizontalFlip = r.Bool("horizontalFlip", true),
-            BatchNormSparsity = r.Double(BatchNormSparsitySetting),
+            BatchNormSparsity = BatchNormSparsitySetting.Read(r),
         };
         if (o.Schedule == LearningRateScheduleKind.MultiStep && o.Milestones.Count == 0)
             throw r.ErrorAt("milestones", "must list the epochs of the multi-step schedule");

@@ -55,7 +55,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from <out>/last" };
         var limitTrain = DatasetLimitOptions.Train();
         var limitTest = DatasetLimitOptions.Test();
-        var bnSparsity = SettingOption.Create(TrainPassOptions.BatchNormSparsitySetting);
+        var bnSparsity = TrainPassOptions.BatchNormSparsitySetting.Cli();
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop and flip" };
         var progressInterval = new Option<int>("--progress-interval") { Description = "Batches between progress reports", DefaultValueFactory = _ => defaults.ProgressInterval, Hidden = true };
 
