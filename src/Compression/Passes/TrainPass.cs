@@ -72,6 +72,7 @@ public sealed class TrainPass : IPass
             RandomCropPadding = Options.RandomCropPadding,
             HorizontalFlip = Options.HorizontalFlip,
             BatchNormSparsity = Options.BatchNormSparsity,
+            RandomErasing = Options.RandomErasing,
             WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
             Seed = context.Seed,
             Threads = context.Threads,

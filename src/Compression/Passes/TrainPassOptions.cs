@@ -58,6 +58,13 @@ public sealed record TrainPassOptions
     public static NumberSetting BatchNormSparsitySetting { get; } = new("bnSparsity", "--bn-sparsity", 0, 0, 1,
         "Network slimming: L1 penalty weight on every BatchNorm scale (then prune --plan slimming); 0 = off, typical 1e-5 to 1e-4");
 
+    /// <summary>Declaration of <see cref="RandomErasing"/>: recipe <c>randomErasing</c>, CLI <c>edgekit train --random-erasing</c>.</summary>
+    public static NumberSetting RandomErasingSetting { get; } = new("randomErasing", "--random-erasing", 0, 0, 1,
+        "Random erasing: probability per training image of a rectangle (2-33 % of the area) set to the mean; 0 = off, typical 0.25-0.5");
+
+    /// <summary>Random-erasing probability (<see cref="TrainerOptions.RandomErasing"/>); 0 = off.</summary>
+    public double RandomErasing { get; init; }
+
     /// <summary>Network-slimming L1 penalty on BatchNorm scales (<see cref="TrainerOptions.BatchNormSparsity"/>); 0 = off.</summary>
     public double BatchNormSparsity { get; init; }
 
@@ -101,6 +108,7 @@ public sealed record TrainPassOptions
             RandomCropPadding = r.Int("randomCropPadding", 2, 0, 8),
             HorizontalFlip = r.Bool("horizontalFlip", true),
             BatchNormSparsity = r.Double(BatchNormSparsitySetting),
+            RandomErasing = r.Double(RandomErasingSetting),
         };
         if (o.Schedule == LearningRateScheduleKind.MultiStep && o.Milestones.Count == 0)
             throw r.ErrorAt("milestones", "must list the epochs of the multi-step schedule");

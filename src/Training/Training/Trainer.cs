@@ -62,17 +62,20 @@ public sealed class Trainer
     /// Shuffled, augmented loader options that preprocess <paramref name="train"/> for <paramref name="spec"/>
     /// (shared with the fine-tuner so both train on identical batches).
     /// </summary>
-    public static BatchLoaderOptions TrainLoaderOptions(ModelSpec spec, ImageDataset train, int batchSize, int seed, int randomCropPadding, bool horizontalFlip)
+    public static BatchLoaderOptions TrainLoaderOptions(ModelSpec spec, ImageDataset train, TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        int batchSize = options.BatchSize;
         return new BatchLoaderOptions
         {
             BatchSize = batchSize,
             Shuffle = true,
-            Seed = seed,
-            RandomCropPadding = randomCropPadding,
-            HorizontalFlip = horizontalFlip,
+            Seed = options.Seed,
+            RandomCropPadding = options.RandomCropPadding,
+            HorizontalFlip = options.HorizontalFlip,
+            RandomErasing = options.RandomErasing,
             Mean = spec.Mean.ToArray(),
             Std = spec.Std.ToArray(),
             TargetSize = spec.InputSize,
@@ -125,7 +128,7 @@ public sealed class Trainer
         string logPath = Path.Combine(outDir, LogFile);
         var runClock = Stopwatch.StartNew();
 
-        using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
+        using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o));
         using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, EvaluationBatchSize(o)));
         int loaderBatches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
         using var optimizer = TrainingStep.CreateOptimizer(model, o);
