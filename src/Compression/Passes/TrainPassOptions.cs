@@ -65,6 +65,13 @@ public sealed record TrainPassOptions
     /// <summary>Random-erasing probability (<see cref="TrainerOptions.RandomErasing"/>); 0 = off.</summary>
     public double RandomErasing { get; init; }
 
+    /// <summary>Declaration of <see cref="EmaDecay"/>: recipe <c>emaDecay</c>, CLI <c>edgekit train --ema-decay</c>.</summary>
+    public static NumberSetting EmaDecaySetting { get; } = new("emaDecay", "--ema-decay", 0, 0, 0.99999,
+        "Moving average of the weights with this decay (e.g. 0.999), evaluated every epoch and kept as best when it scores better; 0 = off");
+
+    /// <summary>Decay of the moving average of the weights (<see cref="TrainerOptions.EmaDecay"/>); 0 = off.</summary>
+    public double EmaDecay { get; init; }
+
     /// <summary>Network-slimming L1 penalty on BatchNorm scales (<see cref="TrainerOptions.BatchNormSparsity"/>); 0 = off.</summary>
     public double BatchNormSparsity { get; init; }
 
@@ -109,6 +116,7 @@ public sealed record TrainPassOptions
             HorizontalFlip = r.Bool("horizontalFlip", true),
             BatchNormSparsity = r.Double(BatchNormSparsitySetting),
             RandomErasing = r.Double(RandomErasingSetting),
+            EmaDecay = r.Double(EmaDecaySetting),
         };
         if (o.Schedule == LearningRateScheduleKind.MultiStep && o.Milestones.Count == 0)
             throw r.ErrorAt("milestones", "must list the epochs of the multi-step schedule");

@@ -72,6 +72,13 @@ public sealed record TrainerOptions
     /// </summary>
     public double RandomErasing { get; init; }
 
+    /// <summary>
+    /// Decay of an exponential moving average of the weights (e.g. 0.999; 0 = none). The average is evaluated after every
+    /// epoch beside the trained weights, and <c>best</c> holds it when it scores better. A resumed run restarts the
+    /// average from the restored weights.
+    /// </summary>
+    public double EmaDecay { get; init; }
+
     /// <summary>Zero padding of the random-crop augmentation in pixels; 0 disables it.</summary>
     public int RandomCropPadding { get; init; } = 2;
 
@@ -122,6 +129,7 @@ public sealed record TrainerOptions
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
+        Require(double.IsFinite(EmaDecay) && EmaDecay >= 0 && EmaDecay < 1, nameof(EmaDecay), "in [0, 1)", EmaDecay);
         Require(double.IsFinite(RandomErasing) && RandomErasing >= 0 && RandomErasing <= 1, nameof(RandomErasing), "in [0, 1]", RandomErasing);
         Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), "a positive duration", TimeBudget);
         Require(MaxBatchesPerEpoch >= 0, nameof(MaxBatchesPerEpoch), "0 (all) or more", MaxBatchesPerEpoch);

@@ -57,13 +57,14 @@ public static class TrainCommand
         var limitTest = DatasetLimitOptions.Test();
         var bnSparsity = SettingOption.Create(TrainPassOptions.BatchNormSparsitySetting);
         var randomErasing = SettingOption.Create(TrainPassOptions.RandomErasingSetting);
+        var emaDecay = SettingOption.Create(TrainPassOptions.EmaDecaySetting);
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop, flip and erasing" };
         var progressInterval = new Option<int>("--progress-interval") { Description = "Batches between progress reports", DefaultValueFactory = _ => defaults.ProgressInterval, Hidden = true };
 
         var command = new Command("train", "Train a classifier (default: MobileNet v1 alpha 0.5 on Fashion-MNIST) and save checkpoints.")
         {
             arch, alpha, inputSize, data, dataPath, epochs, timeBudget, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, randomErasing, bnSparsity, progressInterval,
+            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, randomErasing, emaDecay, bnSparsity, progressInterval,
         };
         command.SetAction(parse =>
         {
@@ -96,6 +97,7 @@ public static class TrainCommand
                     RandomCropPadding = parse.GetValue(noAugment) ? 0 : parse.GetValue(cropPadding),
                     HorizontalFlip = !parse.GetValue(noAugment),
                     RandomErasing = parse.GetValue(noAugment) ? 0 : parse.GetValue(randomErasing),
+                    EmaDecay = parse.GetValue(emaDecay),
                     BatchNormSparsity = parse.GetValue(bnSparsity),
                     ProgressInterval = parse.GetValue(progressInterval),
                 }.Validate();
