@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The issue-10 check, as a user would run it: top-1 of `edgekit eval-bundle` on the first N Fashion-MNIST test
-# images against the device agent classifying the same N images as raw 28x28 PNG files (folder source,
+# The issue-10 check, as a user would run it: top-1 of `edgekit eval-bundle --limit N` on Fashion-MNIST test
+# images (N spread over the test set) against the device agent classifying the same N images as raw 28x28 PNG files (folder source,
 # results JSON lines joined with the labels by file name).
 # Usage: benchmarks/contract/agent-vs-eval.sh BUNDLE [N]   (from the repository root; builds Release if needed)
 set -euo pipefail

@@ -6,6 +6,7 @@ public enum StandaloneBatchNormMode
     /// <summary>A depthwise 1x1 Conv with scale and shift folded in: same maths, and INT8 quantizers fuse it.</summary>
     DepthwiseConv,
 
-    /// <summary>An ONNX BatchNormalization node with the running statistics.</summary>
+    /// <summary>An ONNX BatchNormalization node with the running statistics (spelled <c>batchnorm</c>).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("batchnorm")]
     BatchNormalization,
 }

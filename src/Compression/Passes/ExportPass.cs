@@ -34,17 +34,17 @@ public sealed class ExportPass : IPass
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.Checkpoint };
 
-    /// <summary>Exports one checkpoint folder to a bundle folder with <see cref="BundleExporter"/>; returns the manifest written.</summary>
-    public BundleManifest Export(string checkpointFolder, string bundleFolder, Training.Data.ImageDataset? verificationData)
+    /// <summary>Exports one checkpoint folder to a bundle folder with <see cref="BundleExporter"/>.</summary>
+    public BundleExportResult Export(string checkpointFolder, string bundleFolder, Training.Data.ImageDataset? verificationData, string provenance = "edgekit pipeline: export")
     {
         var options = new BundleExportOptions
         {
-            Onnx = new OnnxExportOptions { Opset = Options.Opset },
+            Onnx = new OnnxExportOptions { Opset = Options.Opset, StandaloneBatchNorm = Options.StandaloneBatchNorm },
             RealVerificationImages = Math.Max(1, Options.VerificationImages),
-            Provenance = new Dictionary<string, string> { ["pass"] = "edgekit pipeline: export" },
+            Provenance = new Dictionary<string, string> { ["pass"] = provenance },
         };
         var data = Options.VerificationImages > 0 ? verificationData : null;
-        return BundleExporter.ExportCheckpoint(checkpointFolder, bundleFolder, data, options).Bundle.Manifest;
+        return BundleExporter.ExportCheckpoint(checkpointFolder, bundleFolder, data, options);
     }
 
     /// <inheritdoc/>
@@ -52,7 +52,7 @@ public sealed class ExportPass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var manifest = Export(input.Folder, outputFolder, Options.VerificationImages > 0 ? context.Data.Test : null);
+        var manifest = Export(input.Folder, outputFolder, Options.VerificationImages > 0 ? context.Data.Test : null).Bundle.Manifest;
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"export: {input.Architecture} alpha {input.Alpha} -> {Path.Combine(outputFolder, manifest.ModelFile)} ({manifest.FileSizeBytes / 1024.0:F0} KiB)"));
         return (input with

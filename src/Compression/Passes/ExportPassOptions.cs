@@ -1,13 +1,42 @@
+using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Passes.Options;
+
 namespace EdgeToolkit.Compression.Passes;
 
-/// <summary>Options of <see cref="ExportPass"/>.</summary>
+/// <summary>Options of <see cref="ExportPass"/>, declared once for recipes and <c>edgekit export</c>.</summary>
 public sealed record ExportPassOptions
 {
-    /// <summary>ONNX opset (13 or later).</summary>
-    public int Opset { get; init; } = 13;
+    /// <summary>The ONNX opsets the exporter writes (what <see cref="OnnxExportOptions.Validate"/> accepts).</summary>
+    public static readonly IntPassOption OpsetOption = new("opset", 13, 13, 17, "ONNX opset of the exported graph (IR 7 for 13, IR 8 for 17)")
+    {
+        Allowed = [13, 17],
+    };
 
-    /// <summary>Test images also used to verify the export (besides random inputs).</summary>
-    public int VerificationImages { get; init; } = 16;
+    /// <summary>Real test images the export is verified on, besides random inputs.</summary>
+    public static readonly IntPassOption VerificationImagesOption = new("verificationImages", 64, 0, 10_000,
+        "Real test images to verify the export on against TorchSharp, besides random inputs (0 = random inputs only)")
+    {
+        CliAliases = ["--verify-images"],
+    };
+
+    /// <summary>How a BatchNorm that follows no convolution (DenseNet) is written.</summary>
+    public static readonly EnumPassOption<StandaloneBatchNormMode> StandaloneBatchNormOption = new("standaloneBatchNorm", StandaloneBatchNormMode.DepthwiseConv,
+        "BatchNorm not after a conv (DenseNet): a depthwise 1x1 conv (quantizes) or an ONNX BatchNormalization")
+    {
+        CliAliases = ["--standalone-batchnorm"],
+    };
+
+    /// <summary>Every setting of the pass, in help order.</summary>
+    public static IReadOnlyList<PassOption> Declared => [OpsetOption, VerificationImagesOption, StandaloneBatchNormOption];
+
+    /// <summary>ONNX opset (<see cref="OpsetOption"/>).</summary>
+    public int Opset { get; init; } = OpsetOption.Default;
+
+    /// <summary>Test images also used to verify the export (<see cref="VerificationImagesOption"/>).</summary>
+    public int VerificationImages { get; init; } = VerificationImagesOption.Default;
+
+    /// <summary>How a standalone BatchNorm is written (<see cref="StandaloneBatchNormOption"/>).</summary>
+    public StandaloneBatchNormMode StandaloneBatchNorm { get; init; } = StandaloneBatchNormOption.Default;
 
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static ExportPassOptions Read(RecipeOptionReader r)
@@ -15,8 +44,9 @@ public sealed record ExportPassOptions
         ArgumentNullException.ThrowIfNull(r);
         var o = new ExportPassOptions
         {
-            Opset = r.Int("opset", 13, 13, 21),
-            VerificationImages = r.Int("verificationImages", 16, 0, 10_000),
+            Opset = OpsetOption.Read(r),
+            VerificationImages = VerificationImagesOption.Read(r),
+            StandaloneBatchNorm = StandaloneBatchNormOption.Read(r),
         };
         r.RejectUnknown("the export pass");
         return o;

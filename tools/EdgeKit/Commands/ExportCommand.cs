@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Training;
@@ -17,11 +19,9 @@ public static class ExportCommand
         var output = new Option<string>("--out") { Description = "Output bundle folder", Required = true };
         var data = new Option<string>("--data") { Description = $"Dataset whose test images verify the export ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
-        var verifyImages = new Option<int>("--verify-images") { Description = "Real test images to verify on besides random inputs (0 = random inputs only)", DefaultValueFactory = _ => 64 };
-        var opset = new Option<int>("--opset") { Description = "ONNX opset: 13 or 17", DefaultValueFactory = _ => 13 };
-        opset.AcceptOnlyFromAmong("13", "17");
-        var batchNorm = new Option<string>("--standalone-batchnorm") { Description = "BatchNorm not after a conv (DenseNet): depthwise-conv (quantizes) or batchnorm", DefaultValueFactory = _ => "depthwise-conv" };
-        batchNorm.AcceptOnlyFromAmong("depthwise-conv", "batchnorm");
+        var verifyImages = ExportPassOptions.VerificationImagesOption.Cli();
+        var opset = ExportPassOptions.OpsetOption.Cli();
+        var batchNorm = ExportPassOptions.StandaloneBatchNormOption.Cli();
         var command = new Command("export", "Export a checkpoint to ONNX, verify it against TorchSharp with ONNX Runtime, and write a model bundle.")
         {
             checkpoint, output, data, dataPath, verifyImages, opset, batchNorm,
@@ -32,25 +32,22 @@ public static class ExportCommand
             {
                 string checkpointFolder = parse.GetValue(checkpoint)!;
                 var (spec, _) = Checkpoint.ReadSpec(checkpointFolder);
+                // The pipeline's export pass, with the options this verb bound from the pass's declarations.
+                var pass = new ExportPass(new ExportPassOptions
+                {
+                    Opset = parse.GetValue(opset),
+                    VerificationImages = parse.GetValue(verifyImages),
+                    StandaloneBatchNorm = parse.GetValue(batchNorm),
+                });
                 ImageDataset? real = null;
-                int count = parse.GetValue(verifyImages);
-                if (count > 0)
+                if (pass.Options.VerificationImages > 0)
                 {
                     var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
                         new DatasetResolverOptions { ImageSize = spec.InputSize, ImageChannels = spec.InputChannels });
-                    real = TrainCommand.Limit(resolved.Test, count);
+                    real = TrainCommand.Limit(resolved.Test, pass.Options.VerificationImages);
                     System.Console.WriteLine($"verifying on random inputs and {real.Count} test images of {resolved.Description}");
                 }
-                var options = new BundleExportOptions
-                {
-                    Onnx = new OnnxExportOptions
-                    {
-                        Opset = parse.GetValue(opset),
-                        StandaloneBatchNorm = parse.GetValue(batchNorm) == "batchnorm" ? StandaloneBatchNormMode.BatchNormalization : StandaloneBatchNormMode.DepthwiseConv,
-                    },
-                    RealVerificationImages = Math.Max(1, count),
-                };
-                var result = BundleExporter.ExportCheckpoint(checkpointFolder, parse.GetValue(output)!, real, options);
+                var result = pass.Export(checkpointFolder, parse.GetValue(output)!, real, "edgekit export");
                 foreach (var check in result.Export.Checks)
                     System.Console.WriteLine($"verified {check}");
                 var m = result.Bundle.Manifest;
