@@ -5,7 +5,8 @@
 #   /opt/edgeagent/<version>/        the agent (one folder per version)
 #   /opt/edgeagent/current           link to the running version; previous -> the one before
 #   /etc/edgeagent/appsettings.json  device configuration: written once, never overwritten
-#   /var/lib/edgeagent/models/       model bundles; models/current -> the bundle in use
+#   /var/lib/edgeagent/models/       model bundles; models/current -> the bundle in use,
+#                                    models/previous -> the one before (for --model-only --rollback)
 #   /etc/systemd/system/edgeagent.service
 #   /etc/systemd/system/edgeagent.service.d/gpu.conf  only from a tarball made with
 #                                    publish.sh --ort-native (a GPU build of ONNX Runtime, Jetson)
@@ -14,13 +15,16 @@
 # sends READY=1). If the new version does not become ready, `current` goes back to the previous
 # version, the service is restarted on it, and the script says so and exits 3.
 #
-# Usage: install.sh [--root DIR] [--no-systemd] [--bundle DIR] [--timeout SEC] [--rollback]
+# Usage: install.sh [--root DIR] [--no-systemd] [--bundle DIR] [--timeout SEC] [--rollback] [--model-only]
 #   --root DIR      install under DIR instead of / (tests, image building); implies no user creation
 #   --no-systemd    do not call systemctl (also EDGEAGENT_NO_SYSTEMD=1); readiness is then the
 #                   test hook below, or assumed
 #   --bundle DIR    install this model bundle (default: the tarball's bundle/ folder, if any)
 #   --timeout SEC   how long to wait for READY (default 60)
 #   --rollback      only switch `current` back to `previous` and restart (used by the fleet playbook)
+#   --model-only    with --bundle: install only that model and switch models/current to it; the running
+#                   agent hot-reloads it (no restart, no agent needed in this folder); with --rollback:
+#                   switch models/current back to models/previous (the fleet playbook's canary gate)
 # Test hook: EDGEAGENT_TEST_NOT_READY=<version> makes that version "not become ready".
 # Exit codes: 0 installed and ready, 2 bad input, 3 rolled back, 4 not ready and nothing to roll back to.
 set -euo pipefail
@@ -31,6 +35,7 @@ no_systemd=${EDGEAGENT_NO_SYSTEMD:-0}
 bundle=""
 timeout=60
 rollback_only=false
+model_only=false
 service=edgeagent
 
 say() { echo "install.sh: $*"; }
@@ -42,7 +47,8 @@ while [ $# -gt 0 ]; do
     --bundle) bundle=${2:?--bundle needs a folder}; shift 2 ;;
     --timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
     --rollback) rollback_only=true; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --model-only) model_only=true; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -112,37 +118,56 @@ roll_back() {
   exit 3
 }
 
+# Model only: models/current back to models/previous; the agent hot-reloads it.
+roll_back_model() {
+  local cur prev
+  cur=$(readlink "$lib/models/current" 2>/dev/null || true)
+  prev=$(readlink "$lib/models/previous" 2>/dev/null || true)
+  [ -n "$prev" ] && [ -d "$lib/models/$prev" ] || die "$lib/models/previous does not exist: no earlier model bundle to go back to"
+  set_link "$lib/models/current" "$prev"
+  [ -n "$cur" ] && set_link "$lib/models/previous" "$cur"
+  say "ROLLED BACK the model: $prev is current again (was ${cur:-none}); the agent reloads it"
+  exit 0
+}
+
+if $rollback_only && $model_only; then roll_back_model; fi
 if $rollback_only; then
   cur=$(readlink "$opt/current" 2>/dev/null || true)
   [ -n "$cur" ] || die "$opt/current does not exist: nothing is installed under ${root:-/}"
   roll_back "$cur"
 fi
 
-version=$(cat "$here/VERSION" 2>/dev/null) || die "$here/VERSION not found: run install.sh from an unpacked edgeagent tarball"
-# A version names a folder under /opt/edgeagent: '.', '..' or anything with a slash would leave it or replace it.
-[[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ && "$version" != *..* ]] || die "$here/VERSION: '$version' is not a version (letters, digits, '.', '+', '-', starting with a letter or digit, no '..')"
-[ -x "$here/agent/EdgeAgent" ] || die "$here/agent/EdgeAgent not found: the tarball is incomplete"
-if [ -z "$bundle" ] && [ -f "$here/bundle/manifest.json" ]; then bundle=$here/bundle; fi
+if $model_only; then
+  [ -n "$bundle" ] || die "--model-only needs --bundle DIR (or --rollback)"
+else
+  version=$(cat "$here/VERSION" 2>/dev/null) || die "$here/VERSION not found: run install.sh from an unpacked edgeagent tarball"
+  # A version names a folder under /opt/edgeagent: '.', '..' or anything with a slash would leave it or replace it.
+  [[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ && "$version" != *..* ]] || die "$here/VERSION: '$version' is not a version (letters, digits, '.', '+', '-', starting with a letter or digit, no '..')"
+  [ -x "$here/agent/EdgeAgent" ] || die "$here/agent/EdgeAgent not found: the tarball is incomplete"
+  if [ -z "$bundle" ] && [ -f "$here/bundle/manifest.json" ]; then bundle=$here/bundle; fi
+fi
 if [ -n "$bundle" ] && [ ! -f "$bundle/manifest.json" ]; then
   die "--bundle '$bundle' has no manifest.json (a bundle folder holds manifest.json and the model)"
 fi
 
 changed=false
-if manage_user && ! id -u edgeagent >/dev/null 2>&1; then
+if ! $model_only && manage_user && ! id -u edgeagent >/dev/null 2>&1; then
   useradd --system --user-group --no-create-home --home-dir /var/lib/edgeagent \
           --shell /usr/sbin/nologin --comment "EdgeToolkit agent" edgeagent
   say "created system user edgeagent"
   changed=true
 fi
-if manage_user && getent group video >/dev/null && ! id -nG edgeagent | grep -qw video; then
+if ! $model_only && manage_user && getent group video >/dev/null && ! id -nG edgeagent | grep -qw video; then
   usermod -a -G video edgeagent
 fi
 
 # 1. The version folder: copied to a temporary name and renamed, so it is never half there.
-mkdir -p "$opt"
-if [ -d "$opt/$version" ] && diff -rq "$here/agent" "$opt/$version" >/dev/null 2>&1; then
+if $model_only; then
+  :
+elif [ -d "$opt/$version" ] && diff -rq "$here/agent" "$opt/$version" >/dev/null 2>&1; then
   :
 else
+  mkdir -p "$opt"
   rm -rf "$opt/.$version.tmp"
   cp -a "$here/agent" "$opt/.$version.tmp"
   rm -rf "${opt:?}/$version"
@@ -152,8 +177,8 @@ else
 fi
 
 # 2. Configuration: the default only when none exists; an upgrade never touches the user's file.
-mkdir -p "$etc"
-if [ ! -e "$etc/appsettings.json" ]; then
+if ! $model_only && [ ! -e "$etc/appsettings.json" ]; then
+  mkdir -p "$etc"
   cp "$here/appsettings.json" "$etc/appsettings.json"
   chmod 0644 "$etc/appsettings.json"
   say "wrote default configuration $etc/appsettings.json"
@@ -174,13 +199,19 @@ if [ -n "$bundle" ]; then
     mv "$lib/models/.$target.tmp" "$lib/models/$target"
     changed=true
   fi
-  if [ "$(readlink "$lib/models/current" 2>/dev/null)" != "$target" ]; then
+  cur_model=$(readlink "$lib/models/current" 2>/dev/null || true)
+  if [ "$cur_model" != "$target" ]; then
+    [ -n "$cur_model" ] && set_link "$lib/models/previous" "$cur_model"
     set_link "$lib/models/current" "$target"
     say "model bundle $target is now current"
     changed=true
   fi
 fi
-if manage_user; then chown -R edgeagent:edgeagent "$lib"; chmod 0750 "$lib"; fi
+if manage_user && id -u edgeagent >/dev/null 2>&1; then chown -R edgeagent:edgeagent "$lib"; chmod 0750 "$lib"; fi
+if $model_only; then
+  if $changed; then say "the agent hot-reloads the new model (EdgeAgent:ReloadPollSeconds)"; else say "model already current; nothing changed"; fi
+  exit 0
+fi
 [ -e "$lib/models/current" ] || say "warning: no model bundle installed; pass --bundle or set EdgeAgent:Bundle in $etc/appsettings.json"
 
 # 4. The unit.

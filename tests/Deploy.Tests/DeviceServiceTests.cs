@@ -237,6 +237,68 @@ public sealed class DeviceServiceTests : IDisposable
         WaitHealthy();
     }
 
+    /// <summary>Makes /root/bad-bundle: the installed bundle with <c>"labels": null</c> in its manifest.</summary>
+    private void WriteBadBundle()
+    {
+        Ok("""
+            rm -rf /root/bad-bundle && cp -r /var/lib/edgeagent/models/current/ /root/bad-bundle
+            python3 - <<'PY'
+            import json
+            p = '/root/bad-bundle/manifest.json'
+            m = json.load(open(p)); m['labels'] = None
+            json.dump(m, open(p, 'w'), indent=2)
+            PY
+            grep -q '"labels": null' /root/bad-bundle/manifest.json
+            """);
+    }
+
+    [Fact]
+    public void Bad_bundle_at_start_keeps_the_service_up_and_reports_it()
+    {
+        InstallReady();
+        WriteBadBundle();
+        // Point current at the bad bundle and restart: the agent must start, stay up and say why it serves nothing.
+        Ok($"""
+            cp -r /root/bad-bundle /var/lib/edgeagent/models/bad && chown -R edgeagent:edgeagent /var/lib/edgeagent/models/bad
+            ln -sfn bad /var/lib/edgeagent/models/current.new && mv -T /var/lib/edgeagent/models/current.new /var/lib/edgeagent/models/current
+            systemctl restart {Unit}
+            """);
+        Thread.Sleep(5000);
+        Assert.Equal("active", Show("ActiveState"));
+        WaitFor(() => Health().Status == 503, 30, "health answering 503 (no model serves)");
+        var (_, body) = Health();
+        using var doc = JsonDocument.Parse(body);
+        Assert.False(doc.RootElement.GetProperty("healthy").GetBoolean());
+        Assert.Contains("labels", doc.RootElement.GetProperty("modelError").GetString());
+        Assert.Contains("refused", Journal("-p err -o cat"));
+        Assert.Equal("0", Show("NRestarts"));
+    }
+
+    [Fact]
+    public void Bad_bundle_on_hot_reload_keeps_the_old_model_serving_and_logs_an_error_record()
+    {
+        InstallReady();
+        WaitHealthy();
+        WriteBadBundle();
+        int pid = MainPid;
+        Ok("""
+            cp -r /root/bad-bundle /var/lib/edgeagent/models/bad && chown -R edgeagent:edgeagent /var/lib/edgeagent/models/bad
+            ln -sfn bad /var/lib/edgeagent/models/current.new && mv -T /var/lib/edgeagent/models/current.new /var/lib/edgeagent/models/current
+            """);
+        WaitFor(() => Journal("-p err -o cat").Contains("refused", StringComparison.Ordinal), 60, "the agent refusing the bad bundle");
+        // The refusal is one record with priority err (3), and nothing of the agent's info output is at warning or above.
+        string errors = Journal("-p warning -o cat");
+        Assert.Contains("the previous model keeps serving", errors);
+        Assert.DoesNotContain("Model 1 serving", errors);
+        Assert.Equal(pid, MainPid);
+        Assert.Equal("active", Show("ActiveState"));
+        var (status, body) = Health();
+        Assert.Equal(200, status);
+        using var doc = JsonDocument.Parse(body);
+        Assert.Equal("tiny-cnn", doc.RootElement.GetProperty("model").GetProperty("architecture").GetString());
+        Assert.True(doc.RootElement.GetProperty("modelLoadsRefused").GetInt64() >= 1);
+    }
+
     [Fact]
     public void Uninstall_keeps_configuration_and_models_and_purge_removes_them_and_the_user()
     {
@@ -289,21 +351,36 @@ public sealed class DeviceServiceTests : IDisposable
             ["ANSIBLE_RETRY_FILES_ENABLED"] = "False",
             ["ANSIBLE_LOCAL_TEMP"] = temp.Combine("ansible-local"),
         };
-        ProcessResult Rollout(string tarball)
+        ProcessResult Rollout(string what)
         {
             var r = Repo.Run(tool, ["-i", inventory, Path.Combine(Repo.Arm64Dir, "ansible", "playbook.yml"),
-                "-e", "edgeagent_tarball=" + tarball, "-e", "edgeagent_become=false", "-e", "edgeagent_ready_timeout=25",
+                "-e", what, "-e", "edgeagent_become=false", "-e", "edgeagent_ready_timeout=25",
+                "-e", "edgeagent_soak_seconds=3", "-e", "edgeagent_gate_min_frames=30",
                 "-e", $"edgeagent_health_url=http://127.0.0.1:{fx.HealthPort}/health"], env, timeoutSeconds: 900);
             output.WriteLine(r.ToString());
             return r;
         }
 
-        var first = Rollout(fx.Tarball);
+        var first = Rollout("edgeagent_tarball=" + fx.Tarball);
         Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("gate passed on device", first.StdOut);
         Assert.Equal(fx.Version, CurrentVersion);
         Assert.Equal("active", Show("ActiveState"));
+        WaitHealthy();
 
-        var broken = Rollout(fx.BrokenTarball);
+        // A model-only update through hot reload whose logits are near equal: the canary gate reads the
+        // figures over ssh, switches the model back and stops; the service was never restarted.
+        int pid = MainPid;
+        string model = Ok("readlink /var/lib/edgeagent/models/current");
+        string unsure = TinyBundle.Write(temp.Combine("unsure"), fcScale: 0.01f);
+        var lessSure = Rollout("edgeagent_bundle=" + unsure);
+        Assert.NotEqual(0, lessSure.ExitCode);
+        Assert.Contains("model bundle unsure failed on device (canary gate: mean top-1 probability", lessSure.StdOut);
+        Assert.Equal(model, Ok("readlink /var/lib/edgeagent/models/current"));
+        Assert.Equal(pid, MainPid);
+        Assert.Equal("active", Show("ActiveState"));
+
+        var broken = Rollout("edgeagent_tarball=" + fx.BrokenTarball);
         Assert.NotEqual(0, broken.ExitCode);
         Assert.Contains("rolled back to the previous version", broken.StdOut);
         Assert.Equal(fx.Version, CurrentVersion);

@@ -6,15 +6,17 @@ namespace EdgeToolkit.Deploy.Tests;
 
 /// <summary>
 /// Writes a tiny seeded-random classifier bundle (Conv 3x3 stride 2 -> Relu -> GlobalAveragePool ->
-/// Flatten -> Gemm, 3x32x32 input, 4 classes) for running the published agent.
+/// Flatten -> Gemm, 3x32x32 input, 4 classes) for running the published agent. The canary tests vary it:
+/// more and wider convolutions make it slower, a small <c>fcScale</c> makes it unsure (logits near equal),
+/// another <c>producer</c> gives the same weights under a new hash.
 /// </summary>
 internal static class TinyBundle
 {
-    public static string Write(string folder, int seed = 7)
+    public static string Write(string folder, int seed = 7, (int Width, int Stride)[]? convs = null, float fcScale = 2f, string producer = "Deploy.Tests")
     {
         const int size = 32, channels = 3;
         string[] labels = ["red", "green", "blue", "gray"];
-        byte[] model = TinyOnnxClassifier.Build(size, channels, labels.Length, [(8, 2)], seed, convScale: 0.5f, fcScale: 2f, producer: "Deploy.Tests");
+        byte[] model = TinyOnnxClassifier.Build(size, channels, labels.Length, convs ?? [(8, 2)], seed, convScale: 0.5f, fcScale: fcScale, producer: producer);
 
         Directory.CreateDirectory(folder);
         string onnx = Path.Combine(folder, "model.onnx");

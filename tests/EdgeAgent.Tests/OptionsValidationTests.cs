@@ -11,6 +11,7 @@ public class OptionsValidationTests
     [InlineData("EdgeAgent:Source:Kind=foo", "EdgeAgent:Source:Kind 'foo' is not one of v4l2, mjpeg, folder, synthetic")]
     [InlineData("EdgeAgent:Bundle=", "EdgeAgent:Bundle is required")]
     [InlineData("EdgeAgent:TopK=0", "EdgeAgent:TopK 0 must be at least 1")]
+    [InlineData("EdgeAgent:RecentFrames=0", "EdgeAgent:RecentFrames 0 must be between 1 and 100000")]
     [InlineData("EdgeAgent:ReducedJpegDecoding=fast", "EdgeAgent:ReducedJpegDecoding 'fast' is not one of auto, off")]
     [InlineData("EdgeAgent:ChannelCapacity=0", "EdgeAgent:ChannelCapacity 0 must be between 1 and 1024")]
     [InlineData("EdgeAgent:SummarySeconds=0", "EdgeAgent:SummarySeconds 0 must be positive")]

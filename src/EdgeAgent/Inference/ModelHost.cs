@@ -100,7 +100,7 @@ public sealed class ModelHost : IDisposable
             Refuse(fingerprint, e is BundleException or IOException ? e.Message : $"{folder}: {e.GetType().Name}: {e.Message}");
             return false;
         }
-        var lease = new ModelLease(this, runner);
+        var lease = new ModelLease(this, runner, Generation + 1);
         ModelLease? old;
         lock (gate)
         {

@@ -7,14 +7,18 @@ public sealed class ModelLease : IDisposable
     private int references = 1; // the host's own reference
     private bool retired;
 
-    internal ModelLease(ModelHost host, ModelRunner runner)
+    internal ModelLease(ModelHost host, ModelRunner runner, int generation)
     {
         this.host = host;
         Runner = runner;
+        Generation = generation;
     }
 
     /// <summary>The runner held.</summary>
     public ModelRunner Runner { get; }
+
+    /// <summary>The load number of this model (<see cref="ModelHost.Generation"/> once it serves).</summary>
+    public int Generation { get; }
 
     internal void AddRef() => references++;
 

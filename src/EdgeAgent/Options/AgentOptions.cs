@@ -80,6 +80,12 @@ public sealed class AgentOptions
     /// <summary>Seconds between latency summaries (log + status file).</summary>
     public double SummarySeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Frames of the serving model the status's <c>recent</c> figures cover (p95 total and inference latency,
+    /// mean top-1 probability), the figures the fleet playbook's canary gate compares.
+    /// </summary>
+    public int RecentFrames { get; set; } = Telemetry.RecentFrameWindow.DefaultCapacity;
+
     /// <summary>JSON status file rewritten atomically at every summary; empty disables.</summary>
     public string StatusFile { get; set; } = "edgeagent-status.json";
 

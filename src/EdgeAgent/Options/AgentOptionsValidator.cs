@@ -34,6 +34,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (o.DecoderMemoryLimitMegabytes < 16) e.Add($"{p}:DecoderMemoryLimitMegabytes {o.DecoderMemoryLimitMegabytes} must be at least 16");
         if (o.ReducedJpegDecoding is not ("auto" or "off")) e.Add($"{p}:ReducedJpegDecoding '{o.ReducedJpegDecoding}' is not one of auto, off");
         if (o.LogEveryNthFrame < 0) e.Add($"{p}:LogEveryNthFrame {o.LogEveryNthFrame} must be 0 (off) or positive");
+        if (o.RecentFrames is < 1 or > 100_000) e.Add($"{p}:RecentFrames {o.RecentFrames} must be between 1 and 100000");
         if (o.SummarySeconds <= 0) e.Add($"{p}:SummarySeconds {o.SummarySeconds} must be positive");
         if (o.HealthStaleSeconds <= 0) e.Add($"{p}:HealthStaleSeconds {o.HealthStaleSeconds} must be positive");
 

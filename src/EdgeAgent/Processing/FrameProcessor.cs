@@ -148,6 +148,7 @@ public sealed class FrameProcessor : IDisposable
             metrics.Record(Stage.Inference, inferenceMs);
             metrics.Record(Stage.Total, totalMs);
             metrics.FrameProcessed();
+            metrics.Recent.Record(slot.Lease!.Generation, totalMs, inferenceMs, prob[0]);
             var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs, slot.Source);
             results?.Write(prediction);
             if (Observers.Count > 0)

@@ -31,9 +31,10 @@ public sealed class AgentMetrics : IDisposable
     private long reloadsRefused;
     private long lastFrameTimestamp;
 
-    /// <summary>Creates the meter and instruments.</summary>
-    public AgentMetrics()
+    /// <summary>Creates the meter and instruments; <paramref name="recentFrames"/> sizes <see cref="Recent"/>.</summary>
+    public AgentMetrics(int recentFrames = RecentFrameWindow.DefaultCapacity)
     {
+        Recent = new RecentFrameWindow(recentFrames);
         meter = new Meter(MeterName, typeof(AgentMetrics).Assembly.GetName().Version?.ToString());
         histograms = Stages.Select(s => meter.CreateHistogram<double>($"edgeagent.stage.{s.ToString().ToLowerInvariant()}", "ms",
             $"Per-frame latency of the {s.ToString().ToLowerInvariant()} stage")).ToArray();
@@ -53,6 +54,9 @@ public sealed class AgentMetrics : IDisposable
             () => cpuTemperature() is double t ? [new Measurement<double>(t)] : Array.Empty<Measurement<double>>(), "Cel", "CPU temperature");
         meter.CreateObservableGauge("edgeagent.model.loaded", () => modelLoaded() ? 1 : 0, null, "1 when a model serves");
     }
+
+    /// <summary>The serving model's most recent frames (p95 latency, mean top-1 probability for the canary gate).</summary>
+    public RecentFrameWindow Recent { get; }
 
     /// <summary>Frames classified.</summary>
     public long Processed => Interlocked.Read(ref processed);

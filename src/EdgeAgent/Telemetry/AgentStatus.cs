@@ -60,6 +60,12 @@ public sealed record AgentStatus
     /// <summary>Frames classified per second over the window.</summary>
     public double Fps { get; init; }
 
+    /// <summary>
+    /// p95 latency and mean top-1 probability over the serving model's last <c>EdgeAgent:RecentFrames</c> frames
+    /// (null before its first frame): what the fleet playbook's canary gate compares before and after an update.
+    /// </summary>
+    public RecentFrames? Recent { get; init; }
+
     /// <summary>Per-stage latency over the window (ms).</summary>
     public IReadOnlyDictionary<string, StageSummary> Stages { get; init; } = new Dictionary<string, StageSummary>();
 

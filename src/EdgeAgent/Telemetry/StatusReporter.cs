@@ -95,6 +95,7 @@ public sealed class StatusReporter : IDisposable
             ModelLoads = metrics.ModelLoads,
             ModelLoadsRefused = metrics.ModelLoadsRefused,
             Fps = double.IsNaN(fps) ? (latest?.Fps ?? 0) : Math.Round(fps, 2),
+            Recent = metrics.Recent.Snapshot(),
             Stages = stages,
             CpuTemperatureCelsius = temperature.Read(),
             WorkingSetMegabytes = Math.Round(process.WorkingSet64 / 1048576.0, 1),
