@@ -18,17 +18,32 @@ public sealed class DeclaredOptionsTests
         return ExportPassOptions.Read(new RecipeOptionReader("recipe.json", "passes[1].options", doc.RootElement.Clone()));
     }
 
-    [Fact]
-    public void Every_declared_export_setting_is_a_flag_of_edgekit_export_with_the_declared_default()
+    public static TheoryData<string> Verbs => new() { "export", "eval-bundle", "train" };
+
+    private static (Command Command, IReadOnlyList<PassOption> Declared) Verb(string name) => name switch
     {
-        var command = ExportCommand.Create();
-        foreach (var declared in ExportPassOptions.Declared)
+        "export" => (ExportCommand.Create(), ExportPassOptions.Declared),
+        "eval-bundle" => (EvalBundleCommand.Create(), EvaluatePassOptions.Declared),
+        _ => (TrainCommand.Create(), [TrainPassOptions.BatchNormSparsitySetting, TrainPassOptions.RandomErasingSetting, TrainPassOptions.EmaDecaySetting]),
+    };
+
+    [Theory]
+    [MemberData(nameof(Verbs))]
+    public void Every_declared_setting_of_a_pass_is_a_flag_of_its_verb_with_the_declared_help(string verb)
+    {
+        var (command, declaredList) = Verb(verb);
+        foreach (var declared in declaredList)
         {
             var option = command.Options.SingleOrDefault(o => o.Name == declared.CliName);
             Assert.True(option is not null, $"edgekit export has no {declared.CliName} for the recipe key {declared.Key}");
             foreach (string alias in declared.CliAliases) Assert.Contains(alias, option.Aliases);
             Assert.Contains(declared.Accepts, option.Description, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Export_defaults_on_the_command_line_are_the_recipe_defaults()
+    {
         var parsed = Root().Parse("export --checkpoint c --out o");
         Assert.Empty(parsed.Errors);
         var defaults = FromRecipe("{}");
@@ -75,9 +90,23 @@ public sealed class DeclaredOptionsTests
     }
 
     [Fact]
-    public void Declared_settings_have_help_and_defaults_inside_their_range()
+    public void Eval_bundle_defaults_on_the_command_line_are_the_recipe_defaults()
     {
-        foreach (var declared in ExportPassOptions.Declared)
+        var parsed = new RootCommand { EvalBundleCommand.Create() }.Parse("eval-bundle --bundle b");
+        Assert.Empty(parsed.Errors);
+        using var doc = JsonDocument.Parse("{}");
+        var defaults = EvaluatePassOptions.Read(new RecipeOptionReader("recipe.json", "passes[3].options", doc.RootElement.Clone()));
+        Assert.Equal(defaults.BatchSize, parsed.GetValue<int>("--batch-size"));
+        Assert.Equal(defaults.Limit, parsed.GetValue<int>("--limit"));
+        Assert.Equal(defaults.Preprocessing, parsed.GetValue<Compression.Evaluation.EvaluationPreprocessing>("--preprocessing"));
+        Assert.NotEmpty(new RootCommand { EvalBundleCommand.Create() }.Parse("eval-bundle --bundle b --batch-size 0").Errors);
+    }
+
+    [Theory]
+    [MemberData(nameof(Verbs))]
+    public void Declared_settings_have_help_and_defaults_inside_their_range(string verb)
+    {
+        foreach (var declared in Verb(verb).Declared)
         {
             Assert.False(string.IsNullOrWhiteSpace(declared.Help), declared.Key);
             if (declared is IntPassOption i) Assert.Null(i.Problem(i.Default, i.Key));

@@ -43,18 +43,22 @@ public sealed class EvaluatePass : IPass
     /// <summary>Top-1 and top-5 accuracy of a bundle on <paramref name="test"/> (limited to <see cref="EvaluatePassOptions.Limit"/> images) with <see cref="OnnxEvaluator"/>.</summary>
     public (double Top1, double Top5, int Images, string Preprocessing) Evaluate(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
     {
-        var (result, preprocessing) = EvaluateFully(bundleFolder, test, threads, cancellationToken);
+        var (result, preprocessing) = EvaluateFully(bundleFolder, test, threads, cancellationToken: cancellationToken);
         return (result.Top1, result.Top5 ?? result.Top1, result.Images, preprocessing);
     }
 
-    /// <summary>As <see cref="Evaluate"/>, with the confusion matrix and labels (written to <see cref="ReportFile"/>, drawn by the report) and the preprocessing used.</summary>
-    public (Training.Training.EvaluationResult Result, string Preprocessing) EvaluateFully(string bundleFolder, Training.Data.ImageDataset test, int threads = 0, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// As <see cref="Evaluate"/>, with the confusion matrix and labels (written to <see cref="ReportFile"/>, drawn by the report)
+    /// and the preprocessing used. <c>edgekit eval-bundle</c> runs this too: the verb and the pass evaluate the same images the same way.
+    /// </summary>
+    public (Training.Training.EvaluationResult Result, string Preprocessing) EvaluateFully(string bundleFolder, Training.Data.ImageDataset test, int threads = 0,
+        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(test);
-        if (Options.Limit > 0 && Options.Limit < test.Count)
-            test = test.Subset(Enumerable.Range(0, Options.Limit).ToArray());
-        using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundleFolder), new OnnxEvaluatorOptions { BatchSize = Options.BatchSize, Threads = threads });
-        var result = evaluator.Evaluate(test, cancellationToken: cancellationToken);
+        test = RecipeDatasetSource.Limit(test, Options.Limit);
+        using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundleFolder),
+            new OnnxEvaluatorOptions { BatchSize = Options.BatchSize, Threads = threads, Preprocessing = Options.Preprocessing });
+        var result = evaluator.Evaluate(test, progress, cancellationToken);
         return (result, evaluator.DescribePreprocessing(test));
     }
 
@@ -63,11 +67,11 @@ public sealed class EvaluatePass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        var (full, preprocessing) = EvaluateFully(input.Folder, context.Data.Test, context.Threads, context.Cancellation);
+        var (full, preprocessing) = EvaluateFully(input.Folder, context.Data.Test, context.Threads, cancellationToken: context.Cancellation);
         var (top1, top5, images) = (full.Top1, full.Top5 ?? full.Top1, full.Images);
         AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
-            bundle = Path.GetFullPath(input.Folder),
+            bundle = Path.GetRelativePath(Path.GetFullPath(outputFolder), Path.GetFullPath(input.Folder)), // relative to this report's folder
             architecture = input.Architecture,
             alpha = input.Alpha,
             precision = input.Precision,

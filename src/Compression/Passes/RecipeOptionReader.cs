@@ -59,13 +59,6 @@ public sealed class RecipeOptionReader
         return v;
     }
 
-    /// <summary>An optional number declared by <paramref name="setting"/> (its field, default and range).</summary>
-    public double Double(NumberSetting setting)
-    {
-        ArgumentNullException.ThrowIfNull(setting);
-        return Double(setting.RecipeName, setting.Default, setting.Min, setting.Max);
-    }
-
     /// <summary>An optional boolean.</summary>
     public bool Bool(string field, bool defaultValue)
     {

@@ -43,7 +43,8 @@ public sealed class BundleExporterTests : IDisposable
         Assert.Equal(complexity.Parameters, m.Parameters);
         Assert.Equal(complexity.Macs, m.Macs);
         Assert.Equal(new FileInfo(Path.Combine(bundleDir, "model.onnx")).Length, m.FileSizeBytes);
-        Assert.Equal(Path.GetFullPath(checkpoint), m.Provenance["checkpoint"]);
+        Assert.False(Path.IsPathRooted(m.Provenance["checkpoint"]), "the manifest records the checkpoint relative to the bundle folder");
+        Assert.Equal(Path.GetFullPath(checkpoint), Path.GetFullPath(Path.Combine(bundleDir, m.Provenance["checkpoint"])));
         Assert.Equal(["manifest.json", "model.onnx"], Directory.GetFiles(bundleDir).Select(Path.GetFileName).Order());
     }
 

@@ -108,7 +108,7 @@ public sealed class RecipeLoaderTests
         Assert.Equal(1e-4, slimming.Options.BatchNormSparsity);
         var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
         Assert.Equal(TrainPassOptions.BatchNormSparsitySetting.Default, plain.Options.BatchNormSparsity);
-        Assert.Equal(("bnSparsity", "--bn-sparsity"), (TrainPassOptions.BatchNormSparsitySetting.RecipeName, TrainPassOptions.BatchNormSparsitySetting.CliName));
+        Assert.Equal(("bnSparsity", "--bn-sparsity"), (TrainPassOptions.BatchNormSparsitySetting.Key, TrainPassOptions.BatchNormSparsitySetting.CliName));
     }
 
     [Fact]

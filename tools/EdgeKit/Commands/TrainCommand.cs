@@ -55,9 +55,9 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from <out>/last" };
         var limitTrain = DatasetLimitOptions.Train();
         var limitTest = DatasetLimitOptions.Test();
-        var bnSparsity = SettingOption.Create(TrainPassOptions.BatchNormSparsitySetting);
-        var randomErasing = SettingOption.Create(TrainPassOptions.RandomErasingSetting);
-        var emaDecay = SettingOption.Create(TrainPassOptions.EmaDecaySetting);
+        var bnSparsity = TrainPassOptions.BatchNormSparsitySetting.Cli();
+        var randomErasing = TrainPassOptions.RandomErasingSetting.Cli();
+        var emaDecay = TrainPassOptions.EmaDecaySetting.Cli();
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop, flip and erasing" };
         var progressInterval = new Option<int>("--progress-interval") { Description = "Batches between progress reports", DefaultValueFactory = _ => defaults.ProgressInterval, Hidden = true };
 
