@@ -20,7 +20,15 @@ public sealed class ForeignBundleTests : IDisposable
         var manifest = ModelBundle.ModelBundleFolder.Read(fp32).Manifest;
         Assert.Equal("input.1", manifest.InputName);
         Assert.Equal("output", manifest.OutputName);
-        EdgeKit("quantize", "--bundle", fp32, "--out", int8, "--data", "embedded", "--calibration", "32");
+        // As a user writes it by hand: no fileSizeBytes.
+        string manifestPath = Path.Combine(fp32, "manifest.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        Assert.True(json.Remove("fileSizeBytes"));
+        File.WriteAllText(manifestPath, json.ToJsonString());
+        var quantize = EdgeKit("quantize", "--bundle", fp32, "--out", int8, "--data", "embedded", "--calibration", "32");
+        long fp32Bytes = new FileInfo(Path.Combine(fp32, manifest.ModelFile)).Length;
+        Assert.Contains(FormattableString.Invariant($"of fp32 {fp32Bytes / 1024.0:F0} KiB), precision int8"), quantize.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", quantize.StdOut, StringComparison.Ordinal);
         Assert.Equal(ModelBundle.Precision.Int8, ModelBundle.ModelBundleFolder.Read(int8).Manifest.Precision);
         foreach (string b in new[] { fp32, int8 })
         {

@@ -47,9 +47,21 @@ public sealed class QuantizePass : IPass
         var indices = Enumerable.Range(0, count).Select(i => (int)((long)i * calibration.Count / count)).ToArray();
         var sample = calibration.Subset(indices);
         var batches = BundleInputBatches.Read(sample, m, 64).Select(b => new CalibrationBatch(b.Data, b.Shape));
+        // The accuracy check runs on images calibration never saw, through the same manifest contract.
+        IReadOnlyList<LabeledBatch> heldOut = [];
+        if (Options.Quantization.MaxAccuracyDrop is not null)
+        {
+            var calibrated = indices.ToHashSet();
+            var rest = Enumerable.Range(0, calibration.Count).Where(i => !calibrated.Contains(i)).ToArray();
+            int take = Math.Min(Options.HeldOutImages, rest.Length);
+            if (take == 0)
+                throw new QuantizationException($"--max-drop: the calibration data set ({calibration.Count} images) has no image left over for the held-out check after {count} calibration images; lower --calibration");
+            var held = calibration.Subset(Enumerable.Range(0, take).Select(i => rest[(int)((long)i * rest.Length / take)]).ToArray());
+            heldOut = BundleInputBatches.Read(held, m, 100).Select(b => new LabeledBatch(b.Data, b.Shape, b.Labels)).ToList();
+        }
         // Staged inside the output folder; Write publishes it with its manifest (an interrupted run leaves the previous bundle intact).
         string onnx = ModelBundleFolder.StagingPath(outputBundle, m.ModelFile);
-        var result = quantizer.QuantizeFile(source.ModelPath, onnx, batches,
+        var result = quantizer.QuantizeFile(source.ModelPath, onnx, batches, heldOut,
             new SynchronousProgress<CalibrationProgress>(p => { if (p.Samples == p.Total) progress?.Report($"quantize: calibrated on {p.Samples} images"); }));
         var provenance = new Dictionary<string, string>(m.Provenance)
         {
@@ -62,7 +74,16 @@ public sealed class QuantizePass : IPass
             ["graphPreparation"] = result.Preparation?.ToString() ?? "",
             ["floatModel"] = Path.GetFullPath(source.ModelPath),
         };
+        if (result.BiasCorrectedLayers > 0) provenance["biasCorrection"] = $"{result.BiasCorrectedLayers} layers";
+        if (result.AccuracyFallback is not null) provenance["accuracyFallback"] = result.AccuracyFallback.ToString();
         QuantizationReportWriter.Write(outputBundle, result);
+        if (result.AccuracyFallback is not null) progress?.Report($"quantize: {result.AccuracyFallback}");
+        if (result.LayerSqnr is { Count: > 0 } sqnr)
+        {
+            var worst = sqnr.MinBy(l => l.Value.IsolatedDb);
+            progress?.Report(string.Create(CultureInfo.InvariantCulture,
+                $"quantize: layer SQNR {sqnr.Values.Min(l => l.Db):F1}..{sqnr.Values.Max(l => l.Db):F1} dB against float; lowest alone: {worst.Key} {worst.Value.IsolatedDb:F1} dB"));
+        }
         if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
         if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");
         return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = Precision.Int8, Accuracy = null, Provenance = provenance });

@@ -1,3 +1,4 @@
+using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.Compression.Quantization;
 
 namespace EdgeToolkit.Compression.Passes;
@@ -6,6 +7,21 @@ namespace EdgeToolkit.Compression.Passes;
 /// <param name="Quantization">Settings handed to <see cref="QdqQuantizer"/>.</param>
 public sealed record QuantizePassOptions(QuantizationOptions Quantization)
 {
+    /// <summary>
+    /// Accuracy-aware fallback (<see cref="QuantizationOptions.MaxAccuracyDrop"/>): recipe <c>maxDrop</c>, CLI <c>--max-drop</c>.
+    /// Off when not given (<see cref="DoublePassOption.Default"/> is unused).
+    /// </summary>
+    public static DoublePassOption MaxDrop { get; } = new("maxDrop", 0, 0, 100,
+        "Most top-1 points int8 may lose against fp32 on held-out training images (not used for calibration), preprocessed as the device does; " +
+        "layers stay float, lowest SQNR first, until it holds (off when not given)");
+
+    /// <summary>Held-out images for <see cref="MaxDrop"/>: recipe <c>heldOutImages</c>, CLI <c>--held-out-images</c> (or <c>--held-out</c>).</summary>
+    public static IntPassOption HeldOut { get; } = new("heldOutImages", 1000, 100, 1_000_000,
+        "Training images held out from calibration on which --max-drop measures top-1") { CliAliases = ["--held-out"] };
+
+    /// <summary>Held-out images on which <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1.</summary>
+    public int HeldOutImages { get; init; } = HeldOut.Default;
+
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static QuantizePassOptions Read(RecipeOptionReader r)
     {
@@ -31,7 +47,10 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             ExcludedNodes = r.StringList("exclude") ?? [],
             EqualizeLayers = r.Bool("equalize", d.EqualizeLayers),
             ReduceWeightRange = r.Bool("reduceRange", d.ReduceWeightRange),
+            CorrectBias = r.Bool("biasCorrection", d.CorrectBias),
+            MaxAccuracyDrop = r.Double(MaxDrop.Key, double.NaN, MaxDrop.Min, MaxDrop.Max) is var drop && double.IsNaN(drop) ? null : drop,
         };
+        int heldOut = HeldOut.Read(r);
         var floatLayers = r.StringList("floatLayers");
         string target = r.String("target", QuantizationTargetNames.Format(d.Target), QuantizationTargetNames.Known.ToArray())!;
         r.RejectUnknown("the quantize pass");
@@ -39,7 +58,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
         {
             if (floatLayers is not null) o = o with { FloatLayers = FloatLayerNames.Parse(floatLayers, "floatLayers") };
             o = o with { Target = QuantizationTargetNames.Parse(target, "target") };
-            return new QuantizePassOptions(o.Validate());
+            return new QuantizePassOptions(o.Validate()) { HeldOutImages = heldOut };
         }
         catch (ArgumentException e)
         {

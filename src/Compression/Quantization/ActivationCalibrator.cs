@@ -30,7 +30,6 @@ public static class ActivationCalibrator
         var inputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
         if (inputs.Count != 1)
             throw new QuantizationException($"the model has {inputs.Count} graph inputs ({string.Join(", ", inputs.Select(i => i.Name))}); calibration supports exactly one image input");
-        string inputName = inputs[0].Name;
         var existing = graph.Output.Select(o => o.Name).ToHashSet();
         foreach (string name in tensorNames)
         {
@@ -41,12 +40,31 @@ public static class ActivationCalibrator
         int bins = options.Method == CalibrationMethod.MinMax ? 0 : options.HistogramBins;
         var collectors = tensorNames.ToDictionary(n => n, n => new TensorRangeCollector(n, bins));
         if (collectors.Count == 0) return collectors;
+        string[] outputNames = collectors.Keys.ToArray();
+        RunSamples(augmented, outputNames, batches, options.CalibrationCount, int.MaxValue, results =>
+        {
+            for (int i = 0; i < outputNames.Length; i++)
+                collectors[outputNames[i]].Add(results[i].GetTensorDataAsSpan<float>());
+        }, seen => progress?.Report(new CalibrationProgress(seen, options.CalibrationCount)));
+        return collectors;
+    }
 
+    /// <summary>
+    /// Runs up to <paramref name="count"/> samples of <paramref name="batches"/> through <paramref name="model"/>
+    /// (one image input) in chunks of at most <paramref name="maxChunk"/> (or the model's fixed batch size), and
+    /// hands the values of <paramref name="outputNames"/> of each chunk to <paramref name="onResults"/>.
+    /// Returns the number of samples run.
+    /// </summary>
+    internal static int RunSamples(ModelProto model, string[] outputNames, IEnumerable<CalibrationBatch> batches, int count, int maxChunk,
+        Action<IDisposableReadOnlyCollection<OrtValue>> onResults, Action<int>? afterBatch = null)
+    {
+        var initializerNames = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        string inputName = model.Graph.Input.First(i => !initializerNames.Contains(i.Name)).Name;
         using var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         InferenceSession session;
         try
         {
-            session = new InferenceSession(augmented.ToByteArray(), sessionOptions);
+            session = new InferenceSession(model.ToByteArray(), sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
@@ -56,35 +74,35 @@ public static class ActivationCalibrator
         {
             int[] dims = session.InputMetadata[inputName].Dimensions;
             int fixedBatch = dims.Length > 0 && dims[0] > 0 ? dims[0] : 0;
-            string[] outputNames = collectors.Keys.ToArray();
             int seen = 0, batchIndex = 0;
             using var runOptions = new RunOptions();
             foreach (var batch in batches)
             {
                 batch.Validate(batchIndex);
                 CheckShape(batch, dims, inputName, batchIndex);
-                int take = Math.Min(batch.Count, options.CalibrationCount - seen);
-                int chunk = fixedBatch > 0 ? fixedBatch : take;
+                int take = Math.Min(batch.Count, count - seen);
+                int chunk = fixedBatch > 0 ? fixedBatch : Math.Min(take, maxChunk);
                 long sampleSize = batch.Data.LongLength / batch.Count;
-                for (int start = 0; start + chunk <= take; start += chunk)
+                for (int start = 0; chunk > 0 && start < take; start += chunk)
                 {
+                    int n = Math.Min(chunk, take - start);
+                    if (n < chunk && fixedBatch > 0) break;
                     long[] shape = (long[])batch.Shape.Clone();
-                    shape[0] = chunk;
-                    var memory = new Memory<float>(batch.Data, (int)(start * sampleSize), (int)(chunk * sampleSize));
+                    shape[0] = n;
+                    var memory = new Memory<float>(batch.Data, (int)(start * sampleSize), (int)(n * sampleSize));
                     using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, shape);
                     using var results = session.Run(runOptions, [inputName], [input], outputNames);
-                    for (int i = 0; i < outputNames.Length; i++)
-                        collectors[outputNames[i]].Add(results[i].GetTensorDataAsSpan<float>());
-                    seen += chunk;
+                    onResults(results);
+                    seen += n;
                 }
                 batchIndex++;
-                progress?.Report(new CalibrationProgress(seen, options.CalibrationCount));
-                if (seen >= options.CalibrationCount) break;
+                afterBatch?.Invoke(seen);
+                if (seen >= count) break;
             }
             if (seen == 0)
                 throw new QuantizationException($"no calibration samples were run (batches given: {batchIndex}); the calibration data is empty or smaller than the model's fixed batch size {fixedBatch}");
+            return seen;
         }
-        return collectors;
     }
 
     private static void CheckShape(CalibrationBatch batch, int[] dims, string inputName, int index)

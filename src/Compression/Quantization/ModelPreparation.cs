@@ -154,27 +154,41 @@ internal static class ModelPreparation
         if (inputs.Count != 1 || inputs[0].Type?.TensorType is not { ElemType: OnnxTensors.FloatType } tensorType || tensorType.Shape is null) return;
         var dims = tensorType.Shape.Dim.Select((d, i) => d.DimValue > 0 ? d.DimValue : i == 0 ? 1 : -1).ToArray();
         if (dims.Any(d => d < 0)) return;
-        var probe = model.Clone();
         var outputs = graph.Output.Select(o => o.Name).ToHashSet();
         var names = graph.Node.SelectMany(n => n.Output).Where(o => o != "" && !outputs.Contains(o)).Distinct().ToList();
+        if (names.Count == 0) return; // every node output is a graph output: nothing to record
+        var probe = model.Clone();
         foreach (string name in names) probe.Graph.Output.Add(new ValueInfoProto { Name = name });
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
         using var session = new InferenceSession(probe.ToByteArray(), options);
-        using var input = OrtValue.CreateTensorValueFromMemory(new float[dims.Aggregate(1L, (a, b) => a * b)], dims);
-        using var runOptions = new RunOptions();
-        using var results = session.Run(runOptions, [inputs[0].Name], [input], names);
+        var shapes = RunShapes(session, inputs[0].Name, dims, names);
+        // A dynamic batch dimension: a second run at batch 2 shows which dimensions follow it; they stay symbolic.
+        bool dynamicBatch = tensorType.Shape.Dim.Count > 0 && tensorType.Shape.Dim[0].DimValue <= 0;
+        string batchName = dynamicBatch && tensorType.Shape.Dim[0].DimParam is { Length: > 0 } p ? p : "batch";
+        var batchShapes = dynamicBatch ? RunShapes(session, inputs[0].Name, [2, .. dims[1..]], names) : shapes;
         graph.ValueInfo.Clear();
         for (int i = 0; i < names.Count; i++)
         {
-            var info = results[i].GetTensorTypeAndShape();
+            var (type, one) = shapes[i];
+            long[] two = batchShapes[i].Shape;
             var shape = new TensorShapeProto();
-            shape.Dim.AddRange(info.Shape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+            shape.Dim.AddRange(one.Select((d, k) => two.Length == one.Length && two[k] != d
+                ? new TensorShapeProto.Types.Dimension { DimParam = batchName }
+                : new TensorShapeProto.Types.Dimension { DimValue = d }));
             graph.ValueInfo.Add(new ValueInfoProto
             {
                 Name = names[i],
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)info.ElementDataType, Shape = shape } },
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = shape } },
             });
         }
+    }
+
+    private static List<(int Type, long[] Shape)> RunShapes(InferenceSession session, string inputName, long[] dims, List<string> names)
+    {
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[dims.Aggregate(1L, (a, b) => a * b)], dims);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [inputName], [input], names);
+        return results.Select(r => r.GetTensorTypeAndShape()).Select(info => ((int)info.ElementDataType, info.Shape)).ToList();
     }
 
     private static void UpgradeOpset(ModelProto model)

@@ -43,7 +43,8 @@ internal sealed class QdqPlan
     /// <summary>Tensors whose range must be calibrated.</summary>
     public IReadOnlyCollection<string> CalibratedTensors => QuantizedTensors.Where(t => !SharedParameters.ContainsKey(t)).ToList();
 
-    public static QdqPlan Create(GraphProto graph, QuantizationOptions options)
+    /// <summary>Plans <paramref name="graph"/>; <paramref name="keptFloat"/> names more nodes kept float, with the reason (the accuracy fallback).</summary>
+    public static QdqPlan Create(GraphProto graph, QuantizationOptions options, IReadOnlyDictionary<string, string>? keptFloat = null)
     {
         var plan = new QdqPlan();
         var names = graph.Node.Select(n => n.Name).ToHashSet();
@@ -58,6 +59,10 @@ internal sealed class QdqPlan
             plan.FloatReasons[stem.Name] = "float layers: first-conv";
         if (options.FloatLayers.HasFlag(FloatLayers.Classifier) && graph.Node.LastOrDefault(n => n.OpType is "Gemm" or "MatMul") is { } classifier && excludedSet.Add(classifier.Name))
             plan.FloatReasons[classifier.Name] = "float layers: classifier";
+        foreach (var (name, reason) in keptFloat ?? new Dictionary<string, string>())
+        {
+            if (excludedSet.Add(name)) plan.FloatReasons[name] = reason;
+        }
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
         var consumers = new Dictionary<string, List<NodeProto>>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeToolkit.ModelBundle;
 using Google.Protobuf;
 using Onnx;
@@ -23,25 +24,108 @@ public sealed class QdqQuantizer
     public QuantizationOptions Options { get; }
 
     /// <summary>Quantizes <paramref name="floatModel"/> (not modified) using <paramref name="calibrationData"/>.</summary>
-    public QuantizationResult Quantize(ModelProto floatModel, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
+    public QuantizationResult Quantize(ModelProto floatModel, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null) =>
+        Quantize(floatModel, calibrationData, heldOut: [], progress);
+
+    /// <summary>
+    /// Quantizes <paramref name="floatModel"/> (not modified) using <paramref name="calibrationData"/> (enumerated
+    /// more than once when layers are measured); <paramref name="heldOut"/> are the labelled images
+    /// <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1 on (images not used for calibration).
+    /// </summary>
+    public QuantizationResult Quantize(ModelProto floatModel, IEnumerable<CalibrationBatch> calibrationData, IReadOnlyList<LabeledBatch> heldOut, IProgress<CalibrationProgress>? progress = null)
     {
-        var model = floatModel.Clone();
-        var preparation = ModelPreparation.Prepare(model);
+        ArgumentNullException.ThrowIfNull(floatModel);
+        ArgumentNullException.ThrowIfNull(calibrationData);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        if (Options.MaxAccuracyDrop is not null && heldOut.Count == 0)
+            throw new QuantizationException("MaxAccuracyDrop: no held-out labelled images were given to measure top-1 on");
+        var prepared = floatModel.Clone();
+        var preparation = ModelPreparation.Prepare(prepared);
         var choice = ActivationTypeChoice.For(Options.Target, Options.ActivationType);
         var options = Options with { ActivationType = choice.ActivationType };
-        if (options.EqualizeLayers) CrossLayerEqualization.Apply(model.Graph);
-        var plan = QdqPlan.Create(model.Graph, options);
-        var collectors = ActivationCalibrator.Collect(model, plan.CalibratedTensors, calibrationData, options, progress);
-        // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
-        // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
-        var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet();
-        var ranges = collectors.ToDictionary(
-            kv => kv.Key,
-            kv => kv.Value.ComputeRange(graphInputs.Contains(kv.Key) ? CalibrationMethod.MinMax : options.Method, options.Percentile, EntropyLevels(kv.Value)));
+        if (options.EqualizeLayers) CrossLayerEqualization.Apply(prepared.Graph);
+        var ranges = new Dictionary<string, TensorRange>();
+        var (model, plan) = PlanCalibrateRewrite(prepared, options, null, ranges, calibrationData, progress);
+        var errors = Measure(prepared, model, plan, calibrationData);
+        int biasCorrected = 0;
+        var source = prepared;
+        if (options.CorrectBias)
+        {
+            source = prepared.Clone();
+            biasCorrected = BiasCorrection.Apply(source, errors!.ChannelMeanError);
+            (model, plan) = PlanCalibrateRewrite(source, options, null, ranges, calibrationData, progress);
+            errors = Measure(prepared, model, plan, calibrationData);
+        }
+        AccuracyFallback? fallback = null;
+        if (options.MaxAccuracyDrop is { } maxDrop)
+            (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, ranges, calibrationData, heldOut);
+        var fusion = FusionReport.Analyze(model, plan, choice);
+        var used = plan.CalibratedTensors.ToHashSet();
+        return new QuantizationResult(model, ranges.Where(r => used.Contains(r.Key)).ToDictionary(), plan.QuantizedNodes, plan.FloatNodes)
+        {
+            Preparation = preparation,
+            ActivationChoice = choice,
+            Fusion = fusion,
+            LayerSqnr = errors?.Sqnr,
+            BiasCorrectedLayers = biasCorrected,
+            AccuracyFallback = fallback,
+        };
+    }
+
+    /// <summary>plan -> calibrate (the tensors not yet in <paramref name="ranges"/>) -> rewrite, on a copy of <paramref name="source"/>.</summary>
+    private (ModelProto Model, QdqPlan Plan) PlanCalibrateRewrite(ModelProto source, QuantizationOptions options, IReadOnlyDictionary<string, string>? keptFloat,
+        Dictionary<string, TensorRange> ranges, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress)
+    {
+        var model = source.Clone();
+        var plan = QdqPlan.Create(model.Graph, options, keptFloat);
+        var missing = plan.CalibratedTensors.Where(t => !ranges.ContainsKey(t)).ToList();
+        if (missing.Count > 0)
+        {
+            var collectors = ActivationCalibrator.Collect(source, missing, calibrationData, options, progress);
+            // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
+            // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
+            var graphInputs = source.Graph.Input.Select(i => i.Name).ToHashSet();
+            foreach (var (name, collector) in collectors)
+                ranges[name] = collector.ComputeRange(graphInputs.Contains(name) ? CalibrationMethod.MinMax : options.Method, options.Percentile, EntropyLevels(collector));
+        }
         QdqRewriter.Apply(model, plan, ranges, options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";
-        var fusion = FusionReport.Analyze(model, plan, choice);
-        return new QuantizationResult(model, ranges, plan.QuantizedNodes, plan.FloatNodes) { Preparation = preparation, ActivationChoice = choice, Fusion = fusion };
+        return (model, plan);
+    }
+
+    private LayerErrorMeter? Measure(ModelProto prepared, ModelProto quantized, QdqPlan plan, IEnumerable<CalibrationBatch> calibrationData) =>
+        Options.SqnrSamples == 0 ? null : LayerErrorMeter.Measure(prepared, quantized, plan, calibrationData, Math.Min(Options.SqnrSamples, Options.CalibrationCount));
+
+    /// <summary>
+    /// The accuracy-aware fallback: while the int8 model loses more than <paramref name="maxDrop"/> top-1 points
+    /// on <paramref name="heldOut"/>, keep the quantized layer with the next-lowest isolated SQNR in float.
+    /// </summary>
+    private (ModelProto, QdqPlan, LayerErrorMeter, AccuracyFallback) KeepWorstLayersFloat(ModelProto prepared, ModelProto source, ModelProto model, QdqPlan plan,
+        LayerErrorMeter errors, double maxDrop, QuantizationOptions options, Dictionary<string, TensorRange> ranges, IEnumerable<CalibrationBatch> calibrationData,
+        IReadOnlyList<LabeledBatch> heldOut)
+    {
+        double fp32 = HeldOutAccuracy.Top1(prepared, heldOut);
+        double first = HeldOutAccuracy.Top1(model, heldOut), int8 = first;
+        var ranked = errors.Sqnr.OrderBy(l => l.Value.IsolatedDb).ThenBy(l => l.Key, StringComparer.Ordinal).ToList();
+        var keptFloat = new Dictionary<string, string>();
+        var order = new List<string>();
+        var orderDb = new List<double>();
+        int images = heldOut.Sum(b => b.Labels.Length);
+        while (100 * (fp32 - int8) > maxDrop)
+        {
+            if (order.Count + 1 >= ranked.Count)
+                throw new QuantizationException(string.Create(CultureInfo.InvariantCulture,
+                    $"MaxAccuracyDrop {maxDrop:0.##}: not reachable: with {order.Count} of the {ranked.Count} measured layers in float, int8 top-1 is {100 * int8:F2} % against fp32 {100 * fp32:F2} % " +
+                    $"on {images} held-out images ({100 * (fp32 - int8):F2} points lost); meeting it would leave no layer quantized. Raise the limit or improve calibration (--method, --calibration, --equalize)."));
+            var (layer, sqnr) = ranked[order.Count];
+            order.Add(layer);
+            keptFloat[layer] = AccuracyFallback.FloatReason;
+            orderDb.Add(sqnr.IsolatedDb);
+            (model, plan) = PlanCalibrateRewrite(source, options, keptFloat, ranges, calibrationData, null);
+            int8 = HeldOutAccuracy.Top1(model, heldOut);
+        }
+        if (order.Count > 0) errors = Measure(prepared, model, plan, calibrationData)!;
+        return (model, plan, errors, new AccuracyFallback(maxDrop, images, fp32, first, int8, order, orderDb));
     }
 
     /// <summary>
@@ -65,9 +149,13 @@ public sealed class QdqQuantizer
         collector.Min >= 0 && !Options.SymmetricActivations ? 2 * Options.EntropyQuantizedBins : Options.EntropyQuantizedBins;
 
     /// <summary>Reads the float model at <paramref name="inputPath"/>, quantizes it and writes the QDQ model to <paramref name="outputPath"/>.</summary>
-    public QuantizationResult QuantizeFile(string inputPath, string outputPath, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null)
+    public QuantizationResult QuantizeFile(string inputPath, string outputPath, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress = null) =>
+        QuantizeFile(inputPath, outputPath, calibrationData, [], progress);
+
+    /// <summary>As <see cref="QuantizeFile(string, string, IEnumerable{CalibrationBatch}, IProgress{CalibrationProgress})"/>, with held-out labelled images for <see cref="QuantizationOptions.MaxAccuracyDrop"/>.</summary>
+    public QuantizationResult QuantizeFile(string inputPath, string outputPath, IEnumerable<CalibrationBatch> calibrationData, IReadOnlyList<LabeledBatch> heldOut, IProgress<CalibrationProgress>? progress = null)
     {
-        var result = Quantize(ReadModel(inputPath), calibrationData, progress);
+        var result = Quantize(ReadModel(inputPath), calibrationData, heldOut, progress);
         AtomicFile.WriteAllBytes(outputPath, result.Model.ToByteArray());
         return result;
     }

@@ -18,6 +18,7 @@ internal sealed class QdqRewriter
     private readonly Dictionary<string, (string Quantized, string Scale, string ZeroPoint)> _quantizedTensors = [];
     private readonly HashSet<string> _graphOutputs;
     private readonly List<NodeProto> _nodes = [];
+    private readonly Dictionary<string, ValueInfoProto> _valueInfo;
 
     private QdqRewriter(GraphProto graph, QdqPlan plan, QuantizationOptions options)
     {
@@ -26,6 +27,7 @@ internal sealed class QdqRewriter
         _options = options;
         _initializers = graph.Initializer.ToDictionary(t => t.Name);
         _graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
+        _valueInfo = graph.ValueInfo.Concat(graph.Input).GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First());
         _names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(_initializers.Keys).Concat(graph.Input.Select(i => i.Name)).ToHashSet();
     }
 
@@ -111,7 +113,9 @@ internal sealed class QdqRewriter
                 if (!dequantized.TryGetValue(input, out string? dq))
                 {
                     dq = Unique(input + "_dequantized");
-                    _nodes.Add(OnnxTensors.Node("DequantizeLinear", Unique(input + "_DequantizeLinear"), [q.Quantized, q.Scale, q.ZeroPoint], [dq]));
+                    _nodes.Add(KeptFloatWeighted(node) && ChannelCount(input) is int channels
+                        ? PerChannelDequantize(input, q, dq, channels)
+                        : OnnxTensors.Node("DequantizeLinear", Unique(input + "_DequantizeLinear"), [q.Quantized, q.Scale, q.ZeroPoint], [dq]));
                     dequantized[input] = dq;
                 }
                 node.Input[i] = dq;
@@ -130,6 +134,30 @@ internal sealed class QdqRewriter
         var used = _graph.Node.SelectMany(n => n.Input).ToHashSet();
         foreach (var t in _graph.Initializer.Where(t => !used.Contains(t.Name)).ToList()) _graph.Initializer.Remove(t);
         foreach (var i in _graph.Input.Where(i => _initializers.ContainsKey(i.Name) && !used.Contains(i.Name)).ToList()) _graph.Input.Remove(i);
+    }
+
+    /// <summary>A Conv/Gemm kept float (by name, by position or by the accuracy fallback).</summary>
+    private bool KeptFloatWeighted(NodeProto node) =>
+        node.OpType is "Conv" or "Gemm" or "ConvTranspose" && _plan.FloatReasons.ContainsKey(node.Name) && !_plan.QuantizedNodes.Contains(node.Name);
+
+    private int? ChannelCount(string tensor) =>
+        _valueInfo.TryGetValue(tensor, out var info) && info.Type?.TensorType?.Shape is { Dim.Count: >= 2 } shape && shape.Dim[1].DimValue > 0 ? (int)shape.Dim[1].DimValue : null;
+
+    /// <summary>
+    /// The same dequantization with the scale and zero point repeated per channel (axis 1). ONNX Runtime's
+    /// WeightBiasQuantization quantizes the float weights (per tensor) of any Conv/Gemm whose input comes from a
+    /// per-tensor DequantizeLinear and whose output leads to a QuantizeLinear, which would undo "keep this layer
+    /// float"; it leaves the layer alone when the input's scale is not a scalar.
+    /// </summary>
+    private NodeProto PerChannelDequantize(string input, (string Quantized, string Scale, string ZeroPoint) q, string output, int channels)
+    {
+        var (scale, zeroPoint) = _parameters[input];
+        string scaleName = Unique(input + "_channel_scale"), zeroPointName = Unique(input + "_channel_zero_point");
+        AddInitializer(OnnxTensors.Create<float>(scaleName, OnnxTensors.FloatType, Enumerable.Repeat(scale, channels).ToArray(), channels));
+        AddInitializer(_options.ActivationType == QuantizedActivationType.Int8
+            ? OnnxTensors.Create<sbyte>(zeroPointName, OnnxTensors.Int8Type, Enumerable.Repeat((sbyte)zeroPoint, channels).ToArray(), channels)
+            : OnnxTensors.Create<byte>(zeroPointName, OnnxTensors.UInt8Type, Enumerable.Repeat((byte)zeroPoint, channels).ToArray(), channels));
+        return OnnxTensors.Node("DequantizeLinear", Unique(input + "_DequantizeLinear"), [q.Quantized, scaleName, zeroPointName], [output], OnnxTensors.IntAttr("axis", 1));
     }
 
     private string Unique(string name)

@@ -60,6 +60,27 @@ public sealed record QuantizationOptions
     /// </summary>
     public FloatLayers FloatLayers { get; init; } = FloatLayers.FirstConv;
 
+    /// <summary>
+    /// Calibration samples on which every quantized layer's output is compared with float (SQNR, written to
+    /// the quantization report); 0 skips the measurement (then <see cref="CorrectBias"/> and
+    /// <see cref="MaxAccuracyDrop"/> cannot be used).
+    /// </summary>
+    public int SqnrSamples { get; init; } = 64;
+
+    /// <summary>
+    /// Bias correction: add to each Conv/Gemm bias the mean error its quantized form adds to that output
+    /// channel (measured on <see cref="SqnrSamples"/> calibration samples with float inputs), then quantize again.
+    /// </summary>
+    public bool CorrectBias { get; init; }
+
+    /// <summary>
+    /// Accuracy-aware fallback: the most top-1 percentage points the int8 model may lose against float on the
+    /// held-out images given to <see cref="QdqQuantizer.Quantize(Onnx.ModelProto, IEnumerable{CalibrationBatch}, IReadOnlyList{LabeledBatch}, IProgress{CalibrationProgress})"/>.
+    /// Layers are kept in float one at a time, lowest isolated SQNR first, until the drop is within the limit.
+    /// Null (the default) quantizes every supported layer.
+    /// </summary>
+    public double? MaxAccuracyDrop { get; init; }
+
     /// <summary>Histogram bins used by the percentile and entropy methods.</summary>
     public int HistogramBins { get; init; } = 2048;
 
@@ -85,6 +106,12 @@ public sealed record QuantizationOptions
             throw new ArgumentException($"HistogramBins must be at least 256, got {HistogramBins}", nameof(HistogramBins));
         if (EntropyQuantizedBins < 16 || 2 * EntropyQuantizedBins > HistogramBins)
             throw new ArgumentException($"EntropyQuantizedBins must be between 16 and half of HistogramBins ({HistogramBins / 2}), got {EntropyQuantizedBins}", nameof(EntropyQuantizedBins));
+        if (SqnrSamples < 0)
+            throw new ArgumentException($"SqnrSamples must be 0 or more, got {SqnrSamples}", nameof(SqnrSamples));
+        if (MaxAccuracyDrop is { } drop && (double.IsNaN(drop) || drop < 0 || drop > 100))
+            throw new ArgumentException($"MaxAccuracyDrop must be in [0, 100] top-1 points, got {drop}", nameof(MaxAccuracyDrop));
+        if ((CorrectBias || MaxAccuracyDrop is not null) && SqnrSamples == 0)
+            throw new ArgumentException($"SqnrSamples must be at least 1 when {(CorrectBias ? nameof(CorrectBias) : nameof(MaxAccuracyDrop))} is set (both use the per-layer measurement)", nameof(SqnrSamples));
         if (ExcludedNodes is null)
             throw new ArgumentException("ExcludedNodes must not be null (use an empty list)", nameof(ExcludedNodes));
         foreach (string name in ExcludedNodes)

@@ -6,7 +6,8 @@ namespace EdgeToolkit.Compression.Quantization;
 /// <summary>
 /// Writes <c>quantization-report.json</c> beside a quantized model: the fusion summary (what ONNX
 /// Runtime runs on integers, float islands and why, the activation type and why) and one entry per
-/// layer (<c>name</c>, <c>op</c>, <c>sqnrDb</c>, <c>float</c>) that the HTML report draws.
+/// layer (<c>name</c>, <c>op</c>, <c>sqnrDb</c>, <c>isolatedSqnrDb</c>, <c>float</c>) that the HTML report draws;
+/// the bias correction and the accuracy fallback when they ran.
 /// </summary>
 public static class QuantizationReportWriter
 {
@@ -37,11 +38,23 @@ public static class QuantizationReportWriter
                 }).ToArray()),
             },
             ["preparation"] = result.Preparation?.ToString(),
+            ["biasCorrectedLayers"] = result.BiasCorrectedLayers,
+            ["accuracyFallback"] = result.AccuracyFallback is not { } a ? null : new JsonObject
+            {
+                ["maxDropPoints"] = a.MaxDropPoints,
+                ["images"] = a.Images,
+                ["fp32Top1"] = a.Fp32Top1,
+                ["firstInt8Top1"] = a.FirstInt8Top1,
+                ["int8Top1"] = a.Int8Top1,
+                ["dropPoints"] = Math.Round(a.DropPoints, 4),
+                ["floatLayers"] = new JsonArray(a.FloatLayers.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["isolatedSqnrDb"] = Math.Round(a.FloatLayerSqnrDb[i], 2) }).ToArray()),
+            },
             ["layers"] = new JsonArray((fusion?.Layers ?? []).Select(l => (JsonNode)new JsonObject
             {
                 ["name"] = l.Name,
                 ["op"] = l.OpType,
-                ["sqnrDb"] = result.LayerSqnrDb is { } sqnr && sqnr.TryGetValue(l.Name, out double db) && double.IsFinite(db) ? Math.Round(db, 2) : null,
+                ["sqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.Db),
+                ["isolatedSqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.IsolatedDb),
                 ["float"] = l.Float,
                 ["runsAs"] = l.RunsAs,
                 ["reason"] = l.Reason,
@@ -49,6 +62,9 @@ public static class QuantizationReportWriter
         };
         return report;
     }
+
+    private static JsonNode? Db(IReadOnlyDictionary<string, LayerSqnr>? sqnr, string layer, Func<LayerSqnr, double> select) =>
+        sqnr is not null && sqnr.TryGetValue(layer, out var s) && double.IsFinite(select(s)) ? Math.Round(select(s), 2) : null;
 
     /// <summary>Writes the report into <paramref name="folder"/> through a temporary file and a rename.</summary>
     public static string Write(string folder, QuantizationResult result)

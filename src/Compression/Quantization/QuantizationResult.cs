@@ -2,7 +2,7 @@ using Onnx;
 
 namespace EdgeToolkit.Compression.Quantization;
 
-/// <summary>The outcome of <see cref="QdqQuantizer.Quantize"/>.</summary>
+/// <summary>The outcome of <see cref="QdqQuantizer"/>'s Quantize.</summary>
 /// <param name="Model">The QDQ model (a new object; the input model is untouched).</param>
 /// <param name="Ranges">Calibrated range of every tensor that got its own scale.</param>
 /// <param name="QuantizedNodes">Names of the nodes that run quantized (including absorbed activations and data-movement ops).</param>
@@ -22,6 +22,12 @@ public sealed record QuantizationResult(
     /// <summary>What ONNX Runtime fuses into integer kernels and what stays float, and why.</summary>
     public FusionReport? Fusion { get; init; }
 
-    /// <summary>Per quantized layer (node name), the SQNR in dB of its output against the float model on calibration samples; null when not measured.</summary>
-    public IReadOnlyDictionary<string, double>? LayerSqnrDb { get; init; }
+    /// <summary>Per quantized layer (node name), the SQNR of its output against the float model on calibration samples; null when not measured (<see cref="QuantizationOptions.SqnrSamples"/> 0).</summary>
+    public IReadOnlyDictionary<string, LayerSqnr>? LayerSqnr { get; init; }
+
+    /// <summary>Conv/Gemm layers whose bias was corrected (<see cref="QuantizationOptions.CorrectBias"/>).</summary>
+    public int BiasCorrectedLayers { get; init; }
+
+    /// <summary>What the accuracy-aware fallback measured and kept float; null when <see cref="QuantizationOptions.MaxAccuracyDrop"/> is not set.</summary>
+    public AccuracyFallback? AccuracyFallback { get; init; }
 }

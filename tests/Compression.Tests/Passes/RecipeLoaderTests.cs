@@ -61,6 +61,10 @@ public sealed class RecipeLoaderTests
           "recipe.json: matrix.alphas lists a width multiplier below 1 but no pass produces it" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "floatLayers": ["stem"] } } ]"""),
           "recipe.json: passes[3].options: floatLayers: 'stem' is not one of first-conv, classifier, none" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "maxDrop": -1 } } ]"""),
+          "recipe.json: passes[3].options.maxDrop must be in [0, 100] but is -1" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "heldOutImages": 5 } } ]"""),
+          "recipe.json: passes[3].options.heldOutImages must be in [100, 1000000] but is 5" },
         { Recipe(passes: """[]"""),
           "recipe.json: passes must list at least one pass" },
         { Recipe(passes: """[ { "pass": "train" } ]"""),
@@ -138,6 +142,13 @@ public sealed class RecipeLoaderTests
         Assert.Equal(FloatLayers.FirstConv | FloatLayers.Classifier, options.FloatLayers);
         Assert.True(options.EqualizeLayers);
         Assert.True(options.ReduceWeightRange);
+        Assert.Null(options.MaxAccuracyDrop);
+        var accuracy = (QuantizePass)RecipeLoader.Parse(Recipe(passes:
+            """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "maxDrop": 0.5, "heldOutImages": 400, "biasCorrection": true } } ]"""),
+            "recipe.json").Passes[3];
+        Assert.Equal(0.5, accuracy.Options.Quantization.MaxAccuracyDrop);
+        Assert.True(accuracy.Options.Quantization.CorrectBias);
+        Assert.Equal(400, accuracy.Options.HeldOutImages);
         var defaults = ((QuantizePass)RecipeLoader.Parse(Recipe(), "recipe.json").Passes[4]).Options.Quantization;
         Assert.Equal(QuantizationOptions.Default, defaults);
     }

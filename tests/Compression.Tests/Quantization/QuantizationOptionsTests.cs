@@ -17,6 +17,11 @@ public class QuantizationOptionsTests
         { new QuantizationOptions { EntropyQuantizedBins = 4 }, "EntropyQuantizedBins" },
         { new QuantizationOptions { ExcludedNodes = ["conv1", " "] }, "ExcludedNodes" },
         { new QuantizationOptions { FloatLayers = (FloatLayers)8 }, "FloatLayers" },
+        { new QuantizationOptions { SqnrSamples = -1 }, "SqnrSamples" },
+        { new QuantizationOptions { MaxAccuracyDrop = -0.5 }, "MaxAccuracyDrop" },
+        { new QuantizationOptions { MaxAccuracyDrop = double.NaN }, "MaxAccuracyDrop" },
+        { new QuantizationOptions { MaxAccuracyDrop = 1, SqnrSamples = 0 }, "SqnrSamples" },
+        { new QuantizationOptions { CorrectBias = true, SqnrSamples = 0 }, "SqnrSamples" },
     };
 
     [Theory]

@@ -34,9 +34,24 @@ public static class QuantizeCommand
         var quantizeOutput = new Option<bool>("--quantize-output") { Description = "Also quantize the logits (kept float by default)" };
         var equalize = new Option<bool>("--equalize") { Description = "Cross-layer equalization of Conv -> Relu -> Conv chains before calibration (float function unchanged)" };
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI" };
+        var maxDropSetting = QuantizePassOptions.MaxDrop;
+        var maxDrop = new Option<double?>(maxDropSetting.CliName)
+        {
+            Description = string.Create(CultureInfo.InvariantCulture, $"{maxDropSetting.Help} ({maxDropSetting.Min} to {maxDropSetting.Max}; off when not given)"),
+        };
+        maxDrop.Validators.Add(result =>
+        {
+            // Only a parsed number is range-checked; a non-number is already a parse error naming the token.
+            if (result.Tokens.Count == 1 && double.TryParse(result.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                && maxDropSetting.Problem(v, maxDropSetting.CliName) is { } problem)
+                result.AddError(problem + ".");
+        });
+        var heldOut = QuantizePassOptions.HeldOut.Cli();
+        var biasCorrection = new Option<bool>("--bias-correction") { Description = "Shift each Conv/Gemm bias by the mean error its int8 form adds to that output channel (measured on calibration images)" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
             bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, target, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
+            maxDrop, heldOut, biasCorrection,
         };
         command.SetAction(parse =>
         {
@@ -66,7 +81,10 @@ public static class QuantizeCommand
                     QuantizeOutputs = parse.GetValue(quantizeOutput),
                     ReduceWeightRange = parse.GetValue(reduceRange),
                     EqualizeLayers = parse.GetValue(equalize),
+                    CorrectBias = parse.GetValue(biasCorrection),
+                    MaxAccuracyDrop = parse.GetValue(maxDrop),
                 }.Validate();
+                int heldOutImages = parse.GetValue(heldOut);
                 string inputFolder = parse.GetValue(bundle)!, outputFolder = parse.GetValue(output)!;
                 var source = ModelBundleFolder.Read(inputFolder);
                 var m = source.Manifest;
@@ -75,13 +93,9 @@ public static class QuantizeCommand
                 var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
                     new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
                 System.Console.WriteLine($"calibrating {m.Architecture} ({source.ModelPath}) on up to {options.CalibrationCount} images of {resolved.Description}, method {options.Method}");
-                var pass = new QuantizePass(new QuantizePassOptions(options));
+                var pass = new QuantizePass(new QuantizePassOptions(options) { HeldOutImages = heldOutImages });
                 var written = pass.Quantize(inputFolder, outputFolder, resolved.Train, new SyncProgress<string>(System.Console.WriteLine));
-                // A hand-written manifest may leave fileSizeBytes out: the file on disk is the truth.
-                long floatBytes = new FileInfo(source.ModelPath).Length;
-                double ratio = written.FileSizeBytes / (double)floatBytes;
-                System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"wrote {Path.Combine(outputFolder, written.ModelFile)}: {written.FileSizeBytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {floatBytes / 1024.0:F0} KiB), precision int8"));
+                System.Console.WriteLine(SummaryLine(source.ModelPath, Path.Combine(outputFolder, written.ModelFile)));
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or QuantizationException or BundleException or DatasetException or IOException)
@@ -91,5 +105,17 @@ public static class QuantizeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The closing line: the int8 file's size and its ratio to the fp32 file. Both sizes come from the files on
+    /// disk, since a hand-written manifest may leave <c>fileSizeBytes</c> out.
+    /// </summary>
+    public static string SummaryLine(string floatModelPath, string int8ModelPath)
+    {
+        long floatBytes = new FileInfo(floatModelPath).Length, int8Bytes = new FileInfo(int8ModelPath).Length;
+        double ratio = int8Bytes / (double)floatBytes;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"wrote {int8ModelPath}: {int8Bytes / 1024.0:F0} KiB ({ratio:P1} of fp32 {floatBytes / 1024.0:F0} KiB), precision int8");
     }
 }

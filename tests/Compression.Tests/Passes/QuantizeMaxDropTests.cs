@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.Compression.Quantization;
+using EdgeToolkit.ModelBundle;
+
+namespace EdgeToolkit.Compression.Tests.Passes;
+
+/// <summary>
+/// <c>maxDrop</c> on a real model: a MobileNet v1 trained on the embedded Fashion-MNIST subset, exported, and quantized with
+/// deliberately poor calibration (min/max ranges from one image, stem quantized) and a limit of 0.5 points, so int8 starts
+/// clearly below fp32 on the held-out images (activations of other images are clipped) and the fallback has to keep layers float.
+/// </summary>
+public sealed class QuantizeMaxDropTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "edgekit-maxdrop-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public void Trained_model_keeps_its_lowest_sqnr_layers_float_until_held_out_top1_is_within_the_limit()
+    {
+        string json = $$"""
+        {
+          "name": "maxdrop", "output": "{{_root}}", "seed": 3, "threads": 1,
+          "dataset": { "name": "embedded", "testLimit": 200 },
+          "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0], "precisions": ["int8"] },
+          "passes": [
+            { "name": "train", "options": { "epochs": 3, "batchSize": 64, "inputSize": 16, "learningRate": 0.05 } },
+            { "name": "export", "options": { "verificationImages": 4 } },
+            { "name": "quantize", "options": { "calibrationImages": 1, "method": "minmax", "floatLayers": ["none"], "maxDrop": 0.5, "heldOutImages": 1000 } }
+          ]
+        }
+        """;
+        var lines = new List<string>();
+        var results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new LineCollector(lines) }.Run();
+        string folder = results.Steps.Single(s => s.Pass == QuantizePass.PassName).Folder;
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, QuantizationReportWriter.FileName)))!;
+
+        var fallback = report["accuracyFallback"]!;
+        double fp32 = (double)fallback["fp32Top1"]!, first = (double)fallback["firstInt8Top1"]!, int8 = (double)fallback["int8Top1"]!;
+        Assert.Equal(1000, (int)fallback["images"]!);
+        Assert.True(fp32 > 0.5, $"the model did not learn: fp32 top-1 {fp32}");
+        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback: fp32 {fp32}, int8 {first}");
+        Assert.True(int8 >= fp32 - 0.005, $"int8 top-1 {int8} is still more than 0.5 points below fp32 {fp32}");
+        var kept = fallback["floatLayers"]!.AsArray().Select(l => (string)l!["name"]!).ToList();
+        Assert.NotEmpty(kept);
+        // Kept in ranking order: lowest isolated SQNR first.
+        var keptDb = fallback["floatLayers"]!.AsArray().Select(l => (double)l!["isolatedSqnrDb"]!).ToList();
+        Assert.Equal(keptDb.Order(), keptDb);
+
+        // The fusion report agrees: those layers run in float, for that reason; the others are measured.
+        var layers = report["layers"]!.AsArray().ToDictionary(l => (string)l!["name"]!, l => l!);
+        foreach (string name in kept)
+        {
+            Assert.True((bool)layers[name]["float"]!, name);
+            Assert.Equal(AccuracyFallback.FloatReason, (string)layers[name]["reason"]!);
+        }
+        Assert.Contains(layers.Values, l => l["op"]!.GetValue<string>() == "Conv" && !(bool)l["float"]! && l["sqnrDb"] is not null);
+
+        // The bundle says it, and so does the log.
+        var manifest = ModelBundleFolder.Read(folder).Manifest;
+        Assert.StartsWith("max-drop 0.5 points on 1000 held-out images", manifest.Provenance["accuracyFallback"], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("quantize: max-drop 0.5 points", StringComparison.Ordinal) && l.Contains($"{kept.Count} layer", StringComparison.Ordinal));
+    }
+
+    private sealed class LineCollector(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (lines) lines.Add(value);
+        }
+    }
+}
