@@ -51,10 +51,10 @@ seconds_of() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$times" | tail -1; }
 # --- training arms -------------------------------------------------------------------------------------------
 step teacher "$out/teacher/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 1.0 "${set_data[@]}" \
   --epochs "$teacher_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/teacher"
-step oneshot "$out/oneshot/finetune/checkpoint/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+step oneshot "$out/oneshot/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
   --importance "$importance" "${set_data[@]}" --finetune-epochs "$ft_epochs" --out "$out/oneshot"
 batches=$(( (train_limit + 127) / 128 / 3 ))
-step gradual "$out/gradual/finetune/checkpoint/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+step gradual "$out/gradual/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
   --importance "$importance" "${set_data[@]}" --steps 4 --step-epochs 1 --step-batches "$batches" \
   --finetune-epochs $(( ft_epochs > 1 ? ft_epochs - 1 : 1 )) --out "$out/gradual"
 step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
@@ -75,7 +75,7 @@ bundle() {
   done
 }
 declare -A checkpoints=(
-  [teacher]="$out/teacher/last" [oneshot]="$out/oneshot/finetune/checkpoint" [gradual]="$out/gradual/finetune/checkpoint"
+  [teacher]="$out/teacher/last" [oneshot]="$out/oneshot/finetune/last" [gradual]="$out/gradual/finetune/last"
   [scratch-ft]="$out/scratch-ft/last" [scratch-total]="$out/scratch-total/last" [scratch-wall]="$out/scratch-wall/last")
 arms=(teacher oneshot gradual scratch-ft scratch-total)
 for arm in "${arms[@]}"; do bundle "$arm"; done

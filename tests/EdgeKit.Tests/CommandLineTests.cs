@@ -5,7 +5,7 @@ namespace EdgeToolkit.EdgeKit.Tests;
 
 public sealed class CommandLineTests
 {
-    private static RootCommand Root() => new() { TrainCommand.Create(), EvalCommand.Create(), ModelsCommand.Create() };
+    private static RootCommand Root() => new() { TrainCommand.Create(), EvalCommand.Create(), ModelsCommand.Create(), PruneCommand.Create() };
 
     [Fact]
     public void Train_parses_every_documented_option()
@@ -27,6 +27,7 @@ public sealed class CommandLineTests
     [InlineData("train --bn-sparsity -0.5", "--bn-sparsity must be in [0, 1] but is -0.5")]
     [InlineData("train --bn-sparsity 2", "--bn-sparsity must be in [0, 1] but is 2")]
     [InlineData("train --limit-train -3", "--limit-train must be 0 (all) or more")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --target-latency -2", "--target-latency-ms must be in [0, 1000000] but is -2")]
     public void Bad_arguments_are_parse_errors_naming_the_value(string args, string named)
     {
         var result = Root().Parse(args);

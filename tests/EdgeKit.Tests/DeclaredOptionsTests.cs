@@ -18,12 +18,13 @@ public sealed class DeclaredOptionsTests
         return ExportPassOptions.Read(new RecipeOptionReader("recipe.json", "passes[1].options", doc.RootElement.Clone()));
     }
 
-    public static TheoryData<string> Verbs => new() { "export", "eval-bundle", "train" };
+    public static TheoryData<string> Verbs => new() { "export", "eval-bundle", "train", "prune" };
 
     private static (Command Command, IReadOnlyList<PassOption> Declared) Verb(string name) => name switch
     {
         "export" => (ExportCommand.Create(), ExportPassOptions.Declared),
         "eval-bundle" => (EvalBundleCommand.Create(), EvaluatePassOptions.Declared),
+        "prune" => (PruneCommand.Create(), [PrunePassOptions.TargetLatencyOption]),
         _ => (TrainCommand.Create(), [TrainPassOptions.BatchNormSparsitySetting, TrainPassOptions.RandomErasingSetting, TrainPassOptions.EmaDecaySetting]),
     };
 

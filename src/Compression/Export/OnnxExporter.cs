@@ -114,7 +114,7 @@ public sealed class OnnxExporter
         proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
 
     /// <summary>A float tensor value with a dynamic first dimension named <c>batch</c>.</summary>
-    private static ValueInfoProto TensorValue(string name, params int[] dims)
+    internal static ValueInfoProto TensorValue(string name, params int[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.Compression.Distillation;
+using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Pruning.Latency;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
 using EdgeToolkit.ModelBundle;
@@ -73,7 +75,12 @@ public sealed class PrunePass : IPass
         {
             var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, progress: context.Progress, cancellationToken: context.Cancellation);
             report.Write(outputFolder);
-            if (Options.Plan == WidthPlanChoice.Sensitivity)
+            if (Options.Plan == WidthPlanChoice.Sensitivity && Options.TargetLatencyMs > 0)
+            {
+                target = LatencyPlan(source, spec, report, outputFolder, context);
+                targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
+            }
+            else if (Options.Plan == WidthPlanChoice.Sensitivity)
             {
                 long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
                 target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs");
@@ -168,6 +175,49 @@ public sealed class PrunePass : IPass
             last?.Dispose();
         }
     }
+
+    /// <summary>Name of the latency report in the pass folder.</summary>
+    public const string LatencyFile = "latency.json";
+
+    /// <summary>
+    /// NetAdapt: the per-layer widths whose latency, predicted from a per-block table measured on this machine,
+    /// is within <see cref="PrunePassOptions.TargetLatencyMs"/>; then the whole network of that plan (and of the
+    /// source) is measured on the same machine and both figures go to <c>latency.json</c>.
+    /// </summary>
+    private IReadOnlyList<int> LatencyPlan(MobileNetV1 source, ModelSpec spec, SensitivityReport report, string outputFolder, PassContext context)
+    {
+        var runner = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 5, Runs = 60, Threads = Options.LatencyThreads });
+        var model = new MobileNetLatencyModel(runner, Options.LatencyCache ?? LatencyTable.DefaultCacheFolder, spec.InputChannels, spec.InputSize, spec.NumClasses);
+        context.Report($"prune: latency table for {runner.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
+        double budget = Options.TargetLatencyMs;
+        var ct = context.Cancellation;
+        var plan = WidthSearch.Search(source.ChannelPlan, p => model.Predict(p, ct), budget, report.Drop, PrunePassOptions.TargetLatencyOption.Key);
+        var whole = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 20, Runs = 300, Threads = Options.LatencyThreads });
+        double predicted = model.Predict(plan, ct), sourcePredicted = model.Predict(source.ChannelPlan, ct);
+        double measured = model.MeasureWhole(plan, whole, ct), sourceMeasured = model.MeasureWhole(source.ChannelPlan, whole, ct);
+        bool met = measured <= budget * (1 + LatencyTolerance);
+        AtomicFile.WriteAllText(Path.Combine(outputFolder, LatencyFile), JsonSerializer.Serialize(new
+        {
+            fingerprint = runner.Fingerprint,
+            cacheFile = model.CachePath,
+            blocksMeasured = model.BlocksMeasured,
+            budgetMs = budget,
+            tolerance = LatencyTolerance,
+            channelPlan = plan,
+            macs = MobileNetV1.Macs(plan, spec.InputChannels, spec.InputSize, spec.NumClasses),
+            predictedMs = predicted,
+            measuredMs = measured,
+            measuredWithinBudget = met,
+            source = new { channelPlan = source.ChannelPlan, predictedMs = sourcePredicted, measuredMs = sourceMeasured },
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        context.Report(string.Create(CultureInfo.InvariantCulture,
+            $"prune: latency plan {string.Join(",", plan)}: predicted {predicted:F3} ms, whole network measured {measured:F3} ms against the budget {budget:F3} ms " +
+            $"({(met ? "met" : "NOT met")} within {LatencyTolerance:P0}); source predicted {sourcePredicted:F3} ms, measured {sourceMeasured:F3} ms; {model.BlocksMeasured} blocks measured"));
+        return plan;
+    }
+
+    /// <summary>How far above the latency budget the whole measured network may be and still meet it (5 %).</summary>
+    public const double LatencyTolerance = 0.05;
 
     /// <summary>The uniform alpha whose plan a step's plan may be (its nominal width rounded to 1/64).</summary>
     private static double NominalUniformAlpha(IReadOnlyList<int> plan) => Math.Round(MobileNetV1.NominalAlpha(plan) * 64) / 64;

@@ -1,3 +1,4 @@
+using EdgeToolkit.Compression.Passes.Options;
 using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.Compression.Distillation;
@@ -22,6 +23,26 @@ public sealed record PrunePassOptions
 
     /// <summary>MAC budget of a <see cref="WidthPlanChoice.Sensitivity"/> plan (0 = the MACs of the uniform target alpha).</summary>
     public long TargetMacs { get; init; }
+
+    /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency-ms</c> (alias <c>--target-latency</c>).</summary>
+    public static DoublePassOption TargetLatencyOption { get; } = new("targetLatencyMs", 0, 0, 1e6,
+        "Latency budget in ms of a sensitivity plan, from a per-layer latency table measured on this machine with ONNX Runtime (0 = use the MAC budget)")
+    { CliAliases = ["--target-latency"] };
+
+    /// <summary>
+    /// Latency budget (milliseconds, batch 1) of a <see cref="WidthPlanChoice.Sensitivity"/> plan, predicted from a
+    /// per-block table measured on this machine (<see cref="Pruning.Latency.MobileNetLatencyModel"/>); 0 = the MAC budget.
+    /// </summary>
+    public double TargetLatencyMs { get; init; }
+
+    /// <summary>Folder of the cached latency tables (null = <see cref="Pruning.Latency.LatencyTable.DefaultCacheFolder"/>).</summary>
+    public string? LatencyCache { get; init; }
+
+    /// <summary>The machine the latency table is measured on (null = this host with ONNX Runtime, <see cref="Pruning.Latency.LocalLatencyRunner"/>).</summary>
+    public Pruning.Latency.ILatencyRunner? LatencyRunner { get; init; }
+
+    /// <summary>ONNX Runtime intra-op threads of the latency measurements (part of the table's fingerprint).</summary>
+    public int LatencyThreads { get; init; } = 1;
 
     /// <summary>Run the sensitivity analysis and write <c>sensitivity.json</c> even for a uniform plan.</summary>
     public bool Sensitivity { get; init; }
@@ -66,6 +87,20 @@ public sealed record PrunePassOptions
         };
     }
 
+    /// <summary>Checks the settings that depend on each other.</summary>
+    /// <exception cref="ArgumentException">A latency budget without a sensitivity plan; the message names both the recipe field and the CLI option.</exception>
+    public PrunePassOptions Validate()
+    {
+        if (Problem() is { } p)
+            throw new ArgumentException($"{p.Field} {p.Text}");
+        return this;
+    }
+
+    private (string Field, string Text)? Problem() =>
+        TargetLatencyMs > 0 && Plan != WidthPlanChoice.Sensitivity
+            ? (TargetLatencyOption.Key, $"needs plan: sensitivity (the latency budget chooses per-layer widths; CLI: {TargetLatencyOption.CliName} with --plan sensitivity)")
+            : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}") : null;
+
     /// <summary>Reads and validates the options of a recipe entry; errors name the field (<c>schedule[1]</c>, <c>steps</c>...).</summary>
     public static PrunePassOptions Read(RecipeOptionReader r)
     {
@@ -109,7 +144,12 @@ public sealed record PrunePassOptions
             Sensitivity = r.Bool("sensitivity", false),
             SensitivityImages = r.Int("sensitivityImages", 500, 1, 1_000_000),
             Evaluate = r.Bool("evaluate", true),
+            TargetLatencyMs = TargetLatencyOption.Read(r),
+            LatencyCache = r.String("latencyCache", null),
+            LatencyThreads = r.Int("latencyThreads", 1, 1, 256),
         };
+        if (o.Problem() is { } problem)
+            throw r.ErrorAt(problem.Field, problem.Text);
         if (o.StepFineTune is not null && o.Schedule.StepCount == 1)
             throw r.ErrorAt("stepEpochs", "applies only to a gradual schedule (steps above 1 or a schedule list); fine-tune after the pass with 'finetune'");
         r.RejectUnknown("the prune pass");

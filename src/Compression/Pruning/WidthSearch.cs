@@ -37,8 +37,8 @@ public static class WidthSearch
         double current = cost(plan);
         while (current > budget)
         {
-            int best = -1;
-            double bestScore = double.PositiveInfinity, bestCost = current;
+            int best = -1, fallback = -1;
+            double bestScore = double.PositiveInfinity, bestCost = current, fallbackHarm = double.PositiveInfinity, fallbackCost = current;
             for (int layer = 0; layer < plan.Length; layer++)
             {
                 int next = Math.Max(floor[layer], plan[layer] - Granularity);
@@ -47,8 +47,14 @@ public static class WidthSearch
                 candidate[layer] = next;
                 double c = cost(candidate);
                 double saved = current - c;
-                if (saved <= 0) continue;
                 double harm = drop(layer, next / (double)source[layer]) - drop(layer, plan[layer] / (double)source[layer]);
+                if (harm < fallbackHarm)
+                {
+                    fallbackHarm = harm;
+                    fallback = layer;
+                    fallbackCost = c;
+                }
+                if (saved <= 0) continue;
                 double score = Math.Max(0, harm) / saved;
                 if (score < bestScore)
                 {
@@ -56,6 +62,13 @@ public static class WidthSearch
                     best = layer;
                     bestCost = c;
                 }
+            }
+            // A measured table is noisy: one step may save nothing anywhere although narrower plans meet the budget
+            // (the floor does); then shrink the least harmful layer and go on.
+            if (best < 0 && fallback >= 0)
+            {
+                best = fallback;
+                bestCost = fallbackCost;
             }
             if (best < 0)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{budgetName}: {budget:G6} cannot be met; no layer can shrink further at cost {current:G6}."), budgetName);

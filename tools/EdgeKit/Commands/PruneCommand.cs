@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Pruning.Latency;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Data;
@@ -36,6 +37,9 @@ public static class PruneCommand
         var plan = new Option<string>("--plan") { Description = "Per-layer widths: uniform (the alpha's), sensitivity (non-uniform, same MACs, from a per-layer sensitivity analysis) or slimming (one global |BatchNorm gamma| threshold, after train --bn-sparsity)", DefaultValueFactory = _ => "uniform" };
         plan.AcceptOnlyFromAmong([.. PrunePassOptions.PlanNames]);
         var targetMacs = new Option<long>("--target-macs") { Description = "MAC budget of a --plan sensitivity or slimming plan (0 = the MACs of the uniform --alpha)" };
+        var targetLatency = PrunePassOptions.TargetLatencyOption.Cli();
+        var latencyCache = new Option<string?>("--latency-cache") { Description = $"Folder of the cached per-layer latency tables, one file per machine fingerprint (default {LatencyTable.DefaultCacheFolder})" };
+        var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads of the latency measurements (part of the fingerprint)", DefaultValueFactory = _ => 1 };
         var sensitivity = new Option<bool>("--sensitivity") { Description = "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan" };
         var epochs = new Option<int>("--finetune-epochs") { Description = "Fine-tuning epochs after pruning (0 = none)" };
         var distil = new Option<double>("--distil-weight") { Description = "Distillation weight w in [0, 1] (0 = plain cross-entropy)", DefaultValueFactory = _ => 0.5 };
@@ -50,7 +54,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            plan, targetMacs, sensitivity, epochs, distil, temperature, lr, data, dataPath, limitTrain, limitTest, seed, threads,
+            plan, targetMacs, targetLatency, latencyCache, latencyThreads, sensitivity, epochs, distil, temperature, lr, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         command.SetAction(parse =>
         {
@@ -78,10 +82,15 @@ public static class PruneCommand
                         0 => null,
                         _ => new FineTuneOptions { Epochs = stepEpochCount, MaxBatchesPerEpoch = parse.GetValue(stepBatches), LearningRate = 0.01 }.Validate(),
                     },
-                    Plan = PrunePassOptions.ParsePlan(parse.GetValue(plan)!),
+                    // A latency budget chooses per-layer widths: it implies --plan sensitivity unless another plan is asked for.
+                    Plan = parse.GetValue(targetLatency) > 0 && parse.GetResult(plan) is null or { Implicit: true }
+                        ? WidthPlanChoice.Sensitivity : PrunePassOptions.ParsePlan(parse.GetValue(plan)!),
+                    TargetLatencyMs = parse.GetValue(targetLatency),
+                    LatencyCache = parse.GetValue(latencyCache),
+                    LatencyThreads = parse.GetValue(latencyThreads),
                     TargetMacs = parse.GetValue(targetMacs) >= 0 ? parse.GetValue(targetMacs) : throw new ArgumentException("--target-macs must be 0 or more."),
                     Sensitivity = parse.GetValue(sensitivity),
-                });
+                }.Validate());
                 var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, Precision.Fp32) { CheckpointFolder = source };
                 if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, Precision.Fp32)))
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--alpha {target} must be below the checkpoint's alpha {spec.Alpha}."));

@@ -1,0 +1,131 @@
+using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Training.Models;
+using Google.Protobuf;
+using TorchSharp;
+
+namespace EdgeToolkit.Compression.Pruning.Latency;
+
+/// <summary>
+/// Predicts the batch-1 latency of MobileNet v1 channel plans from a per-block table measured on the target
+/// (NetAdapt's look-up table): <c>overhead + sum over blocks (block - overhead)</c>, where <c>overhead</c> is the
+/// cost of running any model once, so it is counted once and not once per block. Blocks missing from the
+/// table are written as small ONNX models and measured by the runner in one batch, then cached.
+/// </summary>
+public sealed class MobileNetLatencyModel
+{
+    private readonly ILatencyRunner _runner;
+    private readonly string _cacheFolder;
+    private readonly string _workFolder;
+
+    /// <summary>Creates the model over the cached table of the runner's fingerprint in <paramref name="cacheFolder"/>.</summary>
+    /// <param name="runner">Measures models on the target.</param>
+    /// <param name="cacheFolder">Folder of the cached tables (created when a table is saved).</param>
+    /// <param name="inputChannels">Image channels.</param>
+    /// <param name="inputSize">Input side in pixels.</param>
+    /// <param name="numClasses">Classes of the classifier.</param>
+    /// <exception cref="InvalidDataException">A cache file for this fingerprint exists but is not a valid table.</exception>
+    public MobileNetLatencyModel(ILatencyRunner runner, string cacheFolder, int inputChannels, int inputSize, int numClasses)
+    {
+        _runner = runner ?? throw new ArgumentNullException(nameof(runner));
+        _cacheFolder = Path.GetFullPath(cacheFolder ?? throw new ArgumentNullException(nameof(cacheFolder)));
+        InputChannels = inputChannels;
+        InputSize = inputSize;
+        NumClasses = numClasses;
+        Table = LatencyTable.Load(_cacheFolder, runner.Fingerprint);
+        _workFolder = Path.Combine(Path.GetTempPath(), "edgekit-latency-" + Guid.NewGuid().ToString("N")[..12]);
+    }
+
+    /// <summary>Image channels of the modelled network.</summary>
+    public int InputChannels { get; }
+
+    /// <summary>Input side of the modelled network.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Classes of the modelled network.</summary>
+    public int NumClasses { get; }
+
+    /// <summary>The table (cached entries plus those measured by this instance).</summary>
+    public LatencyTable Table { get; }
+
+    /// <summary>Blocks this instance measured (0 when every block came from the cache).</summary>
+    public int BlocksMeasured { get; private set; }
+
+    /// <summary>Cache file of the table.</summary>
+    public string CachePath => LatencyTable.PathFor(_cacheFolder, Table.Fingerprint);
+
+    /// <summary>Predicted latency of the plan in milliseconds (measures and caches the blocks it lacks).</summary>
+    public double Predict(IReadOnlyList<int> channelPlan, CancellationToken cancellationToken = default)
+    {
+        var blocks = LayerBlock.Of(channelPlan, InputChannels, InputSize, NumClasses);
+        Ensure([LayerBlock.Overhead, .. blocks], cancellationToken);
+        Table.TryGet(LayerBlock.Overhead, out double overhead);
+        double total = overhead;
+        foreach (var block in blocks)
+        {
+            Table.TryGet(block, out double t);
+            total += Math.Max(0, t - overhead);
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Measures the whole network of <paramref name="channelPlan"/> (random weights, exported as the exporter
+    /// exports a trained one): the check that a plan chosen from the table meets its budget.
+    /// </summary>
+    /// <param name="channelPlan">The plan.</param>
+    /// <param name="runner">The runner to measure with (null = the table's); one with more runs gives a steadier figure,
+    /// and it must measure the same machine.</param>
+    /// <param name="cancellationToken">Stops the measurement.</param>
+    /// <exception cref="ArgumentException">The runner measures another machine than the table.</exception>
+    public double MeasureWhole(IReadOnlyList<int> channelPlan, ILatencyRunner? runner = null, CancellationToken cancellationToken = default)
+    {
+        runner ??= _runner;
+        if (runner.Fingerprint != Table.Fingerprint)
+            throw new ArgumentException($"the whole network must be measured on the table's machine ({Table.Fingerprint}) but the runner measures {runner.Fingerprint}.", nameof(runner));
+        var plan = MobileNetV1.ValidatePlan(channelPlan);
+        Directory.CreateDirectory(_workFolder);
+        string path = Path.Combine(_workFolder, "whole.onnx");
+        try
+        {
+            using (torch.NewDisposeScope())
+            {
+                using var net = new MobileNetV1(NumClasses, plan, InputChannels, InputSize);
+                net.eval();
+                var spec = new ModelSpec("mobilenet_v1", NumClasses, InputChannels, InputSize, MobileNetV1.NominalAlpha(plan)) { ChannelPlan = plan };
+                File.WriteAllBytes(path, new OnnxExporter().Export(net, spec).ToByteArray());
+            }
+            return runner.Measure([path], cancellationToken)[0];
+        }
+        finally
+        {
+            if (Directory.Exists(_workFolder)) Directory.Delete(_workFolder, recursive: true);
+        }
+    }
+
+    private void Ensure(IReadOnlyList<LayerBlock> blocks, CancellationToken cancellationToken)
+    {
+        var missing = blocks.Where(b => !Table.TryGet(b, out _)).DistinctBy(b => b.Key).ToList();
+        if (missing.Count == 0) return;
+        Directory.CreateDirectory(_workFolder);
+        try
+        {
+            var paths = new List<string>(missing.Count);
+            for (int i = 0; i < missing.Count; i++)
+            {
+                string path = Path.Combine(_workFolder, $"block{i}.onnx");
+                LayerBlockModel.Write(missing[i], path);
+                paths.Add(path);
+            }
+            var times = _runner.Measure(paths, cancellationToken);
+            if (times.Count != missing.Count)
+                throw new InvalidOperationException($"the latency runner returned {times.Count} times for {missing.Count} models.");
+            for (int i = 0; i < missing.Count; i++) Table.Set(missing[i], times[i]);
+            BlocksMeasured += missing.Count;
+            Table.Save(_cacheFolder);
+        }
+        finally
+        {
+            if (Directory.Exists(_workFolder)) Directory.Delete(_workFolder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Pruning.Latency;
+using EdgeToolkit.Compression.Tests.Evaluation;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Training;
+using TorchSharp;
+
+namespace EdgeToolkit.Compression.Tests.Pruning;
+
+public sealed class LatencyTableTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("latency-table-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static IReadOnlyList<int> Quarter => MobileNetV1.Channels(0.25);
+
+    [Fact]
+    public void Blocks_follow_the_network_geometry_and_equal_geometry_shares_a_key()
+    {
+        var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
+
+        Assert.Equal(15, blocks.Count); // stem + 13 layers + head
+        Assert.Equal(new LayerBlock(LayerBlockKind.Stem, 1, 8, 16, 1), blocks[0]);
+        Assert.Equal(new LayerBlock(LayerBlockKind.Separable, 8, 16, 16, 1), blocks[1]);
+        Assert.Equal(new LayerBlock(LayerBlockKind.Head, 256, 10, 1, 1), blocks[^1]);
+        Assert.Equal(1, blocks[^2].OutputSide);
+        Assert.Equal(blocks[8].Key, blocks[9].Key); // layers 8 and 9: 128 -> 128 at the same side and stride
+    }
+
+    [Fact]
+    public void Local_table_is_measured_once_per_block_cached_by_fingerprint_and_reused()
+    {
+        var runner = new LocalLatencyRunner();
+        var first = new MobileNetLatencyModel(runner, dir, 1, 16, 10);
+
+        double predicted = first.Predict(Quarter);
+
+        int distinct = LayerBlock.Of(Quarter, 1, 16, 10).Append(LayerBlock.Overhead).DistinctBy(b => b.Key).Count();
+        Assert.Equal(distinct, first.BlocksMeasured);
+        Assert.True(predicted > 0);
+        Assert.Equal(LatencyTable.PathFor(dir, runner.Fingerprint), first.CachePath);
+        using (var json = JsonDocument.Parse(File.ReadAllText(first.CachePath)))
+        {
+            var fingerprint = json.RootElement.GetProperty("fingerprint");
+            Assert.Equal(Environment.ProcessorCount, fingerprint.GetProperty("cores").GetInt32());
+            Assert.Equal(1, fingerprint.GetProperty("threads").GetInt32());
+            Assert.Equal("fp32", fingerprint.GetProperty("precision").GetString());
+            Assert.StartsWith("1.", fingerprint.GetProperty("ortVersion").GetString(), StringComparison.Ordinal);
+            Assert.False(string.IsNullOrWhiteSpace(fingerprint.GetProperty("cpuModel").GetString()));
+            Assert.Equal(distinct, json.RootElement.GetProperty("entries").EnumerateObject().Count());
+        }
+
+        var second = new MobileNetLatencyModel(runner, dir, 1, 16, 10);
+        Assert.Equal(predicted, second.Predict(Quarter));
+        Assert.Equal(0, second.BlocksMeasured);
+        Assert.NotEqual(DeviceFingerprint.Local(1).Key, DeviceFingerprint.Local(2).Key);
+    }
+
+    [Fact]
+    public void Missing_blocks_are_measured_in_one_batch_and_the_prediction_counts_the_overhead_once()
+    {
+        var runner = new SizeRunner();
+        var model = new MobileNetLatencyModel(runner, dir, 1, 16, 10);
+
+        double predicted = model.Predict(Quarter);
+
+        Assert.Equal(1, runner.Calls);
+        model.Table.TryGet(LayerBlock.Overhead, out double overhead);
+        double sum = LayerBlock.Of(Quarter, 1, 16, 10).Sum(b => { model.Table.TryGet(b, out double t); return t - overhead; });
+        Assert.Equal(overhead + sum, predicted, 9);
+        model.Predict(Quarter);
+        Assert.Equal(1, runner.Calls);
+    }
+
+    [Fact]
+    public void A_cache_file_of_another_machine_is_refused_naming_the_file()
+    {
+        var here = DeviceFingerprint.Local(1);
+        var other = here with { CpuModel = "Cortex-A72", Cores = 4 };
+        string path = new LatencyTable(other).Save(dir);
+        File.Move(path, LatencyTable.PathFor(dir, here));
+
+        var e = Assert.Throws<InvalidDataException>(() => LatencyTable.Load(dir, here));
+        Assert.Contains(LatencyTable.PathFor(dir, here), e.Message, StringComparison.Ordinal);
+        Assert.Contains("Cortex-A72", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Width_search_on_the_measured_table_meets_a_latency_budget()
+    {
+        var model = new MobileNetLatencyModel(new LocalLatencyRunner(), dir, 1, 16, 10);
+        // Tiny blocks are dominated by per-node costs, so the budget lies between the narrowest plan and the source.
+        double source = model.Predict(Quarter), narrowest = model.Predict(Enumerable.Repeat(8, Quarter.Count).ToArray());
+        double budget = narrowest + 0.5 * (source - narrowest);
+
+        var plan = WidthSearch.Search(Quarter, p => model.Predict(p), budget, (layer, kept) => (1 - kept) * (layer == 0 ? 10 : 1), "targetLatencyMs");
+
+        Assert.True(model.Predict(plan) <= budget, $"predicted {model.Predict(plan)} ms is above the budget {budget} ms");
+        Assert.All(plan.Zip(Quarter), p => Assert.True(p.First <= p.Second));
+        Assert.True(model.MeasureWhole(plan) > 0); // the whole network runs; its time is reported, never asserted
+        var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(Quarter, p => model.Predict(p), 1e-6, (_, _) => 0, "targetLatencyMs"));
+        Assert.StartsWith("targetLatencyMs: 1E-06 cannot be met", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prune_pass_with_a_latency_budget_picks_a_plan_within_it_and_writes_latency_json()
+    {
+        torch.random.manual_seed(5);
+        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 0.25) { Mean = [0.5f], Std = [0.25f] };
+        string trained = Path.Combine(dir, "train");
+        using (var net = ModelFactory.Create(spec)) Checkpoint.Save(trained, net, spec, null);
+        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 0.25, Precision.Fp32) { CheckpointFolder = trained }.After("train");
+        var data = new FixedData(EvaluationTestData.Grey28(64), EvaluationTestData.Grey28(16, seed: 9));
+        string cache = Path.Combine(dir, "cache");
+        var runner = new SizeRunner();
+        double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10).Predict(Quarter);
+        var pass = new PrunePass(new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 16 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 16,
+            TargetLatencyMs = budget,
+            LatencyCache = cache,
+            LatencyRunner = runner,
+        }.Validate());
+
+        var pruned = pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
+
+        var plan = Checkpoint.ReadSpec(pruned.Folder).Spec.ChannelPlan ?? MobileNetV1.Channels(0.125);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        var root = report.RootElement;
+        Assert.Equal(budget, root.GetProperty("budgetMs").GetDouble());
+        Assert.Equal(plan, root.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.True(root.GetProperty("predictedMs").GetDouble() <= budget);
+        Assert.True(root.GetProperty("measuredMs").GetDouble() > 0);
+        Assert.True(root.GetProperty("source").GetProperty("measuredMs").GetDouble() > root.GetProperty("measuredMs").GetDouble());
+        Assert.Equal(runner.Fingerprint.Key, Path.GetFileNameWithoutExtension(root.GetProperty("cacheFile").GetString()));
+        Assert.Equal(root.GetProperty("measuredMs").GetDouble() <= budget * 1.05, root.GetProperty("measuredWithinBudget").GetBoolean());
+    }
+
+    [Fact]
+    public void A_latency_budget_without_a_sensitivity_plan_is_refused_naming_the_setting()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PrunePassOptions { TargetLatencyMs = 2 }.Validate());
+        Assert.StartsWith("targetLatencyMs needs plan: sensitivity", e.Message, StringComparison.Ordinal);
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "targetLatencyMs": 2 } } ] }""";
+        var r = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(json, "recipe.json"));
+        Assert.StartsWith("recipe.json: passes[1].options.targetLatencyMs needs plan: sensitivity", r.Message, StringComparison.Ordinal);
+        var ok = RecipeLoader.Parse(json.Replace("\"targetLatencyMs\": 2", "\"targetLatencyMs\": 2, \"plan\": \"sensitivity\", \"latencyThreads\": 2"), "recipe.json");
+        var options = ((PrunePass)ok.Passes[1]).Options;
+        Assert.Equal((2.0, 2), (options.TargetLatencyMs, options.LatencyThreads));
+    }
+
+    /// <summary>A deterministic runner: a model "takes" its file size in microseconds (more weights, more time); counts its calls.</summary>
+    private sealed class SizeRunner : ILatencyRunner
+    {
+        public int Calls { get; private set; }
+
+        public DeviceFingerprint Fingerprint { get; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
+
+        public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0).ToArray();
+        }
+    }
+
+    private sealed class FixedData(EdgeToolkit.Training.Data.ImageDataset train, EdgeToolkit.Training.Data.ImageDataset test) : IDatasetSource
+    {
+        public string Description => "generated";
+
+        public EdgeToolkit.Training.Data.ImageDataset Train => train;
+
+        public EdgeToolkit.Training.Data.ImageDataset Test => test;
+    }
+}
