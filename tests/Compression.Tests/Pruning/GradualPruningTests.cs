@@ -180,7 +180,8 @@ public sealed class GradualPruningTests : IDisposable
         Assert.All(sensitivity.Layers, l => Assert.Equal(3, l.Accuracy.Count));
     }
 
-    private sealed class FixedData(EdgeToolkit.Training.Data.ImageDataset train, EdgeToolkit.Training.Data.ImageDataset test) : IDatasetSource
+    /// <summary>A dataset source over generated images (shared with the latency tests).</summary>
+    internal sealed class FixedData(EdgeToolkit.Training.Data.ImageDataset train, EdgeToolkit.Training.Data.ImageDataset test) : IDatasetSource
     {
         public string Description => "generated";
 

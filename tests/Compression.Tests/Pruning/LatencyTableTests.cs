@@ -114,7 +114,7 @@ public sealed class LatencyTableTests : IDisposable
         string trained = Path.Combine(dir, "train");
         using (var net = ModelFactory.Create(spec)) Checkpoint.Save(trained, net, spec, null);
         var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 0.25, Precision.Fp32) { CheckpointFolder = trained }.After("train");
-        var data = new FixedData(EvaluationTestData.Grey28(64), EvaluationTestData.Grey28(16, seed: 9));
+        var data = new GradualPruningTests.FixedData(EvaluationTestData.Grey28(64), EvaluationTestData.Grey28(16, seed: 9));
         string cache = Path.Combine(dir, "cache");
         var runner = new SizeRunner();
         double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10).Predict(Quarter);
@@ -167,14 +167,5 @@ public sealed class LatencyTableTests : IDisposable
             Calls++;
             return modelPaths.Select(p => new FileInfo(p).Length / 1000.0).ToArray();
         }
-    }
-
-    private sealed class FixedData(EdgeToolkit.Training.Data.ImageDataset train, EdgeToolkit.Training.Data.ImageDataset test) : IDatasetSource
-    {
-        public string Description => "generated";
-
-        public EdgeToolkit.Training.Data.ImageDataset Train => train;
-
-        public EdgeToolkit.Training.Data.ImageDataset Test => test;
     }
 }
