@@ -25,7 +25,7 @@ public sealed class DeclaredOptionsTests
         "export" => (ExportCommand.Create(), ExportPassOptions.Declared),
         "eval-bundle" => (EvalBundleCommand.Create(), EvaluatePassOptions.Declared),
         "prune" => (PruneCommand.Create(), [PrunePassOptions.TargetLatencyOption]),
-        _ => (TrainCommand.Create(), [TrainPassOptions.BatchNormSparsitySetting]),
+        _ => (TrainCommand.Create(), [TrainPassOptions.BatchNormSparsitySetting, TrainPassOptions.RandomErasingSetting, TrainPassOptions.EmaDecaySetting]),
     };
 
     [Theory]

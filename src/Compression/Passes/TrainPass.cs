@@ -72,6 +72,8 @@ public sealed class TrainPass : IPass
             RandomCropPadding = Options.RandomCropPadding,
             HorizontalFlip = Options.HorizontalFlip,
             BatchNormSparsity = Options.BatchNormSparsity,
+            RandomErasing = Options.RandomErasing,
+            EmaDecay = Options.EmaDecay,
             WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
             Seed = context.Seed,
             Threads = context.Threads,

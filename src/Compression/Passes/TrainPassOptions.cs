@@ -59,6 +59,20 @@ public sealed record TrainPassOptions
     public static DoublePassOption BatchNormSparsitySetting { get; } = new("bnSparsity", 0, 0, 1,
         "Network slimming: L1 penalty weight on every BatchNorm scale (then prune --plan slimming); 0 = off, typical 1e-5 to 1e-4");
 
+    /// <summary>Declaration of <see cref="RandomErasing"/>: recipe <c>randomErasing</c>, CLI <c>edgekit train --random-erasing</c>.</summary>
+    public static DoublePassOption RandomErasingSetting { get; } = new("randomErasing", 0, 0, 1,
+        "Random erasing: probability per training image of a rectangle (2-33 % of the area) set to the mean; 0 = off, typical 0.25-0.5");
+
+    /// <summary>Random-erasing probability (<see cref="TrainerOptions.RandomErasing"/>); 0 = off.</summary>
+    public double RandomErasing { get; init; }
+
+    /// <summary>Declaration of <see cref="EmaDecay"/>: recipe <c>emaDecay</c>, CLI <c>edgekit train --ema-decay</c>.</summary>
+    public static DoublePassOption EmaDecaySetting { get; } = new("emaDecay", 0, 0, 0.99999,
+        "Moving average of the weights with this decay (e.g. 0.999), evaluated every epoch and kept as best when it scores better; 0 = off");
+
+    /// <summary>Decay of the moving average of the weights (<see cref="TrainerOptions.EmaDecay"/>); 0 = off.</summary>
+    public double EmaDecay { get; init; }
+
     /// <summary>Network-slimming L1 penalty on BatchNorm scales (<see cref="TrainerOptions.BatchNormSparsity"/>); 0 = off.</summary>
     public double BatchNormSparsity { get; init; }
 
@@ -102,6 +116,8 @@ public sealed record TrainPassOptions
             RandomCropPadding = r.Int("randomCropPadding", 2, 0, 8),
             HorizontalFlip = r.Bool("horizontalFlip", true),
             BatchNormSparsity = BatchNormSparsitySetting.Read(r),
+            RandomErasing = RandomErasingSetting.Read(r),
+            EmaDecay = EmaDecaySetting.Read(r),
         };
         if (o.Schedule == LearningRateScheduleKind.MultiStep && o.Milestones.Count == 0)
             throw r.ErrorAt("milestones", "must list the epochs of the multi-step schedule");

@@ -302,10 +302,38 @@ public sealed class BatchLoader : IDisposable
         x = HeldScalars.AddInPlace(x.mul(tensor(_scale).view(1, -1, 1, 1)), tensor(_shift).view(1, -1, 1, 1));
         if (x.shape[1] != OutputChannels)
             x = x.expand(n, OutputChannels, OutputHeight, OutputWidth);
+        if (Options.RandomErasing > 0)
+            x = x.contiguous().masked_fill_(ErasingMask(n, rng), HeldScalars.Zero);
 
         var images = x.contiguous().DetachFromDisposeScope();
         var labelTensor = tensor(labels, dtype: ScalarType.Int64).DetachFromDisposeScope();
         return (images, labelTensor);
+    }
+
+    /// <summary>
+    /// torchvision's <c>RandomErasing.get_params</c> per image: with probability <see cref="BatchLoaderOptions.RandomErasing"/>, up to
+    /// 10 tries at a rectangle of area 2-33 % and log-uniform aspect 0.3-3.3 that fits; a [n, 1, H, W] mask of the erased pixels.
+    /// </summary>
+    private Tensor ErasingMask(int n, Random rng)
+    {
+        int h = OutputHeight, w = OutputWidth;
+        var mask = new bool[n * h * w];
+        for (int i = 0; i < n; i++)
+        {
+            if (rng.NextDouble() >= Options.RandomErasing) continue;
+            for (int attempt = 0; attempt < 10; attempt++)
+            {
+                double area = h * w * (0.02 + rng.NextDouble() * (0.33 - 0.02));
+                double ratio = Math.Exp(Math.Log(0.3) + rng.NextDouble() * (Math.Log(3.3) - Math.Log(0.3)));
+                int eh = (int)Math.Round(Math.Sqrt(area * ratio)), ew = (int)Math.Round(Math.Sqrt(area / ratio));
+                if (eh < 1 || ew < 1 || eh >= h || ew >= w) continue;
+                int top = rng.Next(h - eh + 1), left = rng.Next(w - ew + 1);
+                for (int y = top; y < top + eh; y++)
+                    Array.Fill(mask, true, (i * h + y) * w + left, ew);
+                break;
+            }
+        }
+        return tensor(mask, [n, 1, h, w]);
     }
 
     /// <summary>Zero-pads the batch by <paramref name="p"/> and gathers each sample's window at its own random offset.</summary>

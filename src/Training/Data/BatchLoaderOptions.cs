@@ -3,7 +3,7 @@ namespace EdgeToolkit.Training.Data;
 /// <summary>
 /// How <see cref="BatchLoader"/> batches and transforms a dataset. Transforms run in this order:
 /// channel conversion, size adjustment (<see cref="TargetSize"/>), random crop, horizontal flip,
-/// scaling to [0, 1], normalisation.
+/// scaling to [0, 1], normalisation, random erasing.
 /// </summary>
 public sealed record BatchLoaderOptions
 {
@@ -18,6 +18,12 @@ public sealed record BatchLoaderOptions
 
     /// <summary>Random crop: zero-pad each side by this many pixels and crop back to size at a random offset; 0 = off.</summary>
     public int RandomCropPadding { get; init; }
+
+    /// <summary>
+    /// Probability of random erasing per image (after normalisation, so erased pixels are 0 = the mean): a rectangle of
+    /// 2-33 % of the area with aspect ratio 0.3-3.3, as torchvision's <c>RandomErasing</c> defaults; 0 = off.
+    /// </summary>
+    public double RandomErasing { get; init; }
 
     /// <summary>Flip each image left-right with probability 0.5.</summary>
     public bool HorizontalFlip { get; init; }
@@ -48,6 +54,8 @@ public sealed record BatchLoaderOptions
             throw new ArgumentException($"BatchSize must be at least 1 (got {BatchSize})", nameof(BatchSize));
         if (RandomCropPadding < 0)
             throw new ArgumentException($"RandomCropPadding must be 0 (off) or positive (got {RandomCropPadding})", nameof(RandomCropPadding));
+        if (!(RandomErasing >= 0 && RandomErasing <= 1))
+            throw new ArgumentException($"RandomErasing must be a probability in [0, 1] (got {RandomErasing})", nameof(RandomErasing));
         if (TargetSize is < 1 or > 4096)
             throw new ArgumentException($"TargetSize must be between 1 and 4096 pixels (got {TargetSize})", nameof(TargetSize));
         if (TargetChannels is not (null or 1 or 3))

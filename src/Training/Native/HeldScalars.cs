@@ -23,6 +23,9 @@ internal static class HeldScalars
     /// <summary>The integer 1, a valid <c>alpha</c> for every dtype; never finalized (a static root).</summary>
     public static Scalar One { get; } = 1L.ToScalar();
 
+    /// <summary>The number 0.0 (a fill value); never finalized.</summary>
+    public static Scalar Zero { get; } = 0.0.ToScalar();
+
     /// <summary><c>a + b</c>.</summary>
     public static Tensor Add(Tensor a, Tensor b) => a.add(b, One);
 

@@ -28,4 +28,14 @@ public sealed record EpochMetrics(
     [JsonPropertyName("planned_wall_s")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? PlannedWallSeconds { get; init; }
+
+    /// <summary>Test top-1 accuracy of the moving average of the weights (<see cref="TrainerOptions.EmaDecay"/>); null without one.</summary>
+    [JsonPropertyName("ema_test_acc")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? EmaTestAccuracy { get; init; }
+
+    /// <summary>True in a checkpoint that holds the moving average of the weights (it scored better than the trained weights).</summary>
+    [JsonPropertyName("ema_weights")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? EmaWeights { get; init; }
 }

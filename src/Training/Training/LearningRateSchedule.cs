@@ -30,6 +30,8 @@ public sealed class LearningRateSchedule
     public double At(long globalStep)
     {
         double baseLr = _options.LearningRate;
+        if (_options.Schedule == LearningRateScheduleKind.OneCycle)
+            return OneCycle(baseLr, globalStep, _plan.TotalSteps);
         long warmupSteps = _plan.WarmupSteps;
         if (globalStep < warmupSteps)
             return baseLr * (globalStep + 1) / warmupSteps;
@@ -57,6 +59,22 @@ public sealed class LearningRateSchedule
             }
         }
     }
+
+    /// <summary>Fraction of the steps spent rising in <see cref="LearningRateScheduleKind.OneCycle"/>.</summary>
+    public const double OneCycleRise = 0.3;
+
+    /// <summary>PyTorch's OneCycleLR (anneal_strategy cos, div_factor 25, final_div_factor 1e4, three_phase false).</summary>
+    private static double OneCycle(double peak, long step, long totalSteps)
+    {
+        double initial = peak / 25, final = initial / 1e4;
+        double riseEnd = OneCycleRise * totalSteps - 1, end = totalSteps - 1;
+        if (step <= riseEnd)
+            return Anneal(initial, peak, riseEnd <= 0 ? 1 : step / riseEnd);
+        return Anneal(peak, final, end <= riseEnd ? 1 : Math.Min(1.0, (step - riseEnd) / (end - riseEnd)));
+    }
+
+    private static double Anneal(double start, double end, double progress) =>
+        end + (start - end) / 2 * (Math.Cos(Math.PI * progress) + 1);
 
     private static int CheckSteps(int stepsPerEpoch)
     {

@@ -62,17 +62,20 @@ public sealed class Trainer
     /// Shuffled, augmented loader options that preprocess <paramref name="train"/> for <paramref name="spec"/>
     /// (shared with the fine-tuner so both train on identical batches).
     /// </summary>
-    public static BatchLoaderOptions TrainLoaderOptions(ModelSpec spec, ImageDataset train, int batchSize, int seed, int randomCropPadding, bool horizontalFlip)
+    public static BatchLoaderOptions TrainLoaderOptions(ModelSpec spec, ImageDataset train, TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        int batchSize = options.BatchSize;
         return new BatchLoaderOptions
         {
             BatchSize = batchSize,
             Shuffle = true,
-            Seed = seed,
-            RandomCropPadding = randomCropPadding,
-            HorizontalFlip = horizontalFlip,
+            Seed = options.Seed,
+            RandomCropPadding = options.RandomCropPadding,
+            HorizontalFlip = options.HorizontalFlip,
+            RandomErasing = options.RandomErasing,
             Mean = spec.Mean.ToArray(),
             Std = spec.Std.ToArray(),
             TargetSize = spec.InputSize,
@@ -125,7 +128,7 @@ public sealed class Trainer
         string logPath = Path.Combine(outDir, LogFile);
         var runClock = Stopwatch.StartNew();
 
-        using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o.BatchSize, o.Seed, o.RandomCropPadding, o.HorizontalFlip));
+        using var trainLoader = new BatchLoader(train, TrainLoaderOptions(spec, train, o));
         using var testLoader = new BatchLoader(test, ClassifierEvaluator.LoaderOptions(spec, EvaluationBatchSize(o)));
         int loaderBatches = o.MaxBatchesPerEpoch > 0 ? Math.Min(o.MaxBatchesPerEpoch, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
         using var optimizer = TrainingStep.CreateOptimizer(model, o);
@@ -140,6 +143,9 @@ public sealed class Trainer
         else if (File.Exists(logPath))
             File.Delete(logPath);
         var history = state.History.ToList();
+        using var average = o.EmaDecay > 0 ? new WeightAverage(model, o.EmaDecay) : null;
+        if (average is not null && state.GlobalStep > 0 && _logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("The moving average of the weights restarts from the restored weights");
         double elapsedBefore = state.ElapsedSeconds;
         double Elapsed() => elapsedBefore + runClock.Elapsed.TotalSeconds;
 
@@ -194,6 +200,7 @@ public sealed class Trainer
                 SetLearningRate(optimizer, lr);
                 if (!TrainingStep.Run(model, optimizer, objective, images, targets, lossSum, correct, out double batchLoss))
                     throw new TrainingDivergedException(epoch + 1, batch + 1, state.GlobalStep, batchLoss, lr);
+                average?.Update(state.GlobalStep);
                 seen += targets.shape[0];
                 batch++;
                 stepsThisRun++;
@@ -274,6 +281,12 @@ public sealed class Trainer
 
             double evaluationStart = Elapsed();
             var evaluation = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None);
+            double? emaAccuracy = null;
+            if (average is not null)
+            {
+                using (average.Apply())
+                    emaAccuracy = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None).Top1;
+            }
             model.train();
             var metrics = new EpochMetrics(epoch + 1,
                 seen == 0 ? 0 : lossSum.item<double>() / seen,
@@ -282,13 +295,16 @@ public sealed class Trainer
             {
                 WallSeconds = Elapsed(),
                 PlannedWallSeconds = plan?.PlannedSecondsAfterEvaluation(epoch + 1),
+                EmaTestAccuracy = emaAccuracy,
             };
             history.Add(metrics);
-            bool improved = state.BestEpoch == 0 || metrics.TestAccuracy > state.BestAccuracy;
+            bool emaBetter = emaAccuracy > metrics.TestAccuracy;
+            double epochAccuracy = emaBetter ? emaAccuracy!.Value : metrics.TestAccuracy;
+            bool improved = state.BestEpoch == 0 || epochAccuracy > state.BestAccuracy;
             state = state with
             {
                 CompletedEpochs = epoch + 1,
-                BestAccuracy = improved ? metrics.TestAccuracy : state.BestAccuracy,
+                BestAccuracy = improved ? epochAccuracy : state.BestAccuracy,
                 BestEpoch = improved ? epoch + 1 : state.BestEpoch,
                 History = history.ToArray(),
                 PartialBatches = 0,
@@ -297,15 +313,25 @@ public sealed class Trainer
                 PartialImages = 0,
                 PartialSeconds = 0,
             };
-            if (improved) Checkpoint.Save(bestPath, model, savedSpec, metrics);
+            if (improved && emaBetter)
+            {
+                using (average!.Apply())
+                    Checkpoint.Save(bestPath, model, savedSpec, metrics with { EmaWeights = true });
+            }
+            else if (improved)
+            {
+                Checkpoint.Save(bestPath, model, savedSpec, metrics);
+            }
             state = state with { Plan = plan, ElapsedSeconds = Elapsed() };
             Checkpoint.Save(lastPath, model, savedSpec, metrics, state, optimizer);
             File.AppendAllText(logPath, JsonSerializer.Serialize(metrics) + "\n");
             epochOverhead = Elapsed() - evaluationStart;
             if (_logger.IsEnabled(LogLevel.Information))
                 _logger.LogInformation(
-                "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy:P2}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",
-                metrics.Epoch, plan?.Epochs ?? o.Epochs, metrics.Loss, metrics.TrainAccuracy, metrics.TestAccuracy, metrics.LearningRate, metrics.Seconds, metrics.ImagesPerSecond);
+                "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy:P2}{Average}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",
+                metrics.Epoch, plan?.Epochs ?? o.Epochs, metrics.Loss, metrics.TrainAccuracy, metrics.TestAccuracy,
+                emaAccuracy is double e ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (weight average {e:P2})") : "",
+                metrics.LearningRate, metrics.Seconds, metrics.ImagesPerSecond);
         }
 
         double wall = Elapsed();
@@ -333,7 +359,8 @@ public sealed class Trainer
         var slice = test.Subset(Enumerable.Range(0, sample).Select(i => (int)((long)i * test.Count / sample)).ToArray());
         using (var sampleLoader = new BatchLoader(slice, ClassifierEvaluator.LoaderOptions(spec, evaluationBatch)))
             ClassifierEvaluator.Evaluate(model, sampleLoader, spec.NumClasses, labels, CancellationToken.None);
-        double evaluationSeconds = clock.Elapsed.TotalSeconds * test.Count / sample;
+        // With a moving average of the weights every epoch evaluates twice.
+        double evaluationSeconds = clock.Elapsed.TotalSeconds * test.Count / sample * (o.EmaDecay > 0 ? 2 : 1);
         clock.Restart();
         Checkpoint.Save(lastPath, model, spec with { Labels = labels }, state.History.Count > 0 ? state.History[^1] : null, state with { ElapsedSeconds = elapsed() }, optimizer);
         double checkpointSeconds = clock.Elapsed.TotalSeconds;

@@ -66,6 +66,19 @@ public sealed record TrainerOptions
     /// <summary>Continue from <c>OutputDir/last</c> (model, optimiser, schedule, epoch) when it exists.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// Random erasing (Zhong et al. 2020; torchvision's <c>RandomErasing</c>): the probability that a training image gets a
+    /// rectangle of 2-33 % of its area, aspect 0.3-3.3, set to 0 after normalisation (the dataset mean); 0 = off.
+    /// </summary>
+    public double RandomErasing { get; init; }
+
+    /// <summary>
+    /// Decay of an exponential moving average of the weights (e.g. 0.999; 0 = none). The average is evaluated after every
+    /// epoch beside the trained weights, and <c>best</c> holds it when it scores better. A resumed run restarts the
+    /// average from the restored weights.
+    /// </summary>
+    public double EmaDecay { get; init; }
+
     /// <summary>Zero padding of the random-crop augmentation in pixels; 0 disables it.</summary>
     public int RandomCropPadding { get; init; } = 2;
 
@@ -104,7 +117,7 @@ public sealed record TrainerOptions
         Require(!Nesterov || Optimizer == OptimizerKind.Sgd, nameof(Nesterov), "used only with the sgd optimizer", Optimizer);
         Require(!Nesterov || Momentum > 0, nameof(Nesterov), "used with Momentum > 0", Momentum);
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "0 or more", WeightDecay);
-        Require(Enum.IsDefined(Schedule), nameof(Schedule), "cosine, step or multi-step", Schedule);
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), "cosine, step, multi-step or one-cycle", Schedule);
         Require(Milestones is not null && Milestones.All(m => m >= 1) && Milestones.Zip(Milestones.Skip(1)).All(p => p.First < p.Second),
             nameof(Milestones), "ascending epochs of at least 1", Milestones is null ? null : string.Join(", ", Milestones));
         Require(Schedule != LearningRateScheduleKind.MultiStep || Milestones!.Count > 0, nameof(Milestones), "given for the multi-step schedule", "empty");
@@ -116,6 +129,8 @@ public sealed record TrainerOptions
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
+        Require(double.IsFinite(EmaDecay) && EmaDecay >= 0 && EmaDecay < 1, nameof(EmaDecay), "in [0, 1)", EmaDecay);
+        Require(double.IsFinite(RandomErasing) && RandomErasing >= 0 && RandomErasing <= 1, nameof(RandomErasing), "in [0, 1]", RandomErasing);
         Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), "a positive duration", TimeBudget);
         Require(MaxBatchesPerEpoch >= 0, nameof(MaxBatchesPerEpoch), "0 (all) or more", MaxBatchesPerEpoch);
         Require(ProgressInterval >= 1, nameof(ProgressInterval), "at least 1", ProgressInterval);

@@ -152,6 +152,47 @@ public sealed class BatchLoaderTests
     }
 
     [Fact]
+    public void Random_erasing_sets_one_rectangle_of_2_to_33_percent_to_the_mean_in_about_p_of_the_images()
+    {
+        const int n = 400, h = 20, w = 16;
+        var data = Dataset(n, c: 2, h: h, w: w);
+        var normalised = new BatchLoaderOptions { BatchSize = 100, Mean = [0.3f], Std = [0.2f] };
+        using var plain = new BatchLoader(data, normalised);
+        using var erasing = new BatchLoader(data, normalised with { RandomErasing = 0.5, Seed = 4 });
+
+        var before = Collect(plain, 0).SelectMany(b => b.Images).ToArray();
+        var after = Collect(erasing, 0).SelectMany(b => b.Images).ToArray();
+
+        int size = 2 * h * w, erased = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var changedPixels = new List<(int Y, int X)>();
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    bool changed0 = before[i * size + y * w + x] != after[i * size + y * w + x];
+                    bool changed1 = before[i * size + (h + y) * w + x] != after[i * size + (h + y) * w + x];
+                    Assert.Equal(changed0, changed1); // the same rectangle in every channel
+                    if (changed0)
+                    {
+                        Assert.Equal(0f, after[i * size + y * w + x]);
+                        changedPixels.Add((y, x));
+                    }
+                }
+            if (changedPixels.Count == 0) continue;
+            erased++;
+            // One rectangle: the changed pixels fill their bounding box (a pixel already at the mean may not change).
+            int top = changedPixels.Min(p => p.Y), bottom = changedPixels.Max(p => p.Y), left = changedPixels.Min(p => p.X), right = changedPixels.Max(p => p.X);
+            int box = (bottom - top + 1) * (right - left + 1);
+            for (int y = top; y <= bottom; y++)
+                for (int x = left; x <= right; x++)
+                    Assert.Equal(0f, after[i * size + y * w + x]);
+            Assert.InRange(box, (int)(0.02 * h * w) - 2, (int)Math.Ceiling(0.33 * h * w) + 12);
+        }
+        Assert.InRange(erased, 150, 250); // p = 0.5 of 400
+    }
+
+    [Fact]
     public void Random_crop_gives_a_window_of_the_zero_padded_image_and_changes_some()
     {
         const int n = 16, h = 7, w = 6, p = 2;

@@ -18,6 +18,22 @@ public sealed class LearningRateScheduleTests
     }
 
     [Fact]
+    public void One_cycle_rises_from_a_25th_to_the_peak_over_30_percent_then_falls_to_its_end_on_the_last_step()
+    {
+        // PyTorch: OneCycleLR(max_lr=0.4, total_steps=100) gives 0.016 at step 0, 0.4 at step 29, 1.6e-6 at step 99.
+        var schedule = new LearningRateSchedule(new TrainerOptions
+        {
+            Epochs = 10, Schedule = LearningRateScheduleKind.OneCycle, LearningRate = 0.4, WarmupEpochs = 2,
+        }, stepsPerEpoch: 10);
+
+        Assert.Equal(0.016, schedule.At(0), 12);
+        Assert.Equal(0.4, schedule.At(29), 12);
+        Assert.Equal(0.4 / 25 / 1e4, schedule.At(99), 12);
+        for (int s = 1; s < 100; s++)
+            Assert.True(s <= 29 ? schedule.At(s) > schedule.At(s - 1) : schedule.At(s) < schedule.At(s - 1), $"step {s}");
+    }
+
+    [Fact]
     public void Step_schedule_multiplies_by_gamma_every_step_size_epochs()
     {
         var schedule = new LearningRateSchedule(new TrainerOptions

@@ -160,6 +160,27 @@ public sealed class TrainerTests
         Assert.Contains("other", e.Message);
     }
 
+    [Fact]
+    public void A_moving_average_of_the_weights_is_evaluated_every_epoch_and_kept_as_best_when_better()
+    {
+        string dir = TempFolder();
+        var result = TrainTiny(Options(dir, epochs: 3) with { EmaDecay = 0.9 });
+
+        Assert.All(result.History, h => Assert.InRange(h.EmaTestAccuracy!.Value, 0, 1));
+        double bestOfBoth = result.History.Max(h => Math.Max(h.TestAccuracy, h.EmaTestAccuracy!.Value));
+        Assert.Equal(bestOfBoth, result.BestAccuracy);
+        var best = Checkpoint.ReadSpec(result.BestCheckpoint!).Metrics!;
+        bool averageWon = best.EmaTestAccuracy > best.TestAccuracy;
+        Assert.Equal(averageWon ? true : null, best.EmaWeights);
+        // The best checkpoint scores what the log says for the weights it holds.
+        using var loaded = Checkpoint.Load(result.BestCheckpoint!, CreateTiny);
+        var evaluation = ClassifierEvaluator.Evaluate(loaded.Model, TinySpec, Quadrants(64, 2));
+        Assert.Equal(result.BestAccuracy, evaluation.Top1, 9);
+        // The trained weights are back in the model after every evaluation of the average: last holds them.
+        using var last = Checkpoint.Load(result.LastCheckpoint, CreateTiny);
+        Assert.Equal(result.History[^1].TestAccuracy, ClassifierEvaluator.Evaluate(last.Model, TinySpec, Quadrants(64, 2)).Top1, 9);
+    }
+
     private static TrainerOptions Budgeted(string outDir, double seconds, int maxEpochs) => Options(outDir, maxEpochs) with
     {
         TimeBudget = TimeSpan.FromSeconds(seconds),

@@ -56,13 +56,15 @@ public static class TrainCommand
         var limitTrain = DatasetLimitOptions.Train();
         var limitTest = DatasetLimitOptions.Test();
         var bnSparsity = TrainPassOptions.BatchNormSparsitySetting.Cli();
-        var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop and flip" };
+        var randomErasing = TrainPassOptions.RandomErasingSetting.Cli();
+        var emaDecay = TrainPassOptions.EmaDecaySetting.Cli();
+        var noAugment = new Option<bool>("--no-augment") { Description = "Disable random crop, flip and erasing" };
         var progressInterval = new Option<int>("--progress-interval") { Description = "Batches between progress reports", DefaultValueFactory = _ => defaults.ProgressInterval, Hidden = true };
 
         var command = new Command("train", "Train a classifier (default: MobileNet v1 alpha 0.5 on Fashion-MNIST) and save checkpoints.")
         {
             arch, alpha, inputSize, data, dataPath, epochs, timeBudget, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, bnSparsity, progressInterval,
+            schedule, milestones, stepSize, gamma, cropPadding, warmup, labelSmoothing, seed, threads, output, resume, limitTrain, limitTest, noAugment, randomErasing, emaDecay, bnSparsity, progressInterval,
         };
         command.SetAction(parse =>
         {
@@ -94,6 +96,8 @@ public static class TrainCommand
                     Resume = parse.GetValue(resume),
                     RandomCropPadding = parse.GetValue(noAugment) ? 0 : parse.GetValue(cropPadding),
                     HorizontalFlip = !parse.GetValue(noAugment),
+                    RandomErasing = parse.GetValue(noAugment) ? 0 : parse.GetValue(randomErasing),
+                    EmaDecay = parse.GetValue(emaDecay),
                     BatchNormSparsity = parse.GetValue(bnSparsity),
                     ProgressInterval = parse.GetValue(progressInterval),
                 }.Validate();
