@@ -21,7 +21,7 @@ internal static class AgentBench
     /// <summary>Finds (or builds) the agent and runs the bench; <paramref name="hint"/> "" = search.</summary>
     public static Result Run(string hint, string bundle, string frames, string runFolder, int benchFrames, CancellationToken cancellationToken)
     {
-        string? agent = Locate(hint, runFolder, out string how);
+        string? agent = Locate(hint, out string how);
         if (agent is null) return new Result(null, how, Failed: !string.IsNullOrEmpty(hint));
         System.Console.WriteLine($"agent: {agent} ({how})");
         string report = Path.Combine(Path.GetFullPath(runFolder), "agent-bench.json");
@@ -91,7 +91,7 @@ internal static class AgentBench
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     /// <summary>Finds the agent; returns null with the reason in <paramref name="how"/> when it cannot.</summary>
-    internal static string? Locate(string hint, string runFolder, out string how)
+    internal static string? Locate(string hint, out string how)
     {
         if (!string.IsNullOrEmpty(hint))
         {
