@@ -8,6 +8,16 @@ using Microsoft.Extensions.Options;
 // EdgeAgent --canary-gate baseline|check [--option value ...]   (see docs/deploy.md, "Canary rollouts")
 if (args.Length > 0 && args[0] == CanaryGateCommand.Verb)
     return await CanaryGateCommand.RunAsync(args[1..], Console.In, Console.IsInputRedirected, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+// EdgeAgent --time-models [--threads N] [--runs N] [--warmup N] [model.onnx ...]   (latency table, docs/pruning.md)
+try
+{
+    if (ModelTimingRequest.Parse(args) is { } timing) return timing.Run(Console.Out);
+}
+catch (ArgumentException e)
+{
+    JournalOutput.WriteError($"EdgeAgent: {e.Message}");
+    return AgentExitCodes.InvalidSettings;
+}
 
 BenchRequest? bench;
 string[] rest;
