@@ -153,8 +153,8 @@ public sealed class DeclaredOptionsTests
         var fromRecipe = BenchPassOptions.Read(Recipe("""{ "runs": 50, "warmup": 5, "optimization": "extended", "provider": "tensorrt", "deviceId": 1 }"""));
         Assert.Equal(fromRecipe, fromCli);
         Assert.Equal(Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, fromCli.OrtOptimizationLevel);
-        Assert.Equal([1, 2], parsed.GetValue<int[]>("--threads"));
-        Assert.Equal([BenchPassOptions.ThreadsOption.Default], root.Parse("bench --bundle b").GetValue<int[]>("--threads"));
+        Assert.Equal([1, 2], parsed.GetValue<int[]>("--threads")!);
+        Assert.Equal([BenchPassOptions.ThreadsOption.Default], root.Parse("bench --bundle b").GetValue<int[]>("--threads")!);
         Assert.Contains(root.Parse("bench --bundle b --threads 1 0").Errors, e => e.Message == "--threads must be in [1, 256] but is 0.");
         Assert.Contains(root.Parse("bench --bundle b --runs lots").Errors, e => e.Message == "--runs must be an integer but is 'lots'.");
         Assert.Contains(root.Parse("bench --bundle b --optimization max").Errors, e => e.Message == "--optimization 'max' is not one of disable, basic, extended, all");

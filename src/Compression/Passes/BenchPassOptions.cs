@@ -57,7 +57,11 @@ public sealed record BenchPassOptions
         _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
 
-    /// <summary>Builds the options from the values of <see cref="Declared"/> (a recipe entry or the command line).</summary>
+    /// <summary>
+    /// Builds the options from the values of <see cref="Declared"/> (a recipe entry or the command line) except
+    /// <see cref="ThreadsOption"/>: a recipe gives one count (<see cref="Read"/>), <c>edgekit bench</c> several, each passed to
+    /// <see cref="BenchPass.Measure"/>.
+    /// </summary>
     public static BenchPassOptions Bind(IPassOptionValues values)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -65,7 +69,6 @@ public sealed record BenchPassOptions
         {
             Warmup = values.Get(WarmupOption),
             Runs = values.Get(RunsOption),
-            Threads = values.Get(ThreadsOption),
             Optimization = values.Get(OptimizationOption),
             Provider = values.Get(ProviderOption),
             DeviceId = values.Get(DeviceIdOption),
@@ -76,7 +79,7 @@ public sealed record BenchPassOptions
     public static BenchPassOptions Read(RecipeOptionReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var o = Bind(r);
+        var o = Bind(r) with { Threads = r.Get(ThreadsOption) };
         r.RejectUnknown("the bench pass");
         return o;
     }
