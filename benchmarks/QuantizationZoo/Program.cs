@@ -5,7 +5,7 @@
 // Usage: /usr/bin/python3 benchmarks/zoo/export_zoo.py /tmp/zoo --opsets 13
 //        dotnet run -c Release --project benchmarks/QuantizationZoo -- /tmp/zoo [rounds] [runs]
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Quantization;
 using Microsoft.ML.OnnxRuntime;
 

@@ -4,6 +4,17 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 // EdgeAgent [--bench N] [--EdgeAgent:Setting=value ...]   (see docs/agent.md)
+// EdgeAgent --time-models [--threads N] [--runs N] [--warmup N] [model.onnx ...]   (latency table, docs/pruning.md)
+try
+{
+    if (ModelTimingRequest.Parse(args) is { } timing) return timing.Run(Console.Out);
+}
+catch (ArgumentException e)
+{
+    JournalOutput.WriteError($"EdgeAgent: {e.Message}");
+    return AgentExitCodes.InvalidSettings;
+}
+
 BenchRequest? bench;
 string[] rest;
 try

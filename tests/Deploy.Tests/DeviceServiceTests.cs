@@ -335,6 +335,31 @@ public sealed class DeviceServiceTests : IDisposable
     }
 
     [Fact]
+    public void Latency_table_over_ssh_is_measured_by_the_installed_agent_on_the_device()
+    {
+        InstallReady();
+        var (ssh, scp) = Device.SshWrappers();
+        string cache = Path.Combine(Path.GetTempPath(), "edgekit-device-latency-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var r = Repo.Run("dotnet", [Repo.EdgeKitDll, "latency-table", "--host", "root@127.0.0.1", "--port", DeviceFixture.Invariant(Device.SshPort),
+                "--identity", Device.Key, "--ssh", ssh, "--scp", scp, "--cache", cache, "--alpha", "0.5", "--rounds", "1", "--runs", "5", "--warmup", "1"],
+                timeoutSeconds: 600);
+            output.WriteLine(r.ToString());
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("/opt/edgeagent/current/EdgeAgent --time-models", r.StdOut);
+            Assert.Matches(@"(?m)^[1-9]\d* block\(s\) measured now", r.StdOut);
+            Assert.Matches(@"(?m)^\| alpha 0\.5 \| [0-9,]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", r.StdOut);
+            Assert.Single(Directory.GetFiles(cache, "*.json"));
+            Assert.Equal("", Ok("ls -d /tmp/edgekit-latency.* 2>/dev/null || true")); // the device folders are removed
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Ansible_playbook_over_ssh_rolls_out_and_rolls_back_a_version_that_never_becomes_ready()
     {
         string tool = Repo.RequireTool("ansible-playbook", "ansible");

@@ -25,7 +25,7 @@ public sealed class DeclaredOptionsTests
     {
         "export" => (ExportCommand.Create(), ExportPassOptions.Declared),
         "eval-bundle" => (EvalBundleCommand.Create(), EvaluatePassOptions.Declared),
-        "prune" => (PruneCommand.Create(), [PrunePassOptions.TargetLatencyOption, RecipeDataset.TrainLimitOption, RecipeDataset.TestLimitOption]),
+        "prune" => (PruneCommand.Create(), [.. PrunePassOptions.Declared, .. FineTunePassOptions.CliDeclared, RecipeDataset.TrainLimitOption, RecipeDataset.TestLimitOption]),
         "quantize" => (QuantizeCommand.Create(), QuantizePassOptions.Declared),
         // bench's --threads takes several counts (each is measured): checked by its own test below.
         "bench" => (BenchCommand.Create(), [.. BenchPassOptions.Declared.Where(d => d != BenchPassOptions.ThreadsOption)]),

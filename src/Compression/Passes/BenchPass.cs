@@ -1,7 +1,6 @@
 using System.Globalization;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.ModelBundle.Runtime;
-using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;

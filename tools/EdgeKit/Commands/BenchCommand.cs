@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using EdgeToolkit.Preprocessing;

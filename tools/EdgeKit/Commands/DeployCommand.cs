@@ -250,8 +250,12 @@ public static partial class DeployCommand
         return m.Success ? m.Groups[1].Value : throw new ArgumentException($"{props}: no <Version> element");
     }
 
-    /// <summary>Runs <paramref name="argv"/> with inherited output; returns its exit code (127 when it cannot start).</summary>
-    internal static int Execute(string[] argv, bool captureLastLine, out string? lastLine, TextWriter error)
+    /// <summary>
+    /// Runs <paramref name="argv"/> with inherited output; returns its exit code (127 when it cannot start). With
+    /// <paramref name="captureLastLine"/> the output is read, echoed unless <paramref name="echo"/> is false, and its last
+    /// non-empty line returned.
+    /// </summary>
+    internal static int Execute(string[] argv, bool captureLastLine, out string? lastLine, TextWriter error, bool echo = true)
     {
         var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardOutput = captureLastLine };
         foreach (string a in argv.Skip(1)) info.ArgumentList.Add(a);
@@ -264,7 +268,7 @@ public static partial class DeployCommand
                 string? line;
                 while ((line = process.StandardOutput.ReadLine()) is not null)
                 {
-                    System.Console.Out.WriteLine(line);
+                    if (echo) System.Console.Out.WriteLine(line);
                     if (line.Length > 0) lastLine = line;
                 }
             }
