@@ -324,10 +324,12 @@ public sealed class DeviceServiceTests : IDisposable
         var (ssh, scp) = Device.SshWrappers();
         var r = Repo.Run("dotnet", [Repo.EdgeKitDll, "deploy", "--host", "root@127.0.0.1", "--port", DeviceFixture.Invariant(Device.SshPort),
             "-i", Device.Key, "--rid", "linux-x64", "--tarball", fx.Tarball, "--bench-frames", "100", "--timeout", "90",
+            "--gate", "soak-seconds=3", "--gate", "min-frames=30", "--gate", $"health-url=http://127.0.0.1:{fx.HealthPort}/health",
             "--ssh", ssh, "--scp", scp], timeoutSeconds: 1200);
         output.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"edgeagent {fx.Version} installed and ready", r.StdOut);
+        Assert.Contains("gate passed: ", r.StdOut);
         Assert.Matches(@"(?m)^stage +count +p50 ms", r.StdOut);
         Assert.Equal(fx.Version, CurrentVersion);
         Assert.Equal("active", Show("ActiveState"));
