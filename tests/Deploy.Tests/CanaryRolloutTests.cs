@@ -65,7 +65,9 @@ public sealed class CanaryRolloutTests : IDisposable
         return default;
     }
 
-    private ProcessResult Rollout(string inventory, string bundle)
+    // p95SlackMs is added to the p95 limit: the fine rollout gets room for a loaded machine's queueing in the total
+    // (capture to result) latency, which alone rose from 16 to 62 ms between two reads at load 25.
+    private ProcessResult Rollout(string inventory, string bundle, int p95SlackMs = 10)
     {
         string tool = Repo.RequireTool("ansible-playbook", "ansible");
         // The gate runs the agent of this build (the test roots have no installed agent).
@@ -75,7 +77,7 @@ public sealed class CanaryRolloutTests : IDisposable
             "-i", inventory, Playbook, "-e", "edgeagent_bundle=" + bundle, "-e", "edgeagent_become=false", "-e", "edgeagent_no_systemd=true",
             "-e", "edgeagent_soak_seconds=2", "-e", $"edgeagent_gate_min_frames={MinFrames}", "-e", "edgeagent_gate_wait_seconds=180",
             // Generous limits (a loaded CI machine is noisy); the slow model and the failing one are far beyond them.
-            "-e", "edgeagent_gate_p95_increase_percent=100", "-e", "edgeagent_gate_p95_slack_ms=10", "-e", "edgeagent_gate_top1_drop=0.05",
+            "-e", "edgeagent_gate_p95_increase_percent=100", "-e", $"edgeagent_gate_p95_slack_ms={p95SlackMs}", "-e", "edgeagent_gate_top1_drop=0.05",
             "-e", "edgeagent_gate_fps_drop_percent=40", "-e", "edgeagent_gate_bad_rate_increase=0.05", "-e", agent,
         ], new Dictionary<string, string?>
         {
@@ -123,7 +125,7 @@ public sealed class CanaryRolloutTests : IDisposable
             """);
 
         // 1. Fine: the canary first, then the second host, each through the gate.
-        var good = Rollout(inventory, fine);
+        var good = Rollout(inventory, fine, p95SlackMs: 150);
         Assert.True(good.ExitCode == 0, good.ToString());
         int canaryGate = good.StdOut.IndexOf("gate passed on canary", StringComparison.Ordinal);
         int lineGate = good.StdOut.IndexOf("gate passed on line2", StringComparison.Ordinal);
