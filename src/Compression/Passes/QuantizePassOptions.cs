@@ -19,6 +19,23 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
     public static IntPassOption HeldOut { get; } = new("heldOutImages", 1000, 100, 1_000_000,
         "Training images held out from calibration on which --max-drop measures top-1") { CliAliases = ["--held-out"] };
 
+    /// <summary>
+    /// fp32 against int8 latency on this machine after quantizing (<see cref="LatencyComparison"/>) when the target is this
+    /// machine: recipe <c>latencyCheck</c>, CLI <c>--latency-check</c>.
+    /// </summary>
+    public static EnumPassOption<LatencyCheckMode> LatencyCheck { get; } = new("latencyCheck", LatencyCheckMode.Warn,
+        "When the target is this machine, time fp32 and int8 after quantizing: warn when int8 is not faster, fail (write nothing), or off");
+
+    /// <summary>Intra-op threads of <see cref="LatencyCheck"/>'s measurement: recipe <c>latencyThreads</c>, CLI <c>--latency-threads</c>.</summary>
+    public static IntPassOption LatencyThreadsOption { get; } = new("latencyThreads", 2, 1, 256,
+        "ONNX Runtime intra-op threads for the fp32/int8 latency check (use the device's setting)");
+
+    /// <summary>What to do about int8 latency on this machine.</summary>
+    public LatencyCheckMode LatencyCheckMode { get; init; } = LatencyCheck.Default;
+
+    /// <summary>Threads of the latency check.</summary>
+    public int LatencyThreads { get; init; } = LatencyThreadsOption.Default;
+
     /// <summary>Held-out images on which <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1.</summary>
     public int HeldOutImages { get; init; } = HeldOut.Default;
 
@@ -51,6 +68,8 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             MaxAccuracyDrop = r.Double(MaxDrop.Key, double.NaN, MaxDrop.Min, MaxDrop.Max) is var drop && double.IsNaN(drop) ? null : drop,
         };
         int heldOut = HeldOut.Read(r);
+        var latencyCheck = LatencyCheck.Read(r);
+        int latencyThreads = LatencyThreadsOption.Read(r);
         var floatLayers = r.StringList("floatLayers");
         string target = r.String("target", QuantizationTargetNames.Format(d.Target), QuantizationTargetNames.Known.ToArray())!;
         r.RejectUnknown("the quantize pass");
@@ -58,7 +77,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
         {
             if (floatLayers is not null) o = o with { FloatLayers = FloatLayerNames.Parse(floatLayers, "floatLayers") };
             o = o with { Target = QuantizationTargetNames.Parse(target, "target") };
-            return new QuantizePassOptions(o.Validate()) { HeldOutImages = heldOut };
+            return new QuantizePassOptions(o.Validate()) { HeldOutImages = heldOut, LatencyCheckMode = latencyCheck, LatencyThreads = latencyThreads };
         }
         catch (ArgumentException e)
         {

@@ -47,11 +47,13 @@ public static class QuantizeCommand
                 result.AddError(problem + ".");
         });
         var heldOut = QuantizePassOptions.HeldOut.Cli();
+        var latencyCheck = QuantizePassOptions.LatencyCheck.Cli();
+        var latencyThreads = QuantizePassOptions.LatencyThreadsOption.Cli();
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "Shift each Conv/Gemm bias by the mean error its int8 form adds to that output channel (measured on calibration images)" };
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
             bundle, output, data, dataPath, method, percentile, calibration, exclude, floatLayers, activations, target, symmetric, perTensor, quantizeOutput, equalize, reduceRange,
-            maxDrop, heldOut, biasCorrection,
+            maxDrop, heldOut, biasCorrection, latencyCheck, latencyThreads,
         };
         command.SetAction(parse =>
         {
@@ -93,7 +95,12 @@ public static class QuantizeCommand
                 var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
                     new DatasetResolverOptions { ImageSize = m.Height, ImageChannels = m.Channels });
                 System.Console.WriteLine($"calibrating {m.Architecture} ({source.ModelPath}) on up to {options.CalibrationCount} images of {resolved.Description}, method {options.Method}");
-                var pass = new QuantizePass(new QuantizePassOptions(options) { HeldOutImages = heldOutImages });
+                var pass = new QuantizePass(new QuantizePassOptions(options)
+                {
+                    HeldOutImages = heldOutImages,
+                    LatencyCheckMode = parse.GetValue(latencyCheck),
+                    LatencyThreads = parse.GetValue(latencyThreads),
+                });
                 var written = pass.Quantize(inputFolder, outputFolder, resolved.Train, new SyncProgress<string>(System.Console.WriteLine));
                 System.Console.WriteLine(SummaryLine(source.ModelPath, Path.Combine(outputFolder, written.ModelFile)));
                 return 0;
