@@ -8,6 +8,9 @@
 #   scratch-ft    alpha 0.5 from scratch, FT_EPOCHS epochs      (equal fine-tuning epochs: the teacher is given)
 #   scratch-total alpha 0.5 from scratch, TEACHER+FT epochs    (equal total epochs)
 #   scratch-wall  alpha 0.5 from scratch, --time-budget = the wall time of teacher + oneshot (equal wall time)
+#   nonuniform teacher -> per-layer widths chosen by `prune --target-latency` (sensitivity analysis + a per-layer latency
+#              table measured here) with the budget = the measured latency of uniform alpha 0.5 -> FT_EPOCHS distilled
+#              epochs: arm 5, compared with oneshot at the same measured latency (latency-rounds.md, interleaved)
 # Every final checkpoint is exported (fp32 bundle) and quantized (int8 bundle); accuracy is measured with
 # `edgekit eval-bundle` (the bundle's preprocessing contract, as the device agent feeds images) on the FULL
 # 10,000-image test set; latency with `edgekit bench` (1 thread, batch 1); MACs and parameters from `edgekit models`.
@@ -15,6 +18,10 @@
 # Usage: benchmarks/pruning-study.sh [out=/tmp/pruning-study]
 #   env: TRAIN_LIMIT (12000) TEST_LIMIT (2000, test images evaluated during training) TEACHER_EPOCHS (4) FT_EPOCHS (3)
 #        IMPORTANCE (taylor) DATA (fashion-mnist) EDGEKIT (command; default the Release build) WALL_ARM (1; 0 skips scratch-wall)
+#        ARMS (teacher oneshot gradual scratch-ft scratch-total nonuniform; the teacher is needed by every pruned arm)
+#        ROUNDS (5, interleaved latency rounds of the oneshot/nonuniform comparison)
+#        EVAL_DATA (DATA; the final bundles' test set, e.g. DATA=embedded EVAL_DATA=fashion-mnist: train on the embedded
+#        subset, evaluate on all 10,000 Fashion-MNIST test images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-/tmp/pruning-study}")
@@ -24,12 +31,16 @@ teacher_epochs=${TEACHER_EPOCHS:-4}
 ft_epochs=${FT_EPOCHS:-3}
 importance=${IMPORTANCE:-taylor}
 data=${DATA:-fashion-mnist}
+eval_data=${EVAL_DATA:-$data}
 edgekit=${EDGEKIT:-dotnet tools/EdgeKit/bin/Release/net10.0/edgekit.dll}
 [ -n "${EDGEKIT:-}" ] || [ -f tools/EdgeKit/bin/Release/net10.0/edgekit.dll ] || { echo "build first: dotnet build tools/EdgeKit -c Release" >&2; exit 2; }
 mkdir -p "$out/logs"
 times="$out/times.tsv"
 [ -f "$times" ] || printf 'step\tseconds\tload-before\tload-after\n' >"$times"
 set_data=(--data "$data" --limit-train "$train_limit" --limit-test "$test_limit")
+read -r -a arms <<<"${ARMS:-teacher oneshot gradual scratch-ft scratch-total nonuniform}"
+rounds=${ROUNDS:-5}
+want() { [[ " ${arms[*]} " == *" $1 "* ]]; }
 
 echo "pruning study in $out: $data, $train_limit train / $test_limit test images during training, teacher $teacher_epochs epochs, fine-tune $ft_epochs epochs, importance $importance"
 echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -o 'avx2\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs)"
@@ -49,17 +60,17 @@ step() {
 seconds_of() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$times" | tail -1; }
 
 # --- training arms -------------------------------------------------------------------------------------------
-step teacher "$out/teacher/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 1.0 "${set_data[@]}" \
+want teacher && step teacher "$out/teacher/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 1.0 "${set_data[@]}" \
   --epochs "$teacher_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/teacher"
-step oneshot "$out/oneshot/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+want oneshot && step oneshot "$out/oneshot/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
   --importance "$importance" "${set_data[@]}" --finetune-epochs "$ft_epochs" --out "$out/oneshot"
 batches=$(( (train_limit + 127) / 128 / 3 ))
-step gradual "$out/gradual/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+want gradual && step gradual "$out/gradual/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
   --importance "$importance" "${set_data[@]}" --steps 4 --step-epochs 1 --step-batches "$batches" \
   --finetune-epochs $(( ft_epochs > 1 ? ft_epochs - 1 : 1 )) --out "$out/gradual"
-step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+want scratch-ft && step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
   --epochs "$ft_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-ft"
-step scratch-total "$out/scratch-total/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+want scratch-total && step scratch-total "$out/scratch-total/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
   --epochs $(( teacher_epochs + ft_epochs )) --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-total"
 # --- bundles, accuracy through the device preprocessing, size, latency ----------------------------------------
 # bundle ARM: fp32 + int8 bundles, eval-bundle on the full test set, 1-thread latency
@@ -70,20 +81,54 @@ bundle() {
   step "quantize-$arm" "$out/bundles/$arm-int8/manifest.json" $edgekit quantize --bundle "$out/bundles/$arm-fp32" \
     --out "$out/bundles/$arm-int8" --data "$data"
   for p in fp32 int8; do
-    step "eval-$arm-$p" "$out/logs/eval-$arm-$p.done" sh -c "$edgekit eval-bundle --bundle '$out/bundles/$arm-$p' --data '$data' && touch '$out/logs/eval-$arm-$p.done'"
+    step "eval-$arm-$p" "$out/logs/eval-$arm-$p.done" sh -c "$edgekit eval-bundle --bundle '$out/bundles/$arm-$p' --data '$eval_data' && touch '$out/logs/eval-$arm-$p.done'"
     step "bench-$arm-$p" "$out/bench/$arm-$p.json" sh -c "mkdir -p '$out/bench' && $edgekit bench --bundle '$out/bundles/$arm-$p' --threads 1 --runs 500 --warmup 50 --json '$out/bench/$arm-$p.json'"
   done
 }
 declare -A checkpoints=(
   [teacher]="$out/teacher/last" [oneshot]="$out/oneshot/finetune/last" [gradual]="$out/gradual/finetune/last"
-  [scratch-ft]="$out/scratch-ft/last" [scratch-total]="$out/scratch-total/last" [scratch-wall]="$out/scratch-wall/last")
-arms=(teacher oneshot gradual scratch-ft scratch-total)
-for arm in "${arms[@]}"; do bundle "$arm"; done
+  [scratch-ft]="$out/scratch-ft/last" [scratch-total]="$out/scratch-total/last" [scratch-wall]="$out/scratch-wall/last"
+  [nonuniform]="$out/nonuniform/finetune/last")
+for arm in "${arms[@]}"; do [ "$arm" = nonuniform ] || bundle "$arm"; done
+
+# --- arm 5: a latency-chosen non-uniform plan at the measured latency of uniform alpha 0.5 -----------------------
+if want nonuniform; then
+  cache="$out/latency-cache"
+  # The budget: uniform alpha 0.5 (this input size, channels, classes) measured whole on this machine, median of rounds.
+  step latency-budget "$out/latency-budget.md" sh -c "$edgekit latency-table --alpha 0.5 --rounds $rounds --cache '$cache' \
+    --input-size 32 --input-channels 1 --classes 10 > '$out/latency-budget.tmp' && mv '$out/latency-budget.tmp' '$out/latency-budget.md'"
+  budget=$(grep '^| alpha 0.5 |' "$out/latency-budget.md" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
+  echo "[nonuniform] latency budget = uniform alpha 0.5 measured: $budget ms (load $(cut -d' ' -f1 /proc/loadavg))"
+  step nonuniform "$out/nonuniform/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+    --importance "$importance" "${set_data[@]}" --target-latency "$budget" --latency-cache "$cache" \
+    --finetune-epochs "$ft_epochs" --out "$out/nonuniform"
+  bundle nonuniform
+  plan=$(tr -d ' \n' <"$out/nonuniform/prune/latency.json" | grep -o '"channelPlan":\[[0-9,]*\]' | head -1 | grep -o '[0-9,]*[0-9]')
+  # Same measured latency? The two architectures timed whole in interleaved rounds, then the two trained bundles.
+  step latency-rounds "$out/latency-rounds.md" sh -c "$edgekit latency-table --alpha 0.5 --channel-plan '$plan' --rounds $rounds --cache '$cache' \
+    --input-size 32 --input-channels 1 --classes 10 > '$out/latency-rounds.tmp' && mv '$out/latency-rounds.tmp' '$out/latency-rounds.md'"
+  if [ ! -e "$out/bench-rounds.tsv" ]; then
+    printf 'round\tarm\tprecision\tp50 ms\tload\n' >"$out/bench-rounds.tmp"
+    for r in $(seq 1 "$rounds"); do
+      for p in fp32 int8; do
+        for arm in oneshot nonuniform; do
+          $edgekit bench --bundle "$out/bundles/$arm-$p" --threads 1 --runs 500 --warmup 50 --json "$out/bench/round$r-$arm-$p.json" >/dev/null
+          printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$arm" "$p" "$(grep -o '"p50Ms": *[0-9.]*' "$out/bench/round$r-$arm-$p.json" | head -1 | grep -o '[0-9.]*$')" \
+            "$(cut -d' ' -f1 /proc/loadavg)" >>"$out/bench-rounds.tmp"
+        done
+      done
+    done
+    mv "$out/bench-rounds.tmp" "$out/bench-rounds.tsv"
+  fi
+  echo "[nonuniform] plan $plan; latency.json: $(tr -d ' \n' <"$out/nonuniform/prune/latency.json" | grep -o '"budgetMs":[0-9.]*\|"predictedMs":[0-9.]*\|"measuredMs":[0-9.]*\|"measuredWithinBudget":[a-z]*' | head -4 | xargs)"
+  cat "$out/latency-rounds.md"
+  awk -F'\t' 'NR > 1 { k = $2 "-" $3; v[k] = v[k] " " $4 } END { for (k in v) print "bench p50 ms by round, " k ":" v[k] }' "$out/bench-rounds.tsv" | sort
+fi
 # --- summary ---------------------------------------------------------------------------------------------------
 summary="$out/summary.md"
 write_summary() {
 {
-  echo "| arm | precision | top-1 (eval-bundle, 10,000 test) | file KiB | p50 ms (1 thread) | training s |"
+  echo "| arm | precision | top-1 (eval-bundle, $eval_data test set) | file KiB | p50 ms (1 thread) | training s |"
   echo "|---|---|---:|---:|---:|---:|"
   for arm in "${arms[@]}"; do
     for p in fp32 int8; do

@@ -3,7 +3,7 @@
 // alternating rounds so drift on a shared machine hits all; the median of the rounds' p50 is kept.
 // Usage: dotnet run -c Release --project benchmarks/QuantizationLatency [-- rounds runs]
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.Training.Models;

@@ -7,7 +7,7 @@
 //        ... -- /tmp/zoo 1 50 --profile   # where the time goes: ONNX Runtime's per-node kernel times, fp32 vs int8
 //        ... -- --pair A.onnx B.onnx [rounds] [runs] [--profile]   # two given files (e.g. a hand-edited int8 graph)
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Quantization;
 using Microsoft.ML.OnnxRuntime;
 

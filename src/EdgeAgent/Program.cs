@@ -1,9 +1,24 @@
 using EdgeToolkit.EdgeAgent.Hosting;
+using EdgeToolkit.EdgeAgent.Rollout;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 // EdgeAgent [--bench N] [--EdgeAgent:Setting=value ...]   (see docs/agent.md)
+// EdgeAgent --canary-gate baseline|check [--option value ...]   (see docs/deploy.md, "Canary rollouts")
+if (args.Length > 0 && args[0] == CanaryGateCommand.Verb)
+    return await CanaryGateCommand.RunAsync(args[1..], Console.In, Console.IsInputRedirected, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+// EdgeAgent --time-models [--threads N] [--runs N] [--warmup N] [model.onnx ...]   (latency table, docs/pruning.md)
+try
+{
+    if (ModelTimingRequest.Parse(args) is { } timing) return timing.Run(Console.Out);
+}
+catch (ArgumentException e)
+{
+    JournalOutput.WriteError($"EdgeAgent: {e.Message}");
+    return AgentExitCodes.InvalidSettings;
+}
+
 BenchRequest? bench;
 string[] rest;
 try

@@ -6,9 +6,10 @@ namespace EdgeToolkit.Deploy.Tests;
 
 /// <summary>
 /// The playbook's canary gate against a local fleet of two real agents (this build's EdgeAgent.dll on a
-/// synthetic camera, each with its own test root): a model-only update that is fine reaches both hosts; one
-/// that is much slower and one that is unsure (near-equal logits) are rolled back on the canary, and the
-/// second host never gets them.
+/// synthetic camera, each with its own test root; the gate is this build's <c>EdgeAgent --canary-gate</c>): a
+/// model-only update that is fine reaches both hosts; one that is much slower, one that is unsure (near-equal
+/// logits) and one that fails on half the frames (NaN logits: bad-frame rate and frames/s) are rolled back on the
+/// canary, and the second host never gets them.
 /// </summary>
 public sealed class CanaryRolloutTests : IDisposable
 {
@@ -67,12 +68,15 @@ public sealed class CanaryRolloutTests : IDisposable
     private ProcessResult Rollout(string inventory, string bundle)
     {
         string tool = Repo.RequireTool("ansible-playbook", "ansible");
+        // The gate runs the agent of this build (the test roots have no installed agent).
+        string agent = JsonSerializer.Serialize(new Dictionary<string, string> { ["edgeagent_gate_agent"] = "dotnet " + Path.Combine(AppContext.BaseDirectory, "EdgeAgent.dll") });
         var r = Repo.Run(tool,
         [
             "-i", inventory, Playbook, "-e", "edgeagent_bundle=" + bundle, "-e", "edgeagent_become=false", "-e", "edgeagent_no_systemd=true",
             "-e", "edgeagent_soak_seconds=2", "-e", $"edgeagent_gate_min_frames={MinFrames}", "-e", "edgeagent_gate_wait_seconds=180",
-            // Generous latency limits (a loaded CI machine is noisy); the slow model is far beyond them.
+            // Generous limits (a loaded CI machine is noisy); the slow model and the failing one are far beyond them.
             "-e", "edgeagent_gate_p95_increase_percent=100", "-e", "edgeagent_gate_p95_slack_ms=10", "-e", "edgeagent_gate_top1_drop=0.05",
+            "-e", "edgeagent_gate_fps_drop_percent=40", "-e", "edgeagent_gate_bad_rate_increase=0.05", "-e", agent,
         ], new Dictionary<string, string?>
         {
             ["ANSIBLE_NOCOLOR"] = "1",
@@ -85,7 +89,7 @@ public sealed class CanaryRolloutTests : IDisposable
     }
 
     [Fact]
-    public void Canary_gate_promotes_a_fine_bundle_and_rolls_back_a_slower_or_less_confident_one_on_the_canary_only()
+    public void Canary_gate_promotes_a_fine_bundle_and_rolls_back_a_slower_less_confident_or_failing_one_on_the_canary_only()
     {
         Repo.RequireTool("ansible-playbook", "ansible");
         // Confident base model; the same weights re-exported (new hash); a far heavier network; near-equal logits.
@@ -94,6 +98,7 @@ public sealed class CanaryRolloutTests : IDisposable
         // About 2.7 G multiply-adds a frame against the base model's 0.1 M: tens of ms even on an idle machine.
         string slow = TinyBundle.Write(temp.Combine("bundles/slow"), convs: [(128, 1), (256, 1), (256, 1), (256, 1), (256, 1)], fcScale: 8f);
         string unsure = TinyBundle.Write(temp.Combine("bundles/unsure"), fcScale: 0.01f);
+        string flaky = TinyBundle.Write(temp.Combine("bundles/flaky"), fcScale: 8f, nanWhenCornerIsDark: true);
         string canaryRoot = temp.Combine("canary"), lineRoot = temp.Combine("line2");
         InstallModel(canaryRoot, baseBundle);
         InstallModel(lineRoot, baseBundle);
@@ -123,6 +128,7 @@ public sealed class CanaryRolloutTests : IDisposable
         int canaryGate = good.StdOut.IndexOf("gate passed on canary", StringComparison.Ordinal);
         int lineGate = good.StdOut.IndexOf("gate passed on line2", StringComparison.Ordinal);
         Assert.True(canaryGate >= 0 && lineGate > canaryGate, good.StdOut);
+        Assert.Matches(@"gate passed on canary \([0-9]+ frames of model [0-9a-f]{12}: total p95 [0-9.]+ ms, .* [0-9.]+ frames/s, bad-frame rate 0 \(before: ", good.StdOut);
         string fineModel = CurrentModel(canaryRoot);
         Assert.StartsWith("fine-", fineModel);
         Assert.Equal(fineModel, CurrentModel(lineRoot));
@@ -150,6 +156,16 @@ public sealed class CanaryRolloutTests : IDisposable
         Assert.Empty(Directory.GetDirectories(Path.Combine(lineRoot, "var/lib/edgeagent/models"), "unsure-*"));
         WaitServing(canary, Sha(fine));
         WaitServing(line, Sha(fine));
+
+        // 4. Fails on half the frames (NaN logits for the darker patterns): the bad-frame rate rises; rolled back likewise.
+        var failing = Rollout(inventory, flaky);
+        Assert.NotEqual(0, failing.ExitCode);
+        Assert.Contains("model bundle flaky failed on canary (canary gate: ", failing.StdOut);
+        Assert.Matches(@"bad-frame rate 0\.[0-9]+ rose by 0\.[0-9]+ from 0\.000 before the update \(limit 0\.050, edgeagent_gate_bad_rate_increase\)", failing.StdOut);
+        Assert.Equal(fineModel, CurrentModel(canaryRoot));
+        Assert.Equal(fineModel, CurrentModel(lineRoot));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(lineRoot, "var/lib/edgeagent/models"), "flaky-*"));
+        WaitServing(canary, Sha(fine));
     }
 
     public void Dispose()

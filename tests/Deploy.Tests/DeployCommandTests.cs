@@ -38,8 +38,10 @@ public sealed class DeployCommandTests : IDisposable
     {
         string tar = Tarball();
         string bundle = Bundle();
-        var r = EdgeKit("--host", "pi@raspberrypi.local", "--tarball", tar, "--bundle", bundle, "--port", "2222", "--bench-frames", "50", "--timeout", "90", "--dry-run");
+        var r = EdgeKit("--host", "pi@raspberrypi.local", "--tarball", tar, "--bundle", bundle, "--port", "2222", "--bench-frames", "50", "--timeout", "90",
+            "--gate", "soak-seconds=5", "--gate", "top1-drop=0.1", "--dry-run");
         Assert.Equal(0, r.ExitCode);
+        const string stage = "/tmp/edgeagent-deploy.XXXXXXXXXX", package = stage + "/edgeagent-1.2.3-linux-arm64";
         string[] commands = r.StdOut.Split('\n').Where(l => l.StartsWith("+ ", StringComparison.Ordinal)).Select(l => l[2..]).ToArray();
         string ssh = "ssh -o BatchMode=yes -o ConnectTimeout=10 -p 2222";
         Assert.Equal(
@@ -47,9 +49,20 @@ public sealed class DeployCommandTests : IDisposable
             $"{ssh} pi@raspberrypi.local true",
             $"{ssh} pi@raspberrypi.local 'mktemp -d /tmp/edgeagent-deploy.XXXXXXXXXX'",
             $"scp -q -r -o BatchMode=yes -o ConnectTimeout=10 -P 2222 {tar} {bundle} pi@raspberrypi.local:/tmp/edgeagent-deploy.XXXXXXXXXX/",
-            $"{ssh} pi@raspberrypi.local 'tar -xzf /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64.tar.gz -C /tmp/edgeagent-deploy.XXXXXXXXXX && sudo /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64/install.sh --timeout 90 --bundle /tmp/edgeagent-deploy.XXXXXXXXXX/mybundle; rc=$?; rm -rf /tmp/edgeagent-deploy.XXXXXXXXXX; exit $rc'",
+            $"{ssh} pi@raspberrypi.local 'tar -xzf {stage}/edgeagent-1.2.3-linux-arm64.tar.gz -C {stage} && {package}/agent/EdgeAgent --canary-gate baseline --soak-seconds=5 --top1-drop=0.1 --names edgekit > {stage}/baseline.json; rc=$?; [ $rc -eq 0 ] || rm -rf {stage}; exit $rc'",
+            $"{ssh} pi@raspberrypi.local 'sudo {package}/install.sh --timeout 90 --bundle {stage}/mybundle; rc=$?; [ $rc -eq 0 ] || rm -rf {stage}; exit $rc'",
+            $"{ssh} pi@raspberrypi.local '/opt/edgeagent/current/EdgeAgent --canary-gate check --soak-seconds=5 --top1-drop=0.1 --names edgekit < {stage}/baseline.json; rc=$?; if [ $rc -eq 1 ]; then sudo {package}/install.sh --rollback --timeout 90 >&2; fi; rm -rf {stage}; exit $rc'",
             $"{ssh} -t pi@raspberrypi.local 'sudo -u edgeagent /opt/edgeagent/current/EdgeAgent --bench 50 --EdgeAgent:Bundle=/var/lib/edgeagent/models/current --EdgeAgent:Source:Kind=synthetic --EdgeAgent:Source:PixelFormat=jpeg --EdgeAgent:Source:FramesPerSecond=30 --EdgeAgent:Metrics:PrometheusEnabled=false --EdgeAgent:Metrics:HealthEnabled=false --EdgeAgent:StatusFile= --EdgeAgent:BenchReportFile=/tmp/edgeagent-bench.json'",
         ], commands);
+    }
+
+    [Fact]
+    public void Dry_run_without_the_gate_installs_and_cleans_up_in_one_step()
+    {
+        var r = EdgeKit("--host", "pi@raspberrypi.local", "--tarball", Tarball(), "--no-gate", "--bench-frames", "0", "--dry-run");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("&& sudo /tmp/edgeagent-deploy.XXXXXXXXXX/edgeagent-1.2.3-linux-arm64/install.sh --timeout 60; rc=$?; rm -rf /tmp/edgeagent-deploy.XXXXXXXXXX; exit $rc", r.StdOut);
+        Assert.DoesNotContain("--canary-gate", r.StdOut);
     }
 
     [Fact]
@@ -93,6 +106,7 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--port", "0", "--port 0: expected 1..65535")]
     [InlineData("--bundle", "/nonexistent", "--bundle '/nonexistent': no manifest.json there")]
     [InlineData("--tarball", "/nonexistent.tar.gz", "--tarball '/nonexistent.tar.gz': file not found")]
+    [InlineData("--gate", "top1-drop 0.1", "--gate 'top1-drop 0.1': expected NAME=VALUE")]
     public void Bad_arguments_are_refused_naming_the_option(string option, string value, string message)
     {
         var args = new List<string> { "--host", "pi@device", "--dry-run" };

@@ -324,14 +324,41 @@ public sealed class DeviceServiceTests : IDisposable
         var (ssh, scp) = Device.SshWrappers();
         var r = Repo.Run("dotnet", [Repo.EdgeKitDll, "deploy", "--host", "root@127.0.0.1", "--port", DeviceFixture.Invariant(Device.SshPort),
             "-i", Device.Key, "--rid", "linux-x64", "--tarball", fx.Tarball, "--bench-frames", "100", "--timeout", "90",
+            "--gate", "soak-seconds=3", "--gate", "min-frames=30", "--gate", $"health-url=http://127.0.0.1:{fx.HealthPort}/health",
             "--ssh", ssh, "--scp", scp], timeoutSeconds: 1200);
         output.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"edgeagent {fx.Version} installed and ready", r.StdOut);
+        Assert.Contains("gate passed: ", r.StdOut);
         Assert.Matches(@"(?m)^stage +count +p50 ms", r.StdOut);
         Assert.Equal(fx.Version, CurrentVersion);
         Assert.Equal("active", Show("ActiveState"));
         WaitHealthy();
+    }
+
+    [Fact]
+    public void Latency_table_over_ssh_is_measured_by_the_installed_agent_on_the_device()
+    {
+        InstallReady();
+        var (ssh, scp) = Device.SshWrappers();
+        string cache = Path.Combine(Path.GetTempPath(), "edgekit-device-latency-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var r = Repo.Run("dotnet", [Repo.EdgeKitDll, "latency-table", "--host", "root@127.0.0.1", "--port", DeviceFixture.Invariant(Device.SshPort),
+                "--identity", Device.Key, "--ssh", ssh, "--scp", scp, "--cache", cache, "--alpha", "0.5", "--rounds", "1", "--runs", "5", "--warmup", "1"],
+                timeoutSeconds: 600);
+            output.WriteLine(r.ToString());
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("/opt/edgeagent/current/EdgeAgent --time-models", r.StdOut);
+            Assert.Matches(@"(?m)^[1-9]\d* block\(s\) measured now", r.StdOut);
+            Assert.Matches(@"(?m)^\| alpha 0\.5 \| [0-9,]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", r.StdOut);
+            Assert.Single(Directory.GetFiles(cache, "*.json"));
+            Assert.Equal("", Ok("ls -d /tmp/edgekit-latency.* 2>/dev/null || true")); // the device folders are removed
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
     }
 
     [Fact]

@@ -28,6 +28,11 @@ public sealed class CommandLineTests
     [InlineData("train --bn-sparsity 2", "--bn-sparsity must be in [0, 1] but is 2")]
     [InlineData("train --limit-train -3", "--limit-train must be 0 (all) or more")]
     [InlineData("prune --checkpoint c --alpha 0.5 --out o --target-latency -2", "--target-latency-ms must be in [0, 1000000] but is -2")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --steps 0", "--steps must be in [1, 32] but is 0")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --plan random", "--plan 'random' is not one of uniform, sensitivity, slimming")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --schedule-unit flops", "--schedule-unit 'flops' is not one of channels, macs")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --step-learning-rate 0", "--step-learning-rate must be in [1E-08, 10] but is 0")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --latency-threads many", "--latency-threads must be an integer but is 'many'")]
     public void Bad_arguments_are_parse_errors_naming_the_value(string args, string named)
     {
         var result = Root().Parse(args);

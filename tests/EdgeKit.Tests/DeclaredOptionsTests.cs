@@ -24,7 +24,7 @@ public sealed class DeclaredOptionsTests
     {
         "export" => (ExportCommand.Create(), ExportPassOptions.Declared),
         "eval-bundle" => (EvalBundleCommand.Create(), EvaluatePassOptions.Declared),
-        "prune" => (PruneCommand.Create(), [PrunePassOptions.TargetLatencyOption]),
+        "prune" => (PruneCommand.Create(), [.. PrunePassOptions.Declared, .. FineTunePassOptions.CliDeclared]),
         _ => (TrainCommand.Create(), [TrainPassOptions.BatchNormSparsitySetting, TrainPassOptions.RandomErasingSetting, TrainPassOptions.EmaDecaySetting]),
     };
 

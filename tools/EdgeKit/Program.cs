@@ -17,6 +17,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(EvalBundleCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchLatencyCommand.Create());
+root.Subcommands.Add(LatencyTableCommand.Create());
 
 // Verbs handle Ctrl+C themselves (see CliCancellation) so they can save their state before exiting.
 return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,6 +1,6 @@
 using System.Globalization;
 using EdgeToolkit.ModelBundle;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.Compression.Distillation;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Pruning.Latency;
 using EdgeToolkit.Training.Models;

@@ -24,6 +24,66 @@ public sealed record PrunePassOptions
     /// <summary>MAC budget of a <see cref="WidthPlanChoice.Sensitivity"/> plan (0 = the MACs of the uniform target alpha).</summary>
     public long TargetMacs { get; init; }
 
+    /// <summary>Recipe <c>recalibrationImages</c>, CLI <c>--recalibration-images</c>: <see cref="WidthCutOptions.RecalibrationImages"/>.</summary>
+    public static IntPassOption RecalibrationImagesOption { get; } = new("recalibrationImages", BatchNormRecalibrator.DefaultImages, 2, 1_000_000,
+        "Training images the BatchNorm statistics are re-estimated on after every cut");
+
+    /// <summary>Recipe <c>taylorBatches</c>, CLI <c>--taylor-batches</c>: <see cref="WidthCutOptions.TaylorBatches"/>.</summary>
+    public static IntPassOption TaylorBatchesOption { get; } = new("taylorBatches", TaylorImportance.DefaultBatches, 1, 10_000,
+        "Batches of 64 training images the taylor importance is summed over");
+
+    /// <summary>Recipe <c>steps</c>, CLI <c>--steps</c>: cuts of a gradual schedule, evenly spaced.</summary>
+    public static IntPassOption StepsOption { get; } = new("steps", 1, 1, PruningSchedule.MaxSteps,
+        "Gradual pruning: number of cuts, evenly spaced (1 = one-shot)");
+
+    /// <summary>Recipe <c>scheduleUnit</c>, CLI <c>--schedule-unit</c>: what the even spacing of the steps is in.</summary>
+    public static EnumPassOption<ScheduleUnit> ScheduleUnitOption { get; } = new("scheduleUnit", ScheduleUnit.Channels,
+        "Space the gradual steps evenly in channels or in MACs");
+
+    /// <summary>Recipe <c>stepEpochs</c>, CLI <c>--step-epochs</c>: distilled fine-tuning between gradual steps.</summary>
+    public static IntPassOption StepEpochsOption { get; } = new("stepEpochs", 0, 0, 1000,
+        "Distilled fine-tuning epochs between gradual steps (0 = none)");
+
+    /// <summary>Recipe <c>stepBatches</c>, CLI <c>--step-batches</c>: a cap on each between-step epoch.</summary>
+    public static IntPassOption StepBatchesOption { get; } = new("stepBatches", 0, 0, int.MaxValue,
+        "Cap each between-step fine-tuning epoch at this many batches (0 = whole epoch)");
+
+    /// <summary>Recipe <c>stepLearningRate</c>, CLI <c>--step-learning-rate</c>: peak rate of the between-step fine-tunes.</summary>
+    public static DoublePassOption StepLearningRateOption { get; } = new("stepLearningRate", 0.01, 1e-8, 10,
+        "Peak learning rate of the fine-tuning between gradual steps");
+
+    /// <summary>Recipe <c>stepDistillationWeight</c>, CLI <c>--step-distillation-weight</c>.</summary>
+    public static DoublePassOption StepDistillationWeightOption { get; } = new("stepDistillationWeight", new FineTuneOptions().DistillationWeight, 0, 1,
+        "Distillation weight of the fine-tuning between gradual steps (0 = plain cross-entropy)");
+
+    /// <summary>Recipe <c>plan</c>, CLI <c>--plan</c>: how the per-layer widths are chosen.</summary>
+    public static EnumPassOption<WidthPlanChoice> PlanOption { get; } = new("plan", WidthPlanChoice.Uniform,
+        "Per-layer widths: uniform (the alpha's), sensitivity (non-uniform, from a per-layer sensitivity analysis, within the MAC or latency budget) or slimming (one global |BatchNorm gamma| threshold, after train --bn-sparsity)");
+
+    /// <summary>Recipe <c>targetMacs</c>, CLI <c>--target-macs</c>: <see cref="TargetMacs"/>.</summary>
+    public static DoublePassOption TargetMacsOption { get; } = new("targetMacs", 0, 0, 1e15,
+        "MAC budget of a sensitivity or slimming plan (0 = the MACs of the uniform target alpha)");
+
+    /// <summary>Recipe <c>sensitivity</c>, CLI <c>--sensitivity</c>: <see cref="Sensitivity"/>.</summary>
+    public static BoolPassOption SensitivityOption { get; } = new("sensitivity", false,
+        "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan");
+
+    /// <summary>Recipe <c>sensitivityImages</c>, CLI <c>--sensitivity-images</c>: <see cref="SensitivityImages"/>.</summary>
+    public static IntPassOption SensitivityImagesOption { get; } = new("sensitivityImages", 500, 1, 1_000_000,
+        "Held-out training images the sensitivity analysis measures on");
+
+    /// <summary>Recipe <c>latencyThreads</c>, CLI <c>--latency-threads</c>: <see cref="LatencyThreads"/>.</summary>
+    public static IntPassOption LatencyThreadsOption { get; } = new("latencyThreads", 1, 1, 256,
+        "ONNX Runtime threads of the latency measurements (part of the table's fingerprint)");
+
+    /// <summary>Every setting declared once for the recipe and <c>edgekit prune</c>.</summary>
+    public static IReadOnlyList<PassOption> Declared =>
+    [
+        RecalibrationImagesOption, TaylorBatchesOption, StepsOption, ScheduleUnitOption, StepEpochsOption, StepBatchesOption,
+        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, SensitivityOption,
+        SensitivityImagesOption, LatencyThreadsOption,
+    ];
+
     /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency-ms</c> (alias <c>--target-latency</c>).</summary>
     public static DoublePassOption TargetLatencyOption { get; } = new("targetLatencyMs", 0, 0, 1e6,
         "Latency budget in ms of a sensitivity plan, from a per-layer latency table measured on this machine with ONNX Runtime (0 = use the MAC budget)")
@@ -70,23 +130,6 @@ public sealed record PrunePassOptions
         };
     }
 
-    /// <summary>Recipe and CLI names of <see cref="WidthPlanChoice"/> values.</summary>
-    public static IReadOnlyList<string> PlanNames { get; } = ["uniform", "sensitivity", "slimming"];
-
-    /// <summary>The plan choice a recipe or CLI name stands for.</summary>
-    /// <exception cref="ArgumentException">An unknown name.</exception>
-    public static WidthPlanChoice ParsePlan(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return name.ToLowerInvariant() switch
-        {
-            "uniform" => WidthPlanChoice.Uniform,
-            "sensitivity" => WidthPlanChoice.Sensitivity,
-            "slimming" => WidthPlanChoice.Slimming,
-            _ => throw new ArgumentException($"plan: '{name}' is not one of {string.Join(", ", PlanNames)}.", nameof(name)),
-        };
-    }
-
     /// <summary>Checks the settings that depend on each other.</summary>
     /// <exception cref="ArgumentException">A latency budget without a sensitivity plan; the message names both the recipe field and the CLI option.</exception>
     public PrunePassOptions Validate()
@@ -105,21 +148,17 @@ public sealed record PrunePassOptions
     public static PrunePassOptions Read(RecipeOptionReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var d = new WidthCutOptions();
-        var ft = new FineTuneOptions();
-        int stepEpochs = r.Int("stepEpochs", 0, 0, 1000);
+        int stepEpochs = StepEpochsOption.Read(r);
         var stepFineTune = new FineTuneOptions
         {
             Epochs = Math.Max(1, stepEpochs),
-            MaxBatchesPerEpoch = r.Int("stepBatches", 0, 0),
-            LearningRate = r.Double("stepLearningRate", 0.01, 1e-8, 10),
-            DistillationWeight = r.Double("stepDistillationWeight", ft.DistillationWeight, 0, 1),
-            Temperature = ft.Temperature,
+            MaxBatchesPerEpoch = StepBatchesOption.Read(r),
+            LearningRate = StepLearningRateOption.Read(r),
+            DistillationWeight = StepDistillationWeightOption.Read(r),
         };
-        int steps = r.Int("steps", 1, 1, PruningSchedule.MaxSteps);
+        int steps = StepsOption.Read(r);
         var widths = DoubleList(r, "schedule");
-        var unit = r.String("scheduleUnit", "channels", ["channels", "macs"]) == "macs" ? ScheduleUnit.Macs : ScheduleUnit.Channels;
-        var schedule = new PruningSchedule(steps, widths, unit);
+        var schedule = new PruningSchedule(steps, widths, ScheduleUnitOption.Read(r));
         try
         {
             schedule.Validate();
@@ -133,20 +172,20 @@ public sealed record PrunePassOptions
             Cut = new WidthCutOptions
             {
                 Importance = ParseImportance(r.String("importance", "l1", ImportanceNames)!),
-                Recalibrate = r.Bool("recalibrate", d.Recalibrate),
-                RecalibrationImages = r.Int("recalibrationImages", d.RecalibrationImages, 2, 1_000_000),
-                TaylorBatches = r.Int("taylorBatches", d.TaylorBatches, 1, 10_000),
+                Recalibrate = r.Bool("recalibrate", new WidthCutOptions().Recalibrate),
+                RecalibrationImages = RecalibrationImagesOption.Read(r),
+                TaylorBatches = TaylorBatchesOption.Read(r),
             },
             Schedule = schedule,
             StepFineTune = stepEpochs > 0 ? stepFineTune.Validate() : null,
-            Plan = ParsePlan(r.String("plan", "uniform", PlanNames)!),
-            TargetMacs = (long)r.Double("targetMacs", 0, 0, 1e15),
-            Sensitivity = r.Bool("sensitivity", false),
-            SensitivityImages = r.Int("sensitivityImages", 500, 1, 1_000_000),
+            Plan = PlanOption.Read(r),
+            TargetMacs = (long)TargetMacsOption.Read(r),
+            Sensitivity = SensitivityOption.Read(r),
+            SensitivityImages = SensitivityImagesOption.Read(r),
             Evaluate = r.Bool("evaluate", true),
             TargetLatencyMs = TargetLatencyOption.Read(r),
             LatencyCache = r.String("latencyCache", null),
-            LatencyThreads = r.Int("latencyThreads", 1, 1, 256),
+            LatencyThreads = LatencyThreadsOption.Read(r),
         };
         if (o.Problem() is { } problem)
             throw r.ErrorAt(problem.Field, problem.Text);

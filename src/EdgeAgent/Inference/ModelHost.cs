@@ -82,7 +82,9 @@ public sealed class ModelHost : IDisposable
         // ModelRunner.Load checks the graph on its own session. On a worker so a load that hangs can be abandoned.
         var requested = options.ExecutionProvider;
         var providerOptions = options.ProviderOptions;
-        var load = Task.Run(() => ModelRunner.Load(ModelBundleFolder.Read(folder, checkGraph: false), threads, provider: requested, providerOptions: providerOptions));
+        bool arena = options.OrtMemoryArena;
+        var load = Task.Run(() => ModelRunner.Load(ModelBundleFolder.Read(folder, checkGraph: false), threads, provider: requested, providerOptions: providerOptions,
+            memoryArena: arena));
         var timeout = TimeSpan.FromSeconds(options.ReloadTimeoutSeconds);
         try
         {

@@ -54,7 +54,7 @@ public sealed class ModelRunner : IDisposable
     /// runs on a zero input; throws <see cref="BundleException"/> naming the model when ONNX Runtime refuses it.
     /// </summary>
     public static ModelRunner Load(LoadedBundle bundle, int intraOpThreads, int warmupRuns = 3,
-        ExecutionProvider provider = ExecutionProvider.Cpu, ExecutionProviderOptions? providerOptions = null)
+        ExecutionProvider provider = ExecutionProvider.Cpu, ExecutionProviderOptions? providerOptions = null, bool memoryArena = true)
     {
         ProviderSession created;
         try
@@ -66,6 +66,8 @@ public sealed class ModelRunner : IDisposable
                     GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
                     ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                     InterOpNumThreads = 1,
+                    EnableCpuMemArena = memoryArena,
+                    EnableMemoryPattern = memoryArena,
                 };
                 if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
                 return options;

@@ -47,6 +47,13 @@ public sealed class AgentOptions
     /// <summary>Device id, TensorRT fp16/int8 and engine cache, XNNPACK threads (<c>EdgeAgent:ProviderOptions</c>).</summary>
     public ExecutionProviderOptions ProviderOptions { get; set; } = new();
 
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena and memory-pattern planning (<c>SessionOptions.EnableCpuMemArena</c>,
+    /// <c>EnableMemoryPattern</c>): true keeps freed activation buffers for reuse; false returns them, for a smaller
+    /// resident set on a small device (docs/benchmarks.md, "Agent footprint").
+    /// </summary>
+    public bool OrtMemoryArena { get; set; } = true;
+
     /// <summary>Capacity of the frame channel between capture and processing (oldest dropped when full).</summary>
     public int ChannelCapacity { get; set; } = 2;
 

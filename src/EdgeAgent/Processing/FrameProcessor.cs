@@ -87,11 +87,11 @@ public sealed class FrameProcessor : IDisposable
             }
             catch (BadFrameException e)
             {
-                Refuse(e.Reason, e.Message);
+                Refuse(e.Reason, e.Message, lease?.Generation);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Refuse("error", $"frame {frame.Sequence}: {e.GetType().Name}: {e.Message}");
+                Refuse("error", $"frame {frame.Sequence}: {e.GetType().Name}: {e.Message}", lease?.Generation);
             }
             finally
             {
@@ -129,7 +129,8 @@ public sealed class FrameProcessor : IDisposable
             if (TopK.FirstNonFinite(runner.Output) is int bad)
             {
                 // NaN/Inf logits have no ranking: a counted, named fault rather than a prediction of class -1.
-                Refuse("non-finite-output", $"frame {slot.Sequence}: the model returned {runner.Output[bad]} for class {bad} ({manifest.Labels[bad]}); no prediction");
+                Refuse("non-finite-output", $"frame {slot.Sequence}: the model returned {runner.Output[bad]} for class {bad} ({manifest.Labels[bad]}); no prediction",
+                    slot.Lease!.Generation);
                 return null;
             }
             var (idx, prob) = TopK.Compute(runner.Output, options.TopK);
@@ -148,7 +149,7 @@ public sealed class FrameProcessor : IDisposable
             metrics.Record(Stage.Inference, inferenceMs);
             metrics.Record(Stage.Total, totalMs);
             metrics.FrameProcessed();
-            metrics.Recent.Record(slot.Lease!.Generation, totalMs, inferenceMs, prob[0]);
+            metrics.Recent.Record(slot.Lease!.Generation, totalMs, inferenceMs, prob[0], done);
             var prediction = new Prediction(slot.Sequence, labels, prob, idx, totalMs, slot.Source);
             results?.Write(prediction);
             if (Observers.Count > 0)
@@ -161,7 +162,7 @@ public sealed class FrameProcessor : IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Refuse("error", $"frame {slot.Sequence}: {e.GetType().Name}: {e.Message}");
+            Refuse("error", $"frame {slot.Sequence}: {e.GetType().Name}: {e.Message}", slot.Lease?.Generation);
             return null;
         }
     }
@@ -195,9 +196,11 @@ public sealed class FrameProcessor : IDisposable
             logger.LogError(e, "{Observer} failed on a frame; inference goes on", observer.GetType().Name);
     }
 
-    private void Refuse(string reason, string message)
+    /// <summary>Counts a refused frame (in the serving model's recent figures too when <paramref name="generation"/> is known) and logs it, rate-limited.</summary>
+    private void Refuse(string reason, string message, int? generation)
     {
         metrics.BadFrame(reason);
+        if (generation is int g) metrics.Recent.RecordBad(g, Stopwatch.GetTimestamp());
         // At most one log line per second: a stream of garbage must not flood the journal. Both stages call this.
         long now = Stopwatch.GetTimestamp();
         long last = Interlocked.Read(ref lastBadLog);

@@ -61,8 +61,8 @@ public sealed record AgentStatus
     public double Fps { get; init; }
 
     /// <summary>
-    /// p95 latency and mean top-1 probability over the serving model's last <c>EdgeAgent:RecentFrames</c> frames
-    /// (null before its first frame): what the fleet playbook's canary gate compares before and after an update.
+    /// p95 latency, mean top-1 probability, frames/s and bad-frame rate over the serving model's last
+    /// <c>EdgeAgent:RecentFrames</c> frames (null before its first frame): what the canary gate compares before and after an update.
     /// </summary>
     public RecentFrames? Recent { get; init; }
 

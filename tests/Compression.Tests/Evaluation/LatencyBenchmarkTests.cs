@@ -1,4 +1,4 @@
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Compression.Tests.Export;
 using Google.Protobuf;

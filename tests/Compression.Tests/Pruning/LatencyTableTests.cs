@@ -4,6 +4,7 @@ using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Pruning.Latency;
 using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
 using TorchSharp;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Training.Models;
 using Google.Protobuf;

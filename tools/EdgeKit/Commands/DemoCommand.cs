@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.Training.Data;
@@ -66,7 +67,8 @@ public static class DemoCommand
                 Epochs = s.Epochs, BatchSize = s.Quick ? 64 : 128, LearningRate = s.Quick ? 0.05 : 0.1,
                 InputSize = s.Quick ? 16 : 32, WarmupEpochs = s.Epochs > 1 ? 1 : 0,
             }),
-            new PrunePass(new PrunePassOptions()),
+            // Taylor importance + BatchNorm recalibration, one cut: the pruning study's winner (docs/pruning.md).
+            new PrunePass(new PrunePassOptions { Cut = new WidthCutOptions { Importance = ChannelImportance.Taylor } }),
             new FineTunePass(new FineTunePassOptions(new FineTuneOptions
             {
                 Epochs = s.FineTuneEpochs, BatchSize = s.Quick ? 64 : 128, DistillationWeight = 0.5, Temperature = 4,

@@ -6,9 +6,11 @@ using System.Text.RegularExpressions;
 namespace EdgeToolkit.EdgeKit.Commands;
 
 /// <summary>
-/// <c>edgekit deploy --host user@device</c>: builds (or takes) the agent tarball, copies it with scp,
-/// runs install.sh over ssh (which waits for READY and rolls back on failure), then runs a short
-/// <c>--bench</c> on the device and prints its latency table: the first real measurement.
+/// <c>edgekit deploy --host user@device</c>: builds (or takes) the agent tarball, copies it with scp, records the
+/// running agent's figures, runs install.sh over ssh (which waits for READY and rolls back on failure), then the
+/// canary gate (the fleet playbook's, run by the new agent on the device: soak, compare p95 latency, mean top-1
+/// probability, frames/s and bad-frame rate with the figures before; a regression rolls back and names the figure),
+/// then a short <c>--bench</c> on the device whose latency table is the first real measurement.
 /// </summary>
 public static partial class DeployCommand
 {
@@ -17,6 +19,12 @@ public static partial class DeployCommand
 
     /// <summary>Exit code when the device cannot be reached over ssh.</summary>
     public const int ExitUnreachable = 5;
+
+    /// <summary>Exit code when the canary gate found a regression (the device was rolled back).</summary>
+    public const int ExitGateFailed = 6;
+
+    /// <summary>The agent's own gate exit code for a regression (<c>EdgeAgent --canary-gate check</c>).</summary>
+    private const int GateRegressed = 1;
 
     /// <summary>Creates the <c>deploy</c> verb.</summary>
     public static Command Create()
@@ -32,10 +40,17 @@ public static partial class DeployCommand
         var ssh = new Option<string>("--ssh") { Description = "ssh program", DefaultValueFactory = _ => "ssh" };
         var scp = new Option<string>("--scp") { Description = "scp program", DefaultValueFactory = _ => "scp" };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the commands that would run, run nothing" };
-
-        var command = new Command("deploy", "Install the agent on a device over ssh, wait until it is ready and benchmark it there.")
+        var noGate = new Option<bool>("--no-gate") { Description = "install without the canary gate (no figures recorded or compared)" };
+        var gate = new Option<string[]>("--gate")
         {
-            host, bundle, tarball, rid, port, identity, benchFrames, timeout, ssh, scp, dryRun,
+            Description = "a canary gate option NAME=VALUE for the agent's gate (repeatable; e.g. soak-seconds=60, min-frames=100, "
+                + "p95-increase-percent=25, top1-drop=0.05, fps-drop-percent=20, bad-rate-increase=0.01, health-url=...; see docs/deploy.md)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        var command = new Command("deploy", "Install the agent on a device over ssh, wait until it is ready, gate it on its figures and benchmark it there.")
+        {
+            host, bundle, tarball, rid, port, identity, benchFrames, timeout, ssh, scp, dryRun, noGate, gate,
         };
         command.SetAction(parse =>
         {
@@ -46,7 +61,7 @@ public static partial class DeployCommand
                 var settings = new Settings(
                     parse.GetValue(host)!, parse.GetValue(bundle), parse.GetValue(tarball), parse.GetValue(rid)!,
                     parse.GetValue(port), parse.GetValue(identity), parse.GetValue(benchFrames), parse.GetValue(timeout),
-                    parse.GetValue(ssh)!, parse.GetValue(scp)!, parse.GetValue(dryRun));
+                    parse.GetValue(ssh)!, parse.GetValue(scp)!, parse.GetValue(dryRun), !parse.GetValue(noGate), parse.GetValue(gate) ?? []);
                 return Run(settings, output, error);
             }
             catch (ArgumentException e)
@@ -60,7 +75,7 @@ public static partial class DeployCommand
 
     private sealed record Settings(
         string Host, string? Bundle, string? Tarball, string Rid, int Port, string? Identity,
-        int BenchFrames, int Timeout, string Ssh, string Scp, bool DryRun);
+        int BenchFrames, int Timeout, string Ssh, string Scp, bool DryRun, bool Gate, string[] GateOptions);
 
     /// <summary>
     /// The device's private staging folder is made by <c>mktemp -d</c> with this template (mode 0700, a name no
@@ -110,8 +125,21 @@ public static partial class DeployCommand
         if (separateBundle) copySources.Add(Path.GetFullPath(s.Bundle!));
         string[] copy = [scpPath, "-q", "-r", .. ScpOptions(s), .. copySources, $"{s.Host}:{RemoteRoot}/"];
         string installArgs = $"--timeout {s.Timeout}" + (separateBundle ? " --bundle " + ShellQuote([$"{RemoteRoot}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(s.Bundle!)))}"]) : "");
-        string[] install = [sshPath, .. SshOptions(s), s.Host,
-            $"tar -xzf {RemoteRoot}/{tarName} -C {RemoteRoot} && sudo {packageDir}/install.sh {installArgs}; rc=$?; rm -rf {RemoteRoot}; exit $rc"];
+        string unpack = $"tar -xzf {RemoteRoot}/{tarName} -C {RemoteRoot}";
+        // The staging folder goes when a step fails, or after the gate (whose rollback needs the new install.sh).
+        string cleanUpOnFailure = $"rc=$?; [ $rc -eq 0 ] || rm -rf {RemoteRoot}; exit $rc";
+        // The gate is the agent's (EdgeAgent --canary-gate, the fleet playbook's too). The baseline is read by the new
+        // tarball's agent (an old agent may lack the gate) and checks the gate options before anything changes.
+        string gateOptions = ShellQuote(s.GateOptions.Select(o => "--" + o).Append("--names").Append("edgekit"));
+        string[] baseline = [sshPath, .. SshOptions(s), s.Host,
+            $"{unpack} && {packageDir}/agent/EdgeAgent --canary-gate baseline {gateOptions} > {RemoteRoot}/baseline.json; {cleanUpOnFailure}"];
+        string[] install = [sshPath, .. SshOptions(s), s.Host, s.Gate
+            ? $"sudo {packageDir}/install.sh {installArgs}; {cleanUpOnFailure}"
+            : $"{unpack} && sudo {packageDir}/install.sh {installArgs}; rc=$?; rm -rf {RemoteRoot}; exit $rc"];
+        // Its report is the last line on standard output; the rollback's output goes to standard error.
+        string[] check = [sshPath, .. SshOptions(s), s.Host,
+            $"/opt/edgeagent/current/EdgeAgent --canary-gate check {gateOptions} < {RemoteRoot}/baseline.json; rc=$?; "
+            + $"if [ $rc -eq {GateRegressed} ]; then sudo {packageDir}/install.sh --rollback --timeout {s.Timeout} >&2; fi; rm -rf {RemoteRoot}; exit $rc"];
         // 4. A short benchmark with synthetic JPEG frames, beside the running service (no camera
         //    contention, no port clash), as the service user so it sees what the service sees. The agent
         //    measures capacity unpaced, then per-frame latency with the frames paced at a camera's 30 fps.
@@ -126,7 +154,9 @@ public static partial class DeployCommand
         if (publish is not null) steps.Add(("publish the agent", publish));
         steps.Add(("prepare the device", prepare));
         steps.Add(("copy", copy));
+        if (s.Gate) steps.Add(("record the figures before (canary gate baseline)", baseline));
         steps.Add(("install and wait for READY", install));
+        if (s.Gate) steps.Add(("canary gate: soak, then compare with the figures before", check));
         if (s.BenchFrames > 0) steps.Add(("benchmark on the device", bench));
 
         if (s.DryRun)
@@ -141,7 +171,7 @@ public static partial class DeployCommand
             string[] argv = stage is null ? template : [.. template.Select(a => a.Replace(RemoteRoot, stage, StringComparison.Ordinal))];
             output.WriteLine($"==> {title}: {ShellQuote(argv)}");
             output.Flush();
-            int code = Execute(argv, captureLastLine: template == publish || template == prepare, out string? lastLine, error);
+            int code = Execute(argv, captureLastLine: template == publish || template == prepare || template == check, out string? lastLine, error);
             if (template == prepare && code == 0)
             {
                 stage = lastLine?.Trim();
@@ -158,6 +188,11 @@ public static partial class DeployCommand
             }
             if (template == publish && code == 0 && lastLine is not null && lastLine.Trim() != tarballPath)
                 throw new ArgumentException($"publish.sh wrote '{lastLine.Trim()}', expected '{tarballPath}'");
+            if (template == check && code == GateRegressed)
+            {
+                error.WriteLine($"error: {lastLine?.Trim()} on {s.Host}; rolled back to the previous version");
+                return ExitGateFailed;
+            }
             if (code != 0)
             {
                 error.WriteLine(template == install && code == 3
@@ -189,6 +224,14 @@ public static partial class DeployCommand
             throw new ArgumentException($"--tarball '{s.Tarball}': file not found");
         if (s.Identity is not null && !File.Exists(s.Identity))
             throw new ArgumentException($"--identity '{s.Identity}': file not found");
+        // The agent checks names and values (one declaration, EdgeAgent --canary-gate) before anything changes; here only the form.
+        foreach (string o in s.GateOptions)
+        {
+            if (!GateOption().IsMatch(o))
+                throw new ArgumentException($"--gate '{o}': expected NAME=VALUE with a gate option name such as top1-drop=0.05");
+        }
+        if (!s.Gate && s.GateOptions.Length > 0)
+            throw new ArgumentException("--gate: options for a gate that --no-gate turns off");
     }
 
     private static IEnumerable<string> SshOptions(Settings s) => SshOptions(s.Port, s.Identity);
@@ -250,8 +293,12 @@ public static partial class DeployCommand
         return m.Success ? m.Groups[1].Value : throw new ArgumentException($"{props}: no <Version> element");
     }
 
-    /// <summary>Runs <paramref name="argv"/> with inherited output; returns its exit code (127 when it cannot start).</summary>
-    internal static int Execute(string[] argv, bool captureLastLine, out string? lastLine, TextWriter error)
+    /// <summary>
+    /// Runs <paramref name="argv"/> with inherited output; returns its exit code (127 when it cannot start). With
+    /// <paramref name="captureLastLine"/> the output is read, echoed unless <paramref name="echo"/> is false, and its last
+    /// non-empty line returned.
+    /// </summary>
+    internal static int Execute(string[] argv, bool captureLastLine, out string? lastLine, TextWriter error, bool echo = true)
     {
         var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardOutput = captureLastLine };
         foreach (string a in argv.Skip(1)) info.ArgumentList.Add(a);
@@ -264,7 +311,7 @@ public static partial class DeployCommand
                 string? line;
                 while ((line = process.StandardOutput.ReadLine()) is not null)
                 {
-                    System.Console.Out.WriteLine(line);
+                    if (echo) System.Console.Out.WriteLine(line);
                     if (line.Length > 0) lastLine = line;
                 }
             }
@@ -304,4 +351,7 @@ public static partial class DeployCommand
 
     [GeneratedRegex(@"^[A-Za-z0-9@%+=:,./_-]+$")]
     private static partial Regex SafeWord();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]*=\S+$")]
+    private static partial Regex GateOption();
 }

@@ -27,24 +27,29 @@ public static class PruneCommand
         var importance = new Option<string>("--importance") { Description = "Channel ranking: l1 (filter L1 norm), bn (BatchNorm |gamma|) or taylor (|activation x gradient|)", DefaultValueFactory = _ => "l1" };
         importance.AcceptOnlyFromAmong([.. PrunePassOptions.ImportanceNames]);
         var noRecalibrate = new Option<bool>("--no-recalibrate") { Description = "Keep the source's BatchNorm statistics after the cut (for comparison; accuracy usually collapses)" };
-        var recalibrationImages = new Option<int>("--recalibration-images") { Description = "Training images the BatchNorm statistics are re-estimated on", DefaultValueFactory = _ => BatchNormRecalibrator.DefaultImages };
-        var steps = new Option<int>("--steps") { Description = "Gradual pruning: number of cuts, evenly spaced (1 = one-shot)", DefaultValueFactory = _ => 1 };
+        var recalibrationImages = PrunePassOptions.RecalibrationImagesOption.Cli();
+        var taylorBatches = PrunePassOptions.TaylorBatchesOption.Cli();
+        var steps = PrunePassOptions.StepsOption.Cli();
         var schedule = new Option<string?>("--schedule") { Description = "Gradual pruning: explicit intermediate widths, e.g. 0.875,0.75,0.625 (the target is the last step)" };
-        var scheduleUnit = new Option<string>("--schedule-unit") { Description = "Space --steps evenly in channels or macs", DefaultValueFactory = _ => "channels" };
-        scheduleUnit.AcceptOnlyFromAmong("channels", "macs");
-        var stepEpochs = new Option<int>("--step-epochs") { Description = "Distilled fine-tuning epochs between gradual steps (0 = none)" };
-        var stepBatches = new Option<int>("--step-batches") { Description = "Cap each between-step fine-tuning epoch at this many batches (0 = whole epoch)" };
-        var plan = new Option<string>("--plan") { Description = "Per-layer widths: uniform (the alpha's), sensitivity (non-uniform, same MACs, from a per-layer sensitivity analysis) or slimming (one global |BatchNorm gamma| threshold, after train --bn-sparsity)", DefaultValueFactory = _ => "uniform" };
-        plan.AcceptOnlyFromAmong([.. PrunePassOptions.PlanNames]);
-        var targetMacs = new Option<long>("--target-macs") { Description = "MAC budget of a --plan sensitivity or slimming plan (0 = the MACs of the uniform --alpha)" };
+        var scheduleUnit = PrunePassOptions.ScheduleUnitOption.Cli();
+        var stepEpochs = PrunePassOptions.StepEpochsOption.Cli();
+        var stepBatches = PrunePassOptions.StepBatchesOption.Cli();
+        var stepLearningRate = PrunePassOptions.StepLearningRateOption.Cli();
+        var stepDistillationWeight = PrunePassOptions.StepDistillationWeightOption.Cli();
+        var plan = PrunePassOptions.PlanOption.Cli();
+        var targetMacs = PrunePassOptions.TargetMacsOption.Cli();
         var targetLatency = PrunePassOptions.TargetLatencyOption.Cli();
         var latencyCache = new Option<string?>("--latency-cache") { Description = $"Folder of the cached per-layer latency tables, one file per machine fingerprint (default {LatencyTable.DefaultCacheFolder})" };
-        var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads of the latency measurements (part of the fingerprint)", DefaultValueFactory = _ => 1 };
-        var sensitivity = new Option<bool>("--sensitivity") { Description = "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan" };
+        var latencyThreads = PrunePassOptions.LatencyThreadsOption.Cli();
+        var latencyDevice = new SshLatencyOptions("latency-");
+        var sensitivity = PrunePassOptions.SensitivityOption.Cli();
+        var sensitivityImages = PrunePassOptions.SensitivityImagesOption.Cli();
         var epochs = new Option<int>("--finetune-epochs") { Description = "Fine-tuning epochs after pruning (0 = none)" };
-        var distil = new Option<double>("--distil-weight") { Description = "Distillation weight w in [0, 1] (0 = plain cross-entropy)", DefaultValueFactory = _ => 0.5 };
-        var temperature = new Option<double>("--temperature") { Description = "Distillation temperature", DefaultValueFactory = _ => 4 };
-        var lr = new Option<double>("--lr") { Description = "Fine-tuning peak learning rate", DefaultValueFactory = _ => new FineTuneOptions().LearningRate };
+        var distil = FineTunePassOptions.DistillationWeightOption.Cli();
+        var temperature = FineTunePassOptions.TemperatureOption.Cli();
+        var lr = FineTunePassOptions.LearningRateOption.Cli();
+        var batchSize = FineTunePassOptions.BatchSizeOption.Cli();
+        var maxBatches = FineTunePassOptions.MaxBatchesPerEpochOption.Cli();
         var data = new Option<string>("--data") { Description = $"Dataset for recalibration, fine-tuning and evaluation ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
         var limitTrain = DatasetLimitOptions.Train();
@@ -53,14 +58,18 @@ public static class PruneCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
-            checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            plan, targetMacs, targetLatency, latencyCache, latencyThreads, sensitivity, epochs, distil, temperature, lr, data, dataPath, limitTrain, limitTest, seed, threads,
+            checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, latencyCache, latencyThreads, sensitivity, sensitivityImages, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
+        foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             try
             {
                 if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
+                var device = latencyDevice.Settings(parse, parse.GetValue(latencyThreads), runs: 60, warmup: 5);
+                if (device is not null && !(parse.GetValue(targetLatency) > 0))
+                    throw new ArgumentException($"--latency-host needs a latency budget ({PrunePassOptions.TargetLatencyOption.CliName} MS): only the latency search measures on the device.");
                 string source = Path.GetFullPath(parse.GetValue(checkpoint)!);
                 var (spec, metrics) = Checkpoint.ReadSpec(source);
                 if (!PrunePass.IsMobileNet(spec.Architecture))
@@ -74,22 +83,24 @@ public static class PruneCommand
                         Importance = PrunePassOptions.ParseImportance(parse.GetValue(importance)!),
                         Recalibrate = !parse.GetValue(noRecalibrate),
                         RecalibrationImages = parse.GetValue(recalibrationImages),
+                        TaylorBatches = parse.GetValue(taylorBatches),
                     }.Validate(),
-                    Schedule = Schedule(parse.GetValue(steps), parse.GetValue(schedule), parse.GetValue(scheduleUnit) == "macs" ? ScheduleUnit.Macs : ScheduleUnit.Channels),
-                    StepFineTune = stepEpochCount switch
+                    Schedule = Schedule(parse.GetValue(steps), parse.GetValue(schedule), parse.GetValue(scheduleUnit)),
+                    StepFineTune = stepEpochCount == 0 ? null : new FineTuneOptions
                     {
-                        < 0 => throw new ArgumentException($"--step-epochs must be 0 or more but was {stepEpochCount}."),
-                        0 => null,
-                        _ => new FineTuneOptions { Epochs = stepEpochCount, MaxBatchesPerEpoch = parse.GetValue(stepBatches), LearningRate = 0.01 }.Validate(),
-                    },
+                        Epochs = stepEpochCount, MaxBatchesPerEpoch = parse.GetValue(stepBatches),
+                        LearningRate = parse.GetValue(stepLearningRate), DistillationWeight = parse.GetValue(stepDistillationWeight),
+                    }.Validate(),
                     // A latency budget chooses per-layer widths: it implies --plan sensitivity unless another plan is asked for.
                     Plan = parse.GetValue(targetLatency) > 0 && parse.GetResult(plan) is null or { Implicit: true }
-                        ? WidthPlanChoice.Sensitivity : PrunePassOptions.ParsePlan(parse.GetValue(plan)!),
+                        ? WidthPlanChoice.Sensitivity : parse.GetValue(plan),
                     TargetLatencyMs = parse.GetValue(targetLatency),
                     LatencyCache = parse.GetValue(latencyCache),
                     LatencyThreads = parse.GetValue(latencyThreads),
-                    TargetMacs = parse.GetValue(targetMacs) >= 0 ? parse.GetValue(targetMacs) : throw new ArgumentException("--target-macs must be 0 or more."),
+                    LatencyRunner = device is null ? null : new SshLatencyRunner(device, System.Console.Out, latencyDevice.Prefix),
+                    TargetMacs = (long)parse.GetValue(targetMacs),
                     Sensitivity = parse.GetValue(sensitivity),
+                    SensitivityImages = parse.GetValue(sensitivityImages),
                 }.Validate());
                 var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, Precision.Fp32) { CheckpointFolder = source };
                 if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, Precision.Fp32)))
@@ -109,6 +120,8 @@ public static class PruneCommand
                     var fineTune = new FineTunePass(new FineTunePassOptions(new FineTuneOptions
                     {
                         Epochs = fineTuneEpochs,
+                        BatchSize = parse.GetValue(batchSize),
+                        MaxBatchesPerEpoch = parse.GetValue(maxBatches),
                         LearningRate = parse.GetValue(lr),
                         DistillationWeight = parse.GetValue(distil),
                         Temperature = parse.GetValue(temperature),

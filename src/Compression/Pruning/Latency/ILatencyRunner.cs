@@ -1,3 +1,5 @@
+using EdgeToolkit.ModelBundle.Runtime;
+
 namespace EdgeToolkit.Compression.Pruning.Latency;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.ModelBundle.Runtime;
 
 namespace EdgeToolkit.Compression.Pruning.Latency;
 

@@ -1,4 +1,4 @@
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 
 namespace EdgeToolkit.Compression.Pruning.Latency;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
-namespace EdgeToolkit.Compression.Evaluation;
+namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>
 /// Measures inference latency of an ONNX model with ONNX Runtime: one session, input and output

@@ -1,7 +1,6 @@
-using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
-namespace EdgeToolkit.Compression.Evaluation;
+namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>Settings of <see cref="LatencyBenchmark"/>.</summary>
 public sealed record LatencyBenchmarkOptions

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EdgeToolkit.ModelBundle;
 
-namespace EdgeToolkit.Compression.Evaluation;
+namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>Latency of one model under one configuration, in milliseconds per run.</summary>
 public sealed record LatencyResult
