@@ -1,5 +1,5 @@
 using System.Globalization;
-using EdgeToolkit.Compression.Evaluation;
+using EdgeToolkit.ModelBundle.Runtime;
 
 namespace EdgeToolkit.Compression.Quantization;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace EdgeToolkit.Compression.Evaluation;
+namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>
 /// Where one model's inference time goes in ONNX Runtime: each node's kernel time from the runtime's profiler,

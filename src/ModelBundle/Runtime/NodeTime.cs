@@ -1,4 +1,4 @@
-namespace EdgeToolkit.Compression.Evaluation;
+namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>One node of the graph ONNX Runtime ran (after its optimisations) and its mean kernel time per run.</summary>
 /// <param name="Node">Node name in the optimised graph (fused nodes keep the name of the node they replace, or get a derived one).</param>
