@@ -73,8 +73,8 @@ public sealed class TrainCommandProcessTests
     public void A_bad_time_budget_is_named()
     {
         var (code, output) = EdgeKitProcess.Run("train", "--data", "embedded", "--time-budget", "soon", "--out", TempFolder());
-        Assert.Equal(2, code);
-        Assert.Contains("--time-budget must be a positive duration such as 30m, 90s, 1h30m or 00:30:00 but was 'soon'.", output);
+        Assert.Equal(1, code); // a parse error, refused before anything loads
+        Assert.Contains("--time-budget must be a positive duration such as 30m, 90s, 1h30m or 00:30:00 but is 'soon'.", output);
     }
 
     [Fact]

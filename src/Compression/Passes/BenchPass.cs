@@ -39,17 +39,23 @@ public sealed class BenchPass : IPass
     /// <inheritdoc/>
     public bool AppliesTo(Artefact? input, ModelVariant target) => input is { Kind: ArtefactKind.OnnxBundle };
 
-    /// <summary>Batch-1 latency of the bundle's model with <see cref="LatencyBenchmark"/>.</summary>
-    public LatencyResult Measure(string bundleFolder, int threads)
+    /// <summary>
+    /// Batch-1 latency of the bundle's model with <see cref="LatencyBenchmark"/>, with <paramref name="threads"/> intra-op threads
+    /// (<see cref="BenchPassOptions.Threads"/> when null); <c>edgekit bench</c> calls this once per thread count it is given.
+    /// </summary>
+    public LatencyResult Measure(string bundleFolder, int? threads = null)
     {
         var bundle = ModelBundleFolder.Read(bundleFolder);
         return LatencyBenchmark.Run(bundle.ModelPath, new LatencyBenchmarkOptions
         {
             Runs = Options.Runs,
             Warmup = Options.Warmup,
-            Threads = Math.Max(1, threads),
+            Threads = threads ?? Options.Threads,
             BatchSize = 1,
             InputShape = bundle.Manifest.InputShape,
+            OptimizationLevel = Options.OrtOptimizationLevel,
+            Provider = Options.Provider,
+            ProviderOptions = new ExecutionProviderOptions { DeviceId = Options.DeviceId },
         });
     }
 
@@ -58,8 +64,8 @@ public sealed class BenchPass : IPass
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        int threads = Options.Threads > 0 ? Options.Threads : 1;
-        var result = Measure(input.Folder, threads);
+        int threads = Options.Threads;
+        var result = Measure(input.Folder);
         Directory.CreateDirectory(outputFolder);
         result.Save(Path.Combine(outputFolder, ReportFile));
         double p50 = result.P50Ms, p99 = result.P99Ms;

@@ -75,8 +75,8 @@ public static class RecipeLoader
         var r = new RecipeOptionReader(file, "dataset", element);
         string name = r.String("name", null) ?? throw r.ErrorAt("name", $"is required ({string.Join(", ", DatasetResolver.KnownNames)} or a folder)");
         string? path = r.String("path", null);
-        int trainLimit = r.Int("trainLimit", 0, 0);
-        int testLimit = r.Int("testLimit", 0, 0);
+        int trainLimit = r.Get(RecipeDataset.TrainLimitOption);
+        int testLimit = r.Get(RecipeDataset.TestLimitOption);
         r.RejectUnknown("dataset");
         bool known = DatasetResolver.CanonicalName(name) is not null;
         if (path is not null && !Directory.Exists(path))

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeToolkit.Compression.Passes.Options;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -8,7 +9,7 @@ namespace EdgeToolkit.Compression.Passes;
 /// error (<c>recipe.json: passes[2].options.epochs must be ...</c>). Unknown fields are errors too,
 /// so a typo never silently falls back to a default.
 /// </summary>
-public sealed class RecipeOptionReader
+public sealed class RecipeOptionReader : IPassOptionValues
 {
     private readonly JsonElement? _element;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
@@ -133,6 +134,27 @@ public sealed class RecipeOptionReader
         if (e.ValueKind != JsonValueKind.Array)
             throw ErrorAt(field, $"must be a JSON array but is {Describe(e)}");
         return e;
+    }
+
+    /// <summary>The value of a declared setting in this object (its default when absent); a bad value throws naming the field.</summary>
+    public T Get<T>(PassOption<T> option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        return option.Read(this);
+    }
+
+    /// <summary>Whether the object sets <paramref name="option"/> (to something other than null).</summary>
+    public bool Has(PassOption option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        return _element is { } e && e.TryGetProperty(option.Key, out var value) && value.ValueKind != JsonValueKind.Null;
+    }
+
+    /// <summary>The recipe key of <paramref name="option"/>.</summary>
+    public string NameOf(PassOption option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        return option.Key;
     }
 
     /// <summary>Throws for the first field of the object that no accessor asked for.</summary>

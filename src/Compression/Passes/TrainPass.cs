@@ -42,49 +42,43 @@ public sealed class TrainPass : IPass
     /// <summary>The alpha this pass trains for a matrix cell.</summary>
     public double TrainedAlpha(ModelVariant target) => Options.AlphaFromMatrix ? target.Alpha : 1.0;
 
+    /// <summary>
+    /// The spec of a new model trained on <paramref name="train"/>: normalisation measured on it, its labels, and the resize
+    /// policy the loader applies at <paramref name="inputSize"/> (which the export writes into the manifest).
+    /// </summary>
+    public static ModelSpec SpecFor(string architecture, double alpha, ImageDataset train, int inputSize)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var (mean, std) = BatchLoader.ComputeStatistics(train);
+        return new ModelSpec(architecture, train.ClassNames.Count, train.Channels, inputSize, alpha)
+        {
+            Mean = mean,
+            Std = std,
+            Labels = train.ClassNames,
+            ResizePolicy = BatchLoader.ResizePolicyFor(train, inputSize),
+        };
+    }
+
+    /// <summary>
+    /// Trains <paramref name="spec"/> with <paramref name="trainer"/> (made by <see cref="TrainPassOptions.ToTrainerOptions"/>, plus what the
+    /// caller adds such as resume): the training both <see cref="Run"/> and <c>edgekit train</c> do.
+    /// </summary>
+    public static TrainingResult Train(ModelSpec spec, TrainerOptions trainer, ImageDataset train, ImageDataset test,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellation, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        new Trainer(trainer, logger).Train(spec, train, test, progress, cancellation);
+
     /// <inheritdoc/>
     public Artefact Run(Artefact? input, string outputFolder, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var train = context.Data.Train;
-        var (mean, std) = BatchLoader.ComputeStatistics(train);
-        var spec = new ModelSpec(context.Target.Architecture, train.ClassNames.Count, train.Channels, Options.InputSize, TrainedAlpha(context.Target))
-        {
-            Mean = mean,
-            Std = std,
-            Labels = train.ClassNames,
-            ResizePolicy = BatchLoader.ResizePolicyFor(train, Options.InputSize),
-        };
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = Options.Epochs,
-            TimeBudget = Options.TimeBudget,
-            BatchSize = Options.BatchSize,
-            LearningRate = Options.LearningRate,
-            Optimizer = Options.Optimizer,
-            Momentum = Options.Momentum,
-            Nesterov = Options.Nesterov,
-            WeightDecay = Options.WeightDecay,
-            Schedule = Options.Schedule,
-            Milestones = Options.Milestones,
-            Gamma = Options.Gamma,
-            LabelSmoothing = Options.LabelSmoothing,
-            RandomCropPadding = Options.RandomCropPadding,
-            HorizontalFlip = Options.HorizontalFlip,
-            BatchNormSparsity = Options.BatchNormSparsity,
-            RandomErasing = Options.RandomErasing,
-            EmaDecay = Options.EmaDecay,
-            WarmupEpochs = Math.Min(Options.WarmupEpochs, Options.Epochs - 1),
-            Seed = context.Seed,
-            Threads = context.Threads,
-            OutputDir = outputFolder,
-        });
+        var spec = SpecFor(context.Target.Architecture, TrainedAlpha(context.Target), train, Options.InputSize);
         context.Report(Options.TimeBudget is TimeSpan budget
             ? string.Create(CultureInfo.InvariantCulture, $"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, time budget {budget:hh\\:mm\\:ss}")
             : $"train: {spec.Architecture} alpha {spec.Alpha} on {train.Count} images, {Options.Epochs} epochs");
         var progress = new SynchronousProgress<TrainingProgress>(p => context.Report(
             string.Create(CultureInfo.InvariantCulture, $"train: epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} loss {p.Loss:F3} {p.ImagesPerSecond:F0} img/s eta {p.Eta:mm\\:ss}")));
-        var result = trainer.Train(spec, train, context.Data.Test, progress, context.Cancellation);
+        var result = Train(spec, Options.ToTrainerOptions(context.Seed, context.Threads, outputFolder), train, context.Data.Test, progress, context.Cancellation);
         if (result.Interrupted)
             throw new OperationCanceledException("train: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
         double accuracy = result.History.Count > 0 ? result.History[^1].TestAccuracy : 0;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeToolkit.Preprocessing;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
@@ -45,10 +46,10 @@ public sealed record ActivationTypeChoice(QuantizationTarget Target, QuantizedAc
     }
 
     /// <summary>Lower-case name used by the CLI and reports (<c>int8</c>, <c>uint8</c>).</summary>
-    public static string Name(QuantizedActivationType type) => type == QuantizedActivationType.UInt8 ? "uint8" : type == QuantizedActivationType.Int8 ? "int8" : "auto";
+    public static string Name(QuantizedActivationType type) => KebabCase.Name(type);
 
     /// <summary>One line for logs and provenance.</summary>
-    public override string ToString() => $"target {QuantizationTargetNames.Format(Target)}: {Name(ActivationType)} activations ({Reason})";
+    public override string ToString() => $"target {KebabCase.Name(Target)}: {Name(ActivationType)} activations ({Reason})";
 
     private static bool CpuInfoHasFlag(string flag)
     {

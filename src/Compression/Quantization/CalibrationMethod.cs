@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace EdgeToolkit.Compression.Quantization;
 
 /// <summary>How the range of an activation tensor is derived from calibration data.</summary>
 public enum CalibrationMethod
 {
     /// <summary>The observed minimum and maximum.</summary>
+    [JsonStringEnumMemberName("minmax")]
     MinMax,
 
     /// <summary>Clip at a percentile of the absolute values (histogram based); the default.</summary>

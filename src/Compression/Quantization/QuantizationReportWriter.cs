@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Quantization;
 
@@ -25,7 +26,7 @@ public static class QuantizationReportWriter
             ["fusion"] = fusion is null ? null : new JsonObject
             {
                 ["summary"] = fusion.Summary,
-                ["target"] = choice is null ? null : QuantizationTargetNames.Format(choice.Target),
+                ["target"] = choice is null ? null : KebabCase.Name(choice.Target),
                 ["activationType"] = choice is null ? null : ActivationTypeChoice.Name(choice.ActivationType),
                 ["activationReason"] = choice?.Reason,
                 ["ops"] = new JsonArray(fusion.Ops.Select(o => (JsonNode)new JsonObject { ["op"] = o.OpType, ["total"] = o.Total, ["integer"] = o.Integer }).ToArray()),

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EdgeToolkit.Compression.Quantization;
 
 /// <summary>The 8-bit integer type activations are quantized to.</summary>
@@ -7,8 +9,10 @@ public enum QuantizedActivationType
     Auto,
 
     /// <summary>Signed 8-bit (-128..127).</summary>
+    [JsonStringEnumMemberName("int8")]
     Int8,
 
     /// <summary>Unsigned 8-bit (0..255).</summary>
+    [JsonStringEnumMemberName("uint8")]
     UInt8,
 }

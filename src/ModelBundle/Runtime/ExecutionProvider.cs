@@ -14,6 +14,7 @@ public enum ExecutionProvider
     Cuda,
 
     /// <summary>NVIDIA TensorRT (with CUDA for the nodes TensorRT does not take); needs a TensorRT-enabled build.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("tensorrt")]
     TensorRT,
 
     /// <summary>XNNPACK CPU kernels (ARM NEON, x86); only in builds that include it.</summary>

@@ -10,5 +10,6 @@ public enum OptimizerKind
     Adam,
 
     /// <summary>Adam with decoupled weight decay.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("adamw")]
     AdamW,
 }

@@ -60,7 +60,7 @@ public sealed class RecipeLoaderTests
         { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "quantize" } ]"""),
           "recipe.json: matrix.alphas lists a width multiplier below 1 but no pass produces it" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "floatLayers": ["stem"] } } ]"""),
-          "recipe.json: passes[3].options: floatLayers: 'stem' is not one of auto, first-conv, classifier, none" },
+          "recipe.json: passes[3].options.floatLayers[0] 'stem' is not one of auto, first-conv, classifier, none" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "maxDrop": -1 } } ]"""),
           "recipe.json: passes[3].options.maxDrop must be in [0, 100] but is -1" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "heldOutImages": 5 } } ]"""),
@@ -106,7 +106,7 @@ public sealed class RecipeLoaderTests
         Assert.Equal(TrainPassOptions.BudgetMaxEpochs, budgeted.Options.Epochs);
         var plain = (TrainPass)RecipeLoader.Parse(Recipe(matrix: Resnet, passes: """[ { "name": "train" } ]"""), "recipe.json").Passes[0];
         Assert.Null(plain.Options.TimeBudget);
-        Assert.Equal(10, plain.Options.Epochs);
+        Assert.Equal(TrainPassOptions.EpochsOption.Default, plain.Options.Epochs);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeToolkit.Compression.Passes;
+using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;
@@ -15,41 +17,38 @@ public static class BenchCommand
     public static Command Create()
     {
         var bundle = new Option<string>("--bundle") { Description = "Model bundle folder (model.onnx + manifest.json)", Required = true };
-        var runs = new Option<int>("--runs") { Description = "Timed runs", DefaultValueFactory = _ => 200 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs", DefaultValueFactory = _ => 20 };
-        var threads = new Option<int[]>("--threads") { Description = "ONNX Runtime intra-op thread counts to measure (e.g. --threads 1 2)", DefaultValueFactory = _ => [1], AllowMultipleArgumentsPerToken = true };
-        var level = new Option<string>("--optimization") { Description = "Graph optimisation level: disable, basic, extended, all", DefaultValueFactory = _ => "all" };
-        level.AcceptOnlyFromAmong("disable", "basic", "extended", "all");
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
-        var provider = new Option<string>("--provider") { Description = $"ONNX Runtime execution provider: {string.Join(", ", ExecutionProviderSelector.Names)} (one the loaded library lacks falls back to cpu, and the output says so)", DefaultValueFactory = _ => "cpu" };
-        provider.AcceptOnlyFromAmong([.. ExecutionProviderSelector.Names]);
-        var deviceId = new Option<int>("--device-id") { Description = "CUDA / TensorRT device index" };
         var command = new Command("bench", "Measure batch-1 inference latency of a bundle with ONNX Runtime and print p50/p90/p99/max.")
         {
-            bundle, runs, warmup, threads, level, json, provider, deviceId,
+            bundle, json,
         };
+        // The bench pass's settings, declared once for this verb and for recipes; --threads here takes several counts and measures each.
+        var threadsSetting = BenchPassOptions.ThreadsOption;
+        var declared = new CliPassOptions(command, BenchPassOptions.Declared.Where(d => d != threadsSetting));
+        var threads = new Option<int[]>(threadsSetting.CliName)
+        {
+            Description = $"{threadsSetting.Help}; several counts are each measured, e.g. --threads 1 2 ({threadsSetting.Accepts})",
+            DefaultValueFactory = _ => [threadsSetting.Default],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        threads.Validators.Add(result =>
+        {
+            // Range-checked from the tokens: a token that is not an integer is already a parse error naming it.
+            foreach (var token in result.Tokens)
+            {
+                if (int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int t) && threadsSetting.Problem(t, threadsSetting.CliName) is { } problem)
+                    result.AddError(problem + ".");
+            }
+        });
+        command.Options.Add(threads);
         command.SetAction(parse =>
         {
             try
             {
-                var loaded = ModelBundleFolder.Read(parse.GetValue(bundle)!);
-                if (!ExecutionProviderSelector.TryParse(parse.GetValue(provider), out var requested))
-                    throw new ArgumentException($"--provider '{parse.GetValue(provider)}' is not one of {string.Join(", ", ExecutionProviderSelector.Names)}");
-                var providerOptions = new ExecutionProviderOptions { DeviceId = parse.GetValue(deviceId) };
-                var results = new List<LatencyResult>();
-                foreach (int t in parse.GetValue(threads)!)
-                {
-                    results.Add(LatencyBenchmark.Run(loaded.ModelPath, new LatencyBenchmarkOptions
-                    {
-                        Runs = parse.GetValue(runs),
-                        Warmup = parse.GetValue(warmup),
-                        Threads = t,
-                        InputShape = loaded.Manifest.InputShape,
-                        OptimizationLevel = ParseLevel(parse.GetValue(level)!),
-                        Provider = requested,
-                        ProviderOptions = providerOptions,
-                    }));
-                }
+                var pass = new BenchPass(BenchPassOptions.Bind(declared.Values(parse)));
+                string bundleFolder = parse.GetValue(bundle)!;
+                var loaded = ModelBundleFolder.Read(bundleFolder);
+                var results = parse.GetValue(threads)!.Select(t => pass.Measure(bundleFolder, t)).ToList();
                 var first = results[0];
                 System.Console.WriteLine($"execution provider: {first.Provider} (requested {first.ProviderRequested}{(first.ProviderFallback is null ? "" : ": " + first.ProviderFallback)})");
                 var m = loaded.Manifest;
@@ -69,15 +68,6 @@ public static class BenchCommand
         });
         return command;
     }
-
-    /// <summary>The ONNX Runtime level for a CLI name.</summary>
-    public static GraphOptimizationLevel ParseLevel(string name) => name switch
-    {
-        "disable" => GraphOptimizationLevel.ORT_DISABLE_ALL,
-        "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
-        "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-        _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
-    };
 
     /// <summary>A table of latency results, one row per configuration.</summary>
     public static Table Table(string title, IEnumerable<LatencyResult> results)

@@ -8,21 +8,21 @@ namespace EdgeToolkit.Compression.Passes.Options;
 /// <param name="Min">Smallest accepted value.</param>
 /// <param name="Max">Largest accepted value.</param>
 /// <param name="Help">One line of help.</param>
-public sealed record DoublePassOption(string Key, double Default, double Min, double Max, string Help) : PassOption(Key, Help)
+public sealed record DoublePassOption(string Key, double Default, double Min, double Max, string Help) : PassOption<double>(Key, Default, Help)
 {
     /// <inheritdoc />
     public override string Accepts => string.Create(CultureInfo.InvariantCulture, $"{Min} to {Max}; default {Default}");
 
     /// <summary>Why <paramref name="value"/> is not accepted (naming <paramref name="setting"/>), or null.</summary>
-    public string? Problem(double value, string setting) =>
-        !double.IsFinite(value) || value < Min || value > Max
-            ? string.Create(CultureInfo.InvariantCulture, $"{setting} must be in [{Min}, {Max}] but is {value}")
-            : null;
+    public string? Problem(double value, string setting) => NumberRange.Problem(value, Min, Max, setting);
 
-    /// <summary>Reads the setting from a recipe entry (the default when absent).</summary>
-    public double Read(RecipeOptionReader reader)
+    /// <inheritdoc />
+    public override double Read(RecipeOptionReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         return reader.Double(Key, Default, Min, Max);
     }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(IPassOptionVisitor<TResult> visitor) => visitor.Visit(this);
 }

@@ -6,17 +6,20 @@ namespace EdgeToolkit.Compression.Passes.Options;
 /// <param name="Key">Recipe key.</param>
 /// <param name="Default">Value when the setting is not given.</param>
 /// <param name="Help">One line of help.</param>
-public sealed record EnumPassOption<TEnum>(string Key, TEnum Default, string Help) : PassOption(Key, Help) where TEnum : struct, Enum
+public sealed record EnumPassOption<TEnum>(string Key, TEnum Default, string Help) : PassOption<TEnum>(Key, Default, Help) where TEnum : struct, Enum
 {
     /// <inheritdoc />
     public override string Accepts => $"{string.Join(", ", KebabCase.Names<TEnum>())}; default {KebabCase.Name(Default)}";
 
-    /// <summary>Reads the setting from a recipe entry (the default when absent); an unknown name lists the known ones.</summary>
-    public TEnum Read(RecipeOptionReader reader)
+    /// <inheritdoc />
+    public override TEnum Read(RecipeOptionReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         string? text = reader.String(Key, null);
         if (text is null) return Default;
         return KebabCase.TryParse(text, out TEnum value) ? value : throw reader.ErrorAt(Key, KebabCase.UnknownMessage<TEnum>(text));
     }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(IPassOptionVisitor<TResult> visitor) => visitor.Visit(this);
 }

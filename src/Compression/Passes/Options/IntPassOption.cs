@@ -8,7 +8,7 @@ namespace EdgeToolkit.Compression.Passes.Options;
 /// <param name="Min">Smallest accepted value.</param>
 /// <param name="Max">Largest accepted value.</param>
 /// <param name="Help">One line of help.</param>
-public sealed record IntPassOption(string Key, int Default, int Min, int Max, string Help) : PassOption(Key, Help)
+public sealed record IntPassOption(string Key, int Default, int Min, int Max, string Help) : PassOption<int>(Key, Default, Help)
 {
     /// <summary>When set, the only values accepted (within [Min, Max]).</summary>
     public IReadOnlyList<int>? Allowed { get; init; }
@@ -23,12 +23,15 @@ public sealed record IntPassOption(string Key, int Default, int Min, int Max, st
             ? string.Create(CultureInfo.InvariantCulture, $"{setting} must be {(Allowed is null ? $"in [{Min}, {Max}]" : string.Join(" or ", Allowed))} but is {value}")
             : null;
 
-    /// <summary>Reads the setting from a recipe entry (the default when absent).</summary>
-    public int Read(RecipeOptionReader reader)
+    /// <inheritdoc />
+    public override int Read(RecipeOptionReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         int value = reader.Int(Key, Default);
         // The same words as the command line's refusal, after the field path the reader puts first.
         return Problem(value, Key) is { } problem ? throw reader.ErrorAt(Key, problem[(Key.Length + 1)..]) : value;
     }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(IPassOptionVisitor<TResult> visitor) => visitor.Visit(this);
 }

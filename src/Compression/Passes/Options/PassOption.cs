@@ -18,4 +18,7 @@ public abstract record PassOption(string Key, string Help)
 
     /// <summary>The accepted values and the default, in words, for help texts (e.g. "13 or 17; default 13").</summary>
     public abstract string Accepts { get; }
+
+    /// <summary>Calls the <paramref name="visitor"/> method for this kind of setting (how the command line builds its option).</summary>
+    public abstract TResult Accept<TResult>(IPassOptionVisitor<TResult> visitor);
 }
