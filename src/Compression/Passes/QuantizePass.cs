@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -102,7 +103,7 @@ public sealed class QuantizePass : IPass
         var host = ActivationTypeChoice.DetectHost();
         if (choice.Target != host)
         {
-            progress?.Report($"quantize: latency not checked: the target {QuantizationTargetNames.Format(choice.Target)} is not this machine ({QuantizationTargetNames.Format(host)}); time both bundles on the device with `edgekit bench`");
+            progress?.Report($"quantize: latency not checked: the target {KebabCase.Name(choice.Target)} is not this machine ({KebabCase.Name(host)}); time both bundles on the device with `edgekit bench`");
             return result;
         }
         var latency = LatencyComparison.Measure(source.ModelPath, stagedModel, source.Manifest.InputShape, Options.LatencyThreads);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeToolkit.ModelBundle.Runtime;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Quantization;
 
@@ -27,7 +28,7 @@ public sealed record LatencyComparison(double Fp32P50Ms, double Int8P50Ms, IRead
     public override string ToString()
     {
         string figures = string.Create(CultureInfo.InvariantCulture,
-            $"p50 int8 {Int8P50Ms:F3} ms, fp32 {Fp32P50Ms:F3} ms; {QuantizationTargetNames.Format(Host)}, {Threads} thread{(Threads == 1 ? "" : "s")}, batch 1, {RoundRatios.Count} alternating rounds, ratio range {RoundRatios.Min():F2}-{RoundRatios.Max():F2}");
+            $"p50 int8 {Int8P50Ms:F3} ms, fp32 {Fp32P50Ms:F3} ms; {KebabCase.Name(Host)}, {Threads} thread{(Threads == 1 ? "" : "s")}, batch 1, {RoundRatios.Count} alternating rounds, ratio range {RoundRatios.Min():F2}-{RoundRatios.Max():F2}");
         return Int8NotFaster
             ? string.Create(CultureInfo.InvariantCulture, $"int8 is {Ratio:F2}x slower than fp32 on this machine ({figures}); ship the fp32 bundle for this CPU or see docs/quantization.md, \"When int8 does not pay\"")
             : string.Create(CultureInfo.InvariantCulture, $"int8 takes {Ratio:F2} of the fp32 time on this machine ({figures})");

@@ -57,7 +57,7 @@ public static class QuantizationReportWriter
                 ["ratio"] = Math.Round(l.Ratio, 3),
                 ["int8NotFaster"] = l.Int8NotFaster,
                 ["threads"] = l.Threads,
-                ["host"] = QuantizationTargetNames.Format(l.Host),
+                ["host"] = KebabCase.Name(l.Host),
                 ["summary"] = l.ToString(),
             },
             ["layers"] = new JsonArray((fusion?.Layers ?? []).Select(l => (JsonNode)new JsonObject
