@@ -20,6 +20,8 @@
 #        IMPORTANCE (taylor) DATA (fashion-mnist) EDGEKIT (command; default the Release build) WALL_ARM (1; 0 skips scratch-wall)
 #        ARMS (teacher oneshot gradual scratch-ft scratch-total nonuniform; the teacher is needed by every pruned arm)
 #        ROUNDS (5, interleaved latency rounds of the oneshot/nonuniform comparison)
+#        NONUNIFORM_ARGS (extra `edgekit prune` flags of arm 5, e.g. "--sensitivity-images 100 --recalibration-images 128"
+#        to shorten the sensitivity analysis: 14 layers x 3 cuts, each recalibrated and evaluated)
 #        EVAL_DATA (DATA; the final bundles' test set, e.g. DATA=embedded EVAL_DATA=fashion-mnist: train on the embedded
 #        subset, evaluate on all 10,000 Fashion-MNIST test images)
 set -euo pipefail
@@ -101,7 +103,7 @@ if want nonuniform; then
   echo "[nonuniform] latency budget = uniform alpha 0.5 measured: $budget ms (load $(cut -d' ' -f1 /proc/loadavg))"
   step nonuniform "$out/nonuniform/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
     --importance "$importance" "${set_data[@]}" --target-latency "$budget" --latency-cache "$cache" \
-    --finetune-epochs "$ft_epochs" --out "$out/nonuniform"
+    --finetune-epochs "$ft_epochs" ${NONUNIFORM_ARGS:-} --out "$out/nonuniform"
   bundle nonuniform
   plan=$(tr -d ' \n' <"$out/nonuniform/prune/latency.json" | grep -o '"channelPlan":\[[0-9,]*\]' | head -1 | grep -o '[0-9,]*[0-9]')
   # Same measured latency? The two architectures timed whole in interleaved rounds, then the two trained bundles.

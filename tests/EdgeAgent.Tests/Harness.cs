@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeToolkit.EdgeAgent.Tests;
 
-/// <summary>The agent's parts wired in-process, as the worker wires them.</summary>
+/// <summary>The agent's parts wired in-process by the worker's own composition (<see cref="AgentRun"/>).</summary>
 internal sealed class Harness : IDisposable
 {
     public Harness(AgentOptions options, params Observation.IFrameObserver[] observers)
@@ -17,21 +17,19 @@ internal sealed class Harness : IDisposable
         Options = options;
         Metrics = new AgentMetrics();
         Models = new ModelHost(options, Metrics, NullLogger<ModelHost>.Instance);
-        Processor = new FrameProcessor(options, Models, Metrics, NullLogger.Instance, null) { Observers = observers };
-        Events = new SourceEvents { Restarted = _ => Metrics.SourceRestarted(), BadFrame = Metrics.BadFrame };
+        Processor = AgentRun.CreateProcessor(options, Models, Metrics, NullLogger.Instance, null, new AgentRunSettings { Observers = observers });
     }
 
     public AgentOptions Options { get; }
     public AgentMetrics Metrics { get; }
     public ModelHost Models { get; }
     public FrameProcessor Processor { get; }
-    public SourceEvents Events { get; }
     public List<Prediction> Predictions { get; } = [];
 
     /// <summary>Called on the inference thread after each prediction is recorded.</summary>
     public Action<Prediction>? AfterPrediction { get; set; }
 
-    public IFrameSource CreateSource() => FrameSourceFactory.Create(Options.Source, NullLogger.Instance, Events);
+    public IFrameSource CreateSource() => AgentRun.CreateSource(Options, Metrics, NullLogger.Instance);
 
     public async Task<long> RunAsync(long maxFrames, CancellationToken ct = default)
     {
@@ -42,16 +40,14 @@ internal sealed class Harness : IDisposable
     /// <summary>Runs the pipeline over <paramref name="source"/> with this harness's options.</summary>
     public Task<long> RunAsync(IFrameSource source, long maxFrames, CancellationToken ct = default)
     {
-        var pipeline = new AgentPipeline(source, Processor, Metrics, NullLogger.Instance, Options.ChannelCapacity)
+        var pipeline = AgentRun.CreatePipeline(Options, source, Processor, Metrics, NullLogger.Instance, new AgentRunSettings
         {
             OnPrediction = p =>
             {
                 lock (Predictions) Predictions.Add(p);
                 AfterPrediction?.Invoke(p);
             },
-            Overlap = Options.OverlapDecode,
-            InputBuffers = Options.InputBuffers,
-        };
+        });
         return pipeline.RunAsync(maxFrames, ct);
     }
 

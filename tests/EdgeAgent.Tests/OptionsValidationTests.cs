@@ -1,3 +1,4 @@
+using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Hosting;
 using EdgeToolkit.EdgeAgent.Options;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ public class OptionsValidationTests
     [InlineData("EdgeAgent:Source:Kind=folder", "EdgeAgent:Source:Path is required for Source:Kind 'folder'")]
     [InlineData("EdgeAgent:Source:Kind=mjpeg", "EdgeAgent:Source:Path or EdgeAgent:Source:Command is required")]
     [InlineData("EdgeAgent:Source:PixelFormat=nv12|EdgeAgent:Source:Kind=v4l2", "EdgeAgent:Source:PixelFormat 'nv12' is not one of mjpeg, yuyv")]
+    [InlineData("EdgeAgent:Source:PixelFormat=nv12|EdgeAgent:Source:Kind=synthetic", "EdgeAgent:Source:PixelFormat 'nv12' is not one of rgb, yuyv, jpeg")]
     [InlineData("EdgeAgent:Source:Width=641", "EdgeAgent:Source:Width 641 must be even")]
     [InlineData("EdgeAgent:Source:FramesPerSecond=-1", "EdgeAgent:Source:FramesPerSecond -1 must be 0 (unpaced) or positive")]
     [InlineData("EdgeAgent:Source:RetryMaxSeconds=0.1", "EdgeAgent:Source:RetryMaxSeconds 0.1 must be at least RetryInitialSeconds")]
@@ -40,6 +42,27 @@ public class OptionsValidationTests
         using var host = AgentHost.CreateBuilder(args.ToArray()).Build();
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains(e.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("synthetic", "rgb", SourceKind.Synthetic, SourcePixelFormat.Rgb)]
+    [InlineData("V4L2", "YUYV", SourceKind.V4l2, SourcePixelFormat.Yuyv)] // names read case-insensitively, as before
+    [InlineData("mjpeg", "mjpeg", SourceKind.Mjpeg, SourcePixelFormat.Mjpeg)]
+    [InlineData("folder", "jpeg", SourceKind.Folder, SourcePixelFormat.Jpeg)]
+    public void SourceKindAndPixelFormatAreReadTypedFromTheirConfiguredNames(string kind, string format, SourceKind expectedKind, SourcePixelFormat expectedFormat)
+    {
+        var options = new FrameSourceOptions { Kind = kind, PixelFormat = format };
+        Assert.Equal((expectedKind, expectedFormat), (options.SourceKind, options.SourcePixelFormat));
+        Assert.Equal(["v4l2", "mjpeg", "folder", "synthetic"], FrameSourceOptions.Kinds);
+    }
+
+    [Fact]
+    public void AWrongKindIsBoundAsTextAndNamedWhenReadTyped()
+    {
+        // The binder does not throw on it (the validator names it at start, see above); code reading it typed gets the setting's name.
+        var options = new FrameSourceOptions { Kind = "webcam" };
+        var e = Assert.Throws<InvalidOperationException>(() => options.SourceKind);
+        Assert.Equal("EdgeAgent:Source:Kind 'webcam' is not one of v4l2, mjpeg, folder, synthetic", e.Message);
     }
 
     [Fact]

@@ -18,7 +18,12 @@ public sealed class SyntheticFrameSource : IFrameSource
     {
         this.options = options;
         int w = options.Width, h = options.Height;
-        format = options.PixelFormat == "yuyv" ? FrameFormat.Yuyv : options.PixelFormat is "jpeg" or "mjpeg" ? FrameFormat.Encoded : FrameFormat.Rgb24;
+        format = options.SourcePixelFormat switch
+        {
+            SourcePixelFormat.Yuyv => FrameFormat.Yuyv,
+            SourcePixelFormat.Jpeg or SourcePixelFormat.Mjpeg => FrameFormat.Encoded,
+            _ => FrameFormat.Rgb24,
+        };
         patterns = new byte[Patterns][];
         for (int k = 0; k < Patterns; k++)
         {

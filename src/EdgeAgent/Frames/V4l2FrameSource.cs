@@ -50,7 +50,7 @@ public sealed class V4l2FrameSource : IFrameSource
     public void Run(Action<Frame> deliver, CancellationToken ct)
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(options.RetryInitialSeconds), TimeSpan.FromSeconds(options.RetryMaxSeconds));
-        bool mjpeg = options.PixelFormat == "mjpeg";
+        bool mjpeg = options.SourcePixelFormat == SourcePixelFormat.Mjpeg;
         int yuyvBytes = options.Width * options.Height * 2;
         long sequence = 0;
         while (!ct.IsCancellationRequested)

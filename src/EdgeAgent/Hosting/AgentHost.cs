@@ -59,7 +59,7 @@ public static class AgentHost
         services.AddOptions<AgentOptions>().Bind(config.GetSection(AgentOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value);
-        services.AddSingleton(sp => new AgentMetrics(sp.GetRequiredService<AgentOptions>().RecentFrames));
+        services.AddSingleton(sp => new AgentMetrics(sp.GetRequiredService<AgentOptions>().RecentFrames, sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<StatusReporter>();
         services.AddSingleton<SystemdWatchdog>();

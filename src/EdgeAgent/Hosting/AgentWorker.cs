@@ -67,23 +67,9 @@ public sealed class AgentWorker : BackgroundService
         metrics.ObserveGauges(reporter.CpuTemperature, () => models.IsLoaded);
         if (!models.TryLoad())
             logger.LogError("No model serves; the agent reports unhealthy and keeps watching {Bundle} for a valid bundle", options.Bundle);
-        var events = new SourceEvents
-        {
-            Restarted = _ => metrics.SourceRestarted(),
-            BadFrame = metrics.BadFrame,
-        };
-        using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
+        using var composed = AgentRun.Compose(options, models, metrics, loggers, logger, new AgentRunSettings { Observers = observers, Heartbeat = watchdog.Beat });
+        var (source, results, pipeline) = (composed.Source, composed.Results, composed.Pipeline);
         reporter.Source = source.Description;
-        using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
-        using var processor = new FrameProcessor(options, models, metrics, logger, results) { Observers = observers };
-        var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity)
-        {
-            Heartbeat = watchdog.Beat,
-            Overlap = options.OverlapDecode,
-            InputBuffers = options.InputBuffers,
-            SourceRetryInitial = TimeSpan.FromSeconds(options.Source.RetryInitialSeconds),
-            SourceRetryMax = TimeSpan.FromSeconds(options.Source.RetryMaxSeconds),
-        };
         logger.LogInformation("Processing frames from {Source}; watchdog {Watchdog}", source.Description,
             watchdog.IsEnabled ? $"every {watchdog.Interval.TotalSeconds / 2:F1} s" : "off");
         var run = pipeline.RunAsync(0, stoppingToken);

@@ -61,7 +61,7 @@ public sealed class BenchRunner : BackgroundService
             // (e.g. "fps 30.0 ... ratio 0.01"), which says nothing about what the device can do. A paced
             // source (synthetic, folder) is then run again at its rate for the per-frame latency it gives.
             double configuredFps = options.Source.FramesPerSecond;
-            bool paceable = options.Source.Kind is "synthetic" or "folder";
+            bool paceable = options.Source.SourceKind is Frames.SourceKind.Synthetic or Frames.SourceKind.Folder;
             int bareRuns = (int)Math.Max(50, Math.Min(1000, request.Frames));
             // Bare Run is measured right before and right after the agent and averaged, so a change of
             // machine load during the bench moves both sides of the ratio alike.
@@ -133,20 +133,13 @@ public sealed class BenchRunner : BackgroundService
 
     private async Task<Measurement> MeasureAsync(ILogger logger, CancellationToken stoppingToken)
     {
-        var events = new SourceEvents { Restarted = _ => metrics.SourceRestarted(), BadFrame = metrics.BadFrame };
-        using var source = FrameSourceFactory.Create(options.Source, loggers.CreateLogger("EdgeToolkit.EdgeAgent.Source"), events);
+        // The worker's composition, with capture waiting for processing so exactly the frames taken are measured.
+        using var composed = AgentRun.Compose(options, models, metrics, loggers, logger, new AgentRunSettings { Backpressure = true });
+        var (source, processor, pipeline) = (composed.Source, composed.Processor, composed.Pipeline);
         reporter.Source = source.Description;
-        using var results = string.IsNullOrWhiteSpace(options.ResultsFile) ? null : new ResultWriter(options.ResultsFile);
-        using var processor = new FrameProcessor(options, models, metrics, logger, results);
         int warmup = (int)Math.Min(20, Math.Max(1, request.Frames / 10));
         long seen = 0;
         long measuredStart = 0;
-        var pipeline = new AgentPipeline(source, processor, metrics, logger, options.ChannelCapacity)
-        {
-            Backpressure = true,
-            Overlap = options.OverlapDecode,
-            InputBuffers = options.InputBuffers,
-        };
         metrics.TakeWindow();
         long started = Stopwatch.GetTimestamp();
         long lastFrame = started;

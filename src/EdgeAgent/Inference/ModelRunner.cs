@@ -7,8 +7,8 @@ namespace EdgeToolkit.EdgeAgent.Inference;
 /// <summary>
 /// One <see cref="InferenceSession"/> for one bundle, created once, with pre-allocated input and output
 /// <see cref="OrtValue"/>s over pinned managed buffers that every run reuses (batch 1). Not thread-safe:
-/// one inference thread fills <see cref="Input"/> and calls <see cref="Run()"/> (or passes its own
-/// pre-allocated input to <see cref="Run(OrtValue)"/>) and reads <see cref="Output"/>.
+/// one inference thread passes a pre-allocated input (an <see cref="Processing.InputSlot"/>'s) to
+/// <see cref="Run(OrtValue)"/> and reads <see cref="Output"/>; <see cref="Run()"/> runs on the runner's own input.
 /// </summary>
 public sealed class ModelRunner : IDisposable
 {
@@ -41,9 +41,6 @@ public sealed class ModelRunner : IDisposable
 
     /// <summary>The execution provider the session runs on, the one asked for, and why they differ (if they do).</summary>
     public ProviderSession Provider { get; }
-
-    /// <summary>The NCHW input buffer (channels x height x width) the preprocessor writes into.</summary>
-    public Span<float> Input => input;
 
     /// <summary>The logits of the last run.</summary>
     public ReadOnlySpan<float> Output => output;
@@ -106,12 +103,12 @@ public sealed class ModelRunner : IDisposable
         return runner;
     }
 
-    /// <summary>Runs the model on <see cref="Input"/>, filling <see cref="Output"/>.</summary>
+    /// <summary>Runs the model on the runner's own zero-filled input, filling <see cref="Output"/> (the bench's bare-run measurement).</summary>
     public void Run() => session.Run(runOptions, inputNames, inputValues, outputNames, outputValues);
 
     /// <summary>
     /// Runs the model on <paramref name="input"/> (a pre-allocated tensor of this model's input shape, e.g. an
-    /// <see cref="Processing.InputSlot"/>'s), filling <see cref="Output"/>; no copy into <see cref="Input"/>.
+    /// <see cref="Processing.InputSlot"/>'s), filling <see cref="Output"/>; nothing is copied.
     /// </summary>
     public void Run(OrtValue input)
     {

@@ -1,4 +1,6 @@
+using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.ModelBundle.Runtime;
+using EdgeToolkit.Preprocessing;
 using Microsoft.Extensions.Options;
 
 namespace EdgeToolkit.EdgeAgent.Options;
@@ -39,17 +41,20 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (o.HealthStaleSeconds <= 0) e.Add($"{p}:HealthStaleSeconds {o.HealthStaleSeconds} must be positive");
 
         var s = o.Source;
-        if (!FrameSourceOptions.Kinds.Contains(s.Kind))
-            e.Add($"{p}:Source:Kind '{s.Kind}' is not one of {string.Join(", ", FrameSourceOptions.Kinds)}");
-        if (s.Kind == "folder" && string.IsNullOrWhiteSpace(s.Path))
+        // Kind and PixelFormat are bound as text (FrameSourceOptions), so a wrong name is named here rather than by the binder.
+        SourceKind? kind = KebabCase.TryParse(s.Kind, out SourceKind parsedKind) ? parsedKind : null;
+        SourcePixelFormat? format = KebabCase.TryParse(s.PixelFormat, out SourcePixelFormat parsedFormat) ? parsedFormat : null;
+        if (kind is null)
+            e.Add($"{p}:Source:Kind {KebabCase.UnknownMessage<SourceKind>(s.Kind)}");
+        if (kind == SourceKind.Folder && string.IsNullOrWhiteSpace(s.Path))
             e.Add($"{p}:Source:Path is required for Source:Kind 'folder' (a folder of JPEG/PNG/BMP images)");
-        if (s.Kind == "folder" && !string.IsNullOrWhiteSpace(s.Path) && !Directory.Exists(s.Path))
+        if (kind == SourceKind.Folder && !string.IsNullOrWhiteSpace(s.Path) && !Directory.Exists(s.Path))
             e.Add($"{p}:Source:Path '{s.Path}' is not an existing folder");
-        if (s.Kind == "mjpeg" && string.IsNullOrWhiteSpace(s.Path) && string.IsNullOrWhiteSpace(s.Command))
+        if (kind == SourceKind.Mjpeg && string.IsNullOrWhiteSpace(s.Path) && string.IsNullOrWhiteSpace(s.Command))
             e.Add($"{p}:Source:Path or {p}:Source:Command is required for Source:Kind 'mjpeg' (a file, '-' for stdin, or a command)");
-        if (s.Kind == "v4l2" && s.PixelFormat is not ("mjpeg" or "yuyv"))
+        if (kind == SourceKind.V4l2 && format is not (SourcePixelFormat.Mjpeg or SourcePixelFormat.Yuyv))
             e.Add($"{p}:Source:PixelFormat '{s.PixelFormat}' is not one of mjpeg, yuyv (for Source:Kind 'v4l2')");
-        if (s.Kind == "synthetic" && s.PixelFormat is not ("mjpeg" or "jpeg" or "rgb" or "yuyv"))
+        if (kind == SourceKind.Synthetic && format is null)
             e.Add($"{p}:Source:PixelFormat '{s.PixelFormat}' is not one of rgb, yuyv, jpeg (for Source:Kind 'synthetic')");
         if (s.Width is < 2 or > 16384) e.Add($"{p}:Source:Width {s.Width} must be between 2 and 16384");
         if (s.Height is < 2 or > 16384) e.Add($"{p}:Source:Height {s.Height} must be between 2 and 16384");

@@ -1,13 +1,24 @@
+using EdgeToolkit.EdgeAgent.Frames;
+using EdgeToolkit.Preprocessing;
+
 namespace EdgeToolkit.EdgeAgent.Options;
 
-/// <summary>Settings of the frame source (<c>EdgeAgent:Source</c>).</summary>
+/// <summary>
+/// Settings of the frame source (<c>EdgeAgent:Source</c>). <see cref="Kind"/> and <see cref="PixelFormat"/> are bound as
+/// the configured text, so that a wrong name reaches <see cref="AgentOptionsValidator"/>, which names the setting (an
+/// enum-typed property would make the configuration binder throw first); the code reads them typed, as
+/// <see cref="SourceKind"/> and <see cref="SourcePixelFormat"/>.
+/// </summary>
 public sealed class FrameSourceOptions
 {
-    /// <summary>Source kinds understood by <see cref="Frames.FrameSourceFactory"/>.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["v4l2", "mjpeg", "folder", "synthetic"];
+    /// <summary>Source kinds understood by <see cref="FrameSourceFactory"/>: the kebab-case names of <see cref="Frames.SourceKind"/>.</summary>
+    public static IReadOnlyList<string> Kinds => KebabCase.Names<SourceKind>();
 
-    /// <summary><c>v4l2</c>, <c>mjpeg</c>, <c>folder</c> or <c>synthetic</c>.</summary>
+    /// <summary><c>v4l2</c>, <c>mjpeg</c>, <c>folder</c> or <c>synthetic</c> (<see cref="Frames.SourceKind"/>).</summary>
     public string Kind { get; set; } = "synthetic";
+
+    /// <summary><see cref="Kind"/> typed; throws naming the setting when it names no kind (<see cref="AgentOptionsValidator"/> refuses that at start).</summary>
+    public SourceKind SourceKind => Typed<SourceKind>(Kind, "Kind");
 
     /// <summary>mjpeg: a file of concatenated JPEGs or <c>-</c> for stdin; folder: the image folder.</summary>
     public string? Path { get; set; }
@@ -24,8 +35,11 @@ public sealed class FrameSourceOptions
     /// <summary>v4l2 and synthetic: frame height.</summary>
     public int Height { get; set; } = 480;
 
-    /// <summary>v4l2: <c>mjpeg</c> or <c>yuyv</c>; synthetic: <c>rgb</c>, <c>yuyv</c> or <c>jpeg</c>.</summary>
+    /// <summary>v4l2: <c>mjpeg</c> or <c>yuyv</c>; synthetic: <c>rgb</c>, <c>yuyv</c> or <c>jpeg</c> (<see cref="Frames.SourcePixelFormat"/>).</summary>
     public string PixelFormat { get; set; } = "mjpeg";
+
+    /// <summary><see cref="PixelFormat"/> typed; throws naming the setting when it names no format (<see cref="AgentOptionsValidator"/> refuses that at start).</summary>
+    public SourcePixelFormat SourcePixelFormat => Typed<SourcePixelFormat>(PixelFormat, "PixelFormat");
 
     /// <summary>folder and synthetic: frames per second; 0 = as fast as processing accepts them.</summary>
     public double FramesPerSecond { get; set; }
@@ -41,4 +55,9 @@ public sealed class FrameSourceOptions
 
     /// <summary>Longest delay between retries (exponential back-off is capped here).</summary>
     public double RetryMaxSeconds { get; set; } = 30;
+
+    private static TEnum Typed<TEnum>(string? text, string setting) where TEnum : struct, Enum =>
+        KebabCase.TryParse(text, out TEnum value)
+            ? value
+            : throw new InvalidOperationException($"{AgentOptions.SectionName}:Source:{setting} {KebabCase.UnknownMessage<TEnum>(text)}");
 }

@@ -48,9 +48,6 @@ public sealed class FrameProcessor : IDisposable
     /// </summary>
     public IReadOnlyList<IFrameObserver> Observers { get; init; } = [];
 
-    /// <summary>The preprocessor (exposes the restricted ImageSharp configuration).</summary>
-    public FramePreprocessor Preprocessor => preprocessor;
-
     /// <summary>Processes and disposes <paramref name="frame"/> on this thread; returns the prediction or null when the frame was bad or no model serves.</summary>
     public Prediction? Process(Frame frame)
     {

@@ -15,6 +15,7 @@ public sealed class AgentMetrics : IDisposable
 
     private static readonly Stage[] Stages = Enum.GetValues<Stage>();
     private readonly Meter meter;
+    private readonly bool ownsMeter;
     private readonly Histogram<double>[] histograms;
     private readonly LatencyHistogram[] window;
     private readonly LatencyHistogram[] totals;
@@ -31,11 +32,16 @@ public sealed class AgentMetrics : IDisposable
     private long reloadsRefused;
     private long lastFrameTimestamp;
 
-    /// <summary>Creates the meter and instruments; <paramref name="recentFrames"/> sizes <see cref="Recent"/>.</summary>
-    public AgentMetrics(int recentFrames = RecentFrameWindow.DefaultCapacity)
+    /// <summary>
+    /// Creates the instruments on the meter <paramref name="meterFactory"/> gives (the host's, which owns and disposes it);
+    /// without a factory (tests, tools) on a meter of its own. <paramref name="recentFrames"/> sizes <see cref="Recent"/>.
+    /// </summary>
+    public AgentMetrics(int recentFrames = RecentFrameWindow.DefaultCapacity, IMeterFactory? meterFactory = null)
     {
         Recent = new RecentFrameWindow(recentFrames);
-        meter = new Meter(MeterName, typeof(AgentMetrics).Assembly.GetName().Version?.ToString());
+        string? version = typeof(AgentMetrics).Assembly.GetName().Version?.ToString();
+        ownsMeter = meterFactory is null;
+        meter = meterFactory?.Create(new MeterOptions(MeterName) { Version = version }) ?? new Meter(MeterName, version);
         histograms = Stages.Select(s => meter.CreateHistogram<double>($"edgeagent.stage.{s.ToString().ToLowerInvariant()}", "ms",
             $"Per-frame latency of the {s.ToString().ToLowerInvariant()} stage")).ToArray();
         window = Stages.Select(_ => new LatencyHistogram()).ToArray();
@@ -142,6 +148,9 @@ public sealed class AgentMetrics : IDisposable
     private static Dictionary<string, StageSummary> Snapshot(LatencyHistogram[] h, bool reset) =>
         Stages.ToDictionary(s => s.ToString().ToLowerInvariant(), s => h[(int)s].Snapshot(reset));
 
-    /// <summary>Disposes the meter.</summary>
-    public void Dispose() => meter.Dispose();
+    /// <summary>Disposes the meter when it is this object's own (a factory's meter is disposed by the factory).</summary>
+    public void Dispose()
+    {
+        if (ownsMeter) meter.Dispose();
+    }
 }

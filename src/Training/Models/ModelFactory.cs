@@ -19,6 +19,16 @@ public static class ModelFactory
     /// <summary>The architecture names <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Architectures => Names;
 
+    /// <summary>The family of <paramref name="architecture"/> (case and surrounding spaces ignored), or null for a name of no known family.</summary>
+    public static ArchitectureFamily? Family(string? architecture)
+    {
+        string name = (architecture ?? "").Trim().ToLowerInvariant();
+        if (name == "mobilenet_v1") return ArchitectureFamily.MobileNet;
+        if (name.StartsWith("resnet", StringComparison.Ordinal)) return ArchitectureFamily.ResNet;
+        if (name.StartsWith("densenet", StringComparison.Ordinal)) return ArchitectureFamily.DenseNet;
+        return null;
+    }
+
     /// <summary>Builds the (randomly initialised) model a spec describes.</summary>
     /// <exception cref="ArgumentException">Unknown architecture or an invalid setting; the message names the setting.</exception>
     public static Module<Tensor, Tensor> Create(ModelSpec spec)
@@ -72,7 +82,7 @@ public static class ModelFactory
             throw new ArgumentException($"ModelSpec.NumClasses must be at least 2 but was {spec.NumClasses}.", nameof(spec));
         if (spec.GrowthRate < 0)
             throw new ArgumentException($"ModelSpec.GrowthRate must be >= 0 (0 = default) but was {spec.GrowthRate}.", nameof(spec));
-        bool isMobileNet = string.Equals(spec.Architecture.Trim(), "mobilenet_v1", StringComparison.OrdinalIgnoreCase);
+        bool isMobileNet = Family(spec.Architecture) == ArchitectureFamily.MobileNet;
         if (!isMobileNet && spec.Alpha != 1.0)
             throw new ArgumentException(
                 $"ModelSpec.Alpha applies only to mobilenet_v1; it must be 1 for '{spec.Architecture}' but was {spec.Alpha.ToString(CultureInfo.InvariantCulture)}.", nameof(spec));
@@ -89,7 +99,7 @@ public static class ModelFactory
                 throw new ArgumentException($"ModelSpec.{char.ToUpperInvariant(e.Message[0])}{e.Message[1..]}", nameof(spec), e);
             }
         }
-        bool isDenseNet = spec.Architecture.Trim().StartsWith("densenet", StringComparison.OrdinalIgnoreCase);
+        bool isDenseNet = Family(spec.Architecture) == ArchitectureFamily.DenseNet;
         if (!isDenseNet && spec.GrowthRate != 0)
             throw new ArgumentException(
                 $"ModelSpec.GrowthRate applies only to DenseNet; it must be 0 for '{spec.Architecture}' but was {spec.GrowthRate}.", nameof(spec));

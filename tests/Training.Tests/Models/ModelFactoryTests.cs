@@ -17,6 +17,20 @@ public sealed class ModelFactoryTests
     }
 
     [Fact]
+    public void Every_known_architecture_has_the_family_of_the_class_it_builds()
+    {
+        foreach (string name in ModelFactory.Architectures)
+        {
+            var expected = name.StartsWith("mobilenet", StringComparison.Ordinal) ? ArchitectureFamily.MobileNet
+                : name.StartsWith("densenet", StringComparison.Ordinal) ? ArchitectureFamily.DenseNet : ArchitectureFamily.ResNet;
+            Assert.Equal(expected, ModelFactory.Family(name));
+        }
+        Assert.Equal(ArchitectureFamily.MobileNet, ModelFactory.Family(" MobileNet_V1 "));
+        Assert.Null(ModelFactory.Family("vgg16"));
+        Assert.Null(ModelFactory.Family(null));
+    }
+
+    [Fact]
     public void Spec_settings_reach_the_model()
     {
         using var mobileNet = Assert.IsType<MobileNetV1>(ModelFactory.Create(new ModelSpec("mobilenet_v1", 5, 1, 28, 0.75)));

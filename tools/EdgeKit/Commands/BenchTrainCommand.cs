@@ -30,7 +30,7 @@ public static class BenchTrainCommand
             var options = new TrainerOptions { BatchSize = parse.GetValue(batchSize), Threads = parse.GetValue(threads), WeightDecay = 5e-4, RetainNativeHeap = parse.GetValue(retainHeap) };
             foreach (var name in parse.GetValue(arch)!)
             {
-                double a = name.StartsWith("mobilenet", StringComparison.OrdinalIgnoreCase) ? parse.GetValue(alpha) : 1.0;
+                double a = ModelFactory.Family(name) == ArchitectureFamily.MobileNet ? parse.GetValue(alpha) : 1.0;
                 var spec = new ModelSpec(name, 10, parse.GetValue(channels), parse.GetValue(size), a);
                 double ips = TrainingThroughput.Measure(spec, options, parse.GetValue(steps), parse.GetValue(warmup));
                 System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

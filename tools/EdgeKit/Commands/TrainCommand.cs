@@ -74,7 +74,7 @@ public static class TrainCommand
         bool interactive = !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         // While Spectre draws a progress bar, lines must go through AnsiConsole to appear above it.
         var logger = new CliLogger(interactive ? line => AnsiConsole.WriteLine(line) : stdout.WriteLine);
-        bool isMobileNet = arch.StartsWith("mobilenet", StringComparison.OrdinalIgnoreCase);
+        bool isMobileNet = ModelFactory.Family(arch) == ArchitectureFamily.MobileNet;
         try
         {
             // Fail fast on model settings, before loading data.
