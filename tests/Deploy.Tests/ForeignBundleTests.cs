@@ -29,7 +29,19 @@ public sealed class ForeignBundleTests : IDisposable
         long fp32Bytes = new FileInfo(Path.Combine(fp32, manifest.ModelFile)).Length;
         Assert.Contains(FormattableString.Invariant($"of fp32 {fp32Bytes / 1024.0:F0} KiB), precision int8"), quantize.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("Infinity", quantize.StdOut, StringComparison.Ordinal);
-        Assert.Equal(ModelBundle.Precision.Int8, ModelBundle.ModelBundleFolder.Read(int8).Manifest.Precision);
+        var int8Manifest = ModelBundle.ModelBundleFolder.Read(int8).Manifest;
+        Assert.Equal(ModelBundle.Precision.Int8, int8Manifest.Precision);
+        // The target is this machine, so fp32 and int8 were timed and the verdict is said (the figures vary, the sentence does not).
+        Assert.Matches(@"quantize: (warning: int8 is \d+\.\d\dx slower than fp32|int8 takes \d+\.\d\d of the fp32 time) on this machine \(p50 int8 ", quantize.StdOut);
+        Assert.Contains(" on this machine (p50 int8 ", int8Manifest.Provenance["latencyCheck"], StringComparison.Ordinal);
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(int8, "quantization-report.json")))!;
+        Assert.Equal(2, (int)report["latency"]!["threads"]!);
+        Assert.True((double)report["latency"]!["fp32P50Ms"]! > 0);
+        // For another CPU the check is not made here, and the log says where to make it.
+        string arm = temp.Combine("foreign-int8-arm64");
+        var other = EdgeKit("quantize", "--bundle", fp32, "--out", arm, "--data", "embedded", "--calibration", "8", "--target", "arm64-dot");
+        Assert.Contains("quantize: latency not checked: the target arm64-dot is not this machine", other.StdOut, StringComparison.Ordinal);
+        Assert.False(ModelBundle.ModelBundleFolder.Read(arm).Manifest.Provenance.ContainsKey("latencyCheck"));
         foreach (string b in new[] { fp32, int8 })
         {
             var r = EdgeKit("bench", "--bundle", b, "--runs", "20", "--warmup", "2");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -67,6 +68,7 @@ public sealed class QuantizePass : IPass
         {
             ["quantizer"] = string.Create(CultureInfo.InvariantCulture,
                 $"QdqQuantizer {Options.Quantization.Method}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
+                $"{(Options.Quantization.FloatLayers.HasFlag(FloatLayers.Auto) ? $" -> {FloatLayerNames.Format(result.FloatLayers)}" : "")}" +
                 $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(Options.Quantization.ReduceWeightRange ? ", 7-bit weights" : "")}, " +
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
             ["quantizationTarget"] = result.ActivationChoice?.ToString() ?? "",
@@ -76,6 +78,8 @@ public sealed class QuantizePass : IPass
         };
         if (result.BiasCorrectedLayers > 0) provenance["biasCorrection"] = $"{result.BiasCorrectedLayers} layers";
         if (result.AccuracyFallback is not null) provenance["accuracyFallback"] = result.AccuracyFallback.ToString();
+        result = CheckLatency(result, source, onnx, progress);
+        if (result.Latency is not null) provenance["latencyCheck"] = result.Latency.ToString();
         QuantizationReportWriter.Write(outputBundle, result);
         if (result.AccuracyFallback is not null) progress?.Report($"quantize: {result.AccuracyFallback}");
         if (result.LayerSqnr is { Count: > 0 } sqnr)
@@ -87,6 +91,29 @@ public sealed class QuantizePass : IPass
         if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
         if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");
         return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = Precision.Int8, Accuracy = null, Provenance = provenance });
+    }
+
+    /// <summary>
+    /// Times fp32 against int8 when the target is this machine (<see cref="QuantizePassOptions.LatencyCheckMode"/>); says
+    /// plainly when int8 is not faster, and with <see cref="LatencyCheckMode.Fail"/> removes the staged model and refuses.
+    /// </summary>
+    private QuantizationResult CheckLatency(QuantizationResult result, LoadedBundle source, string stagedModel, IProgress<string>? progress)
+    {
+        if (Options.LatencyCheckMode == LatencyCheckMode.Off || result.ActivationChoice is not { } choice) return result;
+        var host = ActivationTypeChoice.DetectHost();
+        if (choice.Target != host)
+        {
+            progress?.Report($"quantize: latency not checked: the target {KebabCase.Name(choice.Target)} is not this machine ({KebabCase.Name(host)}); time both bundles on the device with `edgekit bench`");
+            return result;
+        }
+        var latency = LatencyComparison.Measure(source.ModelPath, stagedModel, source.Manifest.InputShape, Options.LatencyThreads);
+        progress?.Report(latency.Int8NotFaster ? $"quantize: warning: {latency}" : $"quantize: {latency}");
+        if (latency.Int8NotFaster && Options.LatencyCheckMode == LatencyCheckMode.Fail)
+        {
+            File.Delete(stagedModel);
+            throw new QuantizationException($"{QuantizePassOptions.LatencyCheck.CliName} fail: {latency}; nothing written");
+        }
+        return result with { Latency = latency };
     }
 
     /// <inheritdoc/>

@@ -68,15 +68,33 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
     public static IntPassOption HeldOut { get; } = new("heldOutImages", 1000, 100, 1_000_000,
         "Training images held out from calibration on which --max-drop measures top-1") { CliAliases = ["--held-out"] };
 
+    /// <summary>
+    /// fp32 against int8 latency on this machine after quantizing (<see cref="LatencyComparison"/>) when the target is this
+    /// machine: recipe <c>latencyCheck</c>, CLI <c>--latency-check</c>.
+    /// </summary>
+    public static EnumPassOption<LatencyCheckMode> LatencyCheck { get; } = new("latencyCheck", LatencyCheckMode.Warn,
+        "When the target is this machine, time fp32 and int8 after quantizing: warn when int8 is not faster, fail (write nothing), or off");
+
+    /// <summary>Intra-op threads of <see cref="LatencyCheck"/>'s measurement: recipe <c>latencyThreads</c>, CLI <c>--latency-threads</c>.</summary>
+    public static IntPassOption LatencyThreadsOption { get; } = new("latencyThreads", 2, 1, 256,
+        "ONNX Runtime intra-op threads for the fp32/int8 latency check (use the device's setting)");
+
     /// <summary>Every setting of the pass, in help order.</summary>
     public static IReadOnlyList<PassOption> Declared =>
     [
         MethodOption, PercentileOption, CalibrationImagesOption, ExcludeOption, FloatLayersOption, ActivationsOption, TargetOption,
         SymmetricOption, PerTensorOption, QuantizeOutputOption, EqualizeOption, ReduceRangeOption, MaxDrop, HeldOut, BiasCorrectionOption,
+        LatencyCheck, LatencyThreadsOption,
     ];
 
     /// <summary>Held-out images on which <see cref="QuantizationOptions.MaxAccuracyDrop"/> measures top-1.</summary>
     public int HeldOutImages { get; init; } = HeldOut.Default;
+
+    /// <summary>What to do about int8 latency on this machine.</summary>
+    public LatencyCheckMode LatencyCheckMode { get; init; } = LatencyCheck.Default;
+
+    /// <summary>Threads of the latency check.</summary>
+    public int LatencyThreads { get; init; } = LatencyThreadsOption.Default;
 
     /// <summary>Builds and validates the options from the values of <see cref="Declared"/> (a recipe entry or the command line).</summary>
     /// <exception cref="ArgumentException">A combination the quantizer refuses, naming the setting.</exception>
@@ -100,7 +118,12 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             CorrectBias = values.Get(BiasCorrectionOption),
             MaxAccuracyDrop = values.Get(MaxDrop),
         };
-        return new QuantizePassOptions(o.Validate()) { HeldOutImages = values.Get(HeldOut) };
+        return new QuantizePassOptions(o.Validate())
+        {
+            HeldOutImages = values.Get(HeldOut),
+            LatencyCheckMode = values.Get(LatencyCheck),
+            LatencyThreads = values.Get(LatencyThreadsOption),
+        };
     }
 
     /// <summary>Reads and validates the options of a recipe entry.</summary>

@@ -12,4 +12,13 @@ public enum FloatLayers
 
     /// <summary>The last Gemm or MatMul in topological order (the classifier producing the logits).</summary>
     Classifier = 2,
+
+    /// <summary>
+    /// The default: <see cref="FirstConv"/> only on targets whose u8×s8 kernels add product pairs in saturating 16-bit
+    /// arithmetic (x86-64 without VNNI, <see cref="QuantizationTarget.X64"/>), where the stem's dense input overflows;
+    /// elsewhere (VNNI x86, ARM64) the stem is quantized too. A float stem is not free: the uint8 MaxPool that follows
+    /// it in ResNet, SqueezeNet and ShuffleNet then runs outside ONNX Runtime's NHWC integer region, on a slow generic
+    /// kernel (docs/quantization.md, "Where the int8 time goes").
+    /// </summary>
+    Auto = 4,
 }

@@ -40,6 +40,13 @@ internal sealed class QdqPlan
     /// <summary>Tensor -> the tensor whose scale and zero point it reuses (data-movement outputs).</summary>
     public Dictionary<string, string> SharedParameters { get; } = [];
 
+    /// <summary>
+    /// Concat input -> the Concat's output, for inputs the Concat alone reads: they take the output's scale and zero
+    /// point when that keeps the producer's absorbed activation exact (<see cref="QdqRewriter"/> decides after
+    /// calibration), so ONNX Runtime's QLinearConcat copies them instead of requantizing through a lookup table.
+    /// </summary>
+    public Dictionary<string, string> ConcatShared { get; } = [];
+
     /// <summary>Tensors whose range must be calibrated.</summary>
     public IReadOnlyCollection<string> CalibratedTensors => QuantizedTensors.Where(t => !SharedParameters.ContainsKey(t)).ToList();
 
@@ -180,6 +187,15 @@ internal sealed class QdqPlan
             plan.QuantizedNodes.Add(node.Name);
         }
         plan.QuantizedNodes.AddRange(fusedActivationNodes.Select(n => n.Name));
+        foreach (var concat in graph.Node.Where(n => n.OpType == "Concat" && plan.QuantizedNodes.Contains(n.Name) && requested.Contains(n.Output[0])))
+        {
+            foreach (string input in concat.Input.Distinct())
+            {
+                if (requested.Contains(input) && !plan.SharedParameters.ContainsKey(input) && !graphOutputs.Contains(input)
+                    && consumers.TryGetValue(input, out var readers) && readers.Count == 1)
+                    plan.ConcatShared[input] = concat.Output[0];
+            }
+        }
         return plan;
     }
 

@@ -42,7 +42,7 @@ public sealed class QdqQuantizer
         var prepared = floatModel.Clone();
         var preparation = ModelPreparation.Prepare(prepared);
         var choice = ActivationTypeChoice.For(Options.Target, Options.ActivationType);
-        var options = Options with { ActivationType = choice.ActivationType };
+        var options = Options with { ActivationType = choice.ActivationType, FloatLayers = FloatLayerNames.Resolve(Options.FloatLayers, choice.Target) };
         if (options.EqualizeLayers) CrossLayerEqualization.Apply(prepared.Graph);
         var ranges = new Dictionary<string, TensorRange>();
         var (model, plan) = PlanCalibrateRewrite(prepared, options, null, ranges, calibrationData, progress);
@@ -69,6 +69,7 @@ public sealed class QdqQuantizer
             LayerSqnr = errors?.Sqnr,
             BiasCorrectedLayers = biasCorrected,
             AccuracyFallback = fallback,
+            FloatLayers = options.FloatLayers,
         };
     }
 

@@ -81,6 +81,15 @@ internal sealed class QdqRewriter
                 throw new QuantizationException($"tensor '{tensor}': no calibrated range");
             _parameters[tensor] = ActivationParameters(range, _options.ActivationType, _options.SymmetricActivations);
         }
+        // A Concat input read by the Concat alone takes the Concat's parameters (QLinearConcat then copies it), unless
+        // that would undo the producer's absorbed activation: a Relu needs the zero point at the type's minimum (the
+        // Concat's range starts at 0), a Clip needs its own upper bound.
+        var absorbed = _plan.FusedActivations.Values.ToDictionary(a => a.Output[0], a => a.OpType);
+        foreach (var (input, concatOutput) in _plan.ConcatShared)
+        {
+            bool exact = !absorbed.TryGetValue(input, out string? activation) || activation == "Relu" && ranges[concatOutput].Min >= 0;
+            if (exact) _parameters[input] = _parameters[concatOutput];
+        }
         // Shared tensors follow their source, which comes earlier in topological order.
         foreach (var node in _graph.Node)
         {

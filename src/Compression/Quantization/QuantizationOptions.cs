@@ -6,7 +6,7 @@ namespace EdgeToolkit.Compression.Quantization;
 /// </summary>
 public sealed record QuantizationOptions
 {
-    /// <summary>The defaults: percentile (99.999) calibration on 512 samples, per-channel int8 weights, asymmetric activations of the type chosen for the host CPU, first Conv in float.</summary>
+    /// <summary>The defaults: percentile (99.999) calibration on 512 samples, per-channel int8 weights, asymmetric activations of the type chosen for the host CPU, first Conv in float on x86-64 without VNNI only.</summary>
     public static QuantizationOptions Default { get; } = new();
 
     /// <summary>
@@ -53,12 +53,12 @@ public sealed record QuantizationOptions
     public bool EqualizeLayers { get; init; }
 
     /// <summary>
-    /// Layers kept in float by position, whatever their names. Default: the first Conv. Its input is the
-    /// normalised image, whose dense large values overflow the 16-bit pair sums of ONNX Runtime's u8×s8
-    /// kernels on x86 CPUs without VNNI (measured: all of MobileNet v1 alpha 1.0's int8 loss); keeping it
-    /// float costs about 2 % of MobileNet's MACs and no measurable latency (docs/quantization.md).
+    /// Layers kept in float by position, whatever their names. Default <see cref="FloatLayers.Auto"/>: the first Conv on
+    /// x86-64 without VNNI, whose u8×s8 kernels add product pairs in saturating 16-bit arithmetic that the stem's dense,
+    /// large input overflows (measured: all of MobileNet v1 alpha 1.0's int8 loss there); nothing on VNNI x86 and ARM64,
+    /// which accumulate in 32 bits, and where a float stem costs latency (docs/quantization.md).
     /// </summary>
-    public FloatLayers FloatLayers { get; init; } = FloatLayers.FirstConv;
+    public FloatLayers FloatLayers { get; init; } = FloatLayers.Auto;
 
     /// <summary>
     /// Calibration samples on which every quantized layer's output is compared with float (SQNR, written to
@@ -96,7 +96,7 @@ public sealed record QuantizationOptions
             throw new ArgumentException($"ActivationType {(int)ActivationType} is not one of {string.Join(", ", Enum.GetNames<QuantizedActivationType>())}", nameof(ActivationType));
         if (!Enum.IsDefined(Target))
             throw new ArgumentException($"Target {(int)Target} is not one of {string.Join(", ", Enum.GetNames<QuantizationTarget>())}", nameof(Target));
-        if ((FloatLayers & ~(FloatLayers.FirstConv | FloatLayers.Classifier)) != 0)
+        if ((FloatLayers & ~(FloatLayers.FirstConv | FloatLayers.Classifier | FloatLayers.Auto)) != 0)
             throw new ArgumentException($"FloatLayers {(int)FloatLayers} has unknown flags; allowed: {string.Join(", ", Enum.GetNames<FloatLayers>())}", nameof(FloatLayers));
         if (double.IsNaN(Percentile) || Percentile <= 50 || Percentile > 100)
             throw new ArgumentException($"Percentile must be in (50, 100], got {Percentile}", nameof(Percentile));

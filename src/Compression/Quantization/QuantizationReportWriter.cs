@@ -50,6 +50,16 @@ public static class QuantizationReportWriter
                 ["dropPoints"] = Math.Round(a.DropPoints, 4),
                 ["floatLayers"] = new JsonArray(a.FloatLayers.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["isolatedSqnrDb"] = Math.Round(a.FloatLayerSqnrDb[i], 2) }).ToArray()),
             },
+            ["latency"] = result.Latency is not { } l ? null : new JsonObject
+            {
+                ["fp32P50Ms"] = Math.Round(l.Fp32P50Ms, 4),
+                ["int8P50Ms"] = Math.Round(l.Int8P50Ms, 4),
+                ["ratio"] = Math.Round(l.Ratio, 3),
+                ["int8NotFaster"] = l.Int8NotFaster,
+                ["threads"] = l.Threads,
+                ["host"] = KebabCase.Name(l.Host),
+                ["summary"] = l.ToString(),
+            },
             ["layers"] = new JsonArray((fusion?.Layers ?? []).Select(l => (JsonNode)new JsonObject
             {
                 ["name"] = l.Name,

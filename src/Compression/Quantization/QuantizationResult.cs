@@ -30,4 +30,10 @@ public sealed record QuantizationResult(
 
     /// <summary>What the accuracy-aware fallback measured and kept float; null when <see cref="QuantizationOptions.MaxAccuracyDrop"/> is not set.</summary>
     public AccuracyFallback? AccuracyFallback { get; init; }
+
+    /// <summary>The layers kept float by position, resolved for the target (auto replaced by what it means there).</summary>
+    public FloatLayers FloatLayers { get; init; }
+
+    /// <summary>fp32 against int8 latency on this machine, when the caller measured it (the quantize pass does, for a target that is this machine).</summary>
+    public LatencyComparison? Latency { get; init; }
 }

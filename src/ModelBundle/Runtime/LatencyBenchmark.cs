@@ -21,13 +21,67 @@ public static class LatencyBenchmark
     public static LatencyResult Run(string modelPath, LatencyBenchmarkOptions? options = null, IProgress<int>? progress = null)
     {
         options ??= new LatencyBenchmarkOptions();
-        options.Validate();
-        var created = ExecutionProviderSelector.CreateSession(modelPath, () => new SessionOptions
+        var (times, created, inputShape) = Execute(modelPath, options, null, progress, out _);
+        Array.Sort(times);
+        return new LatencyResult
         {
-            GraphOptimizationLevel = options.OptimizationLevel,
-            IntraOpNumThreads = options.Threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            Model = Path.GetFullPath(modelPath),
+            InputShape = inputShape,
+            Threads = options.Threads,
+            OptimizationLevel = options.OptimizationLevel.ToString(),
+            Provider = ExecutionProviderSelector.Name(created.Used),
+            ProviderRequested = ExecutionProviderSelector.Name(created.Requested),
+            ProviderFallback = created.Fallback,
+            Warmup = options.Warmup,
+            Runs = options.Runs,
+            MeanMs = times.Average(),
+            MinMs = times[0],
+            P50Ms = Percentile(times, 0.50),
+            P90Ms = Percentile(times, 0.90),
+            P99Ms = Percentile(times, 0.99),
+            MaxMs = times[^1],
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="modelPath"/> as <see cref="Run"/> does with ONNX Runtime's profiler on and returns each
+    /// node's kernel time, averaged over the timed runs (the warm-up runs are left out). Use it for where the time
+    /// goes, and compare shares within one profile: they depend far less on machine load than wall-clock times.
+    /// </summary>
+    public static OperatorProfile Profile(string modelPath, LatencyBenchmarkOptions? options = null)
+    {
+        options ??= new LatencyBenchmarkOptions();
+        string prefix = Path.Combine(Path.GetTempPath(), $"edgekit-profile-{Guid.NewGuid():N}");
+        Execute(modelPath, options, prefix, null, out string? file);
+        try
+        {
+            return OperatorProfile.Parse(File.ReadAllBytes(file!), options.Warmup);
+        }
+        finally
+        {
+            File.Delete(file!);
+        }
+    }
+
+    private static (double[] Times, ProviderSession Created, long[] InputShape) Execute(string modelPath, LatencyBenchmarkOptions options,
+        string? profilePrefix, IProgress<int>? progress, out string? profileFile)
+    {
+        options.Validate();
+        var created = ExecutionProviderSelector.CreateSession(modelPath, () =>
+        {
+            var sessionOptions = new SessionOptions
+            {
+                GraphOptimizationLevel = options.OptimizationLevel,
+                IntraOpNumThreads = options.Threads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            };
+            if (profilePrefix is not null)
+            {
+                sessionOptions.EnableProfiling = true;
+                sessionOptions.ProfileOutputPathPrefix = profilePrefix;
+            }
+            return sessionOptions;
         }, options.Provider, options.ProviderOptions);
         using var session = created.Session;
         var (inputName, inputMeta) = session.InputMetadata.First();
@@ -62,25 +116,8 @@ public static class LatencyBenchmark
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             progress?.Report(i + 1);
         }
-        Array.Sort(times);
-        return new LatencyResult
-        {
-            Model = Path.GetFullPath(modelPath),
-            InputShape = inputShape,
-            Threads = options.Threads,
-            OptimizationLevel = options.OptimizationLevel.ToString(),
-            Provider = ExecutionProviderSelector.Name(created.Used),
-            ProviderRequested = ExecutionProviderSelector.Name(created.Requested),
-            ProviderFallback = created.Fallback,
-            Warmup = options.Warmup,
-            Runs = options.Runs,
-            MeanMs = times.Average(),
-            MinMs = times[0],
-            P50Ms = Percentile(times, 0.50),
-            P90Ms = Percentile(times, 0.90),
-            P99Ms = Percentile(times, 0.99),
-            MaxMs = times[^1],
-        };
+        profileFile = profilePrefix is null ? null : session.EndProfiling();
+        return (times, created, inputShape);
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

@@ -52,6 +52,50 @@ public sealed class LatencyBenchmarkTests : IDisposable
         Assert.Contains("\"p50Ms\"", File.ReadAllText(json));
     }
 
+    [Fact]
+    public void Profile_gives_every_node_of_the_optimised_graph_a_kernel_time_per_run()
+    {
+        string path = TinyModel();
+
+        var profile = LatencyBenchmark.Profile(path, new LatencyBenchmarkOptions { Runs = 6, Warmup = 2, Threads = 1, OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL });
+
+        // Unoptimised, ONNX Runtime runs exactly the exported nodes, under their own names and op types.
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        Assert.Equal(model.Graph.Node.Select(n => n.Name).Order(), profile.Nodes.Select(n => n.Node).Order());
+        Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv"), profile.ByOpType.Single(o => o.OpType == "Conv").Nodes);
+        Assert.Equal(6, profile.Runs);
+        Assert.All(profile.Nodes, n => Assert.True(n.MeanMicroseconds >= 0));
+        Assert.True(profile.KernelMicroseconds > 0 && profile.KernelMicroseconds <= profile.RunMicroseconds);
+    }
+
+    [Fact]
+    public void Profile_parse_leaves_out_the_warmup_runs_and_averages_the_rest()
+    {
+        // Two runs: the first (warm-up) holds a slow kernel that must not count.
+        string json = """
+            [
+              {"cat":"Session","name":"model_run","ts":100,"dur":50,"args":{}},
+              {"cat":"Node","name":"conv_kernel_time","ts":110,"dur":40,"args":{"op_name":"Conv"}},
+              {"cat":"Session","name":"model_run","ts":200,"dur":20,"args":{}},
+              {"cat":"Node","name":"conv_fence_before","ts":201,"dur":0,"args":{"op_name":"Conv"}},
+              {"cat":"Node","name":"conv_kernel_time","ts":202,"dur":8,"args":{"op_name":"Conv"}},
+              {"cat":"Node","name":"relu_kernel_time","ts":211,"dur":2,"args":{"op_name":"Relu"}},
+              {"cat":"Session","name":"model_run","ts":300,"dur":30,"args":{}},
+              {"cat":"Node","name":"conv_kernel_time","ts":302,"dur":12,"args":{"op_name":"Conv"}},
+              {"cat":"Node","name":"relu_kernel_time","ts":315,"dur":4,"args":{"op_name":"Relu"}}
+            ]
+            """;
+
+        var profile = OperatorProfile.Parse(System.Text.Encoding.UTF8.GetBytes(json), warmupRuns: 1);
+
+        Assert.Equal(2, profile.Runs);
+        Assert.Equal(25, profile.RunMicroseconds);
+        Assert.Equal([new NodeTime("conv", "Conv", 10), new NodeTime("relu", "Relu", 3)], profile.Nodes);
+        Assert.Equal(("Conv", 10.0, 1), profile.ByOpType[0]);
+        Assert.Throws<ArgumentException>(() => OperatorProfile.Parse(System.Text.Encoding.UTF8.GetBytes(json), warmupRuns: 3));
+        Assert.Throws<ArgumentException>(() => OperatorProfile.Parse("{\"not\": \"a profile\"}"u8, warmupRuns: 0));
+    }
+
     [Theory]
     [InlineData(0, 1, 1, "Runs")]
     [InlineData(5, -1, 1, "Warmup")]

@@ -60,11 +60,15 @@ public sealed class RecipeLoaderTests
         { Recipe(passes: """[ { "name": "train" }, { "name": "export" }, { "name": "quantize" } ]"""),
           "recipe.json: matrix.alphas lists a width multiplier below 1 but no pass produces it" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "floatLayers": ["stem"] } } ]"""),
-          "recipe.json: passes[3].options.floatLayers[0] 'stem' is not one of first-conv, classifier, none" },
+          "recipe.json: passes[3].options.floatLayers[0] 'stem' is not one of auto, first-conv, classifier, none" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "maxDrop": -1 } } ]"""),
           "recipe.json: passes[3].options.maxDrop must be in [0, 100] but is -1" },
         { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "heldOutImages": 5 } } ]"""),
           "recipe.json: passes[3].options.heldOutImages must be in [100, 1000000] but is 5" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "latencyCheck": "sometimes" } } ]"""),
+          "recipe.json: passes[3].options.latencyCheck 'sometimes' is not one of warn, fail, off" },
+        { Recipe(passes: """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "latencyThreads": 0 } } ]"""),
+          "recipe.json: passes[3].options.latencyThreads must be in [1, 256] but is 0" },
         { Recipe(passes: """[]"""),
           "recipe.json: passes must list at least one pass" },
         { Recipe(passes: """[ { "pass": "train" } ]"""),
@@ -149,6 +153,13 @@ public sealed class RecipeLoaderTests
         Assert.Equal(0.5, accuracy.Options.Quantization.MaxAccuracyDrop);
         Assert.True(accuracy.Options.Quantization.CorrectBias);
         Assert.Equal(400, accuracy.Options.HeldOutImages);
+        Assert.Equal(LatencyCheckMode.Warn, accuracy.Options.LatencyCheckMode);
+        Assert.Equal(2, accuracy.Options.LatencyThreads);
+        var latency = (QuantizePass)RecipeLoader.Parse(Recipe(passes:
+            """[ { "name": "train" }, { "name": "prune" }, { "name": "export" }, { "name": "quantize", "options": { "latencyCheck": "fail", "latencyThreads": 4 } } ]"""),
+            "recipe.json").Passes[3];
+        Assert.Equal(LatencyCheckMode.Fail, latency.Options.LatencyCheckMode);
+        Assert.Equal(4, latency.Options.LatencyThreads);
         var defaults = ((QuantizePass)RecipeLoader.Parse(Recipe(), "recipe.json").Passes[4]).Options.Quantization;
         Assert.Equal(QuantizationOptions.Default, defaults);
     }

@@ -129,6 +129,18 @@ public class QdqQuantizerTests
         // MaxPool shares its input's scale and zero point, so ORT drops the DQ/Q around it.
         var maxPool = Assert.Single(optimized.Node, n => n.OpType == "MaxPool");
         Assert.DoesNotContain(optimized.Node, n => n.OpType == "DequantizeLinear" && n.Output.Contains(maxPool.Input[0]));
+        // Both branches end in a Relu read by the Concat alone: they are quantized with the Concat's scale and zero
+        // point, so QLinearConcat copies them rather than requantizing each byte through a lookup table.
+        var g = result.Model.Graph;
+        byte[] Value(string name) => g.Initializer.Single(t => t.Name == name).RawData.ToByteArray();
+        var concat = g.Node.Single(n => n.Name == "concat");
+        var outputQ = g.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == concat.Output[0]);
+        foreach (string input in concat.Input)
+        {
+            var dq = g.Node.Single(n => n.OpType == "DequantizeLinear" && n.Output[0] == input);
+            Assert.Equal(Value(outputQ.Input[1]), Value(dq.Input[1]));
+            Assert.Equal(Value(outputQ.Input[2]), Value(dq.Input[2]));
+        }
         AssertCloseToFloat(floatModel, result.Model);
     }
 

@@ -46,7 +46,7 @@ public class QuantizationOptionsTests
         Assert.Equal(QuantizationTarget.Host, options.Target);
         Assert.False(options.SymmetricActivations);
         Assert.False(options.QuantizeOutputs);
-        Assert.Equal(FloatLayers.FirstConv, options.FloatLayers);
+        Assert.Equal(FloatLayers.Auto, options.FloatLayers);
         Assert.False(options.EqualizeLayers);
         Assert.False(options.ReduceWeightRange);
     }
@@ -56,6 +56,8 @@ public class QuantizationOptionsTests
     [InlineData("classifier,first-conv", FloatLayers.FirstConv | FloatLayers.Classifier)]
     [InlineData(" Classifier ", FloatLayers.Classifier)]
     [InlineData("none", FloatLayers.None)]
+    [InlineData("auto", FloatLayers.Auto)]
+    [InlineData("auto,classifier", FloatLayers.Auto | FloatLayers.Classifier)]
     public void FloatLayerNames_ParseAndFormatRoundTrip(string names, FloatLayers expected)
     {
         var layers = FloatLayerNames.Parse(names.Split(','), "--float-layers");
@@ -64,12 +66,28 @@ public class QuantizationOptionsTests
     }
 
     [Theory]
-    [InlineData("first_conv", "'first_conv' is not one of first-conv, classifier, none")]
+    [InlineData("first_conv", "'first_conv' is not one of auto, first-conv, classifier, none")]
     [InlineData("none,classifier", "'none' cannot be combined")]
     public void FloatLayerNames_BadName_NamesTheSettingAndValue(string names, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => FloatLayerNames.Parse(names.Split(','), "floatLayers"));
         Assert.Equal("floatLayers", e.ParamName);
         Assert.Contains(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData(FloatLayers.Auto, QuantizationTarget.X64, FloatLayers.FirstConv)]
+    [InlineData(FloatLayers.Auto, QuantizationTarget.X64Vnni, FloatLayers.None)]
+    [InlineData(FloatLayers.Auto, QuantizationTarget.Arm64, FloatLayers.None)]
+    [InlineData(FloatLayers.Auto, QuantizationTarget.Arm64DotProduct, FloatLayers.None)]
+    [InlineData(FloatLayers.Auto | FloatLayers.Classifier, QuantizationTarget.X64Vnni, FloatLayers.Classifier)]
+    [InlineData(FloatLayers.FirstConv, QuantizationTarget.X64Vnni, FloatLayers.FirstConv)]
+    public void AutoFloatLayers_KeepTheStemFloatOnlyWhereTheKernelsSaturate(FloatLayers layers, QuantizationTarget target, FloatLayers expected)
+    {
+        Assert.Equal(expected, FloatLayerNames.Resolve(layers, target));
+        var result = new QdqQuantizer(new QuantizationOptions { FloatLayers = layers, Target = target, CalibrationCount = 4, SqnrSamples = 0 })
+            .Quantize(TinyOnnxModels.Chain(), QdqQuantizerTests.Calibration(4));
+        Assert.Equal(expected, result.FloatLayers);
+        Assert.Equal(expected.HasFlag(FloatLayers.FirstConv), result.FloatNodes.Contains("conv0"));
     }
 }
