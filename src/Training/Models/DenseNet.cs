@@ -173,7 +173,8 @@ public sealed class DenseNet : Module<Tensor, Tensor>
 
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
-            conv2.call(relu2.call(BatchNormCalls.Forward(norm2, conv1.call(relu1.call(BatchNormCalls.Forward(norm1, input))))));
+            // conv2 has k = 12 output channels: its input gradient needs ConvolutionCalls (oneDNN, see there).
+            ConvolutionCalls.Forward(conv2, relu2.call(BatchNormCalls.Forward(norm2, conv1.call(relu1.call(BatchNormCalls.Forward(norm1, input))))));
     }
 
     /// <summary>
