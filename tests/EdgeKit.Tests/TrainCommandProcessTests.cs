@@ -107,9 +107,10 @@ public sealed class TrainCommandProcessTests
     }
 
     [Theory]
-    [InlineData("--epochs", "0", "TrainerOptions.Epochs")]
-    [InlineData("--lr", "-1", "TrainerOptions.LearningRate")]
-    [InlineData("--label-smoothing", "1.5", "TrainerOptions.LabelSmoothing")]
+    // The declared options refuse a value out of range while parsing, naming the flag and its range.
+    [InlineData("--epochs", "0", "--epochs must be in [1, 10000] but is 0")]
+    [InlineData("--lr", "-1", "--learning-rate must be in [1E-08, 10] but is -1")]
+    [InlineData("--label-smoothing", "1.5", "--label-smoothing must be in [0, 0.99] but is 1.5")]
     [InlineData("--arch", "vgg", "ModelSpec.Architecture 'vgg'")]
     public void Invalid_train_setting_is_named(string option, string value, string expected)
     {

@@ -7,7 +7,8 @@ namespace EdgeToolkit.Compression.Tests.Passes;
 
 /// <summary>
 /// <c>maxDrop</c> on a real model: a MobileNet v1 trained on the embedded Fashion-MNIST subset, exported, and quantized with
-/// deliberately poor calibration (min/max ranges from one image, stem quantized) and a limit of 0.5 points, so int8 starts
+/// deliberately poor quantization (min/max ranges from one image, stem quantized, one weight scale per tensor without
+/// equalization: depthwise filters of very different ranges share it) and a limit of 0.5 points, so int8 starts
 /// clearly below fp32 on the held-out images (activations of other images are clipped) and the fallback has to keep layers float.
 /// </summary>
 public sealed class QuantizeMaxDropTests : IDisposable
@@ -30,7 +31,7 @@ public sealed class QuantizeMaxDropTests : IDisposable
           "passes": [
             { "name": "train", "options": { "epochs": 3, "batchSize": 64, "inputSize": 16, "learningRate": 0.05 } },
             { "name": "export", "options": { "verificationImages": 4 } },
-            { "name": "quantize", "options": { "calibrationImages": 1, "method": "minmax", "floatLayers": ["none"], "maxDrop": 0.5, "heldOutImages": 1000 } }
+            { "name": "quantize", "options": { "calibrationImages": 1, "method": "minmax", "floatLayers": ["none"], "perTensor": true, "equalize": false, "maxDrop": 0.5, "heldOutImages": 1000 } }
           ]
         }
         """;
