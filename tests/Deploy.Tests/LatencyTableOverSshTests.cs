@@ -22,30 +22,22 @@ public sealed class LatencyTableOverSshTests : IDisposable
         return r;
     }
 
-    private string Script(string name, string body)
-    {
-        string path = temp.Combine(name);
-        File.WriteAllText(path, "#!/usr/bin/env bash\nset -eu\n" + body);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
-
     // Options with a value, then the host (logged); the rest is the remote command line, run by a shell as sshd does.
-    private string FakeSsh() => Script("fake-ssh", """
+    private string FakeSsh() => temp.Script("fake-ssh", """
         while [ $# -gt 0 ]; do case "$1" in -o|-p|-i) shift 2;; -t) shift;; *) break;; esac; done
         echo "$1" >> "$(dirname "$0")/ssh-hosts"; shift
         exec bash -c "$*"
         """);
 
     // Options, then local files and host:folder/: a local copy into folder.
-    private string FakeScp() => Script("fake-scp", """
+    private string FakeScp() => temp.Script("fake-scp", """
         while [ $# -gt 0 ]; do case "$1" in -o|-P|-i) shift 2;; -q|-r|-p) shift;; *) break;; esac; done
         files=("$@"); target=${files[-1]}; unset 'files[-1]'
         cp "${files[@]}" "${target#*:}"
         """);
 
     // The device's agent: this build's EdgeAgent.dll.
-    private string Agent() => Script("EdgeAgent", $"exec dotnet {Path.Combine(AppContext.BaseDirectory, "EdgeAgent.dll")} \"$@\"\n");
+    private string Agent() => temp.Script("EdgeAgent", $"exec dotnet {Path.Combine(AppContext.BaseDirectory, "EdgeAgent.dll")} \"$@\"\n");
 
     private static HashSet<string> Stages() => [.. Directory.GetDirectories(Path.GetTempPath(), "edgekit-latency.*")];
 

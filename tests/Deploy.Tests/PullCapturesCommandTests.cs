@@ -21,23 +21,15 @@ public sealed class PullCapturesCommandTests : IDisposable
         return r;
     }
 
-    private string Script(string name, string body)
-    {
-        string path = temp.Combine(name);
-        File.WriteAllText(path, "#!/usr/bin/env bash\nset -eu\n" + body);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
-
     // Options with a value, then the host; the rest is the remote command, run here.
-    private string FakeSsh() => Script("fake-ssh", """
+    private string FakeSsh() => temp.Script("fake-ssh", """
         while [ $# -gt 0 ]; do case "$1" in -o|-p|-i) shift 2;; -t) shift;; *) break;; esac; done
         echo "$1" >> "$(dirname "$0")/ssh-hosts"; shift
         exec "$@"
         """);
 
     // Options, then host:path and a local target: a local copy of path.
-    private string FakeScp() => Script("fake-scp", """
+    private string FakeScp() => temp.Script("fake-scp", """
         while [ $# -gt 0 ]; do case "$1" in -o|-P|-i) shift 2;; -q|-r|-p) shift;; *) break;; esac; done
         cp -rp "${1#*:}" "$2"
         """);

@@ -12,6 +12,15 @@ internal sealed class TempDir : IDisposable
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Writes an executable bash script <paramref name="name"/> (with <c>set -eu</c>) holding <paramref name="body"/>; returns its path.</summary>
+    public string Script(string name, string body)
+    {
+        string path = Combine(name);
+        File.WriteAllText(path, "#!/usr/bin/env bash\nset -eu\n" + body);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
