@@ -23,28 +23,40 @@ public sealed class QuantizeMaxDropTests : IDisposable
     [Fact]
     public void Trained_model_keeps_its_lowest_sqnr_layers_float_until_held_out_top1_is_within_the_limit()
     {
-        string json = $$"""
+        // Training here is not bit-reproducible from run to run, and on some runs the poor quantization below happens to
+        // cost nothing (fp32 73.2 %, int8 73.3 %, 2026-12-01). The scenario needs a real drop, so up to three seeds are
+        // tried; every assertion below then holds for the run that has one.
+        List<string> lines = [];
+        string folder = "";
+        JsonNode report = null!, fallback = null!;
+        double fp32 = 0, first = 0;
+        foreach (int seed in new[] { 3, 4, 5 })
         {
-          "name": "maxdrop", "output": "{{_root}}", "seed": 3, "threads": 1,
-          "dataset": { "name": "embedded", "testLimit": 200 },
-          "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0], "precisions": ["int8"] },
-          "passes": [
-            { "name": "train", "options": { "epochs": 3, "batchSize": 64, "inputSize": 16, "learningRate": 0.05 } },
-            { "name": "export", "options": { "verificationImages": 4 } },
-            { "name": "quantize", "options": { "calibrationImages": 1, "method": "minmax", "floatLayers": ["none"], "perTensor": true, "equalize": false, "maxDrop": 0.5, "heldOutImages": 1000 } }
-          ]
+            string json = $$"""
+            {
+              "name": "maxdrop", "output": "{{Path.Combine(_root, "seed" + seed)}}", "seed": {{seed}}, "threads": 1,
+              "dataset": { "name": "embedded", "testLimit": 200 },
+              "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0], "precisions": ["int8"] },
+              "passes": [
+                { "name": "train", "options": { "epochs": 3, "batchSize": 64, "inputSize": 16, "learningRate": 0.05 } },
+                { "name": "export", "options": { "verificationImages": 4 } },
+                { "name": "quantize", "options": { "calibrationImages": 1, "method": "minmax", "floatLayers": ["none"], "perTensor": true, "equalize": false, "maxDrop": 0.5, "heldOutImages": 1000 } }
+              ]
+            }
+            """;
+            lines = [];
+            var results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new LineCollector(lines) }.Run();
+            folder = results.Steps.Single(s => s.Pass == QuantizePass.PassName).Folder;
+            report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, QuantizationReportWriter.FileName)))!;
+            fallback = report["accuracyFallback"]!;
+            fp32 = (double)fallback["fp32Top1"]!;
+            first = (double)fallback["firstInt8Top1"]!;
+            if (first < fp32 - 0.005) break;
         }
-        """;
-        var lines = new List<string>();
-        var results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new LineCollector(lines) }.Run();
-        string folder = results.Steps.Single(s => s.Pass == QuantizePass.PassName).Folder;
-        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, QuantizationReportWriter.FileName)))!;
-
-        var fallback = report["accuracyFallback"]!;
-        double fp32 = (double)fallback["fp32Top1"]!, first = (double)fallback["firstInt8Top1"]!, int8 = (double)fallback["int8Top1"]!;
+        double int8 = (double)fallback["int8Top1"]!;
         Assert.Equal(1000, (int)fallback["images"]!);
         Assert.True(fp32 > 0.5, $"the model did not learn: fp32 top-1 {fp32}");
-        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback: fp32 {fp32}, int8 {first}");
+        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback (3 seeds): fp32 {fp32}, int8 {first}");
         Assert.True(int8 >= fp32 - 0.005, $"int8 top-1 {int8} is still more than 0.5 points below fp32 {fp32}");
         var kept = fallback["floatLayers"]!.AsArray().Select(l => (string)l!["name"]!).ToList();
         Assert.NotEmpty(kept);
