@@ -20,7 +20,17 @@
 # The host's PID 1 need not be systemd: nspawn runs with --register=no --keep-unit (no machined,
 # no transient scope), so machinectl is not used; `exec` uses nsenter on the container's PID 1.
 # Defaults: --arch amd64, --cache $EDGEKIT_DEVICE_CACHE or /var/cache/edgekit-testdevice,
-# --port a free loopback port, --timeout 120.
+# --port a free loopback port, --timeout 120 (300 for an emulated arm64 device).
+#
+# --arch arm64 on an x86_64 host is an emulated device: every arm64 program in it (systemd too) runs
+# through qemu-aarch64-static, registered with binfmt_misc (flag F, so it works inside the root).
+# When the kernel has no qemu-aarch64 entry, build and boot mount binfmt_misc and register the one
+# qemu-user-static ships (/usr/lib/binfmt.d/qemu-aarch64.conf), as systemd-binfmt does at boot on a
+# systemd host; the entry stays registered (it only makes arm64 programs runnable). Boot then also
+# gives the container an arm64 /proc/cpuinfo (board-cpuinfo.sh max: qemu 7.2 passes the host's x86
+# one through and ONNX Runtime's CPU detection crashes on it) and installs the emulation-only drop-in
+# edgeagent-qemu.conf beside this script as /etc/systemd/system/edgeagent.service.d/90-qemu-emulation.conf
+# (what it relaxes and why: docs/deploy.md section 12). Neither is part of the package.
 set -euo pipefail
 
 die() { echo "device.sh: $*" >&2; exit 2; }
@@ -50,11 +60,38 @@ case "$arch" in amd64|arm64) ;; *) die "--arch '$arch': expected amd64 or arm64"
 
 base=$cache/bookworm-$arch
 clean=$base/root
-packages=systemd,systemd-sysv,dbus,sudo,openssh-server,libssl3,ca-certificates,procps,iproute2,curl,python3
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+emulated=false
+[ "$arch" = arm64 ] && [ "$(dpkg --print-architecture 2>/dev/null || uname -m)" != arm64 ] && [ "$(uname -m)" != aarch64 ] && emulated=true
+if [ "$arch" = amd64 ]; then
+  packages=systemd,systemd-sysv,dbus,sudo,openssh-server,libssl3,ca-certificates,procps,iproute2,curl,python3
+else
+  # The arm64 device only runs the agent (no Ansible): fewer packages to configure under emulation.
+  packages=systemd,systemd-sysv,dbus,sudo,openssh-server,libssl3,procps
+fi
+$emulated && [ "$timeout" = 120 ] && timeout=300
 
 need_root() { [ "$(id -u)" = 0 ] || die "$verb needs root (debootstrap, mounts and systemd-nspawn do)"; }
 need_tool() { command -v "$1" >/dev/null || die "$1 is not installed: apt-get install $2 (test.sh installs it when run as root)"; }
 need_state() { [ -n "$state" ] || die "$verb needs --state DIR"; }
+
+# An emulated arm64 device needs qemu-aarch64-static registered with binfmt_misc (see the header).
+ensure_binfmt() {
+  $emulated || return 0
+  need_tool qemu-aarch64-static qemu-user-static
+  local dir=/proc/sys/fs/binfmt_misc conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  if [ ! -e "$dir/register" ]; then
+    mount -t binfmt_misc binfmt_misc "$dir" || die "cannot mount binfmt_misc on $dir (needed to run arm64 programs through qemu)"
+    say "mounted binfmt_misc on $dir"
+  fi
+  if [ ! -e "$dir/qemu-aarch64" ]; then
+    [ -f "$conf" ] || die "$conf not found: apt-get install qemu-user-static"
+    grep -v '^#' "$conf" | grep -m1 '^:qemu-aarch64:' >"$dir/register" || die "registering $conf with binfmt_misc failed"
+    say "registered qemu-aarch64 with binfmt_misc ($conf)"
+  fi
+  grep -q '^enabled' "$dir/qemu-aarch64" || die "$dir/qemu-aarch64 is disabled (echo 1 > $dir/qemu-aarch64)"
+  grep -q '^flags:.*F' "$dir/qemu-aarch64" || die "$dir/qemu-aarch64 has no F flag: the interpreter would have to be inside the root"
+}
 
 # The apt mirror the host uses (deb822 or one-line sources), so no other network is needed.
 host_mirror() {
@@ -75,11 +112,8 @@ build() {
   rm -rf "$tmp"; mkdir -p "$tmp"
   trap 'rm -rf "$tmp"' EXIT
   local args=(--variant=minbase --include="$packages" --arch="$arch")
-  if [ "$arch" = arm64 ] && [ "$(dpkg --print-architecture)" != arm64 ]; then
-    need_tool qemu-aarch64-static qemu-user-static
-    # qemu-user-static registers binfmt_misc with the F flag, so the second stage runs in the chroot.
-    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || die "binfmt_misc has no qemu-aarch64 entry: is qemu-user-static's binfmt support enabled?"
-  fi
+  # Emulated: the second stage (dpkg configuring every package) runs arm64 programs in the chroot through qemu.
+  ensure_binfmt
   say "debootstrap bookworm $arch into $tmp/root (minbase + ${packages//,/ })"
   if ! debootstrap "${args[@]}" bookworm "$tmp/root" "${mirror:-$(host_mirror)}" >"$tmp/debootstrap.log" 2>&1; then
     tail -20 "$tmp/debootstrap.log" >&2
@@ -129,6 +163,7 @@ boot() {
   ssh-keygen -q -t ed25519 -N '' -C "edgekit-device-$$" -f "$state/id_ed25519"
   echo "$port" >"$state/port"
   echo "$arch" >"$state/arch"
+  $emulated && : >"$state/emulated"
   cat >"$state/ssh_config" <<EOF
 Host device
   HostName 127.0.0.1
@@ -153,6 +188,15 @@ EOF
   # nspawn.pid is the process that owns the mount namespace and the container.
   local nspawn_args=(-q -D "$state/root" -b --register=no --keep-unit --console=pipe
                      --hostname=edgekit-device --resolv-conf=off --timezone=off --link-journal=no)
+  if $emulated; then
+    ensure_binfmt
+    # An arm64 /proc/cpuinfo (qemu's default core is "max": the features come from the auxiliary vector).
+    # nspawn binds over /proc inside the container, after entering its root: the source is a path there.
+    mkdir -p "$state/upper/etc/edgekit-qemu" "$state/upper/etc/systemd/system/edgeagent.service.d"
+    bash "$here/../arm64/board-cpuinfo.sh" max >"$state/upper/etc/edgekit-qemu/cpuinfo"
+    nspawn_args+=(--bind-ro=/etc/edgekit-qemu/cpuinfo:/proc/cpuinfo)
+    cp "$here/edgeagent-qemu.conf" "$state/upper/etc/systemd/system/edgeagent.service.d/90-qemu-emulation.conf"
+  fi
   setsid unshare -m --propagation private sh -c '
       mount -t overlay edgekit-device -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/root" || exit 71
       shift 2; exec "$@"' sh "$clean" "$state" systemd-nspawn "${nspawn_args[@]}" \
@@ -214,6 +258,9 @@ stop() {
   if alive "$pid" && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" != systemd-nspawn ]; then pid=""; fi
   if [ -n "$pid" ] && alive "$pid"; then
     [ -n "$leader" ] && [ "$(awk '/^PPid:/ {print $2}' /proc/"$leader"/status 2>/dev/null)" = "$pid" ] || leader=$(find_leader "$pid" || true)
+    # An emulated systemd does not take nspawn's power-off signal (qemu-user maps real-time signals to
+    # other numbers), so it is asked through systemctl first.
+    if [ -f "$state/emulated" ] && alive "$leader"; then nsenter -t "$leader" -a systemctl poweroff --no-block >/dev/null 2>&1 || true; fi
     kill -TERM "$pid" 2>/dev/null || true # nspawn asks the container's systemd to power off
     local deadline=$((SECONDS + 20))
     while alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done

@@ -118,7 +118,8 @@ public sealed class DeviceFixture : IDisposable
 
     private static void Check(ProcessResult r) => Assert.True(r.ExitCode == 0, r.ToString());
 
-    private static int FreePort()
+    /// <summary>A loopback port that was free just now.</summary>
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -82,19 +82,7 @@ public sealed class DeviceServiceTests : IDisposable
 
     private (int Status, string Body) Health() => Get($"http://127.0.0.1:{fx.HealthPort}/health");
 
-    /// <summary>GET on loopback: status and body, or status 0 and the error when nothing answers.</summary>
-    private (int Status, string Body) Get(string url)
-    {
-        try
-        {
-            using var response = http.GetAsync(url).GetAwaiter().GetResult();
-            return ((int)response.StatusCode, response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return (0, e.Message);
-        }
-    }
+    private (int Status, string Body) Get(string url) => TestDevice.Get(http, url);
 
     private void WaitHealthy(int seconds = 60) => WaitFor(() => Health().Status == 200, seconds, $"health on 127.0.0.1:{fx.HealthPort} answering 200");
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http;
 
 namespace EdgeToolkit.Deploy.Tests;
 
@@ -9,7 +10,7 @@ namespace EdgeToolkit.Deploy.Tests;
 /// </summary>
 internal sealed class TestDevice : IDisposable
 {
-    private static readonly Lock BuildLock = new();
+    private static readonly Dictionary<string, Lock> BuildLocks = new() { ["amd64"] = new(), ["arm64"] = new() };
     private bool disposed;
 
     private TestDevice(string state, string arch)
@@ -43,17 +44,18 @@ internal sealed class TestDevice : IDisposable
         Repo.RequireTool("ssh", "openssh-client");
         Assert.True(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root",
             "the systemd test device needs root (debootstrap, overlay mount, systemd-nspawn); CI runs test.sh as root");
-        lock (BuildLock)
+        lock (BuildLocks[arch])
         {
             var sw = Stopwatch.StartNew();
-            var b = Repo.Run("bash", [Script, "build", "--arch", arch], timeoutSeconds: 1800);
+            // An emulated arm64 root configures every package through qemu: slower than amd64.
+            var b = Repo.Run("bash", [Script, "build", "--arch", arch], timeoutSeconds: arch == "amd64" ? 1800 : 3600);
             output?.WriteLine($"device.sh build ({sw.Elapsed.TotalSeconds:F1} s): {b}");
             Assert.True(b.ExitCode == 0, "device.sh build failed: " + b);
         }
         string state = Path.Combine(Path.GetTempPath(), $"edgekit-device-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         var device = new TestDevice(state, arch);
         var watch = Stopwatch.StartNew();
-        var r = Repo.Run("bash", [Script, "boot", "--arch", arch, "--state", state], timeoutSeconds: 300);
+        var r = Repo.Run("bash", [Script, "boot", "--arch", arch, "--state", state], timeoutSeconds: 600);
         output?.WriteLine($"device.sh boot ({watch.Elapsed.TotalSeconds:F1} s): {r}");
         if (r.ExitCode != 0)
         {
@@ -91,6 +93,20 @@ internal sealed class TestDevice : IDisposable
         File.SetUnixFileMode(ssh, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(scp, (UnixFileMode)0b111_101_101);
         return (ssh, scp);
+    }
+
+    /// <summary>GET on loopback (the container shares the host's network): status and body, or status 0 and the error when nothing answers.</summary>
+    public static (int Status, string Body) Get(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = http.GetAsync(url).GetAwaiter().GetResult();
+            return ((int)response.StatusCode, response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, e.Message);
+        }
     }
 
     public void Dispose()
