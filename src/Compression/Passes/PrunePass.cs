@@ -144,7 +144,7 @@ public sealed class PrunePass : IPass
             if (last.Accuracy is { } now) measurements[MeasurementNames.TorchAccuracy] = now;
             WriteReport(outputFolder, new
             {
-                sourceCheckpoint = input.Folder,
+                sourceCheckpoint = RelativePath.From(outputFolder, input.Folder), // relative to this report's folder
                 sourceAlpha = source.Alpha,
                 targetAlpha = last.Plan.TargetAlpha,
                 channelPlan = last.Plan.TargetChannels,

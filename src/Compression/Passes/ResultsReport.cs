@@ -65,9 +65,7 @@ public static class ResultsReport
         return JsonSerializer.Serialize(relative, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
     }
 
-    /// <summary><paramref name="path"/> relative to the run folder, with forward slashes (already relative paths are kept).</summary>
-    private static string RunRelative(PipelineResults results, string path) =>
-        (Path.IsPathRooted(path) ? Path.GetRelativePath(Path.GetFullPath(results.Folder), path) : path).Replace('\\', '/');
+    private static string RunRelative(PipelineResults results, string path) => RelativePath.From(results.Folder, path);
 
     /// <summary>The self-contained HTML report.</summary>
     public static string Html(PipelineResults results)
