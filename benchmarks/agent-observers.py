@@ -7,17 +7,23 @@ summary lines: frames = difference of their `processed` counts, time = their arr
 (utime + stime of the whole process, /proc/<pid>/stat) read as each line arrives; CPU per frame is far less noisy than
 fps on a shared machine, because another process taking a core lowers fps but not the agent's CPU per frame.
 
-Two parts:
+Three parts (PARTS):
 - paired: ONE agent with the page enabled; windows with no client ("closed": no request for longer than the page's
   5 s client timeout, so no frame copies either) alternate with windows in which a client is connected: `client`
   (benchmarks/live-page-client.py: one process, one kept-alive connection, what the page does) and `curl` (the
   earlier client: four curl processes per update). Each client window is compared with the closed windows on both
-  sides of it. With PAIRED_CAPTURE=1 a second agent does the same with capture of every 10th frame on (tmpfs).
+  sides of it. Before the measured windows, one unmeasured window per client lets the page's code be JIT-compiled and
+  tiered up (the first requests of a fresh process cost far more than the steady state). With PAIRED_CAPTURE=1 a
+  second agent does the same with capture of every 10th frame on (tmpfs).
+- paced: the same with the source paced at PACED_FPS (30, a camera) and the keep-alive client only, PACED_ROUNDS (3)
+  rounds: fps is the camera's, so the figure is the agent's CPU per second with a client minus without (the serving
+  cost itself, what a device pays while someone watches).
 - runs: separate agent processes per variant, interleaved, the order rotated each round: off, page-idle,
-  page-client, page-curl, page-capture, capture10-<folder>, captureall-<folder>.
+  page-client, page-curl, page-capture, capture10-<folder>, captureall-<folder>. A variant's client starts with its
+  agent; every variant skips RUN_WARMUP (8) more summary lines before its window.
 
 Settings (environment): SECONDS_PER_WINDOW (default 8), ROUNDS (paired part, default 4), RUN_ROUNDS (runs part,
-default ROUNDS), PARTS (default "paired runs"), VARIANTS (runs part, default all), WARMUP (summary lines skipped after
+default ROUNDS), PARTS (default "paired paced runs"), PACED_FPS, PACED_ROUNDS, RUN_WARMUP, VARIANTS (runs part, default all), WARMUP (summary lines skipped after
 start, default 3), FOLDERS (capture folders, default "/dev/shm /var/tmp"), PAIRED_CAPTURE=1.
 """
 import json
@@ -143,7 +149,7 @@ class Client:
 
     def stop(self):
         if self.kind == "client":
-            self.proc.send_signal(signal.SIGTERM)
+            os.kill(self.proc.pid, signal.SIGTERM)  # not Popen.send_signal: it would reap an exited client before wait4
         else:
             open(self.out + ".stop", "w").close()
         _, _, usage = os.wait4(self.proc.pid, 0)  # the child's CPU time, with that of the children it waited for
@@ -166,28 +172,37 @@ class Bench:
         self.rounds = int(os.environ.get("ROUNDS", "4"))
         self.run_rounds = int(os.environ.get("RUN_ROUNDS", str(self.rounds)))
         self.warmup = int(os.environ.get("WARMUP", "3"))
+        self.run_warmup = int(os.environ.get("RUN_WARMUP", "8"))
+        self.paced_fps = int(os.environ.get("PACED_FPS", "30"))
         self.folders = os.environ.get("FOLDERS", "/dev/shm /var/tmp").split()
         self.port = 20000 + os.getpid() % 20000
         self.ages = []
         self.client_load = {}  # kind -> [(cpu seconds, wall seconds, requests, connections)]
         self.rows = []  # (part, round, variant, fps, cpu ms/frame, cores)
 
-    def start(self, name, extra):
+    def start(self, name, extra, client=None):
+        """Starts an agent (and, when `client` names one, that client at once) and waits for WARMUP summary lines."""
         self.port += 1
         a = Agent(self.agent, self.bundle, self.port, self.work, name, extra)
+        a.client = Client(client, a.port, self.work) if client else None
         if not a.wait_samples(self.warmup, 120):
             print(f"  {name}: the agent did not start (see {a.log_path})", flush=True)
             a.stop()
+            if a.client:
+                a.client.stop()
             return None
         return a
+
+    def client_stopped(self, kind, stopped):
+        cpu, wall, summary = stopped
+        self.client_load.setdefault(kind, []).append((cpu, wall, summary.get("requests"), summary.get("connections")))
+        self.ages.extend(summary.get("ages", []))
 
     def client_window(self, agent, kind):
         client = Client(kind, agent.port, self.work)
         agent.skip(1)  # the client's start and first requests
         measured = agent.window(self.seconds)
-        cpu, wall, summary = client.stop()
-        self.client_load.setdefault(kind, []).append((cpu, wall, summary.get("requests"), summary.get("connections")))
-        self.ages.extend(summary.get("ages", []))
+        self.client_stopped(kind, client.stop())
         return measured
 
     def record(self, part, rnd, variant, measured):
@@ -198,18 +213,23 @@ class Bench:
         self.rows.append((part, rnd, variant, fps, ms, cores))
         print(f"  {part} round {rnd} {variant:<22} {fps:9.1f} fps  {1000 * ms:8.1f} us CPU/frame  {cores:4.2f} cores  (load {load()})", flush=True)
 
-    def paired(self, name, extra):
+    def paired(self, name, extra, kinds=("client", "curl"), rounds=None):
         agent = self.start(name, ["--EdgeAgent:LivePage:Enabled=true", *extra])
         if agent is None:
             return
         try:
-            for rnd in range(1, self.rounds + 1):
-                for kind in ("client", "curl"):
+            # Not measured: the first requests JIT-compile the page's code (JSON, PNG encoder, listener) and tier it up.
+            for kind in kinds:
+                warm = Client(kind, agent.port, self.work)
+                agent.skip(self.seconds)
+                warm.stop()
+            for rnd in range(1, (rounds or self.rounds) + 1):
+                for kind in kinds:
                     agent.skip(int(CLIENT_TIMEOUT) + 1)  # the last client's copies stop 5 s after its last request
                     self.record(name, rnd, "closed", agent.window(self.seconds))
                     self.record(name, rnd, kind, self.client_window(agent, kind))
             agent.skip(int(CLIENT_TIMEOUT) + 1)
-            self.record(name, self.rounds + 1, "closed", agent.window(self.seconds))
+            self.record(name, (rounds or self.rounds) + 1, "closed", agent.window(self.seconds))
         finally:
             agent.stop()
 
@@ -238,12 +258,15 @@ class Bench:
             k = (rnd - 1) % len(names)
             for name in names[k:] + names[:k]:
                 extra, client = variants[name]
-                agent = self.start(name, extra)
+                agent = self.start(name, extra, client)
                 if agent is None:
                     continue
                 try:
-                    measured = self.client_window(agent, client) if client else agent.window(self.seconds)
+                    agent.skip(self.run_warmup)  # every variant alike: the page's code JIT-compiled and tiered up by then
+                    measured = agent.window(self.seconds)
                 finally:
+                    if agent.client:
+                        self.client_stopped(agent.client.kind, agent.client.stop())
                     agent.stop()
                     for arg in extra:
                         if arg.startswith("--EdgeAgent:Capture:Folder="):
@@ -254,25 +277,27 @@ class Bench:
                     print(f"    {name}: {saved} saved ({mb} MB), {dropped} dropped in the run", flush=True)
 
     def report(self):
-        print("\n=== paired (one agent; each client window against the closed windows on both sides of it)")
-        for name in sorted({r[0] for r in self.rows if r[0] != "runs"}):
+        print("\n=== paired and paced (one agent each; every client window against the closed windows on both sides of it)")
+        for name in dict.fromkeys(r[0] for r in self.rows if r[0] != "runs"):
             rows = [r for r in self.rows if r[0] == name]
             closed = [r for r in rows if r[2] == "closed"]
-            print(f"{name}: closed windows {len(closed)}, fps {fmt([r[3] for r in closed])}, CPU/frame us {fmt([1000 * r[4] for r in closed])}")
+            print(f"{name}: {len(closed)} closed windows: fps {fmt([r[3] for r in closed])}; agent CPU us/frame {fmt([1000 * r[4] for r in closed])}; "
+                  f"agent CPU ms/s {fmt([1000 * r[5] for r in closed])}")
             for kind in ("client", "curl"):
-                fps_ratios, cpu_ratios = [], []
-                for rnd in sorted({r[1] for r in rows if r[2] == kind}):
-                    inside = next(r for r in rows if r[1] == rnd and r[2] == kind)
-                    # the closed window just before and the one just after (the next kind's, or the next round's)
-                    i = rows.index(inside)
+                fps, per_frame, per_second = [], [], []
+                for i, inside in enumerate(rows):
+                    if inside[2] != kind:
+                        continue
                     around = [r for r in (rows[i - 1] if i > 0 else None, rows[i + 1] if i + 1 < len(rows) else None) if r and r[2] == "closed"]
                     if not around:
                         continue
-                    fps_ratios.append(inside[3] / statistics.mean(r[3] for r in around))
-                    cpu_ratios.append(inside[4] / statistics.mean(r[4] for r in around))
-                if fps_ratios:
-                    print(f"  {kind:<7} fps ratio to closed: median {statistics.median(fps_ratios):.3f} (rounds: {' '.join(f'{x:.3f}' for x in fps_ratios)})")
-                    print(f"  {kind:<7} agent CPU per frame vs closed: median {100 * (statistics.median(cpu_ratios) - 1):+.1f} % (rounds: {' '.join(f'{100 * (x - 1):+.1f}' for x in cpu_ratios)})")
+                    fps.append(inside[3] / statistics.mean(r[3] for r in around))
+                    per_frame.append(100 * (inside[4] / statistics.mean(r[4] for r in around) - 1))
+                    per_second.append(1000 * (inside[5] - statistics.mean(r[5] for r in around)))
+                if fps:
+                    print(f"  {kind:<7} fps ratio to closed: median {statistics.median(fps):.3f} (windows: {' '.join(f'{x:.3f}' for x in fps)})")
+                    print(f"  {kind:<7} agent CPU per frame vs closed: median {statistics.median(per_frame):+.1f} % (windows: {' '.join(f'{x:+.1f}' for x in per_frame)})")
+                    print(f"  {kind:<7} agent CPU per second vs closed: median {statistics.median(per_second):+.1f} ms/s (windows: {' '.join(f'{x:+.1f}' for x in per_second)})")
         runs = [r for r in self.rows if r[0] == "runs"]
         if runs:
             print("\n=== runs (a fresh agent per run; ratio = median over rounds of the variant against the same round's off)")
@@ -309,7 +334,7 @@ def main():
     agent, bundle = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="agent-observers.") as work:
         bench = Bench(agent, bundle, work)
-        parts = os.environ.get("PARTS", "paired runs").split()
+        parts = os.environ.get("PARTS", "paired paced runs").split()
         print(f"agent {agent}, bundle {bundle}; {os.cpu_count()} cores; windows of {bench.seconds} s, {bench.rounds} rounds, "
               f"parts: {' '.join(parts)}; load {load()}", flush=True)
         started = time.monotonic()
@@ -319,6 +344,9 @@ def main():
                 bench.paired("paired-page-capture", [f"--EdgeAgent:Capture:Folder=/dev/shm/edgeagent-capture-bench-{os.getpid()}p",
                                                      "--EdgeAgent:Capture:EveryNthFrame=10"])
                 subprocess.run(["rm", "-rf", f"/dev/shm/edgeagent-capture-bench-{os.getpid()}p"], check=False)
+        if "paced" in parts:
+            bench.paired("paced-page", [f"--EdgeAgent:Source:FramesPerSecond={bench.paced_fps}"], kinds=("client",),
+                         rounds=int(os.environ.get("PACED_ROUNDS", "3")))
         if "runs" in parts:
             bench.runs()
         bench.report()

@@ -66,9 +66,13 @@ def main():
     try:
         while True:
             status, body = get("/state.json")
-            if status == 200:
+            try:
+                state = json.loads(body) if status == 200 else None
+            except ValueError:  # cut short (the agent stopping)
+                stats["failures"] += 1
+                state = None
+            if state is not None:
                 stats["stateBytes"] += len(body)
-                state = json.loads(body)
                 frame = state.get("frame")
                 if frame:
                     stats["ages"].append((parse_time(state["time"]) - parse_time(frame["time"])).total_seconds() * 1000)
