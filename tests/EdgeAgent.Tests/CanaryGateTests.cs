@@ -72,6 +72,21 @@ public class CanaryGateTests
         Assert.Null(CanaryGate.Baseline(Status() with { Recent = null }));
     }
 
+    [Fact]
+    public void On_a_busy_device_the_gate_can_compare_inference_p95_only()
+    {
+        // Queueing tripled the total p95 of a model whose inference p95 did not move.
+        var queued = Status(total: 30, inference: 5.2);
+        Assert.Equal(["total p95 30.000 ms is 200% above the 10.000 ms before the update (limit +25% + 1.0 ms, --p95-increase-percent)"],
+            CanaryGate.Compare(Status(), queued, new CanaryGateOptions()));
+        var inferenceOnly = CanaryGateOptions.Parse(["--p95-figures", "inference"]);
+        Assert.Equal(GatedP95.Inference, inferenceOnly.P95Figures);
+        Assert.Empty(CanaryGate.Compare(Status(), queued, inferenceOnly));
+        // A slower model is still caught by its inference p95.
+        Assert.Equal(["inference p95 25.000 ms is 400% above the 5.000 ms before the update (limit +25% + 1.0 ms, --p95-increase-percent)"],
+            CanaryGate.Compare(Status(), Status(total: 30, inference: 25), inferenceOnly));
+    }
+
     [Theory]
     [InlineData(GateSettingNames.Agent, "--top1-drop")]
     [InlineData(GateSettingNames.Ansible, "edgeagent_gate_top1_drop")]
@@ -90,6 +105,7 @@ public class CanaryGateTests
     [InlineData("--health-url|ftp://x/health", "--health-url 'ftp://x/health': expected an http:// address")]
     [InlineData("--sha256|abc", "--sha256 'abc': expected 64 hexadecimal digits")]
     [InlineData("--names|yaml", "--names 'yaml': expected agent, ansible or edgekit")]
+    [InlineData("--p95-figures|total", "--p95-figures 'total': expected both or inference")]
     [InlineData("--p95-slack", "--p95-slack: unknown canary gate option; expected one of --health-url, --soak-seconds")]
     [InlineData("--bad-rate-increase", "--bad-rate-increase needs a value (the bad-frame rate may rise by this much (0-1))")]
     [InlineData("top1-drop=0.1", "'top1-drop=0.1': expected an option --name value")]
@@ -136,48 +152,53 @@ public class CanaryGateTests
         });
         string url = $"http://127.0.0.1:{port}/health";
 
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CanaryGateCommand.RunAsync(["baseline", "--health-url", url, "--names", "ansible"], TextReader.Null, false, output, error, CancellationToken.None);
+        var (code, output, _) = await Gate(["baseline", "--health-url", url, "--names", "ansible"], TextReader.Null, false);
         Assert.Equal(0, code);
-        string baseline = output.ToString().Trim();
+        string baseline = output.Trim();
         Assert.DoesNotContain('\n', baseline);
         Assert.Equal(30, JsonSerializer.Deserialize<AgentStatus>(baseline, StatusReporter.Json)!.Recent!.FramesPerSecond);
 
-        output = new StringWriter();
-        code = await CanaryGateCommand.RunAsync(["check", "--health-url", url, "--soak-seconds", "0", "--min-frames", "100", "--wait-seconds", "20",
-            "--sha256", Sha, "--names", "ansible"], new StringReader(" " + baseline + "\n"), true, output, error, CancellationToken.None);
+        (code, output, _) = await Gate(["check", "--health-url", url, "--soak-seconds", "0", "--min-frames", "100", "--wait-seconds", "20",
+            "--sha256", Sha, "--names", "ansible"], new StringReader(" " + baseline + "\n"), true);
         Assert.Equal(CanaryGateCommand.Regressed, code);
-        Assert.Equal("canary gate: frames/s 15.0 is 50% below the 30.0 before the update (limit -20%, edgeagent_gate_fps_drop_percent)", output.ToString().Trim());
+        Assert.Equal("canary gate: frames/s 15.0 is 50% below the 30.0 before the update (limit -20%, edgeagent_gate_fps_drop_percent)", output.Trim());
         Assert.True(served >= 3, $"{served} answers");
 
         // The same figures pass with a looser limit; a check without a baseline compares nothing.
-        output = new StringWriter();
-        code = await CanaryGateCommand.RunAsync(["check", "--health-url", url, "--soak-seconds", "0", "--fps-drop-percent", "60"],
-            new StringReader(baseline), true, output, error, CancellationToken.None);
+        (code, output, _) = await Gate(["check", "--health-url", url, "--soak-seconds", "0", "--fps-drop-percent", "60"], new StringReader(baseline), true);
         Assert.Equal(0, code);
-        Assert.StartsWith("gate passed: 200 frames of model 0123456789ab: total p95 10 ms, inference p95 5 ms, mean top-1 probability 0.9, 15 frames/s, bad-frame rate 0 (before: ", output.ToString());
+        Assert.StartsWith("gate passed: 200 frames of model 0123456789ab: total p95 10 ms, inference p95 5 ms, mean top-1 probability 0.9, 15 frames/s, bad-frame rate 0 (before: ", output);
 
         // Bad options and a baseline that is not a status are refused before anything is read.
-        error = new StringWriter();
-        Assert.Equal(2, await CanaryGateCommand.RunAsync(["check", "--top1-drop", "2"], TextReader.Null, false, output, error, CancellationToken.None));
-        Assert.Contains("--top1-drop '2': expected a number from 0 to 1", error.ToString());
-        Assert.Equal(2, await CanaryGateCommand.RunAsync(["check"], new StringReader("not json"), true, output, error, CancellationToken.None));
-        Assert.Contains("standard input is not the status 'baseline' printed", error.ToString());
-        Assert.Equal(2, await CanaryGateCommand.RunAsync(["compare"], TextReader.Null, false, output, error, CancellationToken.None));
-        Assert.Contains("--canary-gate 'compare': expected baseline or check", error.ToString());
+        (code, _, string error) = await Gate(["check", "--top1-drop", "2"], TextReader.Null, false);
+        Assert.Equal(2, code);
+        Assert.Contains("--top1-drop '2': expected a number from 0 to 1", error);
+        (code, _, error) = await Gate(["check"], new StringReader("not json"), true);
+        Assert.Equal(2, code);
+        Assert.Contains("standard input is not the status 'baseline' printed", error);
+        (code, _, error) = await Gate(["compare"], TextReader.Null, false);
+        Assert.Equal(2, code);
+        Assert.Contains("--canary-gate 'compare': expected baseline or check", error);
 
         listener.Stop();
         await server;
 
         // Nobody listening: no baseline (exit 0, "{}"), and a check that fails naming the endpoint.
-        output = new StringWriter();
-        Assert.Equal(0, await CanaryGateCommand.RunAsync(["baseline", "--health-url", url], TextReader.Null, false, output, error, CancellationToken.None));
-        Assert.Equal("{}", output.ToString().Trim());
-        output = new StringWriter();
-        Assert.Equal(1, await CanaryGateCommand.RunAsync(["check", "--health-url", url, "--soak-seconds", "0", "--wait-seconds", "0"],
-            new StringReader("{}"), true, output, error, CancellationToken.None));
-        Assert.StartsWith($"canary gate: the agent's health endpoint {url} did not answer with a status", output.ToString());
+        (code, output, _) = await Gate(["baseline", "--health-url", url], TextReader.Null, false);
+        Assert.Equal(0, code);
+        Assert.Equal("{}", output.Trim());
+        (code, output, _) = await Gate(["check", "--health-url", url, "--soak-seconds", "0", "--wait-seconds", "0"], new StringReader("{}"), true);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"canary gate: the agent's health endpoint {url} did not answer with a status", output);
+    }
+
+    /// <summary>Runs the gate command with its standard output and error captured.</summary>
+    private static async Task<(int Code, string Output, string Error)> Gate(string[] args, TextReader input, bool inputRedirected)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = await CanaryGateCommand.RunAsync(args, input, inputRedirected, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
     }
 
     private static int FreePort()

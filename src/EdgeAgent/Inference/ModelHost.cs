@@ -102,7 +102,11 @@ public sealed class ModelHost : IDisposable
             Refuse(fingerprint, e is BundleException or IOException ? e.Message : $"{folder}: {e.GetType().Name}: {e.Message}");
             return false;
         }
+        // The lease is published in `current` (Volatile.Write below, for the lock-free readers), which owns it from then
+        // on: the next load or Dispose retires it. The analyzer does not see a Volatile.Write as a store to a field.
+#pragma warning disable CA2000
         var lease = new ModelLease(this, runner, Generation + 1);
+#pragma warning restore CA2000
         ModelLease? old;
         lock (gate)
         {
@@ -122,6 +126,8 @@ public sealed class ModelHost : IDisposable
         if (provider.Fallback is not null && provider.Fallback != loggedFallback)
             logger.LogWarning("EdgeAgent:ExecutionProvider {Requested}: {Fallback}", ExecutionProviderSelector.Name(provider.Requested), provider.Fallback);
         loggedFallback = provider.Fallback;
+        if (ExecutionProviderSelector.PrecisionAdvice(provider.Used, m.Precision) is { } advice)
+            logger.LogWarning("EdgeAgent:ExecutionProvider {Provider}: {Advice}", ExecutionProviderSelector.Name(provider.Used), advice);
         logger.LogInformation("Model {Generation} serving on {Provider}: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
             Generation, ExecutionProviderSelector.Name(provider.Used), m.Architecture, KebabCase.Name(m.Precision), string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;

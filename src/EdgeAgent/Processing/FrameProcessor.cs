@@ -36,7 +36,7 @@ public sealed class FrameProcessor : IDisposable
         this.logger = logger;
         this.results = results;
         preprocessor = new FramePreprocessor(options.MaxPixels, options.DecoderMemoryLimitMegabytes);
-        reducedJpegDecoding = options.ReducedJpegDecoding != "off";
+        reducedJpegDecoding = options.ReducedJpegDecodingMode == ReducedJpegDecodingMode.Auto;
     }
 
     /// <summary>Called by <see cref="Complete"/> after every frame, good or bad (bench warm-up marker).</summary>

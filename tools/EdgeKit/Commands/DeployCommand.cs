@@ -59,7 +59,7 @@ public static partial class DeployCommand
         var gate = new Option<string[]>("--gate")
         {
             Description = "a canary gate option NAME=VALUE for the agent's gate (repeatable; e.g. soak-seconds=60, min-frames=100, "
-                + "p95-increase-percent=25, top1-drop=0.05, fps-drop-percent=20, bad-rate-increase=0.01, health-url=...; see docs/deploy.md)",
+                + "p95-figures=inference, p95-increase-percent=25, top1-drop=0.05, fps-drop-percent=20, bad-rate-increase=0.01, health-url=...; see docs/deploy.md)",
             AllowMultipleArgumentsPerToken = false,
         };
 
