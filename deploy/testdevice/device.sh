@@ -5,7 +5,8 @@
 #
 #   device.sh build [--arch amd64|arm64] [--cache DIR]
 #       Makes (once) the clean root <cache>/bookworm-<arch>/root; later calls reuse it. Built under a
-#       temporary name and renamed, so a half-built root is never used. Needs root and debootstrap.
+#       temporary name and renamed, so a half-built root is never used; concurrent builds of one root
+#       wait on <cache>/bookworm-<arch>.lock and reuse it. Needs root and debootstrap.
 #   device.sh boot --state DIR [--arch A] [--cache DIR] [--port N] [--timeout SEC]
 #       Boots a container on an overlay of the cached root (changes go to DIR/upper and vanish with
 #       DIR). The overlay is mounted in a private mount namespace that dies with systemd-nspawn, so a
@@ -103,12 +104,19 @@ host_mirror() {
 
 build() {
   need_root; need_tool debootstrap debootstrap
+  mkdir -p "$cache"
+  # One build per root at a time: a second caller (another test run, another worktree) waits here and then
+  # finds the root ready, instead of debootstrapping again and replacing $base under a booted overlay.
+  exec 9>"$base.lock"
+  if ! flock -n 9; then
+    say "another device.sh build of $base is running; waiting for it (lock $base.lock)"
+    flock 9 || die "cannot lock $base.lock"
+  fi
   if [ -x "$clean/lib/systemd/systemd" ] && [ -f "$base/complete" ]; then
     say "cached root $clean is ready"
     return 0
   fi
   local tmp=$base.tmp.$$ started=$SECONDS
-  mkdir -p "$cache"
   rm -rf "$tmp"; mkdir -p "$tmp"
   trap 'rm -rf "$tmp"' EXIT
   local args=(--variant=minbase --include="$packages" --arch="$arch")
