@@ -18,7 +18,7 @@ namespace EdgeToolkit.EdgeAgent.Live;
 public sealed class LivePageEndpoint : HttpListenerService
 {
     private const string PageResource = "EdgeToolkit.EdgeAgent.Live.live.html";
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly AgentJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
     private readonly LivePageOptions options;
     private readonly string bundle;
     private readonly LiveView view;
@@ -84,7 +84,7 @@ public sealed class LivePageEndpoint : HttpListenerService
                 await WriteAsync(response, 200, "text/html; charset=utf-8", page, ct).ConfigureAwait(false);
                 break;
             case "/state.json":
-                await WriteAsync(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(State(), Json), ct).ConfigureAwait(false);
+                await WriteAsync(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(State(), Json.LiveState), ct).ConfigureAwait(false);
                 break;
             case "/frame":
                 if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
@@ -101,49 +101,28 @@ public sealed class LivePageEndpoint : HttpListenerService
     }
 
     /// <summary>The figures the page shows (what <c>/state.json</c> returns).</summary>
-    public object State()
+    internal LiveState State()
     {
         var latest = view.Latest;
         var manifest = models.Manifest;
         var stages = view.Stages();
-        return new
-        {
-            time = DateTimeOffset.UtcNow,
-            healthy = reporter.IsHealthy,
-            source = reporter.Source,
-            model = manifest is null ? null : new
-            {
-                name = manifest.Architecture,
-                folder = bundle,
-                precision = Preprocessing.KebabCase.Name(manifest.Precision),
-                sha256 = manifest.Sha256,
-                loadedAt = models.LoadedAt,
-                generation = models.Generation,
-                input = manifest.InputShape,
-                labels = manifest.Labels.Count,
-            },
-            modelError = models.LastError,
-            frame = latest is null ? null : new
-            {
-                sequence = latest.Sequence,
-                time = latest.Time,
-                top = latest.Labels.Select((l, i) => new { label = l, p = Math.Round(latest.Probabilities[i], 4) }),
-                ms = latest.Times,
-            },
-            fps = Math.Round(stages.Fps, 2),
-            stages = new { stages.Wait, stages.Decode, stages.Preprocess, stages.Inference, stages.Total },
-            processed = metrics.Processed,
-            dropped = metrics.Dropped,
-            bad = metrics.Bad,
-            badByReason = metrics.BadByReason,
-            cpuTemperatureCelsius = reporter.CpuTemperature(),
-            capture = capture is null ? null : new
-            {
-                saved = capture.Saved,
-                dropped = capture.Dropped,
-                droppedByReason = capture.DroppedByReason,
-                megabytesOnDisk = Math.Round(capture.BytesOnDisk / 1048576.0, 2),
-            },
-        };
+        return new LiveState(
+            DateTimeOffset.UtcNow,
+            reporter.IsHealthy,
+            reporter.Source,
+            manifest is null ? null : new LiveState.ModelState(manifest.Architecture, bundle, Preprocessing.KebabCase.Name(manifest.Precision),
+                manifest.Sha256, models.LoadedAt, models.Generation, manifest.InputShape, manifest.Labels.Count),
+            models.LastError,
+            latest is null ? null : new LiveState.FrameState(latest.Sequence, latest.Time,
+                [.. latest.Labels.Select((l, i) => new LiveState.TopClass(l, Math.Round(latest.Probabilities[i], 4)))], latest.Times),
+            Math.Round(stages.Fps, 2),
+            new LiveState.StageState(stages.Wait, stages.Decode, stages.Preprocess, stages.Inference, stages.Total),
+            metrics.Processed,
+            metrics.Dropped,
+            metrics.Bad,
+            metrics.BadByReason,
+            reporter.CpuTemperature(),
+            capture is null ? null : new LiveState.CaptureState(capture.Saved, capture.Dropped, capture.DroppedByReason,
+                Math.Round(capture.BytesOnDisk / 1048576.0, 2)));
     }
 }

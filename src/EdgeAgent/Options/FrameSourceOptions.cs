@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.Preprocessing;
 
@@ -56,7 +57,7 @@ public sealed class FrameSourceOptions
     /// <summary>Longest delay between retries (exponential back-off is capped here).</summary>
     public double RetryMaxSeconds { get; set; } = 30;
 
-    private static TEnum Typed<TEnum>(string? text, string setting) where TEnum : struct, Enum =>
+    private static TEnum Typed<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TEnum>(string? text, string setting) where TEnum : struct, Enum =>
         KebabCase.TryParse(text, out TEnum value)
             ? value
             : throw new InvalidOperationException($"{AgentOptions.SectionName}:Source:{setting} {KebabCase.UnknownMessage<TEnum>(text)}");
