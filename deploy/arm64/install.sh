@@ -98,12 +98,13 @@ restart_service() {
   timeout "$timeout" systemctl restart "$service" || true
 }
 
-# Switches back to `previous`, restarts and reports; exit 3 when the old version is ready again.
+# Switches back to `previous`, restarts and reports; exit 3 when switched back, 4 when there is no
+# previous version. $2 says why (default: the version did not become ready).
 roll_back() {
-  local failed=$1 prev
+  local failed=$1 why=${2:-"did not become ready within ${timeout}s"} prev
   prev=$(readlink "$opt/previous" 2>/dev/null || true)
   if [ -z "$prev" ] || [ ! -d "$opt/$prev" ] || [ "$prev" = "$failed" ]; then
-    say "version $failed did not become ready within ${timeout}s and there is no previous version to roll back to"
+    say "version $failed $why and there is no previous version to roll back to; $failed stays current"
     use_systemd && systemctl --no-pager status "$service" 2>&1 | tail -15 || true
     exit 4
   fi
@@ -111,9 +112,9 @@ roll_back() {
   set_link "$opt/previous" "$failed"
   restart_service
   if wait_ready "$prev"; then
-    say "ROLLED BACK: version $failed did not become ready within ${timeout}s; version $prev is running again"
+    say "ROLLED BACK: version $failed $why; version $prev is running again"
   else
-    say "ROLLED BACK to version $prev after $failed did not become ready, but $prev is not ready either"
+    say "ROLLED BACK to version $prev after $failed $why, but $prev is not ready either"
   fi
   exit 3
 }
@@ -134,7 +135,7 @@ if $rollback_only && $model_only; then roll_back_model; fi
 if $rollback_only; then
   cur=$(readlink "$opt/current" 2>/dev/null || true)
   [ -n "$cur" ] || die "$opt/current does not exist: nothing is installed under ${root:-/}"
-  roll_back "$cur"
+  roll_back "$cur" "was rolled back on request (--rollback)"
 fi
 
 if $model_only; then

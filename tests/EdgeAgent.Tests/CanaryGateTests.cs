@@ -72,6 +72,21 @@ public class CanaryGateTests
         Assert.Null(CanaryGate.Baseline(Status() with { Recent = null }));
     }
 
+    [Fact]
+    public void On_a_busy_device_the_gate_can_compare_inference_p95_only()
+    {
+        // Queueing tripled the total p95 of a model whose inference p95 did not move.
+        var queued = Status(total: 30, inference: 5.2);
+        Assert.Equal(["total p95 30.000 ms is 200% above the 10.000 ms before the update (limit +25% + 1.0 ms, --p95-increase-percent)"],
+            CanaryGate.Compare(Status(), queued, new CanaryGateOptions()));
+        var inferenceOnly = CanaryGateOptions.Parse(["--p95-figures", "inference"]);
+        Assert.Equal(GatedP95.Inference, inferenceOnly.P95Figures);
+        Assert.Empty(CanaryGate.Compare(Status(), queued, inferenceOnly));
+        // A slower model is still caught by its inference p95.
+        Assert.Equal(["inference p95 25.000 ms is 400% above the 5.000 ms before the update (limit +25% + 1.0 ms, --p95-increase-percent)"],
+            CanaryGate.Compare(Status(), Status(total: 30, inference: 25), inferenceOnly));
+    }
+
     [Theory]
     [InlineData(GateSettingNames.Agent, "--top1-drop")]
     [InlineData(GateSettingNames.Ansible, "edgeagent_gate_top1_drop")]
@@ -90,6 +105,7 @@ public class CanaryGateTests
     [InlineData("--health-url|ftp://x/health", "--health-url 'ftp://x/health': expected an http:// address")]
     [InlineData("--sha256|abc", "--sha256 'abc': expected 64 hexadecimal digits")]
     [InlineData("--names|yaml", "--names 'yaml': expected agent, ansible or edgekit")]
+    [InlineData("--p95-figures|total", "--p95-figures 'total': expected both or inference")]
     [InlineData("--p95-slack", "--p95-slack: unknown canary gate option; expected one of --health-url, --soak-seconds")]
     [InlineData("--bad-rate-increase", "--bad-rate-increase needs a value (the bad-frame rate may rise by this much (0-1))")]
     [InlineData("top1-drop=0.1", "'top1-drop=0.1': expected an option --name value")]

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeToolkit.EdgeAgent.Hosting;
 using EdgeToolkit.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
 
@@ -73,6 +74,59 @@ public sealed partial class LivePageTests
 
             var missing = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/nothing"));
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Clients_share_one_encoding_per_snapshot_and_one_state_per_interval()
+    {
+        string dir = TestFiles.NewFolder("live-shared");
+        int port = Harness.FreePort();
+        using var host = StartAgent(dir, port, "--EdgeAgent:LivePage:UpdatesPerSecond=0.2"); // a snapshot every 5 s, state.json kept 2.5 s
+        await host.StartAsync();
+        try
+        {
+            var view = (Live.LiveView)host.Services.GetService(typeof(Live.LiveView))!;
+            var endpoint = host.Services.GetServices<IHostedService>().OfType<Live.LivePageEndpoint>().Single();
+            using var a = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var b = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using (await StateWithFrameAsync(a, port)) { }
+
+            bool checkedImages = false;
+            for (int attempt = 0; attempt < 10 && !checkedImages; attempt++)
+            {
+                long encoded = view.Encoded;
+                var inputs = new List<byte[]>();
+                var frames = new List<byte[]>();
+                for (int i = 0; i < 10; i++)
+                {
+                    foreach (var http in new[] { a, b })
+                    {
+                        inputs.Add(await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{port}/input.png?seq={i}")));
+                        frames.Add(await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{port}/frame?seq={i}")));
+                    }
+                }
+                if (view.Encoded != encoded) continue; // a new snapshot arrived meanwhile (a slow machine): look again
+                Assert.All(inputs, x => Assert.Equal(inputs[0], x));
+                Assert.All(frames, x => Assert.Equal(frames[0], x));
+                checkedImages = true;
+            }
+            Assert.True(checkedImages, "40 image requests never fitted between two snapshots");
+            Assert.True(view.Encoded <= view.Snapshots, $"{view.Encoded} encodings for {view.Snapshots} copies");
+
+            long builds = endpoint.StateBuilds;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < 10; i++)
+            {
+                foreach (var http in new[] { a, b }) using (JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/state.json")))) { }
+            }
+            double lifetimes = clock.Elapsed.TotalSeconds / 2.5;
+            long built = endpoint.StateBuilds - builds;
+            Assert.True(built <= Math.Ceiling(lifetimes) + 1, $"20 polls in {clock.Elapsed.TotalSeconds:F1} s built state.json {built} times");
         }
         finally
         {

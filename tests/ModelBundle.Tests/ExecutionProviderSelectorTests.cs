@@ -168,4 +168,17 @@ public sealed class ExecutionProviderSelectorTests : IDisposable
     {
         try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
     }
+
+    [Theory]
+    [InlineData(ExecutionProvider.Cuda, Precision.Int8, true)]
+    [InlineData(ExecutionProvider.Cuda, Precision.Fp32, false)]
+    [InlineData(ExecutionProvider.TensorRT, Precision.Int8, false)]
+    [InlineData(ExecutionProvider.Cpu, Precision.Int8, false)]
+    [InlineData(ExecutionProvider.Xnnpack, Precision.Fp16, false)]
+    public void An_int8_bundle_on_cuda_is_warned_about(ExecutionProvider used, Precision precision, bool warned)
+    {
+        string? advice = ExecutionProviderSelector.PrecisionAdvice(used, precision);
+        Assert.Equal(warned, advice is not null);
+        if (warned) Assert.Contains("deploy the fp32 bundle on cuda, or use tensorrt for int8", advice, StringComparison.Ordinal);
+    }
 }

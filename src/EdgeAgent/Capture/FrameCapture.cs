@@ -6,15 +6,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using EdgeToolkit.Preprocessing;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;
 using EdgeToolkit.EdgeAgent.Processing;
 using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace EdgeToolkit.EdgeAgent.Capture;
 
@@ -61,8 +58,7 @@ public sealed partial class FrameCapture : IFrameObserver, IDisposable
         Directory.CreateDirectory(root);
         ScanExisting();
         queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        writer = new Thread(WriteLoop) { IsBackground = true, Name = "edgeagent-capture", Priority = ThreadPriority.BelowNormal };
-        writer.Start();
+        writer = Hosting.LowPriorityThread.Start("edge-capture", WriteLoop);
         logger.LogInformation("Capturing to {Folder} ({Rules}), budget {Budget} MB, {Existing} capture(s) already there",
             root, Describe(options), options.BudgetMegabytes, ring.Count);
     }
@@ -177,11 +173,11 @@ public sealed partial class FrameCapture : IFrameObserver, IDisposable
         if (item.Format == FrameFormat.Encoded)
         {
             (body, length) = (item.Bytes, item.Length);
-            extension = ImageHeader.Read(item.Bytes.AsSpan(0, item.Length)).Format switch { "png" => ".png", "bmp" => ".bmp", _ => ".jpg" };
+            extension = FrameImage.Extension(FrameImage.EncodedKind(item.Bytes.AsSpan(0, item.Length)));
         }
         else
         {
-            body = EncodeJpeg(item);
+            body = FrameImage.RawToJpeg(item.Bytes.AsSpan(0, item.Length), item.Format, item.Width, item.Height, options.JpegQuality);
             length = body.Length;
             extension = ".jpg";
         }
@@ -256,21 +252,6 @@ public sealed partial class FrameCapture : IFrameObserver, IDisposable
             string p = Path.Combine(root, f);
             if (File.Exists(p)) ringBytes += new FileInfo(p).Length;
         }
-    }
-
-    private byte[] EncodeJpeg(Item item)
-    {
-        int w = item.Width, h = item.Height;
-        byte[] rgb = item.Bytes;
-        if (item.Format == FrameFormat.Yuyv)
-        {
-            rgb = new byte[w * h * 3];
-            YuyvConverter.ToRgb24(item.Bytes.AsSpan(0, w * h * 2), rgb);
-        }
-        using var image = Image.LoadPixelData<Rgb24>(rgb.AsSpan(0, w * h * 3), w, h);
-        using var ms = new MemoryStream();
-        image.SaveAsJpeg(ms, new JpegEncoder { Quality = options.JpegQuality });
-        return ms.ToArray();
     }
 
     private static string Describe(CaptureOptions o)

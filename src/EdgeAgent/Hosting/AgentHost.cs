@@ -110,7 +110,7 @@ public static class AgentHost
     {
         if (snapshot.LivePage.Enabled)
         {
-            services.AddSingleton(sp => new LiveView(sp.GetRequiredService<AgentOptions>().LivePage));
+            services.AddSingleton(sp => new LiveView(sp.GetRequiredService<AgentOptions>().LivePage, sp.GetRequiredService<ILogger<LiveView>>()));
             services.AddSingleton<IFrameObserver>(sp => sp.GetRequiredService<LiveView>());
             services.AddHostedService<LivePageEndpoint>();
         }

@@ -122,6 +122,8 @@ public sealed class ModelHost : IDisposable
         if (provider.Fallback is not null && provider.Fallback != loggedFallback)
             logger.LogWarning("EdgeAgent:ExecutionProvider {Requested}: {Fallback}", ExecutionProviderSelector.Name(provider.Requested), provider.Fallback);
         loggedFallback = provider.Fallback;
+        if (ExecutionProviderSelector.PrecisionAdvice(provider.Used, m.Precision) is { } advice)
+            logger.LogWarning("EdgeAgent:ExecutionProvider {Provider}: {Advice}", ExecutionProviderSelector.Name(provider.Used), advice);
         logger.LogInformation("Model {Generation} serving on {Provider}: {Architecture} {Precision} input [{Shape}] {Labels} labels sha256 {Sha}",
             Generation, ExecutionProviderSelector.Name(provider.Used), m.Architecture, KebabCase.Name(m.Precision), string.Join(",", m.InputShape), m.Labels.Count, m.Sha256[..Math.Min(12, m.Sha256.Length)]);
         return true;

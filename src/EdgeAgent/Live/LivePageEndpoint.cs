@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -13,7 +14,9 @@ namespace EdgeToolkit.EdgeAgent.Live;
 /// Serves the live page (<c>EdgeAgent:LivePage</c>) with an <see cref="HttpListener"/>, like the health endpoint:
 /// <c>/</c> the self-contained page (inline CSS, script and SVG; nothing fetched from elsewhere), <c>/state.json</c>
 /// the figures it polls, <c>/frame</c> the latest camera frame, <c>/input.png</c> the latest model input. A busy port
-/// is logged and the page stays off; inference never waits for it.
+/// is logged and the page stays off; inference never waits for it. What a request costs does not grow with the
+/// number of clients: the images are the latest snapshot's bytes, encoded once by <see cref="LiveView"/>, and
+/// <c>state.json</c> is built at most twice per update interval and shared by every request in between.
 /// </summary>
 public sealed class LivePageEndpoint : HttpListenerService
 {
@@ -27,6 +30,11 @@ public sealed class LivePageEndpoint : HttpListenerService
     private readonly StatusReporter reporter;
     private readonly Capture.FrameCapture? capture;
     private readonly byte[] page;
+    private readonly long stateLifetime;
+    private readonly Lock stateGate = new();
+    private byte[]? stateJson;
+    private long stateBuiltAt;
+    private long stateBuilds;
 
     /// <summary>Creates the endpoint; <paramref name="capture"/> (when capture is on) adds its counters to the page.</summary>
     public LivePageEndpoint(AgentOptions options, LiveView view, AgentMetrics metrics, ModelHost models, StatusReporter reporter, ILogger<LivePageEndpoint> logger,
@@ -42,7 +50,11 @@ public sealed class LivePageEndpoint : HttpListenerService
         this.models = models;
         this.reporter = reporter;
         page = LoadPage(this.options.UpdatesPerSecond);
+        stateLifetime = (long)(Stopwatch.Frequency / this.options.UpdatesPerSecond / 2);
     }
+
+    /// <summary>How many times <c>state.json</c> was built (not how many times it was served).</summary>
+    public long StateBuilds => Interlocked.Read(ref stateBuilds);
 
     /// <inheritdoc />
     public override string Prefix => $"http://{options.Host}:{options.Port}/";
@@ -84,7 +96,7 @@ public sealed class LivePageEndpoint : HttpListenerService
                 await WriteAsync(response, 200, "text/html; charset=utf-8", page, ct).ConfigureAwait(false);
                 break;
             case "/state.json":
-                await WriteAsync(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(State(), Json.LiveState), ct).ConfigureAwait(false);
+                await WriteAsync(response, 200, "application/json", StateJson(), ct).ConfigureAwait(false);
                 break;
             case "/frame":
                 if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
@@ -97,6 +109,25 @@ public sealed class LivePageEndpoint : HttpListenerService
             default:
                 await WriteAsync(response, 404, "text/plain; charset=utf-8", "not found"u8.ToArray(), ct).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// <c>state.json</c>'s body: the one built within the last half update interval, else a new one. Several clients
+    /// polling at once share it, so the figures are computed at most twice per interval however many watch.
+    /// </summary>
+    public byte[] StateJson()
+    {
+        lock (stateGate)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (stateJson is null || now - stateBuiltAt >= stateLifetime)
+            {
+                stateJson = JsonSerializer.SerializeToUtf8Bytes(State(), Json.LiveState);
+                stateBuiltAt = now;
+                Interlocked.Increment(ref stateBuilds);
+            }
+            return stateJson;
         }
     }
 
@@ -113,7 +144,7 @@ public sealed class LivePageEndpoint : HttpListenerService
             manifest is null ? null : new LiveState.ModelState(manifest.Architecture, bundle, Preprocessing.KebabCase.Name(manifest.Precision),
                 manifest.Sha256, models.LoadedAt, models.Generation, manifest.InputShape, manifest.Labels.Count),
             models.LastError,
-            latest is null ? null : new LiveState.FrameState(latest.Sequence, latest.Time,
+            latest is null ? null : new LiveState.FrameState(latest.Sequence, latest.Version, latest.Time,
                 [.. latest.Labels.Select((l, i) => new LiveState.TopClass(l, Math.Round(latest.Probabilities[i], 4)))], latest.Times),
             Math.Round(stages.Fps, 2),
             new LiveState.StageState(stages.Wait, stages.Decode, stages.Preprocess, stages.Inference, stages.Total),
@@ -122,6 +153,7 @@ public sealed class LivePageEndpoint : HttpListenerService
             metrics.Bad,
             metrics.BadByReason,
             reporter.CpuTemperature(),
+            new LiveState.PageState(view.Snapshots, view.Encoded, view.Skipped, StateBuilds),
             capture is null ? null : new LiveState.CaptureState(capture.Saved, capture.Dropped, capture.DroppedByReason,
                 Math.Round(capture.BytesOnDisk / 1048576.0, 2)));
     }

@@ -2,44 +2,47 @@ using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.ModelBundle;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace EdgeToolkit.EdgeAgent.Live;
 
 /// <summary>
-/// A copy of one classified frame for the live page: the source bytes, the model input and the result. The
-/// images are made from the copy on first request (on the page's thread), once per snapshot.
+/// One classified frame as the live page serves it, encoded once (by <see cref="LiveView"/>'s encoder thread, off
+/// the inference path) and then served as is to every client and every request: the camera frame (the source's own
+/// JPEG/PNG/BMP bytes, or a raw frame encoded as JPEG), the model input as PNG, and the result.
 /// </summary>
 public sealed class LiveSnapshot
 {
-    private readonly byte[] frameBytes;
-    private readonly float[] input;
-    private readonly Lazy<(string ContentType, byte[] Body)> frameImage;
-    private readonly Lazy<byte[]> inputImage;
+    /// <summary>JPEG quality of a raw camera frame on the page.</summary>
+    public const int JpegQuality = 80;
 
-    private LiveSnapshot(in FrameObservation frame)
+    private LiveSnapshot(LiveFrameCopy copy, long version, (string, byte[]) frameImage, byte[] inputImage)
     {
-        Sequence = frame.Prediction.Sequence;
-        Labels = frame.Prediction.Labels;
-        Probabilities = frame.Prediction.Probabilities;
-        Times = frame.Times;
-        Manifest = frame.Manifest;
-        Format = frame.Format;
-        Width = frame.Width;
-        Height = frame.Height;
-        frameBytes = frame.FrameBytes.ToArray();
-        input = frame.Input.ToArray();
-        frameImage = new Lazy<(string, byte[])>(EncodeFrame);
-        inputImage = new Lazy<byte[]>(EncodeInput);
+        Version = version;
+        Sequence = copy.Sequence;
+        Labels = copy.Prediction!.Labels;
+        Probabilities = copy.Prediction.Probabilities;
+        Times = copy.Times;
+        Manifest = copy.Manifest!;
+        Time = copy.Time;
+        FrameImage = frameImage;
+        InputImage = inputImage;
     }
 
-    /// <summary>Copies what the page needs from <paramref name="frame"/>.</summary>
-    public static LiveSnapshot Copy(in FrameObservation frame) => new(frame);
+    /// <summary>Encodes <paramref name="copy"/> (both images) as snapshot number <paramref name="version"/>.</summary>
+    public static LiveSnapshot Encode(LiveFrameCopy copy, long version)
+    {
+        ArgumentNullException.ThrowIfNull(copy);
+        if (copy.Prediction is null || copy.Manifest is null) throw new ArgumentException("the copy holds no frame", nameof(copy));
+        return new LiveSnapshot(copy, version, EncodeFrame(copy), EncodeInput(copy.Input, copy.Manifest));
+    }
 
-    /// <summary>When the copy was taken (the frame's result time).</summary>
-    public DateTimeOffset Time { get; } = DateTimeOffset.UtcNow;
+    /// <summary>Snapshot number (1, 2, ...): each is encoded once.</summary>
+    public long Version { get; }
+
+    /// <summary>When the frame was copied (its result time).</summary>
+    public DateTimeOffset Time { get; }
 
     /// <summary>Frame sequence number.</summary>
     public long Sequence { get; }
@@ -56,70 +59,37 @@ public sealed class LiveSnapshot
     /// <summary>The manifest of the model that classified it.</summary>
     public BundleManifest Manifest { get; }
 
-    /// <summary>Layout of the source bytes.</summary>
-    public FrameFormat Format { get; }
-
-    /// <summary>Raw frame width (0 when encoded).</summary>
-    public int Width { get; }
-
-    /// <summary>Raw frame height (0 when encoded).</summary>
-    public int Height { get; }
-
-    /// <summary>The camera frame as an image: the source's own JPEG/PNG/BMP bytes, or raw pixels encoded as JPEG.</summary>
-    public (string ContentType, byte[] Body) FrameImage => frameImage.Value;
+    /// <summary>The camera frame as an image: the source's own encoded bytes, or a raw frame encoded as JPEG.</summary>
+    public (string ContentType, byte[] Body) FrameImage { get; }
 
     /// <summary>The model input after preprocessing, de-normalised back to pixels, as PNG (model resolution).</summary>
-    public byte[] InputImage => inputImage.Value;
+    public byte[] InputImage { get; }
 
-    private (string, byte[]) EncodeFrame()
+    private static (string, byte[]) EncodeFrame(LiveFrameCopy copy)
     {
-        switch (Format)
-        {
-            case FrameFormat.Encoded:
-                var (format, _, _) = EdgeToolkit.Preprocessing.ImageHeader.Read(frameBytes);
-                return (format switch { "png" => "image/png", "bmp" => "image/bmp", _ => "image/jpeg" }, frameBytes);
-            case FrameFormat.Yuyv:
-                var rgb = new byte[Width * Height * 3];
-                Processing.YuyvConverter.ToRgb24(frameBytes.AsSpan(0, Width * Height * 2), rgb);
-                return ("image/jpeg", Jpeg(rgb));
-            default:
-                return ("image/jpeg", Jpeg(frameBytes));
-        }
+        if (copy.Format == FrameFormat.Encoded)
+            return (Frames.FrameImage.ContentType(Frames.FrameImage.EncodedKind(copy.FrameBytes)), copy.FrameBytes.ToArray());
+        return ("image/jpeg", Frames.FrameImage.RawToJpeg(copy.FrameBytes, copy.Format, copy.Width, copy.Height, JpegQuality));
     }
 
-    private byte[] Jpeg(byte[] rgb)
+    private static byte[] EncodeInput(ReadOnlySpan<float> input, BundleManifest manifest)
     {
-        using var image = Image.LoadPixelData<Rgb24>(rgb.AsSpan(0, Width * Height * 3), Width, Height);
-        using var ms = new MemoryStream();
-        image.SaveAsJpeg(ms, new JpegEncoder { Quality = 80 });
-        return ms.ToArray();
-    }
-
-    private byte[] EncodeInput()
-    {
-        int c = Manifest.Channels, h = Manifest.Height, w = Manifest.Width, plane = w * h;
-        bool bgr = Manifest.ChannelOrder == Preprocessing.ChannelOrder.Bgr;
-        using var image = new Image<Rgb24>(w, h);
-        for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
+        int c = manifest.Channels, h = manifest.Height, w = manifest.Width, plane = w * h;
+        // Output channel k of RGB reads input channel order[k] (BGR models store blue first); grey repeats channel 0.
+        int[] order = c == 1 ? [0, 0, 0] : manifest.ChannelOrder == Preprocessing.ChannelOrder.Bgr ? [2, 1, 0] : [0, 1, 2];
+        var rgb = new byte[plane * 3];
+        for (int k = 0; k < 3; k++)
         {
-            int i = y * w + x;
-            byte Channel(int k) => k < c && k * plane + i < input.Length
-                ? (byte)Math.Clamp((int)Math.Round((input[k * plane + i] * Manifest.Std[k] + Manifest.Mean[k]) * 255), 0, 255)
-                : (byte)0;
-            if (c == 1)
-            {
-                byte g = Channel(0);
-                image[x, y] = new Rgb24(g, g, g);
-            }
-            else
-            {
-                byte a = Channel(0), b = Channel(1), d = Channel(2);
-                image[x, y] = bgr ? new Rgb24(d, b, a) : new Rgb24(a, b, d);
-            }
+            int ch = order[k];
+            if (ch >= c || (ch + 1) * plane > input.Length) continue; // a missing channel stays black
+            var source = input.Slice(ch * plane, plane);
+            float std = manifest.Std[ch], mean = manifest.Mean[ch];
+            for (int i = 0; i < plane; i++)
+                rgb[3 * i + k] = (byte)Math.Clamp((int)MathF.Round((source[i] * std + mean) * 255), 0, 255);
         }
+        using var image = Image.LoadPixelData<Rgb24>(rgb, w, h);
         using var ms = new MemoryStream();
-        image.SaveAsPng(ms, new PngEncoder());
+        image.SaveAsPng(ms, new PngEncoder { CompressionLevel = PngCompressionLevel.BestSpeed });
         return ms.ToArray();
     }
 }

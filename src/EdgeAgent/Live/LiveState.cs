@@ -16,23 +16,27 @@ namespace EdgeToolkit.EdgeAgent.Live;
 /// <param name="Bad">Frames refused since start.</param>
 /// <param name="BadByReason">Refused frames per reason.</param>
 /// <param name="CpuTemperatureCelsius">CPU temperature, null when unknown.</param>
+/// <param name="Page">The page's own costs: snapshots taken, frames encoded and skipped, state bodies built.</param>
 /// <param name="Capture">The capture's counters, null when capture is off.</param>
 internal sealed record LiveState(DateTimeOffset Time, bool Healthy, string Source, LiveState.ModelState? Model, string? ModelError,
     LiveState.FrameState? Frame, double Fps, LiveState.StageState Stages, long Processed, long Dropped, long Bad,
-    IReadOnlyDictionary<string, long> BadByReason, double? CpuTemperatureCelsius, LiveState.CaptureState? Capture)
+    IReadOnlyDictionary<string, long> BadByReason, double? CpuTemperatureCelsius, LiveState.PageState Page, LiveState.CaptureState? Capture)
 {
     /// <summary>The serving model.</summary>
     internal sealed record ModelState(string Name, string Folder, string Precision, string Sha256, DateTimeOffset? LoadedAt, int Generation,
         IReadOnlyList<int> Input, int Labels);
 
     /// <summary>The latest classified frame: its top classes (4 decimals) and stage times.</summary>
-    internal sealed record FrameState(long Sequence, DateTimeOffset Time, TopClass[] Top, StageTimes Ms);
+    internal sealed record FrameState(long Sequence, long Version, DateTimeOffset Time, TopClass[] Top, StageTimes Ms);
 
     /// <summary>One of the top-k classes.</summary>
     internal sealed record TopClass(string Label, double P);
 
     /// <summary>Median and 99th percentile of each stage.</summary>
     internal sealed record StageState(LivePercentiles Wait, LivePercentiles Decode, LivePercentiles Preprocess, LivePercentiles Inference, LivePercentiles Total);
+
+    /// <summary>The page's own costs.</summary>
+    internal sealed record PageState(long Snapshots, long Encoded, long Skipped, long StateBuilds);
 
     /// <summary>The capture's counters.</summary>
     internal sealed record CaptureState(long Saved, long Dropped, IReadOnlyDictionary<string, long> DroppedByReason, double MegabytesOnDisk);

@@ -1,17 +1,22 @@
 using System.Diagnostics;
+using EdgeToolkit.EdgeAgent.Hosting;
 using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeToolkit.EdgeAgent.Live;
 
 /// <summary>
-/// What the live page shows, kept off the hot path: every frame adds its stage times to a small ring (a few
-/// stores under an uncontended lock); a copy of the frame and of the model input is taken at most
-/// <see cref="LivePageOptions.UpdatesPerSecond"/> times a second and only while a client has asked for the page
-/// within the last <see cref="ClientTimeout"/>. Encoding images and computing percentiles happen on the
-/// page's request threads.
+/// What the live page shows, kept off the hot path. Every frame adds its stage times to a small ring (a few stores
+/// under an uncontended lock). At most <see cref="LivePageOptions.UpdatesPerSecond"/> times a second, and only while
+/// a client has asked for the page within the last <see cref="ClientTimeout"/>, the inference thread copies the
+/// frame's bytes and the model input into the one reused <see cref="LiveFrameCopy"/> and wakes the encoder: a
+/// single thread below the pipeline's priority (<see cref="LowPriorityThread"/>) that encodes both images once into
+/// a <see cref="LiveSnapshot"/>, which every request then serves as is. While the encoder is still busy a due copy
+/// is skipped (<see cref="Skipped"/>): the inference thread never waits for it.
 /// </summary>
-public sealed class LiveView : IFrameObserver
+public sealed class LiveView : IFrameObserver, IDisposable
 {
     /// <summary>A client that has not polled for this long counts as gone: no more frame copies.</summary>
     public static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(5);
@@ -24,23 +29,47 @@ public sealed class LiveView : IFrameObserver
     private readonly Lock gate = new();
     private readonly long[] stamps = new long[RingSize];
     private readonly StageTimes[] times = new StageTimes[RingSize];
+    private readonly Func<LiveFrameCopy, long, LiveSnapshot> encode;
+    private readonly ILogger logger;
+    private readonly LiveFrameCopy pending = new();
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly Thread encoder;
     private long written;
     private long lastClient;
     private long lastSnapshot;
+    private int encoderBusy; // 1 from the copy until the encoder has finished with it
+    private volatile bool stopping;
+    private int disposed;
+    private long snapshots;
+    private long skipped;
+    private long encoded;
+    private long lastErrorLog;
     private LiveSnapshot? latest;
 
-    /// <summary>Creates the view.</summary>
-    public LiveView(LivePageOptions options)
+    /// <summary>Creates the view and starts its encoder thread.</summary>
+    /// <param name="options">The page's settings (its update rate bounds the copies).</param>
+    /// <param name="logger">Receives encoding failures (rate-limited).</param>
+    /// <param name="encode">How a copy becomes snapshot number n; <see cref="LiveSnapshot.Encode"/> unless given (tests slow it down).</param>
+    public LiveView(LivePageOptions options, ILogger<LiveView>? logger = null, Func<LiveFrameCopy, long, LiveSnapshot>? encode = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         snapshotInterval = (long)(Stopwatch.Frequency / options.UpdatesPerSecond);
+        this.logger = logger ?? NullLogger<LiveView>.Instance;
+        this.encode = encode ?? LiveSnapshot.Encode;
+        encoder = LowPriorityThread.Start("edge-live-enc", EncodeLoop);
     }
 
-    /// <summary>The latest frame copy, or null before the first.</summary>
+    /// <summary>The latest encoded snapshot, or null before the first.</summary>
     public LiveSnapshot? Latest => Volatile.Read(ref latest);
 
-    /// <summary>Number of frame copies taken since start (the page's cost: 0 while nobody watches).</summary>
-    public long Snapshots { get; private set; }
+    /// <summary>Frames copied for the page since start (the page's cost on the inference thread: 0 while nobody watches).</summary>
+    public long Snapshots => Interlocked.Read(ref snapshots);
+
+    /// <summary>Due copies skipped because the encoder was still busy with the previous one.</summary>
+    public long Skipped => Interlocked.Read(ref skipped);
+
+    /// <summary>Snapshots encoded (one per copy, however many clients fetch them).</summary>
+    public long Encoded => Interlocked.Read(ref encoded);
 
     /// <summary>True while a client polled within <see cref="ClientTimeout"/>.</summary>
     public bool ClientActive
@@ -56,7 +85,7 @@ public sealed class LiveView : IFrameObserver
     public void ClientSeen() => Interlocked.Exchange(ref lastClient, Stopwatch.GetTimestamp());
 
     /// <inheritdoc />
-    public bool WantsFrameBytes(long sequence) => SnapshotDue(Stopwatch.GetTimestamp());
+    public bool WantsFrameBytes(long sequence) => SnapshotDue(Stopwatch.GetTimestamp()) && Volatile.Read(ref encoderBusy) == 0;
 
     /// <inheritdoc />
     public void OnFrame(in FrameObservation frame)
@@ -70,9 +99,54 @@ public sealed class LiveView : IFrameObserver
             written++;
         }
         if (frame.FrameBytes.IsEmpty || !SnapshotDue(now)) return;
+        if (Interlocked.CompareExchange(ref encoderBusy, 1, 0) != 0)
+        {
+            Interlocked.Increment(ref skipped);
+            return;
+        }
         Interlocked.Exchange(ref lastSnapshot, now);
-        Snapshots++;
-        Volatile.Write(ref latest, LiveSnapshot.Copy(frame));
+        pending.Fill(frame);
+        Interlocked.Increment(ref snapshots);
+        wake.Release();
+    }
+
+    private void EncodeLoop()
+    {
+        long version = 0;
+        while (true)
+        {
+            wake.Wait();
+            if (stopping) return;
+            try
+            {
+                var snapshot = encode(pending, ++version);
+                Interlocked.Increment(ref encoded);
+                Volatile.Write(ref latest, snapshot);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A frame the encoder cannot read: the page keeps the previous snapshot; inference never notices.
+                long now = Stopwatch.GetTimestamp();
+                if (lastErrorLog == 0 || Stopwatch.GetElapsedTime(lastErrorLog, now).TotalSeconds >= 60)
+                {
+                    lastErrorLog = now;
+                    logger.LogWarning("Live page could not encode frame {Sequence}: {Error}", pending.Sequence, e.Message);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref encoderBusy, 0);
+            }
+        }
+    }
+
+    /// <summary>Stops the encoder thread (after the snapshot it is encoding, at most 2 s); a second call does nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return; // registered as itself and as an observer: disposed twice
+        stopping = true;
+        wake.Release();
+        if (encoder.Join(TimeSpan.FromSeconds(2))) wake.Dispose();
     }
 
     private bool SnapshotDue(long now) => ClientActive && now - Interlocked.Read(ref lastSnapshot) >= snapshotInterval;

@@ -25,6 +25,9 @@ public sealed partial class CanaryGateOptions
     /// <summary>The sha256 the new model must report (null: whatever model serves after the update).</summary>
     public string? Sha256 { get; set; }
 
+    /// <summary>Which p95 latencies are compared: total and inference (the default), or inference only.</summary>
+    public GatedP95 P95Figures { get; set; } = GatedP95.Both;
+
     /// <summary>Total and inference p95 may rise by this many percent ...</summary>
     public double P95IncreasePercent { get; set; } = 25;
 
@@ -54,7 +57,13 @@ public sealed partial class CanaryGateOptions
         ("min-frames", "frames of the new model the figures must cover", (o, v) => o.MinFrames = (int)Number("min-frames", v, 1, 1_000_000, whole: true)),
         ("wait-seconds", "seconds to wait after the soak for min-frames frames", (o, v) => o.WaitSeconds = Number("wait-seconds", v, 0, 86_400)),
         ("sha256", "the sha256 the new model must report", (o, v) => o.Sha256 = Sha256Pattern().IsMatch(v) ? v : throw Bad("sha256", v, "64 hexadecimal digits")),
-        ("p95-increase-percent", "total and inference p95 may rise by this many percent", (o, v) => o.P95IncreasePercent = Number("p95-increase-percent", v, 0, 1e9)),
+        ("p95-figures", "which p95 latencies are gated: both (total and inference) or inference (busy devices: queueing moves total p95)", (o, v) => o.P95Figures = v switch
+        {
+            "both" => GatedP95.Both,
+            "inference" => GatedP95.Inference,
+            _ => throw Bad("p95-figures", v, "both or inference"),
+        }),
+        ("p95-increase-percent", "gated p95 latencies may rise by this many percent", (o, v) => o.P95IncreasePercent = Number("p95-increase-percent", v, 0, 1e9)),
         ("p95-slack-ms", "plus this many milliseconds", (o, v) => o.P95SlackMs = Number("p95-slack-ms", v, 0, 1e9)),
         ("top1-drop", "mean top-1 probability may fall by this much", (o, v) => o.Top1Drop = Number("top1-drop", v, 0, 1)),
         ("top1-min", "mean top-1 probability must be at least this", (o, v) => o.Top1Min = Number("top1-min", v, 0, 1)),

@@ -144,6 +144,50 @@ public sealed class LatencyTableTests : IDisposable
     }
 
     [Fact]
+    public void When_whole_networks_run_faster_than_the_table_predicts_the_search_is_corrected_and_uses_the_budget()
+    {
+        torch.random.manual_seed(5);
+        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 0.25) { Mean = [0.5f], Std = [0.25f] };
+        string trained = Path.Combine(dir, "train");
+        using (var net = ModelFactory.Create(spec)) Checkpoint.Save(trained, net, spec, null);
+        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 0.25, Precision.Fp32) { CheckpointFolder = trained }.After("train");
+        var data = new GradualPruningTests.FixedData(EvaluationTestData.Grey28(64), EvaluationTestData.Grey28(16, seed: 9));
+        string cache = Path.Combine(dir, "cache");
+        // Whole networks take 60 % of their size-time, blocks all of it: the table overestimates every plan.
+        var runner = new SizeRunner { WholeFactor = 0.6 };
+        double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10).Predict(Quarter);
+        var pass = new PrunePass(new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 16 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 16,
+            TargetLatencyMs = budget,
+            LatencyCache = cache,
+            LatencyRunner = runner,
+        }.Validate());
+
+        pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        var root = report.RootElement;
+        var searches = root.GetProperty("searches").EnumerateArray().ToList();
+        Assert.True(searches.Count >= 2, $"{searches.Count} search(es): the first plan measured far under the budget and was not corrected");
+        var first = searches[0];
+        Assert.Equal(1.0, first.GetProperty("predictionCorrection").GetDouble());
+        Assert.True(first.GetProperty("measuredMs").GetDouble() < 0.95 * budget, "the premise: the uncorrected plan stops well under the budget");
+        // The kept plan is the widest measured one within the budget, wider than the uncorrected one.
+        double measured = root.GetProperty("measuredMs").GetDouble();
+        Assert.True(root.GetProperty("measuredWithinBudget").GetBoolean());
+        Assert.True(measured <= budget * (1 + PrunePass.LatencyTolerance));
+        Assert.True(measured > first.GetProperty("measuredMs").GetDouble());
+        Assert.True(root.GetProperty("macs").GetInt64() > first.GetProperty("macs").GetInt64());
+        Assert.Equal(searches.Where(s => s.GetProperty("measuredMs").GetDouble() <= budget * (1 + PrunePass.LatencyTolerance)).Max(s => s.GetProperty("macs").GetInt64()),
+            root.GetProperty("macs").GetInt64());
+        Assert.True(root.GetProperty("predictionCorrection").GetDouble() < 1);
+        Assert.True(searches.Count <= PrunePass.MaxLatencyCorrections + 1);
+    }
+
+    [Fact]
     public void A_latency_budget_without_a_sensitivity_plan_is_refused_naming_the_setting()
     {
         var e = Assert.Throws<ArgumentException>(() => new PrunePassOptions { TargetLatencyMs = 2 }.Validate());
@@ -156,17 +200,23 @@ public sealed class LatencyTableTests : IDisposable
         Assert.Equal((2.0, 2), (options.TargetLatencyMs, options.LatencyThreads));
     }
 
-    /// <summary>A deterministic runner: a model "takes" its file size in microseconds (more weights, more time); counts its calls.</summary>
+    /// <summary>
+    /// A deterministic runner: a model "takes" its file size in microseconds (more weights, more time); counts its calls.
+    /// <see cref="WholeFactor"/> scales whole networks (the model's <c>whole.onnx</c>) to stand for a machine where they run
+    /// faster than the sum of their blocks.
+    /// </summary>
     private sealed class SizeRunner : ILatencyRunner
     {
         public int Calls { get; private set; }
+
+        public double WholeFactor { get; init; } = 1;
 
         public DeviceFingerprint Fingerprint { get; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
 
         public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
         {
             Calls++;
-            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0).ToArray();
+            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p) == "whole.onnx" ? WholeFactor : 1)).ToArray();
         }
     }
 }

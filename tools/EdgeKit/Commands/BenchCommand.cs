@@ -52,6 +52,8 @@ public static class BenchCommand
                 var first = results[0];
                 System.Console.WriteLine($"execution provider: {first.Provider} (requested {first.ProviderRequested}{(first.ProviderFallback is null ? "" : ": " + first.ProviderFallback)})");
                 var m = loaded.Manifest;
+                if (ExecutionProviderSelector.TryParse(first.Provider, out var used) && ExecutionProviderSelector.PrecisionAdvice(used, m.Precision) is { } advice)
+                    System.Console.WriteLine("warning: " + advice);
                 AnsiConsole.Write(Table($"{m.Architecture} alpha {m.Alpha.ToString(CultureInfo.InvariantCulture)} {KebabCase.Name(m.Precision)} [{string.Join(", ", m.InputShape)}] on {first.Provider}", results));
                 if (parse.GetValue(json) is { } path)
                 {

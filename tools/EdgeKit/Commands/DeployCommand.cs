@@ -23,8 +23,23 @@ public static partial class DeployCommand
     /// <summary>Exit code when the canary gate found a regression (the device was rolled back).</summary>
     public const int ExitGateFailed = 6;
 
+    /// <summary>Exit code when the canary gate found a regression and the rollback failed (install.sh's exit code is named).</summary>
+    public const int ExitRollbackFailed = 7;
+
     /// <summary>The agent's own gate exit code for a regression (<c>EdgeAgent --canary-gate check</c>).</summary>
     private const int GateRegressed = 1;
+
+    /// <summary><c>install.sh --rollback</c>: switched back to the previous version.</summary>
+    private const int InstallRolledBack = 3;
+
+    /// <summary><c>install.sh --rollback</c>: there is no previous version (the first install on this device).</summary>
+    private const int InstallNothingToRollBackTo = 4;
+
+    /// <summary>
+    /// The gate step's exit code when the gate regressed and <c>install.sh --rollback</c> did not roll back: this plus
+    /// install.sh's exit code (the gate's own codes stay below it).
+    /// </summary>
+    private const int RollbackExitBase = 100;
 
     /// <summary>Creates the <c>deploy</c> verb.</summary>
     public static Command Create()
@@ -44,7 +59,7 @@ public static partial class DeployCommand
         var gate = new Option<string[]>("--gate")
         {
             Description = "a canary gate option NAME=VALUE for the agent's gate (repeatable; e.g. soak-seconds=60, min-frames=100, "
-                + "p95-increase-percent=25, top1-drop=0.05, fps-drop-percent=20, bad-rate-increase=0.01, health-url=...; see docs/deploy.md)",
+                + "p95-figures=inference, p95-increase-percent=25, top1-drop=0.05, fps-drop-percent=20, bad-rate-increase=0.01, health-url=...; see docs/deploy.md)",
             AllowMultipleArgumentsPerToken = false,
         };
 
@@ -139,7 +154,8 @@ public static partial class DeployCommand
         // Its report is the last line on standard output; the rollback's output goes to standard error.
         string[] check = [sshPath, .. SshOptions(s), s.Host,
             $"/opt/edgeagent/current/EdgeAgent --canary-gate check {gateOptions} < {RemoteRoot}/baseline.json; rc=$?; "
-            + $"if [ $rc -eq {GateRegressed} ]; then sudo {packageDir}/install.sh --rollback --timeout {s.Timeout} >&2; fi; rm -rf {RemoteRoot}; exit $rc"];
+            + $"if [ $rc -eq {GateRegressed} ]; then sudo {packageDir}/install.sh --rollback --timeout {s.Timeout} >&2; rb=$?; "
+            + $"[ $rb -eq {InstallRolledBack} ] || rc=$(({RollbackExitBase} + rb)); fi; rm -rf {RemoteRoot}; exit $rc"];
         // 4. A short benchmark with synthetic JPEG frames, beside the running service (no camera
         //    contention, no port clash), as the service user so it sees what the service sees. The agent
         //    measures capacity unpaced, then per-frame latency with the frames paced at a camera's 30 fps.
@@ -192,6 +208,19 @@ public static partial class DeployCommand
             {
                 error.WriteLine($"error: {lastLine?.Trim()} on {s.Host}; rolled back to the previous version");
                 return ExitGateFailed;
+            }
+            if (template == check && code is > RollbackExitBase and < RollbackExitBase + 100)
+            {
+                int rollback = code - RollbackExitBase;
+                if (rollback == InstallNothingToRollBackTo)
+                {
+                    error.WriteLine($"error: {lastLine?.Trim()} on {s.Host}; nothing to roll back to (no previous version is installed there), "
+                        + "so the new version stays installed and running");
+                    return ExitGateFailed;
+                }
+                error.WriteLine($"error: {lastLine?.Trim()} on {s.Host}; the rollback failed (install.sh --rollback exited {rollback}): "
+                    + $"check the device (systemctl status edgeagent; readlink /opt/edgeagent/current)");
+                return ExitRollbackFailed;
             }
             if (code != 0)
             {
