@@ -5,6 +5,10 @@ using System.Text.Json.Serialization;
 namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>Latency of one model under one configuration, in milliseconds per run.</summary>
+/// <remarks>
+/// Properties with a default are <c>set</c>, not <c>init</c>: source-generated JSON (what the NativeAOT agent uses) sets
+/// every init-only property, to null when the JSON omits it, and keeps a default only behind a setter.
+/// </remarks>
 public sealed record LatencyResult
 {
     /// <summary>The model file measured.</summary>
@@ -20,10 +24,10 @@ public sealed record LatencyResult
     public required string OptimizationLevel { get; init; }
 
     /// <summary>The execution provider the session ran on (<c>cpu</c>, <c>cuda</c>, ...).</summary>
-    public string Provider { get; init; } = "cpu";
+    public string Provider { get; set; } = "cpu";
 
     /// <summary>The execution provider asked for.</summary>
-    public string ProviderRequested { get; init; } = "cpu";
+    public string ProviderRequested { get; set; } = "cpu";
 
     /// <summary>Why <see cref="Provider"/> differs from <see cref="ProviderRequested"/> (null when it does not).</summary>
     public string? ProviderFallback { get; init; }
