@@ -152,48 +152,53 @@ public class CanaryGateTests
         });
         string url = $"http://127.0.0.1:{port}/health";
 
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CanaryGateCommand.RunAsync(["baseline", "--health-url", url, "--names", "ansible"], TextReader.Null, false, output, error, CancellationToken.None);
+        var (code, output, _) = await Gate(["baseline", "--health-url", url, "--names", "ansible"], TextReader.Null, false);
         Assert.Equal(0, code);
-        string baseline = output.ToString().Trim();
+        string baseline = output.Trim();
         Assert.DoesNotContain('\n', baseline);
         Assert.Equal(30, JsonSerializer.Deserialize<AgentStatus>(baseline, StatusReporter.Json)!.Recent!.FramesPerSecond);
 
-        output = new StringWriter();
-        code = await CanaryGateCommand.RunAsync(["check", "--health-url", url, "--soak-seconds", "0", "--min-frames", "100", "--wait-seconds", "20",
-            "--sha256", Sha, "--names", "ansible"], new StringReader(" " + baseline + "\n"), true, output, error, CancellationToken.None);
+        (code, output, _) = await Gate(["check", "--health-url", url, "--soak-seconds", "0", "--min-frames", "100", "--wait-seconds", "20",
+            "--sha256", Sha, "--names", "ansible"], new StringReader(" " + baseline + "\n"), true);
         Assert.Equal(CanaryGateCommand.Regressed, code);
-        Assert.Equal("canary gate: frames/s 15.0 is 50% below the 30.0 before the update (limit -20%, edgeagent_gate_fps_drop_percent)", output.ToString().Trim());
+        Assert.Equal("canary gate: frames/s 15.0 is 50% below the 30.0 before the update (limit -20%, edgeagent_gate_fps_drop_percent)", output.Trim());
         Assert.True(served >= 3, $"{served} answers");
 
         // The same figures pass with a looser limit; a check without a baseline compares nothing.
-        output = new StringWriter();
-        code = await CanaryGateCommand.RunAsync(["check", "--health-url", url, "--soak-seconds", "0", "--fps-drop-percent", "60"],
-            new StringReader(baseline), true, output, error, CancellationToken.None);
+        (code, output, _) = await Gate(["check", "--health-url", url, "--soak-seconds", "0", "--fps-drop-percent", "60"], new StringReader(baseline), true);
         Assert.Equal(0, code);
-        Assert.StartsWith("gate passed: 200 frames of model 0123456789ab: total p95 10 ms, inference p95 5 ms, mean top-1 probability 0.9, 15 frames/s, bad-frame rate 0 (before: ", output.ToString());
+        Assert.StartsWith("gate passed: 200 frames of model 0123456789ab: total p95 10 ms, inference p95 5 ms, mean top-1 probability 0.9, 15 frames/s, bad-frame rate 0 (before: ", output);
 
         // Bad options and a baseline that is not a status are refused before anything is read.
-        error = new StringWriter();
-        Assert.Equal(2, await CanaryGateCommand.RunAsync(["check", "--top1-drop", "2"], TextReader.Null, false, output, error, CancellationToken.None));
-        Assert.Contains("--top1-drop '2': expected a number from 0 to 1", error.ToString());
-        Assert.Equal(2, await CanaryGateCommand.RunAsync(["check"], new StringReader("not json"), true, output, error, CancellationToken.None));
-        Assert.Contains("standard input is not the status 'baseline' printed", error.ToString());
-        Assert.Equal(2, await CanaryGateCommand.RunAsync(["compare"], TextReader.Null, false, output, error, CancellationToken.None));
-        Assert.Contains("--canary-gate 'compare': expected baseline or check", error.ToString());
+        (code, _, string error) = await Gate(["check", "--top1-drop", "2"], TextReader.Null, false);
+        Assert.Equal(2, code);
+        Assert.Contains("--top1-drop '2': expected a number from 0 to 1", error);
+        (code, _, error) = await Gate(["check"], new StringReader("not json"), true);
+        Assert.Equal(2, code);
+        Assert.Contains("standard input is not the status 'baseline' printed", error);
+        (code, _, error) = await Gate(["compare"], TextReader.Null, false);
+        Assert.Equal(2, code);
+        Assert.Contains("--canary-gate 'compare': expected baseline or check", error);
 
         listener.Stop();
         await server;
 
         // Nobody listening: no baseline (exit 0, "{}"), and a check that fails naming the endpoint.
-        output = new StringWriter();
-        Assert.Equal(0, await CanaryGateCommand.RunAsync(["baseline", "--health-url", url], TextReader.Null, false, output, error, CancellationToken.None));
-        Assert.Equal("{}", output.ToString().Trim());
-        output = new StringWriter();
-        Assert.Equal(1, await CanaryGateCommand.RunAsync(["check", "--health-url", url, "--soak-seconds", "0", "--wait-seconds", "0"],
-            new StringReader("{}"), true, output, error, CancellationToken.None));
-        Assert.StartsWith($"canary gate: the agent's health endpoint {url} did not answer with a status", output.ToString());
+        (code, output, _) = await Gate(["baseline", "--health-url", url], TextReader.Null, false);
+        Assert.Equal(0, code);
+        Assert.Equal("{}", output.Trim());
+        (code, output, _) = await Gate(["check", "--health-url", url, "--soak-seconds", "0", "--wait-seconds", "0"], new StringReader("{}"), true);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"canary gate: the agent's health endpoint {url} did not answer with a status", output);
+    }
+
+    /// <summary>Runs the gate command with its standard output and error captured.</summary>
+    private static async Task<(int Code, string Output, string Error)> Gate(string[] args, TextReader input, bool inputRedirected)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = await CanaryGateCommand.RunAsync(args, input, inputRedirected, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
     }
 
     private static int FreePort()

@@ -25,14 +25,16 @@ public class GpioActionsTests
         actions.OnFrame(new FrameObservation(prediction, default, Manifest, new float[4], [], Frames.FrameFormat.Encoded, 0, 0));
     }
 
-    private static GpioActions Open(FakeGpioDriver driver, params GpioRuleOptions[] rules) =>
-        new(new GpioOptions { Rules = [.. rules] }, new GpioController(driver), NullLogger<GpioActions>.Instance);
+    /// <summary>The actions on <paramref name="controller"/>, which the test keeps and disposes after them (so it sees what the actions themselves close).</summary>
+    private static GpioActions Open(GpioController controller, params GpioRuleOptions[] rules) =>
+        new(new GpioOptions { Rules = [.. rules] }, controller, NullLogger<GpioActions>.Instance);
 
     [Fact]
     public void Pin_goes_high_after_n_consecutive_frames_then_low_after_the_hold_and_waits_out_the_cooldown()
     {
-        var driver = new FakeGpioDriver();
-        using var actions = Open(driver, new GpioRuleOptions { Label = "cat", MinProbability = 0.8, ConsecutiveFrames = 3, Pin = 17, HoldMilliseconds = 100, CooldownMilliseconds = 60_000 });
+        using var driver = new FakeGpioDriver();
+        using var controller = new GpioController(driver);
+        using var actions = Open(controller, new GpioRuleOptions { Label = "cat", MinProbability = 0.8, ConsecutiveFrames = 3, Pin = 17, HoldMilliseconds = 100, CooldownMilliseconds = 60_000 });
         Assert.Equal([(17, PinValue.Low)], driver.Snapshot()); // opened inactive
         Frame(actions, "cat", 0.9f);
         Frame(actions, "cat", 0.9f);
@@ -53,8 +55,9 @@ public class GpioActionsTests
     [Fact]
     public void Passing_frames_extend_the_hold_and_active_low_pins_invert()
     {
-        var driver = new FakeGpioDriver();
-        using (var actions = Open(driver, new GpioRuleOptions { Label = "dog", MinProbability = 0.5, ConsecutiveFrames = 1, Pin = 27, HoldMilliseconds = 60_000, ActiveLow = true }))
+        using var driver = new FakeGpioDriver();
+        using var controller = new GpioController(driver);
+        using (var actions = Open(controller, new GpioRuleOptions { Label = "dog", MinProbability = 0.5, ConsecutiveFrames = 1, Pin = 27, HoldMilliseconds = 60_000, ActiveLow = true }))
         {
             for (int i = 0; i < 10; i++) Frame(actions, "dog", 0.6f);
             Assert.Equal([(27, PinValue.High), (27, PinValue.Low)], driver.Snapshot()); // one activation, held
@@ -67,8 +70,9 @@ public class GpioActionsTests
     [Fact]
     public void Without_cooldown_the_pin_fires_again()
     {
-        var driver = new FakeGpioDriver();
-        using var actions = Open(driver, new GpioRuleOptions { Label = "cat", MinProbability = 0.5, ConsecutiveFrames = 1, Pin = 5, HoldMilliseconds = 20 });
+        using var driver = new FakeGpioDriver();
+        using var controller = new GpioController(driver);
+        using var actions = Open(controller, new GpioRuleOptions { Label = "cat", MinProbability = 0.5, ConsecutiveFrames = 1, Pin = 5, HoldMilliseconds = 20 });
         Frame(actions, "cat", 0.9f);
         Assert.True(SpinWait.SpinUntil(() => driver.Snapshot()[^1] == (5, PinValue.Low), HangGuard));
         Frame(actions, "cat", 0.9f);
@@ -80,8 +84,9 @@ public class GpioActionsTests
     [InlineData(3, "EdgeAgent:Gpio:Rules:0:Pin 3 cannot be an output on this board")]
     public void A_pin_the_board_cannot_drive_is_refused_naming_the_setting(int pin, string message)
     {
-        var driver = new FakeGpioDriver(28, inputOnly: 3);
-        var e = Assert.Throws<OptionsValidationException>(() => Open(driver, new GpioRuleOptions { Label = "cat", Pin = pin }));
+        using var driver = new FakeGpioDriver(28, inputOnly: 3);
+        using var controller = new GpioController(driver);
+        var e = Assert.Throws<OptionsValidationException>(() => Open(controller, new GpioRuleOptions { Label = "cat", Pin = pin }));
         Assert.Contains(message, e.Failures);
     }
 

@@ -53,7 +53,7 @@ internal sealed class Harness : IDisposable
 
     public static int FreePort()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
+        using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         int port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();

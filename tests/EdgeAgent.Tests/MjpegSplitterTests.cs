@@ -26,7 +26,9 @@ public class MjpegSplitterTests
         byte[] stream = [.. "noise"u8, .. withThumb, 0x00, 0x12, .. good[1], .. good[2]];
         var frames = new List<int>();
         var bad = new List<string>();
-        new MjpegSplitter(1 << 20).ReadToEnd(new OneByteStream(stream), f => frames.Add(f.Length), bad.Add, CancellationToken.None);
+        var splitter = new MjpegSplitter(1 << 20);
+        using var input = new OneByteStream(stream);
+        splitter.ReadToEnd(input, f => frames.Add(f.Length), bad.Add, CancellationToken.None);
         Assert.Equal([withThumb.Length, good[1].Length, good[2].Length], frames);
         Assert.Empty(bad);
     }
@@ -39,7 +41,8 @@ public class MjpegSplitterTests
         var splitter = new MjpegSplitter(1 << 20);
         var offsets = new List<long>();
         // Small reads force the buffer to be compacted between frames.
-        splitter.ReadToEnd(new OneByteStream(stream), _ => offsets.Add(splitter.FrameOffset), _ => { }, CancellationToken.None);
+        using var input = new OneByteStream(stream);
+        splitter.ReadToEnd(input, _ => offsets.Add(splitter.FrameOffset), _ => { }, CancellationToken.None);
         Assert.Equal([5L, 5 + good[0].Length + 2, 5 + good[0].Length + 2 + good[1].Length], offsets);
     }
 
@@ -53,7 +56,7 @@ public class MjpegSplitterTests
             File.WriteAllBytes(Path.Combine(folder, "b.jpg"), jpeg);
             File.WriteAllBytes(Path.Combine(folder, "a.jpg"), jpeg);
             var options = new Options.FrameSourceOptions { Kind = "folder", Path = folder, Loop = false };
-            var source = new FolderFrameSource(options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SourceEvents());
+            using var source = new FolderFrameSource(options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SourceEvents());
             var names = new List<(long, string?)>();
             source.Run(f => { using (f) names.Add((f.Sequence, f.Source)); }, CancellationToken.None);
             Assert.Equal([(1L, "a.jpg"), (2L, "b.jpg")], names);

@@ -37,13 +37,14 @@ public sealed class ModelTimingRequestTests
         {
             string model = Path.Combine(folder, "model.onnx");
             File.WriteAllBytes(model, TinyClassifier.Build());
-            var output = new StringWriter();
+            using var output = new StringWriter();
             Assert.Equal(0, new ModelTimingRequest(1, 5, 1, [model, model]).Run(output));
             var report = ModelTimingReport.Parse(output.ToString().Trim(), "test");
             Assert.Equal(DeviceFingerprint.Local(1), report.Fingerprint);
             Assert.Equal(2, report.P50Ms.Count);
             Assert.All(report.P50Ms, t => Assert.True(t > 0));
-            Assert.Equal(2, new ModelTimingRequest(1, 5, 1, [Path.Combine(folder, "missing.onnx")]).Run(new StringWriter()));
+            using var missingOutput = new StringWriter();
+            Assert.Equal(2, new ModelTimingRequest(1, 5, 1, [Path.Combine(folder, "missing.onnx")]).Run(missingOutput));
         }
         finally
         {

@@ -1,6 +1,8 @@
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Hosting;
 using EdgeToolkit.EdgeAgent.Options;
+using EdgeToolkit.EdgeAgent.Processing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -63,6 +65,29 @@ public class OptionsValidationTests
         var options = new FrameSourceOptions { Kind = "webcam" };
         var e = Assert.Throws<InvalidOperationException>(() => options.SourceKind);
         Assert.Equal("EdgeAgent:Source:Kind 'webcam' is not one of v4l2, mjpeg, folder, synthetic", e.Message);
+    }
+
+    [Theory]
+    [InlineData(null, ReducedJpegDecodingMode.Auto)] // not set: the default
+    [InlineData("auto", ReducedJpegDecodingMode.Auto)]
+    [InlineData("off", ReducedJpegDecodingMode.Off)]
+    [InlineData("OFF", ReducedJpegDecodingMode.Off)] // names read case-insensitively, as before
+    public void ReducedJpegDecodingIsBoundFromConfigurationTextAndReadTyped(string? configured, ReducedJpegDecodingMode expected)
+    {
+        var settings = new Dictionary<string, string?> { ["EdgeAgent:Bundle"] = "/opt/edgeagent/bundle" };
+        if (configured is not null) settings["EdgeAgent:ReducedJpegDecoding"] = configured;
+        var options = new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection(AgentOptions.SectionName).Get<AgentOptions>()!;
+        Assert.Equal(expected, options.ReducedJpegDecodingMode);
+        Assert.Empty(AgentOptionsValidator.Check(options));
+    }
+
+    [Fact]
+    public void AWrongReducedJpegDecodingIsBoundAsTextAndNamedWhenReadTyped()
+    {
+        var options = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EdgeAgent:ReducedJpegDecoding"] = "fast" })
+            .Build().GetSection(AgentOptions.SectionName).Get<AgentOptions>()!;
+        var e = Assert.Throws<InvalidOperationException>(() => options.ReducedJpegDecodingMode);
+        Assert.Equal("EdgeAgent:ReducedJpegDecoding 'fast' is not one of auto, off", e.Message);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public class OverlappedPipelineTests(ITestOutputHelper output)
         };
         using var h = new Harness(options);
         Assert.True(h.Models.TryLoad());
-        var source = new ScriptedFrameSource(frames, live);
+        using var source = new ScriptedFrameSource(frames, live);
         long returned = await h.RunAsync(source, 0).WaitAsync(HangGuard);
 
         var m = h.Metrics;
@@ -71,7 +71,8 @@ public class OverlappedPipelineTests(ITestOutputHelper output)
         {
             using var h = new Harness(new AgentOptions { Bundle = bundle, OverlapDecode = overlap, InputBuffers = buffers });
             Assert.True(h.Models.TryLoad());
-            await h.RunAsync(new ScriptedFrameSource(frames, live: false), 0).WaitAsync(HangGuard);
+            using var source = new ScriptedFrameSource(frames, live: false);
+            await h.RunAsync(source, 0).WaitAsync(HangGuard);
             return h.Predictions;
         }
         var serial = await Classify(false, 2);
@@ -102,7 +103,7 @@ public class OverlappedPipelineTests(ITestOutputHelper output)
         var options = new AgentOptions { Bundle = bundle, ChannelCapacity = capacity, InputBuffers = 2 };
         using var h = new Harness(options);
         Assert.True(h.Models.TryLoad());
-        var source = new ScriptedFrameSource(frames, live: false);
+        using var source = new ScriptedFrameSource(frames, live: false);
         bool swapped = false;
         string? swapError = null;
         h.AfterPrediction = p =>
@@ -142,7 +143,7 @@ public class OverlappedPipelineTests(ITestOutputHelper output)
         };
         using var h = new Harness(options);
         Assert.True(h.Models.TryLoad());
-        var source = new ScriptedFrameSource(frames, live: false);
+        using var source = new ScriptedFrameSource(frames, live: false);
         using var cts = new CancellationTokenSource();
         var run = h.RunAsync(source, 0, cts.Token);
         var until = DateTime.UtcNow + HangGuard;

@@ -77,8 +77,8 @@ public class PreprocessingTests
     public void YuyvAndRgbFramesDecodeToTheSamePicture()
     {
         var o = new Options.FrameSourceOptions { Width = 16, Height = 8, PixelFormat = "rgb" };
-        var rgbSource = new SyntheticFrameSource(o);
-        var yuyvSource = new SyntheticFrameSource(new Options.FrameSourceOptions { Width = 16, Height = 8, PixelFormat = "yuyv" });
+        using var rgbSource = new SyntheticFrameSource(o);
+        using var yuyvSource = new SyntheticFrameSource(new Options.FrameSourceOptions { Width = 16, Height = 8, PixelFormat = "yuyv" });
         var pre = new FramePreprocessor(1 << 20, 64);
         Frame First(SyntheticFrameSource s)
         {

@@ -27,7 +27,7 @@ public static class BundleExporter
         var provenance = new Dictionary<string, string>((options ?? new BundleExportOptions()).Provenance)
         {
             // Relative to the bundle folder, so a run folder copied to another machine still says where the model came from.
-            ["checkpoint"] = Path.GetRelativePath(Path.GetFullPath(bundleFolder), checkpoint.Path),
+            ["checkpoint"] = RelativePath.From(bundleFolder, checkpoint.Path),
         };
         if (checkpoint.Metrics is { } m) provenance["epoch"] = m.Epoch.ToString(CultureInfo.InvariantCulture);
         return Export(checkpoint.Model, checkpoint.Spec, bundleFolder, checkpoint.Metrics?.TestAccuracy, realData,

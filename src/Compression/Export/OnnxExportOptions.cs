@@ -3,8 +3,14 @@ namespace EdgeToolkit.Compression.Export;
 /// <summary>Settings of <see cref="OnnxExporter"/>; the defaults are what <c>edgekit export</c> uses.</summary>
 public sealed record OnnxExportOptions
 {
-    /// <summary>ONNX opset: 13 (IR 7) or 17 (IR 8).</summary>
-    public int Opset { get; init; } = 13;
+    /// <summary>The ONNX opsets the exporter writes: 13 (IR 7) and 17 (IR 8); the export pass's option is declared from this list.</summary>
+    public static IReadOnlyList<int> SupportedOpsets { get; } = [13, 17];
+
+    /// <summary>The opset written when none is asked for.</summary>
+    public const int DefaultOpset = 13;
+
+    /// <summary>ONNX opset: one of <see cref="SupportedOpsets"/>.</summary>
+    public int Opset { get; init; } = DefaultOpset;
 
     /// <summary>How a BatchNorm that does not follow a convolution is written.</summary>
     public StandaloneBatchNormMode StandaloneBatchNorm { get; init; } = StandaloneBatchNormMode.DepthwiseConv;
@@ -21,8 +27,8 @@ public sealed record OnnxExportOptions
     /// <summary>Throws naming the first bad setting.</summary>
     public void Validate()
     {
-        if (Opset is not (13 or 17))
-            throw new ArgumentException($"OnnxExportOptions.Opset must be 13 or 17 but was {Opset}.");
+        if (!SupportedOpsets.Contains(Opset))
+            throw new ArgumentException($"OnnxExportOptions.Opset must be {string.Join(" or ", SupportedOpsets)} but was {Opset}.");
         if (!(Tolerance > 0))
             throw new ArgumentException($"OnnxExportOptions.Tolerance must be positive but was {Tolerance}.");
         if (RandomVerificationImages < 1)

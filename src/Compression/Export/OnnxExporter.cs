@@ -92,7 +92,7 @@ public sealed class OnnxExporter
             using var session = new InferenceSession(bytes, sessionOptions);
             using (var scope = torch.NewDisposeScope())
             {
-                var generator = new torch.Generator((ulong)Options.Seed);
+                using var generator = new torch.Generator((ulong)Options.Seed);
                 var random = torch.randn([Options.RandomVerificationImages, spec.InputChannels, spec.InputSize, spec.InputSize], generator: generator);
                 checks.Add(OnnxVerifier.Compare(model, session, random, "random", Options.Tolerance));
             }

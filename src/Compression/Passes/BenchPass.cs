@@ -67,7 +67,8 @@ public sealed class BenchPass : IPass
         int threads = Options.Threads;
         var result = Measure(input.Folder);
         Directory.CreateDirectory(outputFolder);
-        result.Save(Path.Combine(outputFolder, ReportFile));
+        // The report names the model relative to its own folder, not as an absolute path of this machine.
+        (result with { Model = RelativePath.From(outputFolder, result.Model) }).Save(Path.Combine(outputFolder, ReportFile));
         double p50 = result.P50Ms, p99 = result.P99Ms;
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"bench: {input.Architecture} alpha {input.Alpha} {KebabCase.Name(input.Precision)}: p50 {p50:F3} ms, p99 {p99:F3} ms ({Options.Runs} runs, batch 1, {threads} thread(s))"));

@@ -1,4 +1,3 @@
-using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.ModelBundle.Runtime;
 using Microsoft.ML.OnnxRuntime;

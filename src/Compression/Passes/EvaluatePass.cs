@@ -71,7 +71,7 @@ public sealed class EvaluatePass : IPass
         var (top1, top5, images) = (full.Top1, full.Top5 ?? full.Top1, full.Images);
         AtomicFile.WriteAllText(Path.Combine(outputFolder, ReportFile), JsonSerializer.Serialize(new
         {
-            bundle = Path.GetRelativePath(Path.GetFullPath(outputFolder), Path.GetFullPath(input.Folder)), // relative to this report's folder
+            bundle = RelativePath.From(outputFolder, input.Folder), // relative to this report's folder
             architecture = input.Architecture,
             alpha = input.Alpha,
             precision = input.Precision,

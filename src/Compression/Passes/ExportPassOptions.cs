@@ -7,9 +7,10 @@ namespace EdgeToolkit.Compression.Passes;
 public sealed record ExportPassOptions
 {
     /// <summary>The ONNX opsets the exporter writes (what <see cref="OnnxExportOptions.Validate"/> accepts).</summary>
-    public static readonly IntPassOption OpsetOption = new("opset", 13, 13, 17, "ONNX opset of the exported graph (IR 7 for 13, IR 8 for 17)")
+    public static readonly IntPassOption OpsetOption = new("opset", OnnxExportOptions.DefaultOpset, OnnxExportOptions.SupportedOpsets.Min(), OnnxExportOptions.SupportedOpsets.Max(),
+        "ONNX opset of the exported graph (IR 7 for 13, IR 8 for 17)")
     {
-        Allowed = [13, 17],
+        Allowed = OnnxExportOptions.SupportedOpsets,
     };
 
     /// <summary>Real test images the export is verified on, besides random inputs.</summary>

@@ -47,8 +47,8 @@ public sealed class PrunePass : IPass
     public bool AppliesTo(Artefact? input, ModelVariant target) =>
         input is { Kind: ArtefactKind.Checkpoint } && IsMobileNet(input.Architecture) && target.Alpha < input.Alpha - 1e-9;
 
-    /// <summary>Whether an architecture name is MobileNet v1 (the only one width pruning applies to).</summary>
-    public static bool IsMobileNet(string architecture) => string.Equals(architecture, "mobilenet_v1", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether an architecture name is of the MobileNet family (<see cref="ModelFactory.Family"/>), the only one width pruning applies to.</summary>
+    public static bool IsMobileNet(string architecture) => ModelFactory.Family(architecture) == ArchitectureFamily.MobileNet;
 
     /// <inheritdoc/>
     public Artefact Run(Artefact? input, string outputFolder, PassContext context)
@@ -144,7 +144,7 @@ public sealed class PrunePass : IPass
             if (last.Accuracy is { } now) measurements[MeasurementNames.TorchAccuracy] = now;
             WriteReport(outputFolder, new
             {
-                sourceCheckpoint = input.Folder,
+                sourceCheckpoint = RelativePath.From(outputFolder, input.Folder), // relative to this report's folder
                 sourceAlpha = source.Alpha,
                 targetAlpha = last.Plan.TargetAlpha,
                 channelPlan = last.Plan.TargetChannels,

@@ -74,7 +74,7 @@ public sealed class QuantizePass : IPass
             ["quantizationTarget"] = result.ActivationChoice?.ToString() ?? "",
             ["quantizationFusion"] = result.Fusion?.Summary ?? "",
             ["graphPreparation"] = result.Preparation?.ToString() ?? "",
-            ["floatModel"] = Path.GetFullPath(source.ModelPath),
+            ["floatModel"] = RelativePath.From(outputBundle, source.ModelPath), // relative to this bundle's folder
         };
         if (result.BiasCorrectedLayers > 0) provenance["biasCorrection"] = $"{result.BiasCorrectedLayers} layers";
         if (result.AccuracyFallback is not null) provenance["accuracyFallback"] = result.AccuracyFallback.ToString();

@@ -50,9 +50,22 @@ public static class ResultsReport
         return sb.ToString();
     }
 
-    /// <summary>The results as indented JSON (camelCase).</summary>
-    public static string Json(PipelineResults results) =>
-        JsonSerializer.Serialize(results, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
+    /// <summary>
+    /// The results as indented JSON (camelCase). Model and step folders are written relative to the run folder (the
+    /// folder holding <c>results.json</c>), never as absolute paths of the machine that ran it.
+    /// </summary>
+    public static string Json(PipelineResults results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var relative = results with
+        {
+            Rows = [.. results.Rows.Select(r => r with { ModelFolder = RunRelative(results, r.ModelFolder) })],
+            Steps = [.. results.Steps.Select(s => s with { Folder = RunRelative(results, s.Folder) })],
+        };
+        return JsonSerializer.Serialize(relative, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
+    }
+
+    private static string RunRelative(PipelineResults results, string path) => RelativePath.From(results.Folder, path);
 
     /// <summary>The self-contained HTML report.</summary>
     public static string Html(PipelineResults results)
@@ -85,7 +98,7 @@ public static class ResultsReport
           .Append("</figure>\n</div>\n").Append(ReportSections.All(results))
           .Append("<h2 id=\"steps\">Steps</h2>\n<div class=\"wide\"><table><thead><tr><th>#</th><th>pass</th><th>variant</th><th>seconds</th><th>folder</th></tr></thead><tbody>\n");
         foreach (var s in results.Steps)
-            sb.Append(Inv, $"<tr><td class=\"n\">{s.Index + 1}</td><td>{Enc(s.Pass)}</td><td>{Enc(s.VariantKey)}</td><td class=\"n\">{s.Seconds:F1}</td><td>{Enc(s.Folder)}</td></tr>\n");
+            sb.Append(Inv, $"<tr><td class=\"n\">{s.Index + 1}</td><td>{Enc(s.Pass)}</td><td>{Enc(s.VariantKey)}</td><td class=\"n\">{s.Seconds:F1}</td><td>{Enc(RunRelative(results, s.Folder))}</td></tr>\n");
         sb.Append("</tbody></table></div>\n</body></html>\n");
         return sb.ToString();
     }

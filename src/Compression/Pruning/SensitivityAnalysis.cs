@@ -58,15 +58,21 @@ public static class SensitivityAnalysis
             {
                 var target = plan.ToArray();
                 target[layer] = Math.Max(1, (int)Math.Round(plan[layer] * (1 - ratio)));
-                var kept = MobileNetWidthPruner.Plan(source, target, scores);
-                using var pruned = MobileNetWidthPruner.Apply(source, kept);
-                var prunedSpec = kept.Spec(spec);
-                BatchNormRecalibrator.Recalibrate(pruned, prunedSpec, rest, cut.RecalibrationImages, seed: cut.Seed, cancellationToken: cancellationToken);
-                accuracy.Add(WidthCut.Accuracy(pruned, prunedSpec, heldOut, cancellationToken));
+                accuracy.Add(CutAccuracy(source, spec, MobileNetWidthPruner.Plan(source, target, scores), cut, rest, heldOut, cancellationToken));
             }
             layers.Add(new LayerSensitivity($"features.{layer}", plan[layer], ratios.ToArray(), accuracy));
             progress?.Report($"sensitivity: features.{layer} ({plan[layer]} channels): {string.Join(", ", ratios.Select((r, i) => $"-{r:P0} {accuracy[i]:P1}"))}");
         }
         return new SensitivityReport(baseline, heldOutImages, cut.RecalibrationImages, cut.Importance.ToString(), layers);
+    }
+
+    /// <summary>Top-1 on <paramref name="heldOut"/> of <paramref name="source"/> cut to <paramref name="kept"/>, BatchNorm re-estimated on <paramref name="rest"/>.</summary>
+    private static double CutAccuracy(MobileNetV1 source, ModelSpec spec, WidthPruningPlan kept, WidthCutOptions cut, ImageDataset rest, ImageDataset heldOut,
+        CancellationToken cancellationToken)
+    {
+        var prunedSpec = kept.Spec(spec);
+        using var pruned = MobileNetWidthPruner.Apply(source, kept);
+        BatchNormRecalibrator.Recalibrate(pruned, prunedSpec, rest, cut.RecalibrationImages, seed: cut.Seed, cancellationToken: cancellationToken);
+        return WidthCut.Accuracy(pruned, prunedSpec, heldOut, cancellationToken);
     }
 }

@@ -83,7 +83,10 @@ public sealed class FolderFrameSource : IFrameSource
                     logger.LogWarning("{File}: cannot read: {Error}", file, e.Message);
                     continue;
                 }
+                // deliver takes ownership of the frame (IFrameSource.Run) and disposes it; the analyzer cannot see through the delegate.
+#pragma warning disable CA2000
                 deliver(Frame.Copy(bytes, FrameFormat.Encoded, 0, 0, ++sequence, Path.GetRelativePath(options.Path!, file)));
+#pragma warning restore CA2000
             }
             if (!options.Loop) return;
         }

@@ -60,7 +60,10 @@ public sealed class SyntheticFrameSource : IFrameSource
         {
             byte[] p = patterns[sequence % Patterns];
             sequence++;
+            // deliver takes ownership of the frame (IFrameSource.Run) and disposes it; the analyzer cannot see through the delegate.
+#pragma warning disable CA2000
             deliver(Frame.Copy(p, format, format == FrameFormat.Encoded ? 0 : options.Width, format == FrameFormat.Encoded ? 0 : options.Height, sequence));
+#pragma warning restore CA2000
         }
     }
 

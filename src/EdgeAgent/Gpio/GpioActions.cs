@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using System.Diagnostics.CodeAnalysis;
 using EdgeToolkit.EdgeAgent.Observation;
 using EdgeToolkit.EdgeAgent.Options;
 using Microsoft.Extensions.Logging;
@@ -49,9 +50,8 @@ public sealed class GpioActions : IFrameObserver, IDisposable
                     failures.Add($"{setting} {rule.Pin} cannot be an output on this board");
                     continue;
                 }
-                var state = new RuleState(i, rule, this);
-                controller.OpenPin(rule.Pin, PinMode.Output, state.Inactive);
-                opened.Add(state);
+                controller.OpenPin(rule.Pin, PinMode.Output, RuleState.InactiveOf(rule));
+                opened.Add(new RuleState(i, rule, this));
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
             {
@@ -79,7 +79,7 @@ public sealed class GpioActions : IFrameObserver, IDisposable
         GpioController controller;
         try
         {
-            controller = options.Chip is int chip ? new GpioController(new System.Device.Gpio.Drivers.LibGpiodDriver(chip)) : new GpioController();
+            controller = options.Chip is int chip ? OpenChip(chip) : new GpioController();
         }
         catch (Exception e) when (e is PlatformNotSupportedException or InvalidOperationException or IOException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
         {
@@ -87,6 +87,21 @@ public sealed class GpioActions : IFrameObserver, IDisposable
                 [$"{AgentOptions.SectionName}:Gpio:Rules are set but no GPIO controller opens{(options.Chip is int c ? $" (EdgeAgent:Gpio:Chip {c})" : "")}: {e.Message}"]);
         }
         return new GpioActions(options, controller, logger, ownsController: true);
+    }
+
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The controller owns the driver and disposes it with itself (GpioController.Dispose); it is disposed here only when the controller does not open.")]
+    private static GpioController OpenChip(int chip)
+    {
+        var driver = new System.Device.Gpio.Drivers.LibGpiodDriver(chip);
+        try
+        {
+            return new GpioController(driver);
+        }
+        catch
+        {
+            driver.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Times each rule's pin went active since start, in rule order.</summary>
@@ -120,7 +135,7 @@ public sealed class GpioActions : IFrameObserver, IDisposable
     /// <summary>Sets every pin inactive and closes it.</summary>
     public void Dispose()
     {
-        foreach (var r in rules) r.Close();
+        foreach (var r in rules) r.Dispose();
         if (ownsController) controller.Dispose();
     }
 
@@ -136,8 +151,8 @@ public sealed class GpioActions : IFrameObserver, IDisposable
         }
     }
 
-    /// <summary>One rule's streak, pin state, release timer and cool-down.</summary>
-    private sealed class RuleState
+    /// <summary>One rule's streak, pin state, release timer and cool-down; disposing it sets the pin inactive and closes it.</summary>
+    private sealed class RuleState : IDisposable
     {
         private readonly Lock gate = new();
         private readonly int index;
@@ -166,7 +181,10 @@ public sealed class GpioActions : IFrameObserver, IDisposable
 
         public PinValue Active => rule.ActiveLow ? PinValue.Low : PinValue.High;
 
-        public PinValue Inactive => rule.ActiveLow ? PinValue.High : PinValue.Low;
+        public PinValue Inactive => InactiveOf(rule);
+
+        /// <summary>The level of <paramref name="rule"/>'s pin when it is not active (high for an active-low pin).</summary>
+        public static PinValue InactiveOf(GpioRuleOptions rule) => rule.ActiveLow ? PinValue.High : PinValue.Low;
 
         public void Observe(bool passes)
         {
@@ -197,7 +215,7 @@ public sealed class GpioActions : IFrameObserver, IDisposable
             }
         }
 
-        public void Close()
+        public void Dispose()
         {
             lock (gate)
             {

@@ -102,7 +102,11 @@ public sealed class ModelHost : IDisposable
             Refuse(fingerprint, e is BundleException or IOException ? e.Message : $"{folder}: {e.GetType().Name}: {e.Message}");
             return false;
         }
+        // The lease is published in `current` (Volatile.Write below, for the lock-free readers), which owns it from then
+        // on: the next load or Dispose retires it. The analyzer does not see a Volatile.Write as a store to a field.
+#pragma warning disable CA2000
         var lease = new ModelLease(this, runner, Generation + 1);
+#pragma warning restore CA2000
         ModelLease? old;
         lock (gate)
         {

@@ -16,6 +16,8 @@ public sealed class ModelRunner : IDisposable
     private readonly RunOptions runOptions = new();
     private readonly float[] input;
     private readonly float[] output;
+    private readonly OrtValue inputValue;
+    private readonly OrtValue outputValue;
     private readonly OrtValue[] inputValues;
     private readonly OrtValue[] outputValues;
     private readonly string[] inputNames;
@@ -30,8 +32,10 @@ public sealed class ModelRunner : IDisposable
         var m = bundle.Manifest;
         input = GC.AllocateArray<float>(m.Channels * m.Height * m.Width, pinned: true);
         output = GC.AllocateArray<float>(m.Labels.Count, pinned: true);
-        inputValues = [OrtValue.CreateTensorValueFromMemory(input, [1, m.Channels, m.Height, m.Width])];
-        outputValues = [OrtValue.CreateTensorValueFromMemory(output, [1, m.Labels.Count])];
+        inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, m.Channels, m.Height, m.Width]);
+        outputValue = OrtValue.CreateTensorValueFromMemory(output, [1, m.Labels.Count]);
+        inputValues = [inputValue];
+        outputValues = [outputValue];
         inputNames = [m.InputName];
         outputNames = [m.OutputName];
     }
@@ -126,8 +130,8 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Disposes the session and the OrtValues.</summary>
     public void Dispose()
     {
-        foreach (var v in inputValues) v.Dispose();
-        foreach (var v in outputValues) v.Dispose();
+        inputValue.Dispose();
+        outputValue.Dispose();
         runOptions.Dispose();
         session.Dispose();
     }

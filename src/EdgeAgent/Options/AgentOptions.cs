@@ -1,4 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
+using EdgeToolkit.EdgeAgent.Processing;
 using EdgeToolkit.ModelBundle.Runtime;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.EdgeAgent.Options;
 
@@ -74,9 +77,13 @@ public sealed class AgentOptions
 
     /// <summary>
     /// <c>auto</c>: decode a baseline JPEG at 1/8 or 1/4 size when that still covers the model input;
-    /// <c>off</c>: always decode full size with ImageSharp.
+    /// <c>off</c>: always decode full size with ImageSharp (<see cref="Processing.ReducedJpegDecodingMode"/>). Bound as
+    /// the configured text, like <see cref="FrameSourceOptions.Kind"/>, so that <see cref="AgentOptionsValidator"/> names a wrong value.
     /// </summary>
     public string ReducedJpegDecoding { get; set; } = "auto";
+
+    /// <summary><see cref="ReducedJpegDecoding"/> typed; throws naming the setting when it names no mode (<see cref="AgentOptionsValidator"/> refuses that at start).</summary>
+    public ReducedJpegDecodingMode ReducedJpegDecodingMode => Typed<ReducedJpegDecodingMode>(ReducedJpegDecoding, nameof(ReducedJpegDecoding));
 
     /// <summary>Optional JSON-lines file receiving one prediction per frame.</summary>
     public string? ResultsFile { get; set; }
@@ -116,4 +123,13 @@ public sealed class AgentOptions
 
     /// <summary>GPIO outputs driven by predictions (none by default).</summary>
     public GpioOptions Gpio { get; set; } = new();
+
+    /// <summary>
+    /// A setting bound as text, read typed: the value <paramref name="text"/> names, or an exception naming the setting
+    /// (<c>EdgeAgent:</c> + <paramref name="setting"/>) and the accepted names.
+    /// </summary>
+    internal static TEnum Typed<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TEnum>(string? text, string setting) where TEnum : struct, Enum =>
+        KebabCase.TryParse(text, out TEnum value)
+            ? value
+            : throw new InvalidOperationException($"{SectionName}:{setting} {KebabCase.UnknownMessage<TEnum>(text)}");
 }

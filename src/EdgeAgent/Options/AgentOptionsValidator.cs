@@ -1,4 +1,5 @@
 using EdgeToolkit.EdgeAgent.Frames;
+using EdgeToolkit.EdgeAgent.Processing;
 using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Preprocessing;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (o.InputBuffers is < 2 or > 16) e.Add($"{p}:InputBuffers {o.InputBuffers} must be between 2 and 16 (model inputs cycling between the decode and inference threads)");
         if (o.MaxPixels < 1) e.Add($"{p}:MaxPixels {o.MaxPixels} must be positive");
         if (o.DecoderMemoryLimitMegabytes < 16) e.Add($"{p}:DecoderMemoryLimitMegabytes {o.DecoderMemoryLimitMegabytes} must be at least 16");
-        if (o.ReducedJpegDecoding is not ("auto" or "off")) e.Add($"{p}:ReducedJpegDecoding '{o.ReducedJpegDecoding}' is not one of auto, off");
+        if (!KebabCase.TryParse(o.ReducedJpegDecoding, out ReducedJpegDecodingMode _))
+            e.Add($"{p}:ReducedJpegDecoding {KebabCase.UnknownMessage<ReducedJpegDecodingMode>(o.ReducedJpegDecoding)}");
         if (o.LogEveryNthFrame < 0) e.Add($"{p}:LogEveryNthFrame {o.LogEveryNthFrame} must be 0 (off) or positive");
         if (o.RecentFrames is < 1 or > 100_000) e.Add($"{p}:RecentFrames {o.RecentFrames} must be between 1 and 100000");
         if (o.SummarySeconds <= 0) e.Add($"{p}:SummarySeconds {o.SummarySeconds} must be positive");

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.Preprocessing;
 
@@ -19,7 +18,7 @@ public sealed class FrameSourceOptions
     public string Kind { get; set; } = "synthetic";
 
     /// <summary><see cref="Kind"/> typed; throws naming the setting when it names no kind (<see cref="AgentOptionsValidator"/> refuses that at start).</summary>
-    public SourceKind SourceKind => Typed<SourceKind>(Kind, "Kind");
+    public SourceKind SourceKind => AgentOptions.Typed<SourceKind>(Kind, "Source:Kind");
 
     /// <summary>mjpeg: a file of concatenated JPEGs or <c>-</c> for stdin; folder: the image folder.</summary>
     public string? Path { get; set; }
@@ -40,7 +39,7 @@ public sealed class FrameSourceOptions
     public string PixelFormat { get; set; } = "mjpeg";
 
     /// <summary><see cref="PixelFormat"/> typed; throws naming the setting when it names no format (<see cref="AgentOptionsValidator"/> refuses that at start).</summary>
-    public SourcePixelFormat SourcePixelFormat => Typed<SourcePixelFormat>(PixelFormat, "PixelFormat");
+    public SourcePixelFormat SourcePixelFormat => AgentOptions.Typed<SourcePixelFormat>(PixelFormat, "Source:PixelFormat");
 
     /// <summary>folder and synthetic: frames per second; 0 = as fast as processing accepts them.</summary>
     public double FramesPerSecond { get; set; }
@@ -56,9 +55,4 @@ public sealed class FrameSourceOptions
 
     /// <summary>Longest delay between retries (exponential back-off is capped here).</summary>
     public double RetryMaxSeconds { get; set; } = 30;
-
-    private static TEnum Typed<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TEnum>(string? text, string setting) where TEnum : struct, Enum =>
-        KebabCase.TryParse(text, out TEnum value)
-            ? value
-            : throw new InvalidOperationException($"{AgentOptions.SectionName}:Source:{setting} {KebabCase.UnknownMessage<TEnum>(text)}");
 }

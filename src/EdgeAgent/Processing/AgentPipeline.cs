@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using EdgeToolkit.EdgeAgent.Frames;
 using EdgeToolkit.EdgeAgent.Telemetry;
@@ -81,6 +82,8 @@ public sealed class AgentPipeline
     /// Runs until <paramref name="maxFrames"/> frames were processed (0 = no limit; bad frames count too),
     /// the source ends and the stages drain, or <paramref name="ct"/> is cancelled. Returns frames processed (good + bad).
     /// </summary>
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification =
+        "The run's state belongs to its threads: the last processing thread disposes it in RunState.Finish once the others have ended; the analyzer does not follow thread lambdas.")]
     public Task<long> RunAsync(long maxFrames, CancellationToken ct)
     {
         if (Overlap && InputBuffers < 2)
@@ -96,7 +99,7 @@ public sealed class AgentPipeline
             dropped.Dispose();
             metrics.FrameDropped();
         });
-        var run = new RunState(channel.Reader, CancellationTokenSource.CreateLinkedTokenSource(ct));
+        var run = new RunState(channel.Reader, ct);
         var capture = new Thread(() =>
         {
             void Deliver(Frame frame)
@@ -130,9 +133,9 @@ public sealed class AgentPipeline
             finally
             {
                 channel.Writer.TryComplete();
-                run.CaptureDone.Set();
             }
         }) { IsBackground = true, Name = "edgeagent-capture" };
+        run.Capture = capture;
         capture.Start();
         if (Overlap) StartOverlapped(run, maxFrames);
         else StartSerial(run, maxFrames);
@@ -164,18 +167,19 @@ public sealed class AgentPipeline
             }
             finally
             {
-                run.Finish(count, [], []);
+                run.Finish(count, othersEnded: true, []);
             }
         }) { IsBackground = true, Name = "edgeagent-processing" }.Start();
     }
 
     /// <summary>Decode thread and inference thread connected by a ring of reused input slots.</summary>
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification =
+        "The slots and queues belong to the two threads: the inference thread disposes them in RunState.Finish once the decode thread has ended; the analyzer does not follow thread lambdas.")]
     private void StartOverlapped(RunState run, long maxFrames)
     {
         var slots = Enumerable.Range(0, InputBuffers).Select(_ => new InputSlot()).ToArray();
         var free = new BlockingCollection<InputSlot>(new ConcurrentQueue<InputSlot>(slots));
         var ready = new BlockingCollection<InputSlot>(new ConcurrentQueue<InputSlot>());
-        var decodeDone = new ManualResetEventSlim();
         int decodeAlive = 1;
         var decode = new Thread(() =>
         {
@@ -207,7 +211,6 @@ public sealed class AgentPipeline
             finally
             {
                 ready.CompleteAdding();
-                decodeDone.Set();
             }
         }) { IsBackground = true, Name = "edgeagent-decode" };
 
@@ -239,8 +242,8 @@ public sealed class AgentPipeline
             {
                 run.Stop.Cancel();
                 // A decode thread still inside a long decode keeps its slot; the process is ending anyway.
-                bool decodeFinished = decodeDone.Wait(TimeSpan.FromSeconds(2));
-                run.Finish(count, decodeFinished ? slots : [], decodeFinished ? [free, ready] : []);
+                bool decodeEnded = decode.Join(TimeSpan.FromSeconds(2));
+                run.Finish(count, decodeEnded, [.. slots, free, ready]);
             }
         }) { IsBackground = true, Name = "edgeagent-inference" };
         decode.Start();
@@ -249,14 +252,16 @@ public sealed class AgentPipeline
 
     private enum Take { Frame, Idle, Ended }
 
-    /// <summary>State shared by the threads of one <see cref="RunAsync"/>.</summary>
-    private sealed class RunState(ChannelReader<Frame> reader, CancellationTokenSource stop)
+    /// <summary>State shared by the threads of one <see cref="RunAsync"/>; disposed by <see cref="Finish"/> once no thread uses it.</summary>
+    private sealed class RunState(ChannelReader<Frame> reader, CancellationToken ct) : IDisposable
     {
         private Task<bool>? pendingWait;
 
-        public CancellationTokenSource Stop { get; } = stop;
+        /// <summary>Cancelled when the run stops; linked to the caller's token (disposing it ends that registration).</summary>
+        public CancellationTokenSource Stop { get; } = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-        public ManualResetEventSlim CaptureDone { get; } = new();
+        /// <summary>The capture thread, joined by <see cref="Finish"/>.</summary>
+        public Thread? Capture { get; set; }
 
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -279,15 +284,25 @@ public sealed class AgentPipeline
             }
         }
 
-        /// <summary>Stops capture, returns every pooled frame buffer and model lease still held, disposes the slots, reports <paramref name="count"/>.</summary>
-        public void Finish(long count, InputSlot[] slots, BlockingCollection<InputSlot>[] queues)
+        /// <summary>
+        /// Called last by the last processing thread: stops capture, returns every pooled frame buffer still queued and
+        /// reports <paramref name="count"/>. When the other processing thread has ended (<paramref name="othersEnded"/>) it
+        /// disposes <paramref name="owned"/> (input slots, returning their model leases, and queues), and when capture has
+        /// ended too, this state; a thread still stuck after 2 s keeps what it may use (the agent is ending anyway).
+        /// </summary>
+        public void Finish(long count, bool othersEnded, IDisposable[] owned)
         {
             Stop.Cancel();
-            CaptureDone.Wait(TimeSpan.FromSeconds(2));
+            bool captureEnded = Capture?.Join(TimeSpan.FromSeconds(2)) ?? true;
             while (reader.TryRead(out var left)) left.Dispose();
-            foreach (var slot in slots) slot.Dispose();
-            foreach (var queue in queues) queue.Dispose();
+            if (othersEnded)
+            {
+                foreach (var d in owned) d.Dispose();
+                if (captureEnded) Dispose();
+            }
             Done.TrySetResult(count);
         }
+
+        public void Dispose() => Stop.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 
@@ -89,6 +90,8 @@ public static class ExecutionProviderSelector
     /// <param name="requested">The provider asked for.</param>
     /// <param name="options">Device id, TensorRT and XNNPACK settings.</param>
     /// <param name="available">The library's providers; null asks the loaded library.</param>
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification =
+        "A factory: the session is handed out in the returned ProviderSession, whose caller owns and disposes it (ModelRunner, LatencyBenchmark).")]
     public static ProviderSession CreateSession(string modelPath, Func<SessionOptions> baseOptions, ExecutionProvider requested,
         ExecutionProviderOptions options, IReadOnlyCollection<string>? available = null)
     {

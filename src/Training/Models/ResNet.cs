@@ -45,7 +45,10 @@ public sealed class ResNet : Module<Tensor, Tensor>
             for (int b = 0; b < blocksPerStage[s]; b++)
             {
                 int stride = b == 0 ? strides[s] : 1;
+                // The Sequential owns the block: it is registered as a submodule and disposed with the model.
+#pragma warning disable CA2000
                 stage.append(new BasicBlock(inPlanes, widths[s], stride, projectionShortcut));
+#pragma warning restore CA2000
                 inPlanes = widths[s];
             }
             stages[s] = stage;

@@ -84,6 +84,23 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
         Assert.Contains("\"rows\"", File.ReadAllText(results.JsonPath), StringComparison.Ordinal);
+
+        // Manifests and reports name paths relative to the run (a copied or moved run still reads), never this machine's absolute paths.
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(results.JsonPath)))
+        {
+            var rows = doc.RootElement.GetProperty("rows");
+            for (int i = 0; i < results.Rows.Count; i++)
+            {
+                string folder = rows[i].GetProperty("modelFolder").GetString()!;
+                Assert.False(Path.IsPathRooted(folder), folder);
+                Assert.Equal(Path.GetFullPath(results.Rows[i].ModelFolder), Path.GetFullPath(Path.Combine(results.Folder, folder)));
+            }
+            Assert.All(doc.RootElement.GetProperty("steps").EnumerateArray(), s => Assert.True(Directory.Exists(Path.Combine(results.Folder, s.GetProperty("folder").GetString()!))));
+        }
+        var absolute = Directory.EnumerateFiles(results.Folder, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f) is ".json" or ".jsonl" or ".md" or ".html" && File.ReadAllText(f).Contains(_root, StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(results.Folder, f));
+        Assert.Empty(absolute);
         Assert.Contains(lines, l => l.StartsWith("prune: alpha 1 -> 0.5", StringComparison.Ordinal));
     }
 

@@ -309,7 +309,7 @@ public sealed class BatchLoaderTests
     public void Disposing_the_loader_mid_epoch_stops_the_enumeration()
     {
         var data = Dataset(100, c: 1, h: 4, w: 4);
-        var loader = new BatchLoader(data, new BatchLoaderOptions { BatchSize = 5 });
+        using var loader = new BatchLoader(data, new BatchLoaderOptions { BatchSize = 5 }); // disposed mid-epoch below; a second Dispose does nothing
         int received = 0;
 
         Assert.Throws<ObjectDisposedException>(() =>

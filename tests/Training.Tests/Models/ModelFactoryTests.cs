@@ -33,9 +33,11 @@ public sealed class ModelFactoryTests
     [Fact]
     public void Spec_settings_reach_the_model()
     {
-        using var mobileNet = Assert.IsType<MobileNetV1>(ModelFactory.Create(new ModelSpec("mobilenet_v1", 5, 1, 28, 0.75)));
+        using var mobileNetModel = ModelFactory.Create(new ModelSpec("mobilenet_v1", 5, 1, 28, 0.75));
+        var mobileNet = Assert.IsType<MobileNetV1>(mobileNetModel);
         Assert.Equal((0.75, 1, 28, 5), (mobileNet.Alpha, mobileNet.InputChannels, mobileNet.InputSize, mobileNet.NumClasses));
-        using var denseNet = Assert.IsType<DenseNet>(ModelFactory.Create(new ModelSpec("densenet-bc-40", 3, 3, 32) { GrowthRate = 8, Depth = 40 }));
+        using var denseNetModel = ModelFactory.Create(new ModelSpec("densenet-bc-40", 3, 3, 32) { GrowthRate = 8, Depth = 40 });
+        var denseNet = Assert.IsType<DenseNet>(denseNetModel);
         Assert.Equal((40, 8), (denseNet.Depth, denseNet.GrowthRate));
     }
 

@@ -59,10 +59,10 @@ public static class BenchLatencyCommand
                     foreach (int t in parse.GetValue(threads)!)
                     {
                         var r = LatencyBenchmark.Run(path, new LatencyBenchmarkOptions { Runs = parse.GetValue(runs), Warmup = parse.GetValue(warmup), Threads = t });
-                        string name = architecture switch
+                        string name = ModelFactory.Family(architecture) switch
                         {
-                            "mobilenet_v1" => $"mobilenet_v1 {alpha.ToString("0.00", CultureInfo.InvariantCulture)}",
-                            _ when architecture.StartsWith("densenet", StringComparison.Ordinal) =>
+                            ArchitectureFamily.MobileNet => $"{architecture} {alpha.ToString("0.00", CultureInfo.InvariantCulture)}",
+                            ArchitectureFamily.DenseNet =>
                                 $"{architecture} k=12 (BN after concat: {(batchNorm == StandaloneBatchNormMode.DepthwiseConv ? "dw 1x1 conv" : "BatchNormalization")})",
                             _ => architecture,
                         };

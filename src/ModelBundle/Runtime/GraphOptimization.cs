@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace EdgeToolkit.Compression.Evaluation;
+namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>ONNX Runtime's graph optimisation level, spelled <c>disable</c>, <c>basic</c>, <c>extended</c>, <c>all</c> in recipes and on the command line.</summary>
 public enum GraphOptimization
