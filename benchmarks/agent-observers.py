@@ -20,7 +20,7 @@ Three parts (PARTS):
   cost itself, what a device pays while someone watches).
 - runs: separate agent processes per variant, interleaved, the order rotated each round: off, page-idle,
   page-client, page-curl, page-capture, capture10-<folder>, captureall-<folder>. A variant's client starts with its
-  agent; every variant skips RUN_WARMUP (8) more summary lines before its window.
+  agent; every variant skips RUN_WARMUP (6) more summary lines before its window.
 
 Settings (environment): SECONDS_PER_WINDOW (default 8), ROUNDS (paired part, default 4), RUN_ROUNDS (runs part,
 default ROUNDS), PARTS (default "paired paced runs"), PACED_FPS, PACED_ROUNDS, RUN_WARMUP, VARIANTS (runs part, default all), WARMUP (summary lines skipped after
@@ -172,7 +172,7 @@ class Bench:
         self.rounds = int(os.environ.get("ROUNDS", "4"))
         self.run_rounds = int(os.environ.get("RUN_ROUNDS", str(self.rounds)))
         self.warmup = int(os.environ.get("WARMUP", "3"))
-        self.run_warmup = int(os.environ.get("RUN_WARMUP", "8"))
+        self.run_warmup = int(os.environ.get("RUN_WARMUP", "6"))
         self.paced_fps = int(os.environ.get("PACED_FPS", "30"))
         self.folders = os.environ.get("FOLDERS", "/dev/shm /var/tmp").split()
         self.port = 20000 + os.getpid() % 20000
@@ -221,7 +221,7 @@ class Bench:
             # Not measured: the first requests JIT-compile the page's code (JSON, PNG encoder, listener) and tier it up.
             for kind in kinds:
                 warm = Client(kind, agent.port, self.work)
-                agent.skip(self.seconds)
+                agent.skip(2 * self.seconds if kind == "client" else self.seconds)
                 warm.stop()
             for rnd in range(1, (rounds or self.rounds) + 1):
                 for kind in kinds:

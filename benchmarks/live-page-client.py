@@ -3,7 +3,8 @@
 
 Every INTERVAL seconds (after the previous update finished, like the page's setTimeout): GET state.json; when the
 frame sequence changed, GET frame and input.png. On SIGTERM it writes a JSON summary to OUT: requests, connections
-opened, failures, its own CPU seconds, and the age of the frame each state.json showed (server time - frame time).
+opened, failures, its own CPU seconds, and the age of the frame each state.json showed (server time - frame time;
+from the third poll on: the first ones may show a frame copied for an earlier session).
 
 Usage: live-page-client.py <port> <interval-seconds> <out.json>
 """
@@ -63,6 +64,7 @@ def main():
 
     signal.signal(signal.SIGTERM, on_term)
     last = None
+    polls = 0
     try:
         while True:
             status, body = get("/state.json")
@@ -74,13 +76,14 @@ def main():
             if state is not None:
                 stats["stateBytes"] += len(body)
                 frame = state.get("frame")
-                if frame:
+                polls += 1
+                if frame and polls > 2:  # the first answers may show the frame of an earlier session, copied before it
                     stats["ages"].append((parse_time(state["time"]) - parse_time(frame["time"])).total_seconds() * 1000)
-                    if frame["sequence"] != last:
-                        last = frame["sequence"]
-                        for path in (f"/frame?seq={last}", f"/input.png?seq={last}"):
-                            _, image = get(path)
-                            stats["imageBytes"] += len(image)
+                if frame and frame["sequence"] != last:
+                    last = frame["sequence"]
+                    for path in (f"/frame?seq={last}", f"/input.png?seq={last}"):
+                        _, image = get(path)
+                        stats["imageBytes"] += len(image)
             time.sleep(interval)
     except (Stop, KeyboardInterrupt):
         pass

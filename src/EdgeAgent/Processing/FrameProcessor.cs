@@ -56,17 +56,22 @@ public sealed class FrameProcessor : IDisposable
     }
 
     /// <summary>
-    /// Decode stage: disposes <paramref name="frame"/> after decoding and preprocessing it into
+    /// Decode stage: disposes <paramref name="frame"/> (or hands it to the slot when an observer wants its bytes) after decoding and preprocessing it into
     /// <paramref name="slot"/> for the model serving now (the slot keeps a lease on that model, so a reload
     /// cannot give the input to a model of another shape). A bad frame is counted here and leaves the slot unprepared.
     /// Only one thread may call it at a time (the preprocessor reuses scratch memory).
     /// </summary>
     public void Prepare(Frame frame, InputSlot slot)
     {
-        using (frame)
+        bool kept = false;
+        try
         {
             slot.Begin(frame.Sequence, frame.CapturedTimestamp, Stopwatch.GetTimestamp(), frame.Source);
-            if (Observers.Count > 0 && ObserversWantBytes(frame.Sequence)) slot.KeepFrame(frame);
+            if (Observers.Count > 0 && ObserversWantBytes(frame.Sequence))
+            {
+                slot.KeepFrame(frame); // the slot disposes it after the observers saw it: no copy
+                kept = true;
+            }
             var lease = models.Acquire();
             if (lease is null)
             {
@@ -94,6 +99,10 @@ public sealed class FrameProcessor : IDisposable
             {
                 lease?.Dispose();
             }
+        }
+        finally
+        {
+            if (!kept) frame.Dispose();
         }
     }
 

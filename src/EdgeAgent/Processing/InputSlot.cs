@@ -16,8 +16,7 @@ public sealed class InputSlot : IDisposable
     private OrtValue? value;
     private long[] shape = [];
     private ModelLease? lease;
-    private byte[] frameBytes = [];
-    private int frameLength;
+    private Frames.Frame? kept;
 
     /// <summary>Sequence number of the frame held.</summary>
     public long Sequence { get; private set; }
@@ -46,28 +45,27 @@ public sealed class InputSlot : IDisposable
     /// <summary>The model input as floats (valid while prepared).</summary>
     public ReadOnlySpan<float> Input => value is null ? [] : buffer;
 
-    /// <summary>The frame's bytes kept by <see cref="KeepFrame"/> for observers; empty when none were kept.</summary>
-    public ReadOnlySpan<byte> FrameBytes => frameBytes.AsSpan(0, frameLength);
+    /// <summary>The bytes of the frame kept by <see cref="KeepFrame"/> for observers; empty when none was kept.</summary>
+    public ReadOnlySpan<byte> FrameBytes => kept is null ? [] : kept.Data;
 
     /// <summary>Layout of <see cref="FrameBytes"/>.</summary>
-    public Frames.FrameFormat FrameFormat { get; private set; }
+    public Frames.FrameFormat FrameFormat => kept?.Format ?? Frames.FrameFormat.Encoded;
 
     /// <summary>Width of the kept raw frame.</summary>
-    public int FrameWidth { get; private set; }
+    public int FrameWidth => kept?.Width ?? 0;
 
     /// <summary>Height of the kept raw frame.</summary>
-    public int FrameHeight { get; private set; }
+    public int FrameHeight => kept?.Height ?? 0;
 
-    /// <summary>Copies <paramref name="frame"/>'s bytes into a buffer this slot reuses (grown when a frame is larger).</summary>
+    /// <summary>
+    /// Takes ownership of <paramref name="frame"/> until the slot is cleared, so observers see its bytes without a copy
+    /// (the frame's pooled buffer goes back to the pool when <see cref="Clear"/> disposes it).
+    /// </summary>
     public void KeepFrame(Frames.Frame frame)
     {
-        ReadOnlySpan<byte> data = frame.Data;
-        if (frameBytes.Length < data.Length) frameBytes = new byte[Math.Max(data.Length, frameBytes.Length * 2)];
-        data.CopyTo(frameBytes);
-        frameLength = data.Length;
-        FrameFormat = frame.Format;
-        FrameWidth = frame.Width;
-        FrameHeight = frame.Height;
+        ArgumentNullException.ThrowIfNull(frame);
+        if (!ReferenceEquals(kept, frame)) kept?.Dispose();
+        kept = frame;
     }
 
     /// <summary>The input tensor over the buffer (valid while prepared).</summary>
@@ -105,12 +103,13 @@ public sealed class InputSlot : IDisposable
         PreparedTimestamp = prepared;
     }
 
-    /// <summary>Releases the lease (if any) and forgets the frame; the buffer and tensor are kept for reuse.</summary>
+    /// <summary>Releases the lease (if any) and disposes the kept frame; the buffer and tensor are kept for reuse.</summary>
     public void Clear()
     {
         lease?.Dispose();
         lease = null;
-        frameLength = 0;
+        kept?.Dispose();
+        kept = null;
         Sequence = CapturedTimestamp = TakenTimestamp = DecodedTimestamp = PreparedTimestamp = 0;
         Source = null;
     }
