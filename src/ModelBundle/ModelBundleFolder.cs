@@ -23,6 +23,9 @@ public static class ModelBundleFolder
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    // The manifest's source-generated metadata over a copy of JsonOptions (which stays usable for reflection).
+    private static readonly ModelBundleJsonContext ManifestJson = new(new JsonSerializerOptions(JsonOptions));
+
     /// <summary>Largest model file read, hashed or served (ONNX's protobuf limit is 2 GiB).</summary>
     public const long MaxModelBytes = 2L * 1024 * 1024 * 1024;
 
@@ -82,7 +85,7 @@ public static class ModelBundleFolder
                 FileSizeBytes = new FileInfo(stagedModel).Length,
             };
             Validate(complete, manifestPath);
-            stagedManifest = AtomicFile.Stage(manifestPath, s => JsonSerializer.Serialize(s, complete, JsonOptions));
+            stagedManifest = AtomicFile.Stage(manifestPath, s => JsonSerializer.Serialize(s, complete, ManifestJson.BundleManifest));
             // Two renames cannot be one atomic step, so the previous model is first renamed aside under a fixed
             // name: whenever a kill lands between the renames, the manifest on disk still matches a model in the
             // folder (the set-aside one), which Read falls back to and the next Write restores or removes.
@@ -119,7 +122,7 @@ public static class ModelBundleFolder
         BundleManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<BundleManifest>(BoundedFile.ReadAllBytes(manifestPath, MaxManifestBytes), JsonOptions)
+            manifest = JsonSerializer.Deserialize(BoundedFile.ReadAllBytes(manifestPath, MaxManifestBytes), ManifestJson.BundleManifest)
                 ?? throw new BundleException($"{manifestPath}: the manifest is null, expected an object");
         }
         catch (UnknownEnumNameException e)
@@ -268,7 +271,7 @@ public static class ModelBundleFolder
         try
         {
             if (BoundedFile.Problem(manifestPath, MaxManifestBytes, out _) is null)
-                onDisk = JsonSerializer.Deserialize<BundleManifest>(BoundedFile.ReadAllBytes(manifestPath, MaxManifestBytes), JsonOptions);
+                onDisk = JsonSerializer.Deserialize(BoundedFile.ReadAllBytes(manifestPath, MaxManifestBytes), ManifestJson.BundleManifest);
         }
         catch (Exception e) when (e is JsonException or IOException or UnknownEnumNameException)
         {

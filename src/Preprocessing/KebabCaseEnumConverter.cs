@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -5,7 +6,7 @@ namespace EdgeToolkit.Preprocessing;
 
 /// <summary>Writes and reads an enum as its <see cref="KebabCase"/> name; an unknown name throws <see cref="UnknownEnumNameException"/>.</summary>
 /// <typeparam name="TEnum">The enum.</typeparam>
-public sealed class KebabCaseEnumConverter<TEnum> : JsonConverter<TEnum> where TEnum : struct, Enum
+public sealed class KebabCaseEnumConverter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TEnum> : JsonConverter<TEnum> where TEnum : struct, Enum
 {
     /// <inheritdoc/>
     public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.ComponentModel;
 using System.Globalization;
 
@@ -8,7 +9,7 @@ namespace EdgeToolkit.Preprocessing;
 /// (<c>"ResizePolicy": "center-crop"</c>); declared on the enum with <see cref="TypeConverterAttribute"/>.
 /// </summary>
 /// <typeparam name="TEnum">The enum.</typeparam>
-public sealed class KebabCaseEnumTypeConverter<TEnum> : TypeConverter where TEnum : struct, Enum
+public sealed class KebabCaseEnumTypeConverter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TEnum> : TypeConverter where TEnum : struct, Enum
 {
     /// <inheritdoc/>
     public override bool CanConvertFrom(ITypeDescriptorContext? context, Type sourceType) => sourceType == typeof(string) || base.CanConvertFrom(context, sourceType);

@@ -36,6 +36,53 @@ public class MjpegEndToEndTests
     }
 
     [Fact]
+    public async Task EachResultLineNamesItsFrameByItsByteOffsetInTheStream()
+    {
+        string dir = TestFiles.NewFolder("mjpeg-results");
+        string file = Path.Combine(dir, "stream.mjpeg");
+        byte[] stream = TestFiles.FfmpegMjpeg;
+        File.WriteAllBytes(file, stream);
+        // Where each JPEG starts in the file: what a user joins predictions with.
+        var expected = new List<string>();
+        int at = 0;
+        foreach (var frame in TestFiles.SplitFrames(stream))
+        {
+            at += stream.AsSpan(at).IndexOf(frame);
+            expected.Add($"offset {at}");
+            at += frame.Length;
+        }
+        string results = Path.Combine(dir, "results.jsonl");
+        using (var host = Hosting.AgentHost.CreateBuilder([
+            $"--EdgeAgent:Bundle={TinyClassifier.WriteBundle(Path.Combine(dir, "bundle"))}", "--EdgeAgent:Source:Kind=mjpeg", $"--EdgeAgent:Source:Path={file}",
+            "--EdgeAgent:Source:Loop=false", $"--EdgeAgent:ResultsFile={results}", "--EdgeAgent:ReloadPollSeconds=0", "--EdgeAgent:ChannelCapacity=1024",
+            $"--EdgeAgent:StatusFile={Path.Combine(dir, "status.json")}", "--EdgeAgent:Metrics:PrometheusEnabled=false", "--EdgeAgent:Metrics:HealthEnabled=false",
+            "--EdgeAgent:SummarySeconds=0.5",
+        ]).Build())
+        {
+            await host.StartAsync();
+            for (int wait = 0; wait < 600 && Lines(results).Count < expected.Count; wait++) // safety bound, not a timing assertion
+                await Task.Delay(100);
+            await host.StopAsync();
+        }
+        var sources = Lines(results).Select(l =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(l);
+            return doc.RootElement.GetProperty("source").GetString();
+        });
+        Assert.Equal(expected, sources);
+
+        static List<string> Lines(string path)
+        {
+            if (!File.Exists(path)) return [];
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            var lines = new List<string>();
+            while (reader.ReadLine() is { } line)
+                if (line.EndsWith('}')) lines.Add(line); // a line still being written is left for the next read
+            return lines;
+        }
+    }
+
+    [Fact]
     public async Task ChildProcessStreamIsClassifiedAndRestartedWhenTheChildExits()
     {
         string dir = TestFiles.NewFolder("mjpeg-child");

@@ -208,6 +208,37 @@ public sealed class ModelBundleFolderTests : IDisposable
     }
 
     [Fact]
+    public void Manifest_that_omits_fields_with_a_default_reads_the_defaults()
+    {
+        // A hand-written or old manifest may leave out every field that has a default; the reader (source-generated
+        // JSON) must give those defaults, not nulls or zeros.
+        string folder = WriteBundle(TinyOnnxModel.Create(), Manifest());
+        EditManifest(folder, m =>
+        {
+            foreach (string field in new[] { "schemaVersion", "modelFile", "architecture", "alpha", "precision", "inputName", "outputName",
+                                              "layout", "resizePolicy", "provenance", "channelPlan", "accuracy", "parameters", "macs" })
+                m.Remove(field);
+        });
+
+        var manifest = ModelBundleFolder.Read(folder).Manifest;
+
+        Assert.Equal(BundleManifest.CurrentSchemaVersion, manifest.SchemaVersion);
+        Assert.Equal("model.onnx", manifest.ModelFile);
+        Assert.Equal("", manifest.Architecture);
+        Assert.Equal(1.0, manifest.Alpha);
+        Assert.Equal(Precision.Fp32, manifest.Precision);
+        Assert.Equal("input", manifest.InputName);
+        Assert.Equal("logits", manifest.OutputName);
+        Assert.Equal("NCHW", manifest.Layout);
+        Assert.Equal(ResizePolicy.CenterCrop, manifest.ResizePolicy);
+        Assert.NotNull(manifest.Provenance);
+        Assert.Empty(manifest.Provenance);
+        Assert.Null(manifest.ChannelPlan);
+        Assert.Null(manifest.Parameters);
+        Assert.Equal(["c0", "c1"], manifest.Labels);
+    }
+
+    [Fact]
     public void Manifest_spells_enum_values_in_kebab_case()
     {
         string folder = WriteBundle(TinyOnnxModel.Create(), Manifest() with { ResizePolicy = ResizePolicy.CenterCrop, Precision = Precision.Int8 });

@@ -74,6 +74,7 @@ public sealed class QuantizePass : IPass
             ["quantizationTarget"] = result.ActivationChoice?.ToString() ?? "",
             ["quantizationFusion"] = result.Fusion?.Summary ?? "",
             ["graphPreparation"] = result.Preparation?.ToString() ?? "",
+            ["calibrationPreprocessing"] = BundleInputBatches.Describe(sample, m), // the route the calibration images took
             ["floatModel"] = RelativePath.From(outputBundle, source.ModelPath), // relative to this bundle's folder
         };
         if (result.BiasCorrectedLayers > 0) provenance["biasCorrection"] = $"{result.BiasCorrectedLayers} layers";

@@ -30,7 +30,7 @@ public sealed partial class FrameCapture : IFrameObserver, IDisposable
     /// <summary>The previous index, kept when <see cref="IndexFile"/> passes 1/16 of the budget.</summary>
     public const string PreviousIndexFile = "captures.1.jsonl";
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly Telemetry.AgentJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
     private readonly CaptureOptions options;
     private readonly ILogger logger;
     private readonly string root;
@@ -183,22 +183,8 @@ public sealed partial class FrameCapture : IFrameObserver, IDisposable
         }
         string name = string.Create(CultureInfo.InvariantCulture, $"{item.Time:yyyyMMdd'T'HHmmss'.'fff'Z'}-{item.Prediction.Sequence:D8}{extension}");
         string path = Path.Combine(folder, name);
-        string line = JsonSerializer.Serialize(new
-        {
-            file = Path.GetRelativePath(root, path).Replace('\\', '/'),
-            time = item.Time,
-            frame = item.Prediction.Sequence,
-            rule = item.Rule,
-            top = item.Prediction.Labels.Select((l, i) => new { label = l, p = Math.Round(item.Prediction.Probabilities[i], 5) }),
-            ms = new
-            {
-                wait = Math.Round(item.Times.WaitMs, 3),
-                decode = Math.Round(item.Times.DecodeMs, 3),
-                preprocess = Math.Round(item.Times.PreprocessMs, 3),
-                inference = Math.Round(item.Times.InferenceMs, 3),
-                total = Math.Round(item.Times.TotalMs, 3),
-            },
-        }, Json) + "\n";
+        string line = JsonSerializer.Serialize(CaptureLine.Of(Path.GetRelativePath(root, path).Replace('\\', '/'), item.Time, item.Prediction, item.Rule, item.Times),
+            Json.CaptureLine) + "\n";
         byte[] lineBytes = Encoding.UTF8.GetBytes(line);
         MakeRoom(length, lineBytes.Length);
 

@@ -21,7 +21,7 @@ namespace EdgeToolkit.EdgeAgent.Live;
 public sealed class LivePageEndpoint : HttpListenerService
 {
     private const string PageResource = "EdgeToolkit.EdgeAgent.Live.live.html";
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly AgentJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
     private readonly LivePageOptions options;
     private readonly string bundle;
     private readonly LiveView view;
@@ -123,7 +123,7 @@ public sealed class LivePageEndpoint : HttpListenerService
             long now = Stopwatch.GetTimestamp();
             if (stateJson is null || now - stateBuiltAt >= stateLifetime)
             {
-                stateJson = JsonSerializer.SerializeToUtf8Bytes(State(), Json);
+                stateJson = JsonSerializer.SerializeToUtf8Bytes(State(), Json.LiveState);
                 stateBuiltAt = now;
                 Interlocked.Increment(ref stateBuilds);
             }
@@ -132,51 +132,29 @@ public sealed class LivePageEndpoint : HttpListenerService
     }
 
     /// <summary>The figures the page shows (what <c>/state.json</c> returns).</summary>
-    public object State()
+    internal LiveState State()
     {
         var latest = view.Latest;
         var manifest = models.Manifest;
         var stages = view.Stages();
-        return new
-        {
-            time = DateTimeOffset.UtcNow,
-            healthy = reporter.IsHealthy,
-            source = reporter.Source,
-            model = manifest is null ? null : new
-            {
-                name = manifest.Architecture,
-                folder = bundle,
-                precision = Preprocessing.KebabCase.Name(manifest.Precision),
-                sha256 = manifest.Sha256,
-                loadedAt = models.LoadedAt,
-                generation = models.Generation,
-                input = manifest.InputShape,
-                labels = manifest.Labels.Count,
-            },
-            modelError = models.LastError,
-            frame = latest is null ? null : new
-            {
-                sequence = latest.Sequence,
-                version = latest.Version,
-                time = latest.Time,
-                top = latest.Labels.Select((l, i) => new { label = l, p = Math.Round(latest.Probabilities[i], 4) }),
-                ms = latest.Times,
-            },
-            fps = Math.Round(stages.Fps, 2),
-            stages = new { stages.Wait, stages.Decode, stages.Preprocess, stages.Inference, stages.Total },
-            processed = metrics.Processed,
-            dropped = metrics.Dropped,
-            bad = metrics.Bad,
-            badByReason = metrics.BadByReason,
-            cpuTemperatureCelsius = reporter.CpuTemperature(),
-            page = new { snapshots = view.Snapshots, encoded = view.Encoded, skipped = view.Skipped, stateBuilds = StateBuilds },
-            capture = capture is null ? null : new
-            {
-                saved = capture.Saved,
-                dropped = capture.Dropped,
-                droppedByReason = capture.DroppedByReason,
-                megabytesOnDisk = Math.Round(capture.BytesOnDisk / 1048576.0, 2),
-            },
-        };
+        return new LiveState(
+            DateTimeOffset.UtcNow,
+            reporter.IsHealthy,
+            reporter.Source,
+            manifest is null ? null : new LiveState.ModelState(manifest.Architecture, bundle, Preprocessing.KebabCase.Name(manifest.Precision),
+                manifest.Sha256, models.LoadedAt, models.Generation, manifest.InputShape, manifest.Labels.Count),
+            models.LastError,
+            latest is null ? null : new LiveState.FrameState(latest.Sequence, latest.Version, latest.Time,
+                [.. latest.Labels.Select((l, i) => new LiveState.TopClass(l, Math.Round(latest.Probabilities[i], 4)))], latest.Times),
+            Math.Round(stages.Fps, 2),
+            new LiveState.StageState(stages.Wait, stages.Decode, stages.Preprocess, stages.Inference, stages.Total),
+            metrics.Processed,
+            metrics.Dropped,
+            metrics.Bad,
+            metrics.BadByReason,
+            reporter.CpuTemperature(),
+            new LiveState.PageState(view.Snapshots, view.Encoded, view.Skipped, StateBuilds),
+            capture is null ? null : new LiveState.CaptureState(capture.Saved, capture.Dropped, capture.DroppedByReason,
+                Math.Round(capture.BytesOnDisk / 1048576.0, 2)));
     }
 }

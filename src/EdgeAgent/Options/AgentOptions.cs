@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using EdgeToolkit.EdgeAgent.Processing;
 using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Preprocessing;
@@ -127,7 +128,7 @@ public sealed class AgentOptions
     /// A setting bound as text, read typed: the value <paramref name="text"/> names, or an exception naming the setting
     /// (<c>EdgeAgent:</c> + <paramref name="setting"/>) and the accepted names.
     /// </summary>
-    internal static TEnum Typed<TEnum>(string? text, string setting) where TEnum : struct, Enum =>
+    internal static TEnum Typed<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TEnum>(string? text, string setting) where TEnum : struct, Enum =>
         KebabCase.TryParse(text, out TEnum value)
             ? value
             : throw new InvalidOperationException($"{SectionName}:{setting} {KebabCase.UnknownMessage<TEnum>(text)}");

@@ -1,10 +1,12 @@
 using System.Text.Json;
+using EdgeToolkit.EdgeAgent.Telemetry;
 
 namespace EdgeToolkit.EdgeAgent.Processing;
 
 /// <summary>Appends one JSON object per prediction to a JSON-lines file (buffered; flushed by <see cref="Flush"/> and on dispose).</summary>
 public sealed class ResultWriter : IDisposable
 {
+    private static readonly AgentJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
     private readonly StreamWriter writer;
     private readonly Lock gate = new();
 
@@ -19,15 +21,8 @@ public sealed class ResultWriter : IDisposable
     /// <summary>Writes one prediction.</summary>
     public void Write(Prediction p)
     {
-        var line = new
-        {
-            time = DateTimeOffset.UtcNow,
-            frame = p.Sequence,
-            source = p.Source,
-            top = p.Labels.Select((l, i) => new { label = l, index = p.Indices[i], p = Math.Round(p.Probabilities[i], 5) }),
-            ms = Math.Round(p.TotalMilliseconds, 3),
-        };
-        lock (gate) writer.WriteLine(JsonSerializer.Serialize(line));
+        string line = JsonSerializer.Serialize(ResultLine.Of(p, DateTimeOffset.UtcNow), Json.ResultLine);
+        lock (gate) writer.WriteLine(line);
     }
 
     /// <summary>Flushes buffered lines.</summary>

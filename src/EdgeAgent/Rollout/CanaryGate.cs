@@ -23,7 +23,7 @@ public static class CanaryGate
         {
             using var response = await http.GetAsync(url, ct).ConfigureAwait(false);
             string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            return (JsonSerializer.Deserialize<AgentStatus>(body, StatusReporter.Json), null);
+            return (JsonSerializer.Deserialize(body, StatusReporter.StatusJson.AgentStatus), null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !ct.IsCancellationRequested)
         {

@@ -24,7 +24,7 @@ public static class CanaryGateCommand
     /// <summary>Exit code of a check whose figures regressed.</summary>
     public const int Regressed = 1;
 
-    private static readonly JsonSerializerOptions OneLine = new(StatusReporter.Json) { WriteIndented = false };
+    private static readonly AgentJsonContext OneLine = new(new JsonSerializerOptions(StatusReporter.Json) { WriteIndented = false });
 
     /// <summary>Runs the command on <paramref name="args"/> (after <see cref="Verb"/>).</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, bool inputRedirected, TextWriter output, TextWriter error, CancellationToken ct)
@@ -43,7 +43,7 @@ public static class CanaryGateCommand
             if (mode == "check" && inputRedirected)
             {
                 string text = (await input.ReadToEndAsync(ct).ConfigureAwait(false)).Trim();
-                before = text.Length == 0 ? null : CanaryGate.Baseline(JsonSerializer.Deserialize<AgentStatus>(text, StatusReporter.Json));
+                before = text.Length == 0 ? null : CanaryGate.Baseline(JsonSerializer.Deserialize(text, StatusReporter.StatusJson.AgentStatus));
             }
         }
         catch (Exception e) when (e is ArgumentException or JsonException)
@@ -57,7 +57,7 @@ public static class CanaryGateCommand
         {
             var (status, why) = await CanaryGate.ReadStatusAsync(http, options.HealthUrl, ct).ConfigureAwait(false);
             var baseline = CanaryGate.Baseline(status);
-            output.WriteLine(baseline is null ? "{}" : JsonSerializer.Serialize(baseline, OneLine));
+            output.WriteLine(baseline is null ? "{}" : JsonSerializer.Serialize(baseline, OneLine.AgentStatus));
             if (baseline is null)
                 error.WriteLine($"EdgeAgent {Verb}: no baseline ({why ?? "the agent is not healthy or has not classified a frame yet"}); the gate will check the new model alone");
             return AgentExitCodes.Ok;

@@ -1,13 +1,17 @@
 namespace EdgeToolkit.EdgeAgent.Telemetry;
 
 /// <summary>The status document written to the status file, served by the health endpoint and used as the bench report.</summary>
+/// <remarks>
+/// Properties with a default are <c>set</c>, not <c>init</c>: source-generated JSON (what the NativeAOT agent uses) sets
+/// every init-only property, to null when the JSON omits it, and keeps a default only behind a setter.
+/// </remarks>
 public sealed record AgentStatus
 {
     /// <summary>When this status was taken.</summary>
     public DateTimeOffset Time { get; init; }
 
     /// <summary><c>running</c>, <c>stopped</c> or <c>bench</c>.</summary>
-    public string State { get; init; } = "running";
+    public string State { get; set; } = "running";
 
     /// <summary>True when a model serves and frames flowed recently.</summary>
     public bool Healthy { get; init; }
@@ -16,7 +20,7 @@ public sealed record AgentStatus
     public double UptimeSeconds { get; init; }
 
     /// <summary>The frame source.</summary>
-    public string Source { get; init; } = "";
+    public string Source { get; set; } = "";
 
     /// <summary>The serving model (null when none).</summary>
     public ModelInfo? Model { get; init; }
@@ -43,7 +47,7 @@ public sealed record AgentStatus
     public long FramesBad { get; init; }
 
     /// <summary>Refused frames per reason.</summary>
-    public IReadOnlyDictionary<string, long> BadByReason { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> BadByReason { get; set; } = new Dictionary<string, long>();
 
     /// <summary>Source restarts since start.</summary>
     public long SourceRestarts { get; init; }
@@ -67,7 +71,7 @@ public sealed record AgentStatus
     public RecentFrames? Recent { get; init; }
 
     /// <summary>Per-stage latency over the window (ms).</summary>
-    public IReadOnlyDictionary<string, StageSummary> Stages { get; init; } = new Dictionary<string, StageSummary>();
+    public IReadOnlyDictionary<string, StageSummary> Stages { get; set; } = new Dictionary<string, StageSummary>();
 
     /// <summary>CPU temperature in °C (null when unknown).</summary>
     public double? CpuTemperatureCelsius { get; init; }

@@ -39,6 +39,6 @@ public sealed class HealthEndpoint : HttpListenerService
         ArgumentNullException.ThrowIfNull(context);
         var status = reporter.Current;
         return WriteAsync(context.Response, status.Healthy ? 200 : 503, "application/json",
-            Encoding.UTF8.GetBytes(JsonSerializer.Serialize(status, StatusReporter.Json)), ct);
+            Encoding.UTF8.GetBytes(JsonSerializer.Serialize(status, StatusReporter.StatusJson.AgentStatus)), ct);
     }
 }

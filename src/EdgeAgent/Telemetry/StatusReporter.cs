@@ -22,6 +22,9 @@ public sealed class StatusReporter : IDisposable
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>The status's source-generated metadata over a copy of <see cref="Json"/> (which stays usable for reflection).</summary>
+    internal static readonly AgentJsonContext StatusJson = new(new JsonSerializerOptions(Json));
+
     private readonly AgentOptions options;
     private readonly AgentMetrics metrics;
     private readonly ModelHost models;
@@ -119,7 +122,7 @@ public sealed class StatusReporter : IDisposable
     public static void WriteAtomically(string? path, AgentStatus status)
     {
         if (string.IsNullOrWhiteSpace(path)) return;
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(status, Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(status, StatusJson.AgentStatus));
     }
 
     private void Log(AgentStatus s)

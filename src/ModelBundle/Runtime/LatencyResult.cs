@@ -1,9 +1,14 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace EdgeToolkit.ModelBundle.Runtime;
 
 /// <summary>Latency of one model under one configuration, in milliseconds per run.</summary>
+/// <remarks>
+/// Properties with a default are <c>set</c>, not <c>init</c>: source-generated JSON (what the NativeAOT agent uses) sets
+/// every init-only property, to null when the JSON omits it, and keeps a default only behind a setter.
+/// </remarks>
 public sealed record LatencyResult
 {
     /// <summary>The model file measured.</summary>
@@ -19,10 +24,10 @@ public sealed record LatencyResult
     public required string OptimizationLevel { get; init; }
 
     /// <summary>The execution provider the session ran on (<c>cpu</c>, <c>cuda</c>, ...).</summary>
-    public string Provider { get; init; } = "cpu";
+    public string Provider { get; set; } = "cpu";
 
     /// <summary>The execution provider asked for.</summary>
-    public string ProviderRequested { get; init; } = "cpu";
+    public string ProviderRequested { get; set; } = "cpu";
 
     /// <summary>Why <see cref="Provider"/> differs from <see cref="ProviderRequested"/> (null when it does not).</summary>
     public string? ProviderFallback { get; init; }
@@ -51,17 +56,24 @@ public sealed record LatencyResult
     /// <summary>Slowest run.</summary>
     public double MaxMs { get; init; }
 
-    /// <summary>JSON options used by <see cref="Save"/> and <see cref="Load"/>.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    /// <summary>
+    /// JSON options of the result files (web defaults: camelCase; indented), with enums as names for the host tools that
+    /// write results inside documents of their own (reflection-based; <see cref="Save"/> and <see cref="Load"/> use
+    /// source-generated metadata with the same names).
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions
     {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
+        [RequiresUnreferencedCode("Reflection-based JSON for the host's own documents."), RequiresDynamicCode("Reflection-based JSON for the host's own documents.")]
+        get => jsonOptions ??= new(JsonSerializerDefaults.Web) { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+    }
+
+    private static JsonSerializerOptions? jsonOptions;
+    private static readonly ModelBundleJsonContext Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
 
     /// <summary>Writes the result as JSON (atomically: temp file + rename).</summary>
     public void Save(string path)
     {
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json.LatencyResult));
     }
 
     /// <summary>Reads a result written by <see cref="Save"/>.</summary>
@@ -70,7 +82,7 @@ public sealed record LatencyResult
     {
         try
         {
-            return JsonSerializer.Deserialize<LatencyResult>(File.ReadAllText(path), JsonOptions)
+            return JsonSerializer.Deserialize(File.ReadAllText(path), Json.LatencyResult)
                 ?? throw new InvalidDataException($"{path}: empty latency result");
         }
         catch (JsonException e)

@@ -12,10 +12,10 @@ namespace EdgeToolkit.ModelBundle.Runtime;
 /// <param name="P50Ms">Median latency in milliseconds of each model, in the order given.</param>
 public sealed record ModelTimingReport(DeviceFingerprint Fingerprint, IReadOnlyList<double> P50Ms)
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly ModelBundleJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 
     /// <summary>The report as one JSON line.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Wire(Fingerprint, [.. P50Ms]), Json);
+    public string ToJson() => JsonSerializer.Serialize(new Wire(Fingerprint, [.. P50Ms]), Json.Wire);
 
     /// <summary>Reads a report line.</summary>
     /// <param name="line">The JSON line.</param>
@@ -27,7 +27,7 @@ public sealed record ModelTimingReport(DeviceFingerprint Fingerprint, IReadOnlyL
         Wire? wire;
         try
         {
-            wire = JsonSerializer.Deserialize<Wire>(line, Json);
+            wire = JsonSerializer.Deserialize(line, Json.Wire);
         }
         catch (JsonException e)
         {
@@ -45,7 +45,8 @@ public sealed record ModelTimingReport(DeviceFingerprint Fingerprint, IReadOnlyL
 
     private static string Shorten(string line) => line.Length <= 200 ? line : line[..200] + "...";
 
-    private sealed record Wire(
+    /// <summary>The report's JSON form (nullable fields: a line that lacks one is refused by name).</summary>
+    internal sealed record Wire(
         [property: JsonPropertyName("fingerprint")] DeviceFingerprint? Fingerprint,
         [property: JsonPropertyName("p50Ms")] double[]? P50Ms);
 }

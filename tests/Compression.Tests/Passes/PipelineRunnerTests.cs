@@ -48,6 +48,9 @@ public sealed class PipelineRunnerTests : IDisposable
             var manifest = ModelBundleFolder.Read(r.ModelFolder).Manifest; // a valid bundle
             Assert.Equal(r.Precision, manifest.Precision);
             Assert.Equal(r.Alpha, manifest.Alpha);
+            // Calibration and evaluation name the preprocessing route they took: the device's (the manifest contract).
+            if (r.Precision == Precision.Int8)
+                Assert.StartsWith("manifest contract (ModelInputWriter, as on the device)", manifest.Provenance["calibrationPreprocessing"], StringComparison.Ordinal);
         });
         var full = results.Rows[0];
         var half = results.Rows[2];
@@ -69,7 +72,10 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Equal(4, runs["bench"]);
         Assert.All(results.Steps, s => Assert.True(Directory.Exists(s.Folder), s.Folder));
         Assert.True(Directory.Exists(Path.Combine(_root, "tiny", "02-prune", "mobilenet_v1-a0.5")));
-        Assert.True(File.Exists(Path.Combine(_root, "tiny", "06-evaluate", "mobilenet_v1-a0.5-int8", EvaluatePass.ReportFile)));
+        string evalReport = Path.Combine(_root, "tiny", "06-evaluate", "mobilenet_v1-a0.5-int8", EvaluatePass.ReportFile);
+        Assert.True(File.Exists(evalReport));
+        using (var eval = System.Text.Json.JsonDocument.Parse(File.ReadAllText(evalReport)))
+            Assert.StartsWith("manifest contract (ModelInputWriter, as on the device)", eval.RootElement.GetProperty("preprocessing").GetString(), StringComparison.Ordinal);
 
         // Reports: Markdown table, JSON, offline HTML with inline SVG charts.
         string md = File.ReadAllText(results.MarkdownPath);

@@ -17,8 +17,8 @@ public static class EvalBundleCommand
     public static Command Create()
     {
         var bundle = new Option<string>("--bundle") { Description = "Model bundle folder (model.onnx + manifest.json)", Required = true };
-        var data = new Option<string>("--data") { Description = $"Dataset name ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
-        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var data = DatasetNameOptions.Name();
+        var dataPath = DatasetNameOptions.Path();
         var batchSize = EvaluatePassOptions.BatchSizeOption.Cli();
         var limit = EvaluatePassOptions.LimitOption.Cli();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default)" };

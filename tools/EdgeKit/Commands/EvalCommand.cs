@@ -15,8 +15,8 @@ public static class EvalCommand
     /// <summary>Builds the verb.</summary>
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = $"Dataset name ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
-        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var data = DatasetNameOptions.Name();
+        var dataPath = DatasetNameOptions.Path();
         var batchSize = new Option<int>("--batch-size") { Description = "Evaluation batch size", DefaultValueFactory = _ => 256 };
         var limit = new Option<int>("--limit") { Description = "Evaluate only N test images (0 = all)" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };

@@ -17,8 +17,8 @@ public static class ExportCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint folder (with model.bin and spec.json)", Required = true };
         var output = new Option<string>("--out") { Description = "Output bundle folder", Required = true };
-        var data = new Option<string>("--data") { Description = $"Dataset whose test images verify the export ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
-        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var data = DatasetNameOptions.Name("Dataset whose test images verify the export");
+        var dataPath = DatasetNameOptions.Path();
         var verifyImages = ExportPassOptions.VerificationImagesOption.Cli();
         var opset = ExportPassOptions.OpsetOption.Cli();
         var batchNorm = ExportPassOptions.StandaloneBatchNormOption.Cli();

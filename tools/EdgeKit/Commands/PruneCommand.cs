@@ -50,8 +50,8 @@ public static class PruneCommand
         var lr = FineTunePassOptions.LearningRateOption.Cli();
         var batchSize = FineTunePassOptions.BatchSizeOption.Cli();
         var maxBatches = FineTunePassOptions.MaxBatchesPerEpochOption.Cli();
-        var data = new Option<string>("--data") { Description = $"Dataset for recalibration, fine-tuning and evaluation ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
-        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var data = DatasetNameOptions.Name("Dataset for recalibration, fine-tuning and evaluation");
+        var dataPath = DatasetNameOptions.Path();
         var limitTrain = DatasetLimitOptions.Train();
         var limitTest = DatasetLimitOptions.Test();
         var seed = new Option<int>("--seed") { Description = "Seed of the recalibration sample and the fine-tuning", DefaultValueFactory = _ => 42 };

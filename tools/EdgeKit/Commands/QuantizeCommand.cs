@@ -17,8 +17,8 @@ public static class QuantizeCommand
     {
         var bundle = new Option<string>("--bundle") { Description = "fp32 model bundle folder (model.onnx + manifest.json)", Required = true };
         var output = new Option<string>("--out") { Description = "Output int8 bundle folder", Required = true };
-        var data = new Option<string>("--data") { Description = $"Calibration dataset ({string.Join(", ", DatasetResolver.KnownNames)}) or folder; its training split is used", DefaultValueFactory = _ => "fashion-mnist" };
-        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files" };
+        var data = DatasetNameOptions.Name("Calibration dataset", "; its training split is used");
+        var dataPath = DatasetNameOptions.Path();
         var command = new Command("quantize", "Quantize an fp32 ONNX bundle to INT8 (QDQ format) with calibration on training images.")
         {
             bundle, output, data, dataPath,

@@ -24,8 +24,8 @@ public static class TrainCommand
         var defaults = new TrainerOptions();
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", ModelFactory.Architectures)}", DefaultValueFactory = _ => DefaultArchitecture };
         var alpha = new Option<double>("--alpha") { Description = "MobileNet width multiplier (0, 1]", DefaultValueFactory = _ => DefaultAlpha };
-        var data = new Option<string>("--data") { Description = $"Dataset name ({string.Join(", ", DatasetResolver.KnownNames)}) or folder", DefaultValueFactory = _ => "fashion-mnist" };
-        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset files (overrides the lookup)" };
+        var data = DatasetNameOptions.Name();
+        var dataPath = DatasetNameOptions.Path("Folder holding the dataset files (overrides the lookup)");
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same run)", DefaultValueFactory = _ => defaults.Seed };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
         var output = new Option<string>("--out") { Description = "Output folder (last/, best/, train-log.jsonl)", DefaultValueFactory = _ => defaults.OutputDir };
