@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Footprint of a published agent tarball (deploy/arm64/publish.sh): tarball and unpacked size,
 # start-up time to the first classified frame, and resident memory after N frames, running the
-# agent as the service runs (not --bench) on synthetic 640x480 JPEG frames, unpaced.
+# agent as the service runs (not --bench, with the unit's DOTNET_GC* environment) on synthetic 640x480 JPEG frames, unpaced.
 #   start-up : from exec to the first line of the results file (one JSON line per classified frame)
 #   RSS      : VmRSS of the agent when the results file reaches N lines ("steady"), and VmHWM (peak)
 #   fps      : frames classified per second from the first result line to the Nth (unpaced: the agent's capacity
@@ -28,6 +28,12 @@ done
 [ -f "$tarball" ] || { echo "footprint.sh: --tarball '$tarball' not found" >&2; exit 2; }
 [ -f "$bundle/manifest.json" ] || { echo "footprint.sh: --bundle '$bundle' has no manifest.json" >&2; exit 2; }
 [[ "$frames" =~ ^[1-9][0-9]*$ ]] || { echo "footprint.sh: --frames '$frames' is not a positive number" >&2; exit 2; }
+# The service's GC settings (DOTNET_gc*/DOTNET_GC* Environment= lines of the unit, e.g. the gen0 budget cap), so the
+# figures are the service's; --env given on the command line comes later and wins.
+unit="$(dirname "$0")/../../deploy/arm64/edgeagent.service"
+[ -f "$unit" ] || { echo "footprint.sh: $unit not found (the service's GC settings)" >&2; exit 2; }
+mapfile -t unit_envs < <(sed -n 's/^Environment=\(DOTNET_[gG][cC][A-Za-z0-9]*=[^ ]*\)$/\1/p' "$unit")
+envs=("${unit_envs[@]}" "${envs[@]}")
 work=$(mktemp -d /tmp/edgeagent-footprint.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 tar -xzf "$tarball" -C "$work"

@@ -73,6 +73,24 @@ public sealed partial class UnitFileTests
     }
 
     [Fact]
+    public void Unit_caps_the_gc_gen0_budget_in_a_form_nativeaot_reads()
+    {
+        // Without a cap the GC sizes gen0 from the L3 cache and RSS climbs to a plateau tens of MiB higher over the
+        // first 10k frames (docs/benchmarks.md, Session 7). NativeAOT's runtime parses DOTNET_ GC values as plain hex
+        // only: "0x400000" is ignored without a word, so the value must not carry the prefix.
+        string text = File.ReadAllText(Repo.Script("edgeagent.service"));
+        Match m = Gen0Size().Match(text);
+        Assert.True(m.Success, "edgeagent.service: no Environment=DOTNET_GCgen0size=<hex> line (the agent's gen0 budget cap)");
+        Assert.False(m.Groups[1].Value.StartsWith("0x", StringComparison.OrdinalIgnoreCase),
+            $"edgeagent.service: DOTNET_GCgen0size={m.Groups[1].Value}: NativeAOT ignores a 0x prefix; write plain hex");
+        long bytes = long.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        Assert.InRange(bytes, 1L << 20, 16L << 20);
+    }
+
+    [GeneratedRegex(@"^Environment=DOTNET_GCgen0size=(\S+)$", RegexOptions.Multiline)]
+    private static partial Regex Gen0Size();
+
+    [Fact]
     public void Docs_state_the_restart_policy_the_unit_has()
     {
         string unit = File.ReadAllText(Repo.Script("edgeagent.service"));
