@@ -75,7 +75,7 @@ public sealed class Arm64CheckTests : IClassFixture<Arm64Proof>
     {
         Assert.True(proof.Check.ExitCode == 0, "check-arm64.sh failed, so there is no arm64 tarball or x64 reference: " + proof.Check);
         string tarball = proof.Arm64Tarball, name = Path.GetFileName(tarball)[..^".tar.gz".Length];
-        var x64 = ReadPredictions(proof.X64Results); // the frames the x64 bench classified (--count of them)
+        var x64 = AgentResults.Read(proof.X64Results); // the frames the x64 bench classified (--count of them)
         int frames = Directory.GetFiles(proof.Frames).Length;
         Assert.NotEmpty(x64);
 
@@ -142,7 +142,7 @@ public sealed class Arm64CheckTests : IClassFixture<Arm64Proof>
         while (deadline.Elapsed.TotalSeconds < 600)
         {
             string results = device.HostPath("/var/lib/edgeagent/results.jsonl");
-            arm64 = File.Exists(results) ? ReadPredictions(results) : [];
+            arm64 = File.Exists(results) ? AgentResults.Read(results) : [];
             if (arm64.Count >= frames && Health().Status == 200) break;
             Thread.Sleep(2000);
         }
@@ -153,50 +153,7 @@ public sealed class Arm64CheckTests : IClassFixture<Arm64Proof>
         Assert.True(arm64.Count == frames, $"the service classified {arm64.Count} of {frames} frames in {deadline.Elapsed.TotalSeconds:F0} s");
 
         // Same frame -> the x64 agent's top-1 class, and every class both report within 1e-4 (the results file keeps 5 decimals).
-        double worst = 0;
-        foreach (var (frame, x) in x64)
-        {
-            var a = arm64[frame];
-            output.WriteLine($"{frame}: x64 {x} | arm64 {a}");
-            Assert.Equal(x.Top[0].Index, a.Top[0].Index);
-            foreach (var (index, p) in x.Top)
-            {
-                int at = Array.FindIndex(a.Top, t => t.Index == index);
-                // A class in one top-k only is allowed just for a near-tie at the k-th place (as check-arm64.sh).
-                double other = at >= 0 ? a.Top[at].P : a.Top[^1].P;
-                if (at >= 0) worst = Math.Max(worst, Math.Abs(other - p));
-                Assert.True(Math.Abs(other - p) <= 1e-4, $"{frame} class {index}: x64 {p}, arm64 {(at >= 0 ? other : "not in its top-k")}");
-            }
-        }
+        double worst = AgentResults.AssertSame(x64, arm64, 1e-4, "x64", "arm64", output);
         output.WriteLine($"{x64.Count}/{x64.Count} frames top-1 = x64 under systemd, max |dp| {worst:G3}");
     }
-
-    private sealed record Prediction((int Index, double P)[] Top)
-    {
-        public override string ToString() => string.Join(", ", Top.Select(t => $"{t.Index}:{t.P:F5}"));
-    }
-
-    /// <summary>The first prediction per frame file of a results file (JSON lines with <c>source</c> and <c>top</c>).</summary>
-    private static Dictionary<string, Prediction> ReadPredictions(string path)
-    {
-        var result = new Dictionary<string, Prediction>(StringComparer.Ordinal);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
-        {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(line); }
-            catch (JsonException) { continue; } // the line the service is writing right now
-            using (doc)
-            {
-                string source = Path.GetFileName(doc.RootElement.GetProperty("source").GetString()!);
-                var top = doc.RootElement.GetProperty("top").EnumerateArray()
-                    .Select(t => (t.GetProperty("index").GetInt32(), t.GetProperty("p").GetDouble())).ToArray();
-                result.TryAdd(source, new Prediction(top));
-            }
-        }
-        return result;
-    }
-
 }

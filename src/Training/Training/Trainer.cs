@@ -229,15 +229,19 @@ public sealed class Trainer
                 else if (plan?.BudgetSeconds is not null && ++windowSteps >= Math.Max(5, plan.StepsPerEpoch / 20))
                 {
                     // Every 5 % of an epoch: if the machine got slower than when the plan was made, shorten
-                    // the run so it still ends within the budget, with the schedule laid over the new total.
+                    // the run so it still ends within the budget, with the schedule laid over the new total;
+                    // if it got faster again after a shortening, lengthen it back toward the first plan.
                     double now = Elapsed();
                     var replanned = plan.Replan(state.GlobalStep, now, (now - windowStart) / windowSteps, epochOverhead);
                     windowStart = now;
                     windowSteps = 0;
                     if (!ReferenceEquals(replanned, plan))
                     {
-                        if (_logger.IsEnabled(LogLevel.Warning))
+                        if (replanned.TotalSteps < plan.TotalSteps && _logger.IsEnabled(LogLevel.Warning))
                             _logger.LogWarning("Behind the time budget at step {Step} ({Elapsed:F0} s): shortened from {OldSteps} to {NewSteps} steps ({Epochs} epochs, the last of {LastSteps})",
+                            state.GlobalStep, now, plan.TotalSteps, replanned.TotalSteps, replanned.Epochs, replanned.StepsIn(replanned.Epochs - 1));
+                        else if (replanned.TotalSteps > plan.TotalSteps && _logger.IsEnabled(LogLevel.Information))
+                            _logger.LogInformation("Ahead of the time budget at step {Step} ({Elapsed:F0} s): lengthened from {OldSteps} to {NewSteps} steps ({Epochs} epochs, the last of {LastSteps})",
                             state.GlobalStep, now, plan.TotalSteps, replanned.TotalSteps, replanned.Epochs, replanned.StepsIn(replanned.Epochs - 1));
                         plan = replanned;
                         state = state with { Plan = plan };
@@ -337,7 +341,7 @@ public sealed class Trainer
         double wall = Elapsed();
         if (plan?.BudgetSeconds is double budget && _logger.IsEnabled(LogLevel.Information))
             _logger.LogInformation("Time budget {Budget:F0} s: planned {Planned:F0} s, took {Actual:F0} s ({Epochs} epochs of {Steps} steps{Replans})",
-            budget, plan.PlannedSeconds, wall, plan.Epochs, plan.StepsPerEpoch, plan.Replans > 0 ? $", shortened {plan.Replans} time(s) when the machine slowed" : "");
+            budget, plan.PlannedSeconds, wall, plan.Epochs, plan.StepsPerEpoch, plan.Replans > 0 ? $", re-planned {plan.Replans} time(s) as the machine's speed changed" : "");
         return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
             Directory.Exists(bestPath) ? bestPath : null, Interrupted: false)
         { Plan = plan, WallSeconds = wall };

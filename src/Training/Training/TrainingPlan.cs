@@ -54,8 +54,14 @@ public sealed record TrainingPlan
     /// <summary>Steps already taken when the plan was made.</summary>
     public long StepsAtPlan { get; init; }
 
-    /// <summary>Times the plan was shortened because the run fell behind its budget (the machine got slower).</summary>
+    /// <summary>Times the plan was re-sized because the machine's speed changed (shortened when the run fell behind its budget, lengthened again when it got ahead).</summary>
     public int Replans { get; init; }
+
+    /// <summary>
+    /// The most steps re-planning may lengthen the run to: the total of the plan made from the first
+    /// measurements (0 = the current total, as in plans stored before re-planning could lengthen).
+    /// </summary>
+    public long MaxTotalSteps { get; init; }
 
     /// <summary>The plan of a run without a budget.</summary>
     public static TrainingPlan Fixed(int epochs, int stepsPerEpoch, int warmupEpochs) => new()
@@ -121,6 +127,7 @@ public sealed record TrainingPlan
             CheckpointSeconds = checkpointSeconds,
             PlannedAtSeconds = elapsedSeconds,
             StepsAtPlan = stepsDone,
+            MaxTotalSteps = total,
         };
     }
 
@@ -139,11 +146,16 @@ public sealed record TrainingPlan
 
     /// <summary>
     /// With <paramref name="stepsDone"/> steps taken at <paramref name="elapsedSeconds"/>, the plan
-    /// shortened so that the rest, at <paramref name="secondsPerStep"/> (the recent rate) and
+    /// re-sized so that the rest, at <paramref name="secondsPerStep"/> (the recent rate) and
     /// <paramref name="epochOverheadSeconds"/> per remaining evaluation with its checkpoints, ends
-    /// within the budget less its margin: fewer epochs and, when needed, a shorter last one, so the
-    /// schedule, laid over the new total, still reaches its end. The same plan when the projection
-    /// stays within the whole budget, or without a budget. At least one more step is kept.
+    /// within the budget less its margin, the schedule laid over the new total so it still reaches its end.
+    /// Shortened (fewer epochs and, when needed, a shorter last one) when the projection passes the whole
+    /// budget; lengthened again, up to <see cref="MaxTotalSteps"/>, when the machine got faster after a
+    /// shortening and at least a twentieth of an epoch more fits within the margin: a burst of load
+    /// would otherwise leave the rest of the budget unused (measured: a 30-minute run shortened four
+    /// times at load 12 ended 230 s early). The band between the margin and the whole budget keeps the
+    /// plan from swinging back and forth. The same plan otherwise, or without a budget. At least one
+    /// more step is kept.
     /// </summary>
     public TrainingPlan Replan(long stepsDone, double elapsedSeconds, double secondsPerStep, double epochOverheadSeconds)
     {
@@ -151,20 +163,25 @@ public sealed record TrainingPlan
         int current = (int)(stepsDone / StepsPerEpoch); // the epoch in progress (0-based), or the next one at a boundary
         double overhead = Math.Max(epochOverheadSeconds, EvaluationSeconds + CheckpointsPerEpoch * CheckpointSeconds);
         double projected = elapsedSeconds + (TotalSteps - stepsDone) * secondsPerStep + (Epochs - current) * overhead;
-        if (projected <= budget) return this;
+        long ceiling = Math.Max(MaxTotalSteps, TotalSteps);
+        bool behind = projected > budget;
+        if (!behind && TotalSteps >= ceiling) return this;
+
         double usable = budget * (1 - SafetyMargin);
         long total = stepsDone + 1;
-        for (int epochs = Epochs; epochs > current; epochs--)
+        int mostEpochs = (int)((ceiling + StepsPerEpoch - 1) / StepsPerEpoch);
+        for (int epochs = mostEpochs; epochs > current; epochs--)
         {
             double left = usable - elapsedSeconds - (epochs - current) * overhead;
             long fit = stepsDone + (long)Math.Max(0, Math.Floor(left / secondsPerStep));
-            long candidate = Math.Min(fit, (long)epochs * StepsPerEpoch);
+            long candidate = Math.Min(Math.Min(fit, (long)epochs * StepsPerEpoch), ceiling);
             if (candidate > (long)(epochs - 1) * StepsPerEpoch && candidate > stepsDone)
             {
                 total = candidate;
                 break;
             }
         }
+        if (behind ? total >= TotalSteps : total < TotalSteps + Math.Max(1, StepsPerEpoch / 20)) return this;
         int newEpochs = (int)((total + StepsPerEpoch - 1) / StepsPerEpoch);
         return this with
         {

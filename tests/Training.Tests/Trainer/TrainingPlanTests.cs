@@ -85,6 +85,31 @@ public sealed class TrainingPlanTests
     }
 
     [Fact]
+    public void Replanning_lengthens_a_shortened_run_again_when_the_machine_gets_faster_but_never_past_the_first_plan()
+    {
+        var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
+        Assert.Equal(950, plan.MaxTotalSteps);
+        var slower = plan.Replan(190, 40, 0.2, 0);
+        Assert.Equal(465, slower.TotalSteps);
+
+        // Back at 0.1 s/step at step 300 and 51 s: 44 s = 440 steps -> 740 = 7 whole epochs + 75.
+        var faster = slower.Replan(300, 51, 0.1, 0);
+        Assert.Equal((8, 75, 740L), (faster.Epochs, faster.StepsIn(7), faster.TotalSteps));
+        Assert.Equal(2, faster.Replans);
+        // Much faster: the first plan's 950 steps, not more, although 1,500 would fit.
+        Assert.Equal(950, slower.Replan(300, 41, 0.01, 0).TotalSteps);
+        // Evaluations still to come are paid for: at 8 s each, 7 more epochs (56 s) do not fit in 54 s, 6 do -> 9 epochs.
+        Assert.Equal(855, slower.Replan(300, 41, 0.01, 8).TotalSteps);
+        // Less than a twentieth of an epoch (4 steps) more: the plan stays, so it does not swing.
+        Assert.Same(slower, slower.Replan(300, 95 - 0.1 * 168, 0.1, 0));
+        // Inside the band between the margin and the whole budget: neither shortened nor lengthened.
+        Assert.Same(slower, slower.Replan(300, 80, 0.1, 0));
+        // A plan stored before re-planning could lengthen (no ceiling recorded) is never lengthened.
+        var stored = slower with { MaxTotalSteps = 0 };
+        Assert.Same(stored, stored.Replan(300, 51, 0.1, 0));
+    }
+
+    [Fact]
     public void The_schedule_of_a_shortened_plan_still_reaches_its_end()
     {
         var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 1).Replan(200, 60, 0.2, 0);
