@@ -72,10 +72,14 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output) : IDispos
         Assert.Contains("0 float islands", manifest.Provenance["quantizationFusion"], StringComparison.Ordinal);
     }
 
-    /// <summary>Top-1 predictions through the manifest contract; torch.onnx.export fixed the batch at 1.</summary>
+    /// <summary>
+    /// Top-1 predictions through the manifest contract, with the evaluator's default batch size: torch.onnx.export fixed
+    /// the model's batch at 1, and the evaluator (as `edgekit eval-bundle`) must follow the model, not its default.
+    /// </summary>
     private static int[] Predict(string bundle, ImageDataset test)
     {
-        using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundle), new OnnxEvaluatorOptions { BatchSize = 1, Threads = 1 });
+        using var evaluator = new OnnxEvaluator(ModelBundleFolder.Read(bundle), new OnnxEvaluatorOptions { Threads = 1 });
+        Assert.Equal(1, evaluator.BatchSize);
         return evaluator.Predict(test);
     }
 
