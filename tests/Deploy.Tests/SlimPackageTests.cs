@@ -7,7 +7,8 @@ namespace EdgeToolkit.Deploy.Tests;
 /// The <c>--trim</c> and <c>--aot</c> linux-x64 packages (<see cref="SlimPackages"/> publishes each once) unpacked and
 /// run as a device runs them: the agent from the tarball on its own int8 bundle and on an fp32 one, over real JPEG and
 /// PNG frames in a loop, must classify every frame like this build's JIT agent (same top-1, probabilities within 1e-4),
-/// report itself running and healthy in /health and in the status file, stop cleanly on SIGTERM, and the NativeAOT
+/// report itself running and healthy in /health and in the status file (NativeAOT or JIT, with the unit's gen0 cap in
+/// effect), stop cleanly on SIGTERM, and the NativeAOT
 /// tarball must meet issue 14's 45 MB. (Session 7's trimmed agent refused to start: "EdgeAgent:Bundle is required";
 /// nothing ran it.) Its own collection, so it runs beside the device tests.
 /// </summary>
@@ -52,6 +53,8 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
         Assert.Equal(!aot, File.Exists(Path.Combine(agentDir, "EdgeAgent.dll")));
         Assert.True(File.Exists(Path.Combine(agentDir, "libonnxruntime.so")), $"{agentDir} has no libonnxruntime.so");
 
+        if (aot) TheGcSettingNativeAotIgnoresIsReported(executable);
+
         // The bundle as shipped in the tarball, and an fp32 one from its folder.
         foreach (var (bundle, reference) in new[] { (Path.Combine(pkg, "bundle"), "foreign-int8"), (packages.FloatBundle, "foreign-fp32") })
             RunAndCompare(variant, executable, bundle, packages.Reference[reference], $"{variant}/{reference}");
@@ -65,9 +68,11 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
         using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle, "manifest.json"))))
             sha = manifest.RootElement.GetProperty("sha256").GetString()!;
 
-        // The frames in a loop at 20 fps, a status file every second, as the service runs (not --bench).
+        // The frames in a loop at 20 fps, a status file every second, with the unit's GC environment, as the service runs
+        // (not --bench).
         using var agent = new LocalAgent([executable],
-            [.. packages.FolderSettings(bundle, results, loop: true, statusFile), "Source:FramesPerSecond=20", "SummarySeconds=1"], work);
+            [.. packages.FolderSettings(bundle, results, loop: true, statusFile), "Source:FramesPerSecond=20", "SummarySeconds=1"], work,
+            RuntimeReportTests.OnlyGcEnvironment(RuntimeReportTests.UnitGcEnvironment()));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var watch = Stopwatch.StartNew();
         Dictionary<string, Prediction> predictions = [];
@@ -95,6 +100,11 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
             Assert.Equal("running", s.GetProperty("state").GetString());
             Assert.Equal(sha, s.GetProperty("model").GetProperty("sha256").GetString());
             Assert.Equal("cpu", s.GetProperty("executionProvider").GetString());
+            // How it runs: NativeAOT or the JIT, and the unit's gen0 cap (plain hex) in effect under both.
+            var runtime = s.GetProperty("runtime");
+            Assert.Equal(variant == "aot" ? "NativeAOT" : "JIT", runtime.GetProperty("compilation").GetString());
+            Assert.InRange(runtime.GetProperty("gc").GetProperty("gen0BudgetBytes").GetInt64(), 4L << 20, 8L << 20);
+            Assert.Contains($"Runtime: {runtime.GetProperty("compilation").GetString()} ", agent.Log, StringComparison.Ordinal);
         }
         // The status file says the same.
         Assert.True(running is not null, $"{name}: the status file {statusFile} never reported running:\n{agent.Log}");
@@ -109,6 +119,29 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
 
         double worst = AgentResults.AssertSame(jit, predictions, 1e-4, "jit", variant, output);
         output.WriteLine($"{name}: {jit.Count}/{jit.Count} frames top-1 = the JIT agent's, max |dp| {worst:G3}");
+    }
+
+    /// <summary>
+    /// NativeAOT reads DOTNET_GC* numbers as plain hex and ignores a 0x value without a word (session 7): the agent says so
+    /// at start, naming the variable and the form it reads.
+    /// </summary>
+    private void TheGcSettingNativeAotIgnoresIsReported(string executable)
+    {
+        string work = packages.NewFolder("aot-0x");
+        using var agent = new LocalAgent([executable],
+            [.. packages.FolderSettings(packages.FloatBundle, Path.Combine(work, "results.jsonl"), loop: true, ""), "Source:FramesPerSecond=20"], work,
+            RuntimeReportTests.OnlyGcEnvironment(new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x400000" }));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var watch = Stopwatch.StartNew();
+        (int Status, string Body) health = (0, "");
+        while (watch.Elapsed.TotalSeconds < 120 && !agent.HasExited && (health = TestDevice.Get(http, agent.HealthUrl)).Status != 200)
+            Thread.Sleep(250);
+        Assert.True(health.Status == 200, $"health {health.Status} {health.Body}\n{agent.Log}");
+        Assert.Equal(0, agent.Terminate());
+        output.WriteLine(agent.Log);
+        Assert.Contains("DOTNET_GCgen0size=0x400000: NativeAOT reads GC settings as plain hex and ignores a 0x prefix; write DOTNET_GCgen0size=400000", agent.Log, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(health.Body);
+        output.WriteLine($"gen0 budget with DOTNET_GCgen0size=0x400000 under NativeAOT: {doc.RootElement.GetProperty("runtime").GetProperty("gc").GetProperty("gen0BudgetBytes").GetInt64() / 1048576.0:F1} MiB");
     }
 
     /// <summary>State and frames processed of a status file, or null while there is none (it is written by rename).</summary>

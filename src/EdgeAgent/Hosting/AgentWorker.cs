@@ -64,6 +64,11 @@ public sealed class AgentWorker : BackgroundService
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
+        // Once at start: how this process runs and the GC settings it took (the status file carries the same).
+        var runtime = RuntimeReport.Current;
+        logger.LogInformation("Runtime: {Runtime}", runtime);
+        foreach (string warning in runtime.Warnings())
+            logger.LogWarning("Runtime: {Warning}", warning);
         metrics.ObserveGauges(reporter.CpuTemperature, () => models.IsLoaded);
         if (!models.TryLoad())
             logger.LogError("No model serves; the agent reports unhealthy and keeps watching {Bundle} for a valid bundle", options.Bundle);

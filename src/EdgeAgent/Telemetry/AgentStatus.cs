@@ -82,6 +82,12 @@ public sealed record AgentStatus
     /// <summary>Managed heap in MB.</summary>
     public double ManagedHeapMegabytes { get; init; }
 
+    /// <summary>
+    /// How this agent runs: NativeAOT or JIT, and the GC settings in effect (taken once at start, when the GC reads its
+    /// configuration: run by hand, without the unit's <c>DOTNET_GCgen0size</c>, the gen0 budget is the runtime's default).
+    /// </summary>
+    public RuntimeReport? Runtime { get; init; }
+
     /// <summary>Bench only: frames/s of bare InferenceSession.Run on the same model (null otherwise).</summary>
     public double? BareInferenceFps { get; init; }
 

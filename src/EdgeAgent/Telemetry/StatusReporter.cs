@@ -103,6 +103,7 @@ public sealed class StatusReporter : IDisposable
             CpuTemperatureCelsius = temperature.Read(),
             WorkingSetMegabytes = Math.Round(process.WorkingSet64 / 1048576.0, 1),
             ManagedHeapMegabytes = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
+            Runtime = RuntimeReport.Current,
         };
     }
 
