@@ -86,8 +86,10 @@ public sealed class QuantizePass : IPass
         if (result.LayerSqnr is { Count: > 0 } sqnr)
         {
             var worst = sqnr.MinBy(l => l.Value.IsolatedDb);
+            var worstOutput = sqnr.MinBy(l => l.Value.OutputDb);
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
-                $"quantize: layer SQNR {sqnr.Values.Min(l => l.Db):F1}..{sqnr.Values.Max(l => l.Db):F1} dB against float; lowest alone: {worst.Key} {worst.Value.IsolatedDb:F1} dB"));
+                $"quantize: layer SQNR {sqnr.Values.Min(l => l.Db):F1}..{sqnr.Values.Max(l => l.Db):F1} dB against float; lowest alone: {worst.Key} {worst.Value.IsolatedDb:F1} dB; " +
+                $"lowest model output with one layer quantized: {worstOutput.Key} {worstOutput.Value.OutputDb:F1} dB"));
         }
         if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
         if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");

@@ -8,13 +8,13 @@ namespace EdgeToolkit.Compression.Quantization;
 /// <param name="Fp32Top1">Top-1 of the float model on them (0..1).</param>
 /// <param name="FirstInt8Top1">Top-1 of the int8 model before any fallback (0..1).</param>
 /// <param name="Int8Top1">Top-1 of the returned int8 model (0..1).</param>
-/// <param name="FloatLayers">Layers kept in float to meet the limit, worst isolated SQNR first (empty when none was needed).</param>
-/// <param name="FloatLayerSqnrDb">The isolated SQNR (dB) of each of <paramref name="FloatLayers"/> when it was quantized.</param>
+/// <param name="FloatLayers">Layers kept in float to meet the limit, lowest output SQNR alone first (empty when none was needed).</param>
+/// <param name="FloatLayerSqnrDb">The model-output SQNR (dB) with only that layer of <paramref name="FloatLayers"/> quantized (<see cref="LayerSqnr.OutputDb"/>), the ranking.</param>
 public sealed record AccuracyFallback(double MaxDropPoints, int Images, double Fp32Top1, double FirstInt8Top1, double Int8Top1, IReadOnlyList<string> FloatLayers,
     IReadOnlyList<double> FloatLayerSqnrDb)
 {
     /// <summary>The reason the fusion report gives for a layer this fallback kept float.</summary>
-    public const string FloatReason = "max-drop: lowest isolated SQNR";
+    public const string FloatReason = "max-drop: lowest output SQNR alone";
 
     /// <summary>Top-1 points lost by the returned int8 model.</summary>
     public double DropPoints => 100 * (Fp32Top1 - Int8Top1);

@@ -15,6 +15,9 @@ internal sealed class LayerErrorMeter
 
     private sealed class Probe(string layer, string floatOutput, string int8Output, string isolatedOutput, string? floatRaw, string? isolatedRaw)
     {
+        /// <summary>Per graph output: the float graph's tensor and this layer's downstream replica's (the same name when the layer does not reach it).</summary>
+        public List<(string Float, string Alone)> ModelOutputs { get; } = [];
+        public double OutputSignal, OutputNoise;
         public string Layer { get; } = layer;
         public string FloatOutput { get; } = floatOutput;
         public string Int8Output { get; } = int8Output;
@@ -45,6 +48,7 @@ internal sealed class LayerErrorMeter
         {
             outputs.AddRange([p.FloatOutput, p.Int8Output, p.IsolatedOutput]);
             if (p.FloatRaw is not null) outputs.AddRange([p.FloatRaw, p.IsolatedRaw!]);
+            foreach (var (f, a) in p.ModelOutputs) outputs.AddRange([f, a]);
         }
         var distinct = outputs.Distinct().ToList();
         var existing = combined.Graph.Output.Select(o => o.Name).ToHashSet();
@@ -66,6 +70,17 @@ internal sealed class LayerErrorMeter
                     p.Noise += (x - q[i]) * (x - q[i]);
                     p.IsolatedNoise += (x - iso[i]) * (x - iso[i]);
                 }
+                foreach (var (fo, ao) in p.ModelOutputs)
+                {
+                    var mf = results[index[fo]].GetTensorDataAsSpan<float>();
+                    var ma = results[index[ao]].GetTensorDataAsSpan<float>();
+                    for (int i = 0; i < mf.Length; i++)
+                    {
+                        double x = mf[i];
+                        p.OutputSignal += x * x;
+                        p.OutputNoise += (x - ma[i]) * (x - ma[i]);
+                    }
+                }
                 if (p.FloatRaw is null) continue;
                 var fr = results[index[p.FloatRaw]];
                 var ir = results[index[p.IsolatedRaw!]].GetTensorDataAsSpan<float>();
@@ -81,7 +96,7 @@ internal sealed class LayerErrorMeter
         });
         foreach (var p in meter._probes)
         {
-            meter.Sqnr[p.Layer] = new LayerSqnr(Db(p.Signal, p.Noise), Db(p.Signal, p.IsolatedNoise));
+            meter.Sqnr[p.Layer] = new LayerSqnr(Db(p.Signal, p.Noise), Db(p.Signal, p.IsolatedNoise), Db(p.OutputSignal, p.OutputNoise));
             if (p.ChannelError is not null && p.ChannelCount > 0)
                 meter.ChannelMeanError[p.Layer] = p.ChannelError.Select(e => e / p.ChannelCount).ToArray();
         }
@@ -96,6 +111,8 @@ internal sealed class LayerErrorMeter
     {
         var model = prepared.Clone();
         var graph = model.Graph;
+        var floatOrder = graph.Node.ToList(); // the prepared float graph, topologically sorted (ONNX requires it)
+        var graphOutputs = graph.Output.Select(o => o.Name).ToList();
         var constants = graph.Initializer.Select(t => t.Name).ToHashSet();
         foreach (var t in quantized.Graph.Initializer.Where(t => constants.Add(t.Name))) graph.Initializer.Add(t);
         var inputs = graph.Input.Select(i => i.Name).ToHashSet();
@@ -164,9 +181,37 @@ internal sealed class LayerErrorMeter
                 isolatedOutput = raw;
             }
             bool hasBias = plan.WeightedNodes.Keys.Any(w => w.Name == layer.Name) && layer.Input.Count > 2 && layer.Input[2] != "";
-            _probes.Add(new Probe(layer.Name, output, int8Output, isolatedOutput, hasBias ? floatNode.Output[0] : null, hasBias ? raw : null));
+            var probe = new Probe(layer.Name, output, int8Output, isolatedOutput, hasBias ? floatNode.Output[0] : null, hasBias ? raw : null);
+            AddDownstreamReplica(graph, floatOrder, graphOutputs, output, isolatedOutput, prefix + "down::", probe.ModelOutputs);
+            _probes.Add(probe);
         }
         return model;
+    }
+
+    /// <summary>
+    /// Copies every float node downstream of <paramref name="floatTensor"/> (names prefixed with <paramref name="prefix"/>),
+    /// reading <paramref name="replacement"/> in its place: the float model with only this layer quantized. Adds to
+    /// <paramref name="modelOutputs"/> each graph output with the replica's name for it (the float name when not reached).
+    /// </summary>
+    private static void AddDownstreamReplica(GraphProto graph, List<NodeProto> floatOrder, List<string> graphOutputs, string floatTensor, string replacement,
+        string prefix, List<(string Float, string Alone)> modelOutputs)
+    {
+        var renamed = new Dictionary<string, string> { [floatTensor] = replacement };
+        foreach (var node in floatOrder)
+        {
+            if (node.Output.Contains(floatTensor) || !node.Input.Any(renamed.ContainsKey)) continue;
+            var copy = node.Clone();
+            copy.Name = prefix + node.Name;
+            for (int i = 0; i < copy.Input.Count; i++)
+                if (renamed.TryGetValue(copy.Input[i], out string? r)) copy.Input[i] = r;
+            for (int i = 0; i < copy.Output.Count; i++)
+            {
+                if (copy.Output[i] == "") continue;
+                renamed[node.Output[i]] = copy.Output[i] = prefix + node.Output[i];
+            }
+            graph.Node.Add(copy);
+        }
+        foreach (string o in graphOutputs) modelOutputs.Add((o, renamed.TryGetValue(o, out string? r) ? r : o));
     }
 
     /// <summary>Adds Q/DQ of <paramref name="tensor"/> with <paramref name="like"/>'s scale and zero point; returns the dequantized name.</summary>

@@ -7,7 +7,7 @@ namespace EdgeToolkit.Compression.Quantization;
 /// <summary>
 /// Writes <c>quantization-report.json</c> beside a quantized model: the fusion summary (what ONNX
 /// Runtime runs on integers, float islands and why, the activation type and why) and one entry per
-/// layer (<c>name</c>, <c>op</c>, <c>sqnrDb</c>, <c>isolatedSqnrDb</c>, <c>float</c>) that the HTML report draws;
+/// layer (<c>name</c>, <c>op</c>, <c>sqnrDb</c>, <c>isolatedSqnrDb</c>, <c>outputSqnrDb</c>, <c>float</c>) that the HTML report draws;
 /// the bias correction and the accuracy fallback when they ran.
 /// </summary>
 public static class QuantizationReportWriter
@@ -48,7 +48,7 @@ public static class QuantizationReportWriter
                 ["firstInt8Top1"] = a.FirstInt8Top1,
                 ["int8Top1"] = a.Int8Top1,
                 ["dropPoints"] = Math.Round(a.DropPoints, 4),
-                ["floatLayers"] = new JsonArray(a.FloatLayers.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["isolatedSqnrDb"] = Math.Round(a.FloatLayerSqnrDb[i], 2) }).ToArray()),
+                ["floatLayers"] = new JsonArray(a.FloatLayers.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["outputSqnrDb"] = Math.Round(a.FloatLayerSqnrDb[i], 2) }).ToArray()),
             },
             ["latency"] = result.Latency is not { } l ? null : new JsonObject
             {
@@ -66,6 +66,7 @@ public static class QuantizationReportWriter
                 ["op"] = l.OpType,
                 ["sqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.Db),
                 ["isolatedSqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.IsolatedDb),
+                ["outputSqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.OutputDb),
                 ["float"] = l.Float,
                 ["runsAs"] = l.RunsAs,
                 ["reason"] = l.Reason,

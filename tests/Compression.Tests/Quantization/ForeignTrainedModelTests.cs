@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EdgeToolkit.Compression.Evaluation;
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Quantization;
@@ -25,8 +26,9 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output) : IDispos
     // fp32 -> int8 top-1 on the 1,000 test images (top-1 agreement): 75.8 -> 75.5 (97.7 %), 75.7 -> 70.0 (88.1 %),
     // 69.5 -> 69.4 (97.7 %), 72.7 -> 72.0 (97.8 %), 64.8 -> 64.9 (94.4 %); PyTorch and the device path agreed exactly on
     // fp32 every time. Seed 2 is a real failure of the default, not noise: it loses 5.7 points with the stem quantized,
-    // 0.4 with the stem float (--float-layers first-conv), and --max-drop 1 ranks the stem last (isolated SQNR 42 dB) so
-    // it keeps 61 layers float (docs/quantization.md, "A torchvision MobileNetV2 trained on Fashion-MNIST"). Seed 1 is
+    // 0.4 with the stem float (--float-layers first-conv); --max-drop 1 ranked the stem last by isolated SQNR (42 dB) and
+    // kept 61 layers float, and now finds it first (the second test; docs/quantization.md, "A torchvision MobileNetV2
+    // trained on Fashion-MNIST"). Seed 1 is
     // used here; running this test with seed 2 fails both bounds below, which is how it was shown that it can fail.
     // Bounds: the issue's 1 point, and 95 % agreement (the lowest agreement among the seeds that met 1 point was 94.4 %
     // on the least-trained model, 64.8 %; seed 1 measured 97.7 %, seed 2 88.1 %).
@@ -73,6 +75,42 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output) : IDispos
     }
 
     /// <summary>
+    /// Issue 17's --max-drop on the model where the default fails (seed 2: the quantized stem costs 5.7 points though its
+    /// own isolated SQNR, 42 dB, is the best of all layers; the first depthwise after it amplifies the error). The fallback
+    /// must find the stem among the first few layers it keeps float. Ranked by isolated SQNR it kept 61 layers float,
+    /// the stem last, and this test failed on the float set (2026-12-01, 77.30 % held-out with 61 layers, file 98.7 % of
+    /// fp32); ranked by the model output with one layer quantized it keeps only the stem (77.70 %, file 32.4 %).
+    /// </summary>
+    [Fact]
+    public void Max_drop_keeps_the_stem_float_first_on_the_seed_whose_amplified_stem_error_costs_points()
+    {
+        var (fp32Bundle, _) = TorchvisionZoo.TrainFashionMnist(Path.Combine(_root, "fp32-seed2"), 2, Epochs, StemStride);
+        var (train, test) = EmbeddedFashionMnist.Load();
+        string int8Bundle = Path.Combine(_root, "int8-seed2");
+        var lines = new List<string>();
+        // As `edgekit quantize --bundle fp32 --data embedded --max-drop 1`: 1,000 held-out training images.
+        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default with { MaxAccuracyDrop = 1 })).Quantize(fp32Bundle, int8Bundle, train, new Lines(lines));
+        foreach (string line in lines) output.WriteLine(line);
+
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(int8Bundle, QuantizationReportWriter.FileName)))!;
+        var fallback = report["accuracyFallback"]!;
+        double fp32 = (double)fallback["fp32Top1"]!, first = (double)fallback["firstInt8Top1"]!, int8 = (double)fallback["int8Top1"]!;
+        var kept = fallback["floatLayers"]!.AsArray().Select(l => (string)l!["name"]!).ToList();
+        string stem = report["layers"]!.AsArray().First(l => (string)l!["op"]! == "Conv")!["name"]!.GetValue<string>();
+        // The 1,000 test images (not used by the fallback), and the file sizes, printed before any assertion (docs/quantization.md).
+        double fp32Test = Top1(Predict(fp32Bundle, test), test.Labels), int8Test = Top1(Predict(int8Bundle, test), test.Labels);
+        double sizeRatio = OnnxBytes(int8Bundle) / (double)OnnxBytes(fp32Bundle);
+        output.WriteLine($"held-out fp32 {fp32:P2}, int8 {first:P2} -> {int8:P2} with {kept.Count} layers float: {string.Join(", ", kept)}");
+        output.WriteLine($"test images: fp32 {fp32Test:P2}, int8 {int8Test:P2}; int8/fp32 file size {sizeRatio:P1}");
+
+        Assert.True(first < fp32 - 0.01, $"seed 2 should lose more than 1 point before the fallback: fp32 {fp32:P2}, int8 {first:P2} (a different model trained?)");
+        Assert.True(int8 >= fp32 - 0.01, $"int8 top-1 {int8:P2} is more than 1 point below fp32 {fp32:P2} after the fallback");
+        Assert.Contains(stem, kept);
+        Assert.True(kept.Count <= 3, $"the fallback kept {kept.Count} layers float: {string.Join(", ", kept)}");
+        Assert.True(int8Test >= fp32Test - 0.01, $"int8 top-1 {int8Test:P2} on the test images is more than 1 point below fp32 {fp32Test:P2}");
+    }
+
+    /// <summary>
     /// Top-1 predictions through the manifest contract, with the evaluator's default batch size: torch.onnx.export fixed
     /// the model's batch at 1, and the evaluator (as `edgekit eval-bundle`) must follow the model, not its default.
     /// </summary>
@@ -82,6 +120,8 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output) : IDispos
         Assert.Equal(1, evaluator.BatchSize);
         return evaluator.Predict(test);
     }
+
+    private static long OnnxBytes(string bundle) => Directory.GetFiles(bundle, "*.onnx").Sum(f => new FileInfo(f).Length);
 
     private static double Top1(int[] predictions, long[] labels) => predictions.Zip(labels).Count(p => p.First == p.Second) / (double)labels.Length;
 

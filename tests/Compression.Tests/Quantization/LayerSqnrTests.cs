@@ -47,6 +47,15 @@ public class LayerSqnrTests
         float[] q = OrtTestRunner.Run(result.Model, input, shape, GraphOptimizationLevel.ORT_DISABLE_ALL);
         Assert.Equal(Sqnr(f, q), sqnr["classifier"].Db, 2);
 
+        // The model output with only one layer quantized (what --max-drop ranks by): a model quantized with every other
+        // layer excluded, run on its own, gives the same logits SQNR as the meter's downstream replica of conv0.
+        var conv0Only = new QdqQuantizer(options with { ExcludedNodes = layers.Where(l => l != "conv0").ToList() }).Quantize(model, QdqQuantizerTests.Calibration(32));
+        Assert.Equal(["conv0"], conv0Only.QuantizedNodes.Where(n => layers.Contains(n)));
+        float[] q0 = OrtTestRunner.Run(conv0Only.Model, input, shape, GraphOptimizationLevel.ORT_DISABLE_ALL);
+        Assert.Equal(Sqnr(f, q0), sqnr["conv0"].OutputDb, 2);
+        // The last layer's output is the model's: there both figures are the same.
+        Assert.Equal(sqnr["classifier"].IsolatedDb, sqnr["classifier"].OutputDb, 6);
+
         // Layers the int8 kernels actually run are reported; float layers have none.
         var report = QuantizationReportWriter.ToJson(result)["layers"]!.AsArray();
         var conv0 = report.Single(l => (string)l!["name"]! == "conv0")!;
