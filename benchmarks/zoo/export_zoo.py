@@ -5,7 +5,8 @@ manifest.json per model so that `edgekit quantize --bundle <folder>` takes them 
 
 Usage (Debian python3-torch + python3-torchvision, /usr/bin/python3):
   export_zoo.py OUT [--size 224] [--opsets 13,17] [--models mobilenet_v2,...] [--classes 1000]
-  export_zoo.py OUT --fashion-mnist [--epochs 1] [--images 60000]   # trains MobileNetV2 0.5 on Fashion-MNIST
+  export_zoo.py OUT --fashion-mnist [--epochs 1] [--images 60000] [--data DIR] [--seed 0] [--stem-stride 1] [--threads 2]
+      # trains MobileNetV2 0.5 (1-channel stem) on Fashion-MNIST padded to 32x32, as the toolkit feeds it
 
 Each model lands in OUT/<model>-opset<N>-<size>/{model.onnx,manifest.json}; files are written
 under a temporary name and renamed. The weights are random (seeded) unless --fashion-mnist.
@@ -54,7 +55,8 @@ def randomize_batchnorm(model, generator):
             m.bias.data.copy_(torch.randn(c, generator=generator) * 0.1)
 
 
-def export(model, name, folder, size, channels, opset, classes, mean, std, labels, accuracy=None):
+def export(model, name, folder, size, channels, opset, classes, mean, std, labels, accuracy=None,
+           schema=1, channel_order=None, resize_policy="center-crop"):
     os.makedirs(folder, exist_ok=True)
     model.eval()
     dummy = torch.randn(1, channels, size, size)
@@ -66,7 +68,7 @@ def export(model, name, folder, size, channels, opset, classes, mean, std, label
         sha256 = hashlib.sha256(f.read()).hexdigest()
     # Written by hand, as a user would: no fileSizeBytes, no parameters/MACs.
     manifest = {
-        "schemaVersion": 1,
+        "schemaVersion": schema,
         "modelFile": "model.onnx",
         "sha256": sha256,
         "architecture": name,
@@ -75,8 +77,8 @@ def export(model, name, folder, size, channels, opset, classes, mean, std, label
         "outputName": "logits",
         "inputShape": [1, channels, size, size],
         "layout": "NCHW",
-        "channelOrder": "RGB" if channels == 3 else "GRAY",
-        "resizePolicy": "center-crop",
+        "channelOrder": channel_order or ("RGB" if channels == 3 else "GRAY"),
+        "resizePolicy": resize_policy,
         "mean": mean,
         "std": std,
         "labels": labels,
@@ -97,20 +99,25 @@ def read_idx(path):
 
 
 def fashion_mnist(args):
-    """MobileNetV2 width 0.5, 1-channel stem, trained briefly on Fashion-MNIST padded to 32x32."""
-    root = "/usr/share/datasets/fashion-mnist"
+    """MobileNetV2 width 0.5, 1-channel stem, trained on Fashion-MNIST padded to 32x32.
+
+    The padding is the toolkit's own (BatchLoader; manifest resizePolicy "pad"): each 28x28 image is centred
+    on black, pixel 0 before normalisation, then (pixel / 255 - 0.5) / 0.5. The manifest says exactly that, so
+    the device (ModelInputWriter) feeds the model what training fed it."""
+    root = args.data
     def load(split):
         x = read_idx(f"{root}/{split}-images-idx3-ubyte.gz").float().div(255)
         y = read_idx(f"{root}/{split}-labels-idx1-ubyte.gz").long()
-        x = torch.nn.functional.pad(x, (2, 2, 2, 2)).unsqueeze(1)  # 28 -> 32, zero pad
+        x = torch.nn.functional.pad(x, (2, 2, 2, 2)).unsqueeze(1)  # 28 -> 32, zero pad (resizePolicy "pad")
         return (x - 0.5) / 0.5, y
     x, y = load("train")
     xt, yt = load("t10k")
     x, y = x[: args.images], y[: args.images]
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     model = torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.5)
     stem = model.features[0][0]
-    model.features[0][0] = torch.nn.Conv2d(1, stem.out_channels, 3, 1, 1, bias=False)  # 32x32: stride 1 stem
+    # 1 channel; stride 1 keeps 32x32 maps in the first blocks (stride 2, torchvision's, is 4x cheaper to train).
+    model.features[0][0] = torch.nn.Conv2d(1, stem.out_channels, 3, args.stem_stride, 1, bias=False)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=4e-5, nesterov=True)
     steps = args.epochs * ((len(x) + 127) // 128)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=steps)
@@ -130,11 +137,12 @@ def fashion_mnist(args):
     with torch.no_grad():
         correct = sum((model(xt[i:i + 500]).argmax(1) == yt[i:i + 500]).sum().item() for i in range(0, len(xt), 500))
     acc = correct / len(xt)
-    print(f"fp32 PyTorch test accuracy {acc * 100:.2f} % on {len(xt)} images", flush=True)
+    print(f"fp32 PyTorch test accuracy {acc * 100:.2f} % on {len(xt)} images ({len(x)} training images, "
+          f"{args.epochs} epochs, seed {args.seed}, {time.time() - start:.0f} s)", flush=True)
     labels = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     for opset in args.opsets:
         export(model, "torchvision_mobilenet_v2_0.5", os.path.join(args.out, f"fmnist_mobilenet_v2_0.5-opset{opset}"),
-               32, 1, opset, 10, [0.5], [0.5], labels, acc)
+               32, 1, opset, 10, [0.5], [0.5], labels, acc, schema=2, channel_order="gray", resize_policy="pad")
 
 
 def main():
@@ -147,9 +155,15 @@ def main():
     p.add_argument("--fashion-mnist", action="store_true")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--images", type=int, default=60000)
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
+                   help="Fashion-MNIST IDX .gz folder (the embedded subset: data/fashion-mnist-subset)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--stem-stride", type=int, default=1, choices=[1, 2])
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch threads (1 on a shared, loaded machine: idle OpenMP threads spin and waste the other core)")
     args = p.parse_args()
     args.opsets = [int(o) for o in args.opsets.split(",")]
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     if args.fashion_mnist:
         fashion_mnist(args)
         return

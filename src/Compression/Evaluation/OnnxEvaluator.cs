@@ -32,7 +32,13 @@ public sealed class OnnxEvaluator : IDisposable
         using var sessionOptions = new SessionOptions { GraphOptimizationLevel = Options.OptimizationLevel };
         if (Options.Threads > 0) sessionOptions.IntraOpNumThreads = Options.Threads;
         session = new InferenceSession(bundle.ModelPath, sessionOptions);
+        // torch.onnx.export fixes the batch at 1 unless told otherwise: feed such a model in its own batch size.
+        int[] dims = session.InputMetadata[session.InputNames[0]].Dimensions;
+        BatchSize = dims.Length > 0 && dims[0] > 0 ? dims[0] : Options.BatchSize;
     }
+
+    /// <summary>Images per ONNX Runtime call: <see cref="OnnxEvaluatorOptions.BatchSize"/>, or the model's fixed batch size when its input has one.</summary>
+    public int BatchSize { get; }
 
     /// <summary>The bundle's manifest (input shape, normalisation, labels).</summary>
     public BundleManifest Manifest { get; }
@@ -43,7 +49,7 @@ public sealed class OnnxEvaluator : IDisposable
     /// <summary>Loader options that preprocess a dataset for this model (no augmentation, no shuffle).</summary>
     public BatchLoaderOptions LoaderOptions => new()
     {
-        BatchSize = Options.BatchSize,
+        BatchSize = BatchSize,
         Mean = Manifest.Mean.ToArray(),
         Std = Manifest.Std.ToArray(),
         TargetSize = Manifest.Height,
@@ -104,7 +110,7 @@ public sealed class OnnxEvaluator : IDisposable
     {
         if (Options.Preprocessing == EvaluationPreprocessing.Manifest)
         {
-            foreach (var batch in BundleInputBatches.Read(data, Manifest, Options.BatchSize))
+            foreach (var batch in BundleInputBatches.Read(data, Manifest, BatchSize))
                 yield return batch;
             yield break;
         }

@@ -172,6 +172,25 @@ public class LayerSqnrTests
     }
 
     [Fact]
+    public void MaxDrop_OnAModelWithAFixedBatchOfOne_MeasuresTheHeldOutImagesOneByOne()
+    {
+        // torch.onnx.export fixes the batch at 1 unless told otherwise; the held-out batches (100 images through
+        // QuantizePass) used to reach ONNX Runtime whole and fail with "Got: 100 Expected: 1".
+        var dynamic = NearTie();
+        var (calibration, heldOut) = NearTieData(dynamic);
+        var fixedBatch = dynamic.Clone();
+        foreach (var value in new[] { fixedBatch.Graph.Input[0], fixedBatch.Graph.Output[0] })
+            value.Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimValue = 1 };
+        var options = new QuantizationOptions { CalibrationCount = 64, MaxAccuracyDrop = 100 };
+        var expected = new QdqQuantizer(options).Quantize(dynamic, calibration, heldOut).AccuracyFallback!;
+        var fallback = new QdqQuantizer(options).Quantize(fixedBatch, calibration, heldOut).AccuracyFallback!;
+
+        Assert.Equal(400, fallback.Images);
+        Assert.Equal(1.0, fallback.Fp32Top1);
+        Assert.Equal(expected.FirstInt8Top1, fallback.FirstInt8Top1);
+    }
+
+    [Fact]
     public void MaxDrop_Unreachable_WithoutKeepingEveryLayerFloat_IsAClearError()
     {
         var model = NearTie();
