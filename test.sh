@@ -2,12 +2,12 @@
 # Runs every test of EdgeToolkit and prints "N passed, N failed, N skipped" as the last line.
 # Installs the Debian packages the tests need when run as root (ffmpeg, qemu-user-static, systemd,
 # ansible, the Fashion-MNIST package, chromium for the page tests, systemd-container + debootstrap for
-# the systemd test device, clang for linking the NativeAOT package); otherwise tests that need a missing tool are reported skipped.
+# the systemd test device, clang for linking the NativeAOT package, lld and llvm for cross-linking it for arm64); otherwise tests that need a missing tool are reported skipped.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Export]
 set -uo pipefail
 cd "$(dirname "$0")"
 
-packages=(python3-torch python3-torchvision ffmpeg libjpeg-turbo-progs qemu-user-static systemd ansible dataset-fashion-mnist openssh-client chromium systemd-container debootstrap clang)
+packages=(python3-torch python3-torchvision ffmpeg libjpeg-turbo-progs qemu-user-static systemd ansible dataset-fashion-mnist openssh-client chromium systemd-container debootstrap clang lld llvm)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -8,14 +8,21 @@
 # host's x86 /proc/cpuinfo through, ONNX Runtime's CPU detection then crashes (SIGSEGV), and
 # qemu's -L prefix remaps /proc/cpuinfo to this file (see shared PLATFORM.md).
 #
-# Usage: make-sysroot.sh [DIR]   (default ${XDG_CACHE_HOME:-~/.cache}/edgetoolkit/sysroot-arm64)
+# With --dev it also unpacks the C runtime's development files (libc6-dev, libgcc-12-dev, libstdc++-12-dev,
+# linux-libc-dev: crt1.o, libc.so, libgcc, ...), which linking the NativeAOT agent for linux-arm64 on an x64 host needs
+# (publish.sh --rid linux-arm64 --aot passes it to clang --target aarch64 as --sysroot); it is cached apart.
+#
+# Usage: make-sysroot.sh [--dev] [DIR]   (default ${XDG_CACHE_HOME:-~/.cache}/edgetoolkit/sysroot-arm64, -dev with --dev)
 # Idempotent: a finished sysroot (marked by .complete) is reused. Prints the sysroot path last.
 # Needs apt-get and dpkg (Debian/Ubuntu host); root is not required.
 set -euo pipefail
 
-sysroot=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/edgetoolkit/sysroot-arm64}
+dev=false suffix=""
+if [ "${1:-}" = --dev ]; then dev=true suffix=-dev; shift; fi
+sysroot=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/edgetoolkit/sysroot-arm64$suffix}
 # libssl3: the agent hashes bundles with SHA-256, which .NET takes from OpenSSL on Linux.
 packages=(libc6 libstdc++6 libgcc-s1 zlib1g libssl3)
+$dev && packages+=(libc6-dev libgcc-12-dev libstdc++-12-dev linux-libc-dev)
 stamp_content="packages=${packages[*]} cpuinfo=cortex-a72 v1"
 
 mkdir -p "$sysroot"

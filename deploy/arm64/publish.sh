@@ -5,7 +5,7 @@
 #
 # Usage: deploy/arm64/publish.sh [--rid linux-arm64|linux-x64] [--bundle DIR] [--out DIR]
 #                                [--no-ready-to-run] [--project DIR] [--artifacts-path DIR]
-#                                [--ort-native DIR] [--trim | --aot]
+#                                [--ort-native DIR] [--trim | --aot [--sysroot DIR]]
 #   --trim            trim unused framework and agent code (PublishTrimmed, TrimMode=partial: third-party
 #                     assemblies stay whole) and bake in invariant globalization: a smaller
 #                     tarball and less memory (figures in docs/benchmarks.md, footprint); not the default
@@ -13,8 +13,10 @@
 #   --aot             NativeAOT: the agent is one native executable (no JIT, no IL, fully trimmed, precompiled for
 #                     the RID's baseline CPU): linux-x64 21.2 MB tarball against 47.9 MB with --trim, start-up
 #                     0.35-0.39 s, about 35 MiB less memory (docs/benchmarks.md, footprint, session 7); links with
-#                     clang or gcc; builds for the host's own architecture only (linux-arm64 needs an arm64 sysroot
-#                     with the C runtime's development files, not scripted); the V4L2 source is untested under it
+#                     clang or gcc; the V4L2 source is untested under it. linux-arm64 on an x64 host cross-compiles:
+#                     clang --target aarch64 with lld (apt-get install clang lld llvm) against an arm64 sysroot with
+#                     the C runtime's development files (make-sysroot.sh --dev builds and caches one)
+#   --sysroot DIR     the arm64 sysroot for --rid linux-arm64 --aot on x64 (default: make-sysroot.sh --dev's)
 #   --ort-native DIR  a GPU build of ONNX Runtime (libonnxruntime.so* and libonnxruntime_providers_*.so,
 #                     the same version as the Microsoft.ML.OnnxRuntime package, built for JetPack) that
 #                     replaces the package's CPU-only libonnxruntime.so beside the agent; the tarball then
@@ -33,6 +35,7 @@ artifacts=""
 ort_native=""
 trim=false
 aot=false
+sysroot=""
 
 die() { echo "publish.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -46,7 +49,8 @@ while [ $# -gt 0 ]; do
     --ort-native) ort_native=${2:?--ort-native needs a folder}; shift 2 ;;
     --trim) trim=true; shift ;;
     --aot) aot=true; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --sysroot) sysroot=${2:?--sysroot needs a folder}; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -56,9 +60,24 @@ if $aot; then
   $trim && die "--aot trims the whole agent already; --trim is for the JIT package (drop one of them)"
   $r2r || die "--aot compiles everything ahead of time; --no-ready-to-run is for the JIT package (drop one of them)"
   host_arch=$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
-  [ "$rid" = "linux-$host_arch" ] || die "--aot builds for this machine's architecture only (linux-$host_arch), not --rid $rid: NativeAOT cross-compiling needs a target sysroot with the C runtime's development files"
-  # NativeAOT links with clang, or gcc when clang is missing, and the system linker (binutils).
-  command -v clang >/dev/null || command -v gcc >/dev/null || die "--aot needs a C toolchain to link the executable (clang or gcc: apt-get install clang)"
+  if [ "$rid" = "linux-$host_arch" ]; then
+    [ -z "$sysroot" ] || die "--sysroot is for cross-compiling (--rid linux-arm64 --aot on x64); --rid $rid is this machine's own"
+    # NativeAOT links with clang, or gcc when clang is missing, and the system linker (binutils).
+    command -v clang >/dev/null || command -v gcc >/dev/null || die "--aot needs a C toolchain to link the executable (clang or gcc: apt-get install clang)"
+  elif [ "$rid-$host_arch" = linux-arm64-x64 ]; then
+    # Cross-compiling: ILCompiler emits arm64 code, clang links it for aarch64 with lld against an arm64 sysroot, and
+    # llvm-objcopy strips it (binutils' objcopy knows x86 only).
+    command -v clang >/dev/null || die "--rid linux-arm64 --aot on x64 links with clang --target aarch64 (apt-get install clang)"
+    command -v ld.lld >/dev/null || die "--rid linux-arm64 --aot on x64 links with lld (apt-get install lld)"
+    command -v llvm-objcopy >/dev/null || die "--rid linux-arm64 --aot on x64 strips the executable with llvm-objcopy (apt-get install llvm)"
+    if [ -n "$sysroot" ]; then
+      [ -f "$sysroot/usr/lib/aarch64-linux-gnu/crt1.o" ] || die "--sysroot '$sysroot' has no usr/lib/aarch64-linux-gnu/crt1.o (an arm64 sysroot with the C runtime's development files: make-sysroot.sh --dev DIR)"
+    fi
+  else
+    die "--aot builds linux-$host_arch, or linux-arm64 on x64, not --rid $rid here"
+  fi
+elif [ -n "$sysroot" ]; then
+  die "--sysroot is for --aot (the JIT package needs no C toolchain)"
 fi
 if [ -n "$ort_native" ]; then
   [ -d "$ort_native" ] || die "--ort-native '$ort_native' is not a folder"
@@ -104,13 +123,20 @@ publish() {
   dotnet "${args[@]}"
 }
 log=$stage/publish.log
+cross=()
+if $aot && [ "$rid" = linux-arm64 ] && [ "$(uname -m)" != aarch64 ]; then
+  [ -n "$sysroot" ] || sysroot=$("$here/make-sysroot.sh" --dev | tail -1)
+  sysroot=$(cd "$sysroot" && pwd)
+  cross=(-p:SysRoot="$sysroot" -p:LinkerFlavor=lld)
+  echo "publish.sh: cross-compiling NativeAOT for linux-arm64 against $sysroot" >&2
+fi
 if $aot; then
   # ILCompiler (restored by the SDK at its own version) compiles the agent and everything it reaches to one native
   # executable; symbols go to EdgeAgent.dbg, which is not shipped. The agent's own projects are held warning-free by
   # the trim and AOT analyzers (IsAotCompatible); ImageSharp 2.x, Iot.Device.Bindings and UnitsNet each produce one
   # summary warning (IL2104/IL3053) about reflection in their code (docs/benchmarks.md, footprint): those stay warnings
   # (printed), any other stays an error.
-  publish -p:PublishAot=true -p:StripSymbols=true "-p:WarningsNotAsErrors=IL2104%3BIL3053" >"$log" 2>&1 || { grep -E "error|warning IL" "$log" | sort -u | tail -30 >&2; die "NativeAOT publish failed for $rid"; }
+  publish -p:PublishAot=true -p:StripSymbols=true "-p:WarningsNotAsErrors=IL2104%3BIL3053" "${cross[@]}" >"$log" 2>&1 || { grep -E "error|warning IL" "$log" | sort -u | tail -30 >&2; die "NativeAOT publish failed for $rid"; }
   grep -oE "warning IL[0-9]+: [^[]*" "$log" | sort -u | sed 's/^/publish.sh: /' >&2 || true
   r2r=false
 elif $r2r; then

@@ -12,7 +12,9 @@ public sealed class PublishScriptTests
     [InlineData("publish.sh", new[] { "--ort-native", "/tmp" }, "--ort-native '/tmp' holds no libonnxruntime.so")]
     [InlineData("publish.sh", new[] { "--rid", "linux-x64", "--aot", "--trim" }, "--aot trims the whole agent already; --trim is for the JIT package")]
     [InlineData("publish.sh", new[] { "--rid", "linux-x64", "--aot", "--no-ready-to-run" }, "--aot compiles everything ahead of time; --no-ready-to-run is for the JIT package")]
-    [InlineData("publish.sh", new[] { "--rid", "linux-arm64", "--aot" }, "--aot builds for this machine's architecture only (linux-x64), not --rid linux-arm64")]
+    [InlineData("publish.sh", new[] { "--rid", "linux-arm64", "--aot", "--sysroot", "/nonexistent" }, "--sysroot '/nonexistent' has no usr/lib/aarch64-linux-gnu/crt1.o (an arm64 sysroot with the C runtime's development files: make-sysroot.sh --dev DIR)")]
+    [InlineData("publish.sh", new[] { "--rid", "linux-x64", "--aot", "--sysroot", "/tmp" }, "--sysroot is for cross-compiling (--rid linux-arm64 --aot on x64); --rid linux-x64 is this machine's own")]
+    [InlineData("publish.sh", new[] { "--rid", "linux-arm64", "--sysroot", "/tmp" }, "--sysroot is for --aot (the JIT package needs no C toolchain)")]
     [InlineData("check-arm64.sh", new string[0], "--bundle is required")]
     [InlineData("check-arm64.sh", new[] { "--bundle", "/nonexistent" }, "--bundle '/nonexistent' has no manifest.json")]
     public void Bad_arguments_are_refused_naming_them(string script, string[] args, string message)

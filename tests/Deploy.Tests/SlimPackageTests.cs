@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace EdgeToolkit.Deploy.Tests;
 
 /// <summary>
-/// The <c>--trim</c> and <c>--aot</c> linux-x64 packages (<see cref="SlimPackages"/> publishes each once) unpacked and
-/// run as a device runs them: the agent from the tarball on its own int8 bundle and on an fp32 one, over real JPEG and
+/// The <c>--trim</c> and <c>--aot</c> linux-x64 packages and the cross-compiled linux-arm64 <c>--aot</c> one
+/// (<see cref="SlimPackages"/> publishes each once) unpacked and run as a device runs them (the arm64 one under
+/// qemu-aarch64-static -cpu cortex-a72): the agent from the tarball on its own int8 bundle and on an fp32 one, over real JPEG and
 /// PNG frames in a loop, must classify every frame like this build's JIT agent (same top-1, probabilities within 1e-4),
 /// report itself running and healthy in /health and in the status file (NativeAOT or JIT, with the unit's gen0 cap in
 /// effect), stop cleanly on SIGTERM, and the NativeAOT
@@ -26,13 +27,15 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
     [Theory]
     [InlineData("trim")]
     [InlineData("aot")]
+    [InlineData("aot-arm64")]
     public void Package_agent_classifies_like_the_jit_agent_reports_running_and_stops_cleanly(string variant)
     {
         var publish = packages.Publish[variant];
-        output.WriteLine($"publish.sh {SlimPackages.Variants[variant]}: {publish}");
-        Assert.True(publish.ExitCode == 0, $"publish.sh {SlimPackages.Variants[variant]} failed: {publish}");
-        bool aot = variant == "aot";
-        Assert.Contains($"linux-x64 NativeAOT={(aot ? "true" : "false")} ReadyToRun={(aot ? "false" : "true")} trimmed={(aot ? "false" : "true")}", publish.StdOut);
+        var (rid, option) = SlimPackages.Variants[variant];
+        output.WriteLine($"publish.sh --rid {rid} {option}: {publish}");
+        Assert.True(publish.ExitCode == 0, $"publish.sh --rid {rid} {option} failed: {publish}");
+        bool aot = option == "--aot";
+        Assert.Contains($"{rid} NativeAOT={(aot ? "true" : "false")} ReadyToRun={(aot ? "false" : "true")} trimmed={(aot ? "false" : "true")}", publish.StdOut);
 
         string tarball = packages.Tarballs[variant];
         long size = new FileInfo(tarball).Length;
@@ -47,13 +50,13 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
         Assert.True(untar.ExitCode == 0, untar.ToString());
         string pkg = Directory.GetDirectories(root).Single();
         string agentDir = Path.Combine(pkg, "agent"), executable = Path.Combine(agentDir, "EdgeAgent");
-        Assert.Equal("3e00", ElfMachine(executable)); // x86-64
+        Assert.Equal(rid == "linux-arm64" ? "b700" : "3e00", ElfMachine(executable)); // aarch64 or x86-64
         // NativeAOT: one native executable, no runtime and no IL beside it. Trimmed: the JIT runtime and the agent's IL.
         Assert.Equal(!aot, File.Exists(Path.Combine(agentDir, "libcoreclr.so")));
         Assert.Equal(!aot, File.Exists(Path.Combine(agentDir, "EdgeAgent.dll")));
         Assert.True(File.Exists(Path.Combine(agentDir, "libonnxruntime.so")), $"{agentDir} has no libonnxruntime.so");
 
-        if (aot) TheGcSettingNativeAotIgnoresIsReported(executable);
+        if (variant == "aot") TheGcSettingNativeAotIgnoresIsReported(executable);
 
         // The bundle as shipped in the tarball, and an fp32 one from its folder.
         foreach (var (bundle, reference) in new[] { (Path.Combine(pkg, "bundle"), "foreign-int8"), (packages.FloatBundle, "foreign-fp32") })
@@ -70,7 +73,7 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
 
         // The frames in a loop at 20 fps, a status file every second, with the unit's GC environment, as the service runs
         // (not --bench).
-        using var agent = new LocalAgent([executable],
+        using var agent = new LocalAgent(packages.Command(variant, executable),
             [.. packages.FolderSettings(bundle, results, loop: true, statusFile), "Source:FramesPerSecond=20", "SummarySeconds=1"], work,
             RuntimeReportTests.OnlyGcEnvironment(RuntimeReportTests.UnitGcEnvironment()));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -102,7 +105,7 @@ public sealed class SlimPackageTests : IClassFixture<SlimPackages>
             Assert.Equal("cpu", s.GetProperty("executionProvider").GetString());
             // How it runs: NativeAOT or the JIT, and the unit's gen0 cap (plain hex) in effect under both.
             var runtime = s.GetProperty("runtime");
-            Assert.Equal(variant == "aot" ? "NativeAOT" : "JIT", runtime.GetProperty("compilation").GetString());
+            Assert.Equal(variant.StartsWith("aot", StringComparison.Ordinal) ? "NativeAOT" : "JIT", runtime.GetProperty("compilation").GetString());
             Assert.InRange(runtime.GetProperty("gc").GetProperty("gen0BudgetBytes").GetInt64(), 4L << 20, 8L << 20);
             Assert.Contains($"Runtime: {runtime.GetProperty("compilation").GetString()} ", agent.Log, StringComparison.Ordinal);
         }

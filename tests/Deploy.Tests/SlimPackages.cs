@@ -1,8 +1,9 @@
 namespace EdgeToolkit.Deploy.Tests;
 
 /// <summary>
-/// The two smaller linux-x64 packages, each published once by deploy/arm64/publish.sh as users run it: <c>--trim</c>
-/// (trimmed ReadyToRun) and <c>--aot</c> (NativeAOT, linked by clang), both carrying an int8 bundle (a foreign,
+/// The smaller packages, each published once by deploy/arm64/publish.sh as users run it: linux-x64 <c>--trim</c>
+/// (trimmed ReadyToRun) and <c>--aot</c> (NativeAOT, linked by clang), and linux-arm64 <c>--aot</c> (cross-compiled:
+/// clang --target aarch64 with lld against make-sysroot.sh --dev's sysroot), all carrying an int8 bundle (a foreign,
 /// PyTorch-style graph quantized by <c>edgekit quantize</c>), plus the frames and the JIT agent's predictions on them
 /// (this build's EdgeAgent.dll) that <see cref="SlimPackageTests"/> compares each package's agent with.
 /// </summary>
@@ -11,11 +12,12 @@ public sealed class SlimPackages : IDisposable
     /// <summary>Issue 14's package target: tarball &lt;= 45 MB.</summary>
     public const long TarballTargetBytes = 45_000_000;
 
-    /// <summary>publish.sh's switch per variant.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Variants = new Dictionary<string, string>
+    /// <summary>publish.sh's RID and switch per variant: aot-arm64 is cross-compiled on this x64 host and runs under qemu.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Rid, string Option)> Variants = new Dictionary<string, (string, string)>
     {
-        ["trim"] = "--trim",
-        ["aot"] = "--aot",
+        ["trim"] = ("linux-x64", "--trim"),
+        ["aot"] = ("linux-x64", "--aot"),
+        ["aot-arm64"] = ("linux-arm64", "--aot"),
     };
 
     private readonly TempDir temp = new("deploy-slim");
@@ -27,6 +29,10 @@ public sealed class SlimPackages : IDisposable
         Repo.RequireTool("ffmpeg", "ffmpeg");
         // NativeAOT links the executable with clang (publish.sh falls back to gcc; CI installs clang, the documented one).
         Repo.RequireTool("clang", "clang");
+        // The arm64 NativeAOT agent: linked by lld, stripped by llvm-objcopy, run by qemu-user over an arm64 sysroot.
+        Repo.RequireTool("ld.lld", "lld");
+        Repo.RequireTool("llvm-objcopy", "llvm");
+        Repo.RequireTool("qemu-aarch64-static", "qemu-user-static");
 
         // Bundles: the package carries the int8 one (as users ship a quantized model); its fp32 source is read from its
         // folder. Seeded random weights whose probabilities are not saturated, so 1e-4 is a real bound, and whose top-1
@@ -57,15 +63,27 @@ public sealed class SlimPackages : IDisposable
         // Each variant once, one after the other: they share one build folder of their own (publishing never
         // touches the obj/ folders of this build or of other tests' publishes).
         string artifacts = temp.Combine("artifacts");
-        foreach (var (variant, option) in Variants)
+        foreach (var (variant, (rid, option)) in Variants)
         {
             string dist = temp.Combine("dist-" + variant);
-            Publish[variant] = Repo.Run("bash", [Repo.Script("publish.sh"), "--rid", "linux-x64", option, "--bundle", PackagedBundle, "--out", dist,
+            Publish[variant] = Repo.Run("bash", [Repo.Script("publish.sh"), "--rid", rid, option, "--bundle", PackagedBundle, "--out", dist,
                 "--artifacts-path", artifacts], timeoutSeconds: 1800);
             if (Publish[variant].ExitCode == 0)
-                Tarballs[variant] = Directory.GetFiles(dist, "edgeagent-*-linux-x64.tar.gz").Single();
+                Tarballs[variant] = Directory.GetFiles(dist, $"edgeagent-*-{rid}.tar.gz").Single();
         }
+        // The arm64 runtime sysroot check-arm64.sh runs the arm64 agent over (cached; its /proc/cpuinfo is a Cortex-A72's).
+        var sysroot = Repo.Run("bash", [Repo.Script("make-sysroot.sh")], timeoutSeconds: 900);
+        Log(sysroot);
+        Arm64Sysroot = sysroot.StdOut.Trim().Split('\n')[^1];
     }
+
+    /// <summary>The arm64 sysroot for <c>qemu-aarch64-static -L</c>.</summary>
+    public string Arm64Sysroot { get; }
+
+    /// <summary>The command that runs <paramref name="executable"/> of <paramref name="variant"/> on this x64 host.</summary>
+    public IReadOnlyList<string> Command(string variant, string executable) => Variants[variant].Rid == "linux-arm64"
+        ? ["qemu-aarch64-static", "-cpu", "cortex-a72", "-L", Arm64Sysroot, executable]
+        : [executable];
 
     /// <summary>The bundle the packages carry (bundle/ in the tarball): int8 QDQ.</summary>
     public string PackagedBundle { get; }
