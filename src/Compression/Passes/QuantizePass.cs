@@ -86,10 +86,11 @@ public sealed class QuantizePass : IPass
         if (result.LayerSqnr is { Count: > 0 } sqnr)
         {
             var worst = sqnr.MinBy(l => l.Value.IsolatedDb);
-            var worstOutput = sqnr.MinBy(l => l.Value.OutputDb);
+            var measured = sqnr.Where(l => l.Value.OutputDb is not null).ToList(); // OutputDb: only with --max-drop
+            var worstOutput = measured.Count == 0 ? default : measured.MinBy(l => l.Value.OutputDb);
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
-                $"quantize: layer SQNR {sqnr.Values.Min(l => l.Db):F1}..{sqnr.Values.Max(l => l.Db):F1} dB against float; lowest alone: {worst.Key} {worst.Value.IsolatedDb:F1} dB; " +
-                $"lowest model output with one layer quantized: {worstOutput.Key} {worstOutput.Value.OutputDb:F1} dB"));
+                $"quantize: layer SQNR {sqnr.Values.Min(l => l.Db):F1}..{sqnr.Values.Max(l => l.Db):F1} dB against float; lowest alone: {worst.Key} {worst.Value.IsolatedDb:F1} dB") +
+                (worstOutput.Key is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; lowest model output with one layer quantized: {worstOutput.Key} {worstOutput.Value.OutputDb:F1} dB")));
         }
         if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
         if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");

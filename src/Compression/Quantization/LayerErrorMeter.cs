@@ -30,6 +30,7 @@ internal sealed class LayerErrorMeter
     }
 
     private readonly List<Probe> _probes = [];
+    private bool _throughModel;
 
     /// <summary>Per layer, the SQNR of its output (only layers whose output exists in the float graph).</summary>
     public Dictionary<string, LayerSqnr> Sqnr { get; } = [];
@@ -37,10 +38,14 @@ internal sealed class LayerErrorMeter
     /// <summary>Per weighted layer with a bias, the mean of float minus isolated quantized output per output channel (before any absorbed activation).</summary>
     public Dictionary<string, double[]> ChannelMeanError { get; } = [];
 
-    /// <summary>Runs up to <paramref name="samples"/> samples of <paramref name="data"/> through <paramref name="prepared"/> and <paramref name="quantized"/>.</summary>
-    public static LayerErrorMeter Measure(ModelProto prepared, ModelProto quantized, QdqPlan plan, IEnumerable<CalibrationBatch> data, int samples)
+    /// <summary>
+    /// Runs up to <paramref name="samples"/> samples of <paramref name="data"/> through <paramref name="prepared"/> and <paramref name="quantized"/>;
+    /// with <paramref name="throughModel"/>, also each layer's isolated output through a copy of the float layers after it
+    /// (<see cref="LayerSqnr.OutputDb"/>; about half a forward pass more per layer, so only when --max-drop needs it).
+    /// </summary>
+    public static LayerErrorMeter Measure(ModelProto prepared, ModelProto quantized, QdqPlan plan, IEnumerable<CalibrationBatch> data, int samples, bool throughModel)
     {
-        var meter = new LayerErrorMeter();
+        var meter = new LayerErrorMeter { _throughModel = throughModel };
         var combined = meter.Combine(prepared, quantized, plan);
         if (meter._probes.Count == 0) return meter;
         var outputs = new List<string>();
@@ -96,7 +101,7 @@ internal sealed class LayerErrorMeter
         });
         foreach (var p in meter._probes)
         {
-            meter.Sqnr[p.Layer] = new LayerSqnr(Db(p.Signal, p.Noise), Db(p.Signal, p.IsolatedNoise), Db(p.OutputSignal, p.OutputNoise));
+            meter.Sqnr[p.Layer] = new LayerSqnr(Db(p.Signal, p.Noise), Db(p.Signal, p.IsolatedNoise), throughModel ? Db(p.OutputSignal, p.OutputNoise) : null);
             if (p.ChannelError is not null && p.ChannelCount > 0)
                 meter.ChannelMeanError[p.Layer] = p.ChannelError.Select(e => e / p.ChannelCount).ToArray();
         }
@@ -182,7 +187,7 @@ internal sealed class LayerErrorMeter
             }
             bool hasBias = plan.WeightedNodes.Keys.Any(w => w.Name == layer.Name) && layer.Input.Count > 2 && layer.Input[2] != "";
             var probe = new Probe(layer.Name, output, int8Output, isolatedOutput, hasBias ? floatNode.Output[0] : null, hasBias ? raw : null);
-            AddDownstreamReplica(graph, floatOrder, graphOutputs, output, isolatedOutput, prefix + "down::", probe.ModelOutputs);
+            if (_throughModel) AddDownstreamReplica(graph, floatOrder, graphOutputs, output, isolatedOutput, prefix + "down::", probe.ModelOutputs);
             _probes.Add(probe);
         }
         return model;

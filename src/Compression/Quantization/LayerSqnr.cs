@@ -9,6 +9,7 @@ namespace EdgeToolkit.Compression.Quantization;
 /// <param name="OutputDb">
 /// The model's output (all graph outputs) when only this layer is quantized: its isolated output carried through the float
 /// layers after it, against the float model's output. The error this layer adds to what the model computes, including how
-/// much the layers after it amplify it; ranks layers for <see cref="QuantizationOptions.MaxAccuracyDrop"/>.
+/// much the layers after it amplify it; ranks layers for <see cref="QuantizationOptions.MaxAccuracyDrop"/>, and is only
+/// measured when that is set (null otherwise).
 /// </param>
-public sealed record LayerSqnr(double Db, double IsolatedDb, double OutputDb);
+public sealed record LayerSqnr(double Db, double IsolatedDb, double? OutputDb = null);

@@ -95,7 +95,8 @@ public sealed class QdqQuantizer
     }
 
     private LayerErrorMeter? Measure(ModelProto prepared, ModelProto quantized, QdqPlan plan, IEnumerable<CalibrationBatch> calibrationData) =>
-        Options.SqnrSamples == 0 ? null : LayerErrorMeter.Measure(prepared, quantized, plan, calibrationData, Math.Min(Options.SqnrSamples, Options.CalibrationCount));
+        Options.SqnrSamples == 0 ? null : LayerErrorMeter.Measure(prepared, quantized, plan, calibrationData, Math.Min(Options.SqnrSamples, Options.CalibrationCount),
+            throughModel: Options.MaxAccuracyDrop is not null);
 
     /// <summary>
     /// The accuracy-aware fallback: while the int8 model loses more than <paramref name="maxDrop"/> top-1 points
@@ -120,15 +121,16 @@ public sealed class QdqQuantizer
         // Measured on the first SqnrSamples held-out images, not the calibration samples: an image calibration did not
         // see shows the clipping of activations outside the calibrated ranges, which the calibration samples cannot
         // (ranked on one calibration image, QuantizeMaxDropTests' model kept 28 of 29 layers float and still missed 0.5).
-        var ranking = LayerErrorMeter.Measure(prepared, model, plan, heldOut.Select(b => new CalibrationBatch(b.Data, b.Shape)),
-            Math.Min(options.SqnrSamples, heldOut.Sum(b => b.Labels.Length)));
-        var ranked = ranking.Sqnr.OrderBy(l => l.Value.OutputDb).ThenBy(l => l.Key, StringComparer.Ordinal).ToList();
+        List<KeyValuePair<string, LayerSqnr>>? ranked = null;
         var keptFloat = new Dictionary<string, string>();
         var order = new List<string>();
         var orderDb = new List<double>();
         int images = heldOut.Sum(b => b.Labels.Length);
         while (100 * (fp32 - int8) > maxDrop)
         {
+            ranked ??= LayerErrorMeter.Measure(prepared, model, plan, heldOut.Select(b => new CalibrationBatch(b.Data, b.Shape)),
+                    Math.Min(options.SqnrSamples, heldOut.Sum(b => b.Labels.Length)), throughModel: true)
+                .Sqnr.OrderBy(l => l.Value.OutputDb).ThenBy(l => l.Key, StringComparer.Ordinal).ToList();
             if (order.Count + 1 >= ranked.Count)
                 throw new QuantizationException(string.Create(CultureInfo.InvariantCulture,
                     $"MaxAccuracyDrop {maxDrop:0.##}: not reachable: with {order.Count} of the {ranked.Count} measured layers in float, int8 top-1 is {100 * int8:F2} % against fp32 {100 * fp32:F2} % " +
@@ -136,7 +138,7 @@ public sealed class QdqQuantizer
             var (layer, sqnr) = ranked[order.Count];
             order.Add(layer);
             keptFloat[layer] = AccuracyFallback.FloatReason;
-            orderDb.Add(sqnr.OutputDb);
+            orderDb.Add(sqnr.OutputDb!.Value);
             (model, plan) = PlanCalibrateRewrite(source, options, keptFloat, ranges, calibrationData, null);
             int8 = HeldOutAccuracy.Top1(model, heldOut);
         }

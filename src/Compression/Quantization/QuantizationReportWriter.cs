@@ -66,7 +66,7 @@ public static class QuantizationReportWriter
                 ["op"] = l.OpType,
                 ["sqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.Db),
                 ["isolatedSqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.IsolatedDb),
-                ["outputSqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.OutputDb),
+                ["outputSqnrDb"] = Db(result.LayerSqnr, l.Name, s => s.OutputDb ?? double.NaN),
                 ["float"] = l.Float,
                 ["runsAs"] = l.RunsAs,
                 ["reason"] = l.Reason,

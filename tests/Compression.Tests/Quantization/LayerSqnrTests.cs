@@ -29,7 +29,10 @@ public class LayerSqnrTests
     {
         var model = TinyOnnxModels.Chain();
         var options = new QuantizationOptions { FloatLayers = FloatLayers.None, CalibrationCount = 32, SqnrSamples = 32 };
-        var result = new QdqQuantizer(options).Quantize(model, QdqQuantizerTests.Calibration(32));
+        // MaxAccuracyDrop (100: never acted on) also measures the model output with one layer quantized (OutputDb).
+        float[] input = Concatenate(QdqQuantizerTests.Calibration(32));
+        long[] shape = [32, 3, Size, Size];
+        var result = new QdqQuantizer(options with { MaxAccuracyDrop = 100 }).Quantize(model, QdqQuantizerTests.Calibration(32), [new LabeledBatch(input, shape, new long[32])]);
 
         var sqnr = result.LayerSqnr!;
         string[] layers = ["conv0", "conv1_dw", "conv1_pw", "conv2_dw", "conv2_pw", "gap", "classifier"];
@@ -41,8 +44,6 @@ public class LayerSqnrTests
 
         // The logits (the classifier's output, kept float) of the two models run separately in ONNX Runtime
         // on the same 32 calibration samples, with the QDQ arithmetic unfused: the same SQNR.
-        float[] input = Concatenate(QdqQuantizerTests.Calibration(32));
-        long[] shape = [32, 3, Size, Size];
         float[] f = OrtTestRunner.Run(model, input, shape, GraphOptimizationLevel.ORT_DISABLE_ALL);
         float[] q = OrtTestRunner.Run(result.Model, input, shape, GraphOptimizationLevel.ORT_DISABLE_ALL);
         Assert.Equal(Sqnr(f, q), sqnr["classifier"].Db, 2);
@@ -52,9 +53,10 @@ public class LayerSqnrTests
         var conv0Only = new QdqQuantizer(options with { ExcludedNodes = layers.Where(l => l != "conv0").ToList() }).Quantize(model, QdqQuantizerTests.Calibration(32));
         Assert.Equal(["conv0"], conv0Only.QuantizedNodes.Where(n => layers.Contains(n)));
         float[] q0 = OrtTestRunner.Run(conv0Only.Model, input, shape, GraphOptimizationLevel.ORT_DISABLE_ALL);
-        Assert.Equal(Sqnr(f, q0), sqnr["conv0"].OutputDb, 2);
+        Assert.Equal(Sqnr(f, q0), sqnr["conv0"].OutputDb!.Value, 2);
+        Assert.Null(conv0Only.LayerSqnr!["conv0"].OutputDb); // measured only for --max-drop
         // The last layer's output is the model's: there both figures are the same.
-        Assert.Equal(sqnr["classifier"].IsolatedDb, sqnr["classifier"].OutputDb, 6);
+        Assert.Equal(sqnr["classifier"].IsolatedDb, sqnr["classifier"].OutputDb!.Value, 6);
 
         // Layers the int8 kernels actually run are reported; float layers have none.
         var report = QuantizationReportWriter.ToJson(result)["layers"]!.AsArray();
