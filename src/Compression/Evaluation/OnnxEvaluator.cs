@@ -33,8 +33,8 @@ public sealed class OnnxEvaluator : IDisposable
         if (Options.Threads > 0) sessionOptions.IntraOpNumThreads = Options.Threads;
         session = new InferenceSession(bundle.ModelPath, sessionOptions);
         // torch.onnx.export fixes the batch at 1 unless told otherwise: feed such a model in its own batch size.
-        int[] dims = session.InputMetadata[session.InputNames[0]].Dimensions;
-        BatchSize = dims.Length > 0 && dims[0] > 0 ? dims[0] : Options.BatchSize;
+        int fixedBatch = OrtClassifier.FixedBatchSize(session);
+        BatchSize = fixedBatch > 0 ? fixedBatch : Options.BatchSize;
     }
 
     /// <summary>Images per ONNX Runtime call: <see cref="OnnxEvaluatorOptions.BatchSize"/>, or the model's fixed batch size when its input has one.</summary>

@@ -17,6 +17,17 @@ public static class OrtClassifier
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
+    /// <summary>
+    /// The fixed batch size of the session's input <paramref name="inputName"/> (its first input when null), or 0 when
+    /// the batch dimension is dynamic. torch.onnx.export fixes it at 1 unless told otherwise.
+    /// </summary>
+    public static int FixedBatchSize(InferenceSession session, string? inputName = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        int[] dims = session.InputMetadata[inputName ?? session.InputNames[0]].Dimensions;
+        return dims.Length > 0 && dims[0] > 0 ? dims[0] : 0;
+    }
+
     /// <summary>Index of the largest value (the first one on ties).</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {

@@ -16,8 +16,7 @@ internal static class HeldOutAccuracy
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(model.ToByteArray(), options);
-        int[] dims = session.InputMetadata[session.InputNames[0]].Dimensions;
-        int fixedBatch = dims.Length > 0 && dims[0] > 0 ? dims[0] : 0;
+        int fixedBatch = OrtClassifier.FixedBatchSize(session);
         long correct = 0, total = 0;
         for (int b = 0; b < batches.Count; b++)
         {
