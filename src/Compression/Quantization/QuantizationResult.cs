@@ -34,6 +34,9 @@ public sealed record QuantizationResult(
     /// <summary>The layers kept float by position, resolved for the target (auto replaced by what it means there).</summary>
     public FloatLayers FloatLayers { get; init; }
 
+    /// <summary>The graph input's scale, zero point and which calibrated ends its grid holds exactly (<see cref="QuantizationOptions.ExactInputEnds"/>); null when the input is not quantized.</summary>
+    public string? InputQuantization { get; init; }
+
     /// <summary>fp32 against int8 latency on this machine, when the caller measured it (the quantize pass does, for a target that is this machine).</summary>
     public LatencyComparison? Latency { get; init; }
 }
