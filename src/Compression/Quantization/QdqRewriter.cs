@@ -85,7 +85,7 @@ internal sealed class QdqRewriter
     /// Why: ONNX Runtime's zero point round(qmin - rmin / scale) puts rmin and rmax up to half a step off the grid. For
     /// the graph input those ends are the commonest pixel values (black background and padding, white), so every such
     /// pixel moves by the same amount: a systematic shift, not noise. Issue 17's seed-2 MobileNetV2 (mean and std 0.5:
-    /// pixels -1..1, scale 2/255, zero point 127.5 rounded to 128) read its black background as -1.0039; together with
+    /// pixels -1..1, scale 2/255, zero point 127.5 rounded to 128) read its black background as -0.9961; together with
     /// the stem's weight rounding that moved whole background channels of the stem's output to the next output level,
     /// and the layers after it amplified that into 5.7 lost points. With -1 exact (scale 1/127, zero point 127) it lost 0.5
     /// (docs/quantization.md, "Why seed 2 lost 5.7 points").
