@@ -12,11 +12,12 @@ namespace EdgeToolkit.Compression.Quantization;
 /// (VNNI <c>vpdpbusd</c>, requantization inside the kernel) only when the group's input channels are a multiple of 4
 /// (<c>KernelInputChannelAlignment</c> in MLAS's x86 ConvSym dispatch tables, AVX2 and AVX-512 alike). A 3-channel stem
 /// misses that test and falls back to im2col, a u8×s8 GEMM with K = 27 into an int32 buffer, and a separate
-/// requantization pass. Measured on the Xeon (AVX-512 VNNI, 2 threads) for our MobileNet v1 1.0 at 224x224: the int8 stem
-/// took 0.73-0.79 ms against 0.32 ms in fp32 (14-15 % of the int8 graph's kernel time); padded to 4 channels it took
-/// 0.25 ms plus 0.09 ms for the float Pad, and the whole graph's int8/fp32 went from 0.48 to 0.43 in paired rounds
-/// (docs/quantization.md, "Why our MobileNet v1 stops at"). ARM64 is left alone: there MLAS uses ConvSym only from 64
-/// input channels, so padding a stem would not change its kernel.
+/// requantization pass. Measured on the shared Xeon (AVX-512 VNNI, 2 threads, ORT 1.31.1) for our MobileNet v1 1.0 at
+/// 224x224: the unpadded int8 stem took 0.6-0.8 ms against 0.3 ms in fp32 (15 % of the int8 graph's kernel time);
+/// padded to 4 channels, 0.24 ms plus about 0.1 ms for the float Pad. Paired rounds, int8 p50: 4.03 -> 3.84 ms (int8/fp32
+/// 0.36 -> 0.34, load 16) and 4.09 -> 3.60 ms (0.48 -> 0.43, load 9); torchvision MobileNetV2 0.50 -> 0.45, ResNet-18
+/// 0.25 -> 0.24 (docs/quantization.md, "Why our MobileNet v1 stops at about 0.4 of fp32"). ARM64 is left alone: there MLAS uses
+/// ConvSym only from 64 input channels, so padding a stem would not change its kernel.
 /// </para>
 /// </summary>
 public static class InputChannelPadding

@@ -5,7 +5,7 @@ namespace EdgeToolkit.Compression.Tests.Quantization;
 
 /// <summary>
 /// The stem's input channels are padded to a multiple of 4 on x86-64 targets, so that ONNX Runtime runs the quantized
-/// stem on its fused ConvSym kernel (docs/quantization.md, "Why our MobileNet v1 stops at 0.42").
+/// stem on its fused ConvSym kernel (docs/quantization.md, "Why our MobileNet v1 stops at about 0.4 of fp32").
 /// </summary>
 public class InputChannelPaddingTests
 {
