@@ -31,11 +31,23 @@ public sealed class OnnxEvaluator : IDisposable
             throw new ArgumentException($"{bundle.Folder}: inputShape {Manifest.Height}x{Manifest.Width} is not square; evaluation supports square inputs only.");
         using var sessionOptions = new SessionOptions { GraphOptimizationLevel = Options.OptimizationLevel };
         if (Options.Threads > 0) sessionOptions.IntraOpNumThreads = Options.Threads;
-        session = new InferenceSession(bundle.ModelPath, sessionOptions);
+        try
+        {
+            session = new InferenceSession(bundle.ModelPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{bundle.ModelPath}: ONNX Runtime cannot load the model: {e.Message}", e);
+        }
+        modelPath = bundle.ModelPath;
         // torch.onnx.export fixes the batch at 1 unless told otherwise: feed such a model in its own batch size.
-        int fixedBatch = OrtClassifier.FixedBatchSize(session);
+        fixedBatch = OrtClassifier.FixedBatchSize(session);
         BatchSize = fixedBatch > 0 ? fixedBatch : Options.BatchSize;
     }
+
+    // The model input's fixed batch size (0 = any): a ragged last batch is padded up to it.
+    private readonly int fixedBatch;
+    private readonly string modelPath;
 
     /// <summary>Images per ONNX Runtime call: <see cref="OnnxEvaluatorOptions.BatchSize"/>, or the model's fixed batch size when its input has one.</summary>
     public int BatchSize { get; }
@@ -85,9 +97,19 @@ public sealed class OnnxEvaluator : IDisposable
         foreach (var (pixels, shape, truth) in Batches(data))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            float[] logits = OrtClassifier.Run(session, pixels, shape);
-            if (logits.Length != truth.Length * classes)
-                throw new InvalidOperationException($"{Manifest.ModelFile}: output '{Manifest.OutputName}' has {logits.Length / Math.Max(1, truth.Length)} values per image but the manifest has {classes} labels.");
+            var (input, inputShape) = PadToFixedBatch(pixels, shape);
+            float[] logits;
+            try
+            {
+                logits = OrtClassifier.Run(session, input, inputShape);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                // Reported by the CLI as an error naming the model, not as an unhandled exception.
+                throw new InvalidDataException($"{modelPath}: ONNX Runtime failed on a batch of shape [{string.Join(", ", inputShape)}]: {e.Message}", e);
+            }
+            if (logits.Length != inputShape[0] * classes)
+                throw new InvalidOperationException($"{Manifest.ModelFile}: output '{Manifest.OutputName}' has {logits.Length / Math.Max(1, inputShape[0])} values per image but the manifest has {classes} labels.");
             for (int i = 0; i < truth.Length; i++)
             {
                 var row = logits.AsSpan(i * classes, classes);
@@ -104,6 +126,18 @@ public sealed class OnnxEvaluator : IDisposable
         double top1 = done == 0 ? 0 : (double)correct / done;
         double? top5 = withTop5 && done > 0 ? (double)top5Hits / done : null;
         return (new EvaluationResult(done, top1, top5, confusion, Manifest.Labels), predictions);
+    }
+
+    // A model exported with a fixed batch of N > 1 refuses the last, shorter batch of a dataset whose size is not a
+    // multiple of N: that batch is padded with zero images, whose outputs are not read.
+    private (float[] Data, long[] Shape) PadToFixedBatch(float[] pixels, long[] shape)
+    {
+        if (fixedBatch <= 0 || shape[0] >= fixedBatch) return (pixels, shape);
+        var padded = new float[pixels.Length / shape[0] * fixedBatch];
+        pixels.CopyTo(padded, 0);
+        var paddedShape = (long[])shape.Clone();
+        paddedShape[0] = fixedBatch;
+        return (padded, paddedShape);
     }
 
     private IEnumerable<(float[] Data, long[] Shape, long[] Labels)> Batches(ImageDataset data)

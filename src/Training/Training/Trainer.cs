@@ -171,6 +171,7 @@ public sealed class Trainer
         using var correct = torch.zeros(1, dtype: ScalarType.Int64);
         double lr = schedule.At(state.GlobalStep);
         double epochOverhead = 0; // measured evaluation + checkpoints of the last epoch
+        var recentRate = new RecentStepRate(); // windows carry over epoch ends: each starts after the evaluation
         for (int epoch = state.CompletedEpochs; epoch < (plan?.Epochs ?? o.Epochs); epoch++)
         {
             double windowStart = Elapsed();
@@ -218,6 +219,8 @@ public sealed class Trainer
                             PartialImages = seen,
                             PartialSeconds = priorSeconds + clock.Elapsed.TotalSeconds,
                         }, Elapsed, loaderBatches);
+                    // The probe's steps are the first window: one slow window just after the plan cannot swing it.
+                    recentRate.Add(probe.SecondsPerStep * probe.TimedSteps, probe.TimedSteps);
                     probe = null;
                     state = state with { Plan = plan };
                     schedule = new LearningRateSchedule(o, plan);
@@ -228,13 +231,14 @@ public sealed class Trainer
                 }
                 else if (plan?.BudgetSeconds is not null && ++windowSteps >= Math.Max(5, plan.StepsPerEpoch / 20))
                 {
-                    // Every 5 % of an epoch: if the machine got slower than when the plan was made, shorten
+                    // Every 5 % of an epoch (at the recent rate, RecentStepRate): if the machine got slower than when the plan was made, shorten
                     // the run so it still ends within the budget, with the schedule laid over the new total;
                     // if it got faster again after a shortening, lengthen it back toward the first plan.
                     double now = Elapsed();
-                    var replanned = plan.Replan(state.GlobalStep, now, (now - windowStart) / windowSteps, epochOverhead);
+                    recentRate.Add(now - windowStart, windowSteps);
                     windowStart = now;
                     windowSteps = 0;
+                    var replanned = plan.Replan(state.GlobalStep, now, recentRate.SecondsPerStep!.Value, epochOverhead);
                     if (!ReferenceEquals(replanned, plan))
                     {
                         if (replanned.TotalSteps < plan.TotalSteps && _logger.IsEnabled(LogLevel.Warning))

@@ -74,6 +74,50 @@ public sealed class OnnxEvaluatorTests : IDisposable
         Assert.Contains("predicts 4", e.Message);
     }
 
+    [Fact]
+    public void A_model_with_a_fixed_batch_evaluates_a_dataset_that_is_not_a_multiple_of_it()
+    {
+        // A model exported with a fixed batch of 16: 50 images are three batches of 16 and one of 2, which ONNX
+        // Runtime refused ("Got: 2 Expected: 16") before the last batch was padded.
+        var spec = ExportTestModels.Spec("resnet20", 1, 16, classes: 10);
+        torch.random.manual_seed(5);
+        using var model = ExportTestModels.Create(spec);
+        var data = EvaluationTestData.Grey28(50);
+        CenterClassifier(model, data, spec);
+        var bundle = BundleExporter.Export(model, spec, Path.Combine(dir, "bundle")).Bundle;
+        var graph = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(bundle.ModelPath));
+        foreach (var value in new[] { graph.Graph.Input[0], graph.Graph.Output[0] })
+            value.Type.TensorType.Shape.Dim[0] = new Onnx.TensorShapeProto.Types.Dimension { DimValue = 16 };
+        string fixedPath = Path.Combine(dir, "fixed-batch-16.onnx");
+        File.WriteAllBytes(fixedPath, Google.Protobuf.MessageExtensions.ToByteArray(graph));
+
+        using var dynamicBatch = new OnnxEvaluator(bundle, new OnnxEvaluatorOptions { BatchSize = 7 });
+        using var fixedBatch = new OnnxEvaluator(bundle with { ModelPath = fixedPath }, new OnnxEvaluatorOptions { BatchSize = 7 });
+        var progress = new RecordingProgress<EvaluationProgress>();
+        var result = fixedBatch.Evaluate(data, progress);
+
+        Assert.Equal(16, fixedBatch.BatchSize);
+        Assert.Equal([16, 32, 48, 50], progress.Reports.Select(p => p.ImagesDone));
+        Assert.Equal(50, result.Images);
+        Assert.Equal(dynamicBatch.Predict(data), fixedBatch.Predict(data));
+        Assert.Equal(dynamicBatch.Evaluate(data).Top1, result.Top1);
+    }
+
+    [Fact]
+    public void A_model_onnx_runtime_refuses_is_reported_naming_the_file()
+    {
+        var spec = ExportTestModels.Spec("resnet20", 1, 16, classes: 4);
+        using var model = ExportTestModels.Create(spec);
+        var bundle = BundleExporter.Export(model, spec, Path.Combine(dir, "bundle")).Bundle;
+        string broken = Path.Combine(dir, "broken.onnx");
+        File.WriteAllBytes(broken, File.ReadAllBytes(bundle.ModelPath).AsSpan(0, 200).ToArray());
+
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxEvaluator(bundle with { ModelPath = broken }));
+
+        Assert.Contains(broken, e.Message);
+        Assert.Contains("ONNX Runtime", e.Message);
+    }
+
     [Theory]
     [InlineData(0, 0, "BatchSize")]
     [InlineData(8, -1, "Threads")]
