@@ -34,6 +34,9 @@ public sealed record QuantizationResult(
     /// <summary>The layers kept float by position, resolved for the target (auto replaced by what it means there).</summary>
     public FloatLayers FloatLayers { get; init; }
 
+    /// <summary>Convs whose input channels were padded to a multiple of 4 (<see cref="QuantizationOptions.PadInputChannels"/>), as "name: from -> to"; empty when none.</summary>
+    public IReadOnlyList<string> PaddedInputChannels { get; init; } = [];
+
     /// <summary>fp32 against int8 latency on this machine, when the caller measured it (the quantize pass does, for a target that is this machine).</summary>
     public LatencyComparison? Latency { get; init; }
 }
