@@ -1,7 +1,10 @@
 // Batch-1 latency of MobileNet v1 (random weights, 224x224, 1000 classes) in fp32 and QDQ int8,
 // with ONNX Runtime at ORT_ENABLE_ALL and 2 intra-op threads. fp32 and int8 are measured in
 // alternating rounds so drift on a shared machine hits all; the median of the rounds' p50 is kept.
-// Usage: dotnet run -c Release --project benchmarks/QuantizationLatency [-- rounds runs]
+// Usage: dotnet run -c Release --project benchmarks/QuantizationLatency [-- rounds runs] [--profile]
+// --profile: instead of latency, ONNX Runtime's per-node kernel times (LatencyBenchmark.Profile, 200 runs) of fp32 and
+// the int8 variants, summed per part of the network: stem, depthwise, pointwise, classifier, the rest (input
+// QuantizeLinear, its Pad and Transpose, pool, reshape). Node names are those ONNX Runtime gives our exporter's graph.
 using System.Globalization;
 using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Export;
@@ -10,6 +13,8 @@ using EdgeToolkit.Training.Models;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
+bool profile = args.Contains("--profile");
+args = args.Where(a => a != "--profile").ToArray();
 int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 int runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
 const int Size = 224, Classes = 1000, Calibration = 32;
@@ -36,6 +41,8 @@ foreach (double alpha in new[] { 1.0, 0.5 })
     var variants = new (string Name, QuantizationOptions Options)[]
     {
         ("int8, all layers", minMax with { FloatLayers = FloatLayers.None }),
+        // What the x86 default did before the stem's input channels were padded to 4 (InputChannelPadding).
+        ("int8, all layers, stem not padded", minMax with { FloatLayers = FloatLayers.None, PadInputChannels = false }),
         ("int8, float first conv", minMax with { FloatLayers = FloatLayers.FirstConv }),
         ("int8, float first conv + classifier", minMax with { FloatLayers = FloatLayers.FirstConv | FloatLayers.Classifier }),
         ("int8, all layers, 7-bit weights", minMax with { FloatLayers = FloatLayers.None, ReduceWeightRange = true }),
@@ -46,6 +53,23 @@ foreach (double alpha in new[] { 1.0, 0.5 })
         string int8Path = Path.Combine(folder, $"mobilenet_v1_{alpha:F2}_variant{v}.onnx");
         new QdqQuantizer(variants[v].Options).QuantizeFile(fp32Path, int8Path, RandomBatches(Calibration, Size));
         paths.Add(int8Path);
+    }
+    if (profile)
+    {
+        var profileOptions = bench with { Runs = 200 };
+        Console.WriteLine($"alpha {alpha:F2}: kernel time per run in microseconds (share of the graph's kernel time)");
+        Console.WriteLine("| model | run | stem | depthwise | pointwise | classifier | rest |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, path) in new[] { ("fp32", fp32Path) }.Concat(paths.Select((p, v) => (variants[v].Name, p))))
+        {
+            var p = LatencyBenchmark.Profile(path, profileOptions);
+            var parts = p.Nodes.GroupBy(n => Part(n.Node)).ToDictionary(g => g.Key, g => g.Sum(n => n.MeanMicroseconds));
+            string Cell(string part) => string.Create(CultureInfo.InvariantCulture,
+                $"{parts.GetValueOrDefault(part):F0} ({100 * parts.GetValueOrDefault(part) / p.KernelMicroseconds:F1} %)");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {p.RunMicroseconds:F0} | {Cell("stem")} | {Cell("depthwise")} | {Cell("pointwise")} | {Cell("classifier")} | {Cell("rest")} |"));
+        }
+        continue;
     }
     // Each round measures fp32 and then every variant, so drift on a shared machine hits all of them.
     var fp32 = new List<double>();
@@ -64,6 +88,15 @@ foreach (double alpha in new[] { 1.0, 0.5 })
             $"| {alpha:F2} | {variants[v].Name} | {f:F2} | {q:F2} | {q / f:F2} ({ratios[0]:F2}-{ratios[^1]:F2}) | {fMb:F2} | {qMb:F2} | {qMb / fMb:F3} |"));
     }
 }
+
+// ONNX Runtime names the fp32 graph's NCHWc convs after their outputs (features.N.relu1 = depthwise, relu2 = pointwise)
+// and the fused int8 ones after the Conv nodes (features.N.depthwise / pointwise); features.0 is the stem.
+static string Part(string node) =>
+    node.Contains("depthwise", StringComparison.Ordinal) || node.Contains(".relu1", StringComparison.Ordinal) ? "depthwise"
+    : node.Contains("pointwise", StringComparison.Ordinal) || node.Contains(".relu2", StringComparison.Ordinal) ? "pointwise"
+    : node.Contains("features.0.", StringComparison.Ordinal) && !node.Contains("channel_pad", StringComparison.Ordinal) ? "stem"
+    : node.Contains("classifier", StringComparison.Ordinal) ? "classifier"
+    : "rest";
 
 static double Median(List<double> values)
 {

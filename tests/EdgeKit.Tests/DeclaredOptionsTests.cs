@@ -5,6 +5,7 @@ using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.EdgeKit.Commands;
+using EdgeToolkit.Training.Models;
 
 namespace EdgeToolkit.EdgeKit.Tests;
 
@@ -234,6 +235,20 @@ public sealed class DeclaredOptionsTests
         Assert.Contains(bad.Errors, e => e.Message.Contains("depthwise-conv, batchnorm", StringComparison.Ordinal));
         Assert.Contains("depthwise-conv, batchnorm",
             Assert.Throws<RecipeException>(() => FromRecipe("{\"standaloneBatchNorm\": \"fold\"}")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Test_time_flip_binds_from_the_cli_and_recipes_and_a_bad_value_is_named()
+    {
+        var parsed = Root().Parse("export --checkpoint c --out o --tta flip");
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(TestTimeAugmentation.Flip, parsed.GetValue<TestTimeAugmentation>("--test-time-augmentation"));
+        Assert.Equal(TestTimeAugmentation.None, Root().Parse("export --checkpoint c --out o").GetValue<TestTimeAugmentation>("--test-time-augmentation"));
+        Assert.Equal(TestTimeAugmentation.Flip, FromRecipe("{\"testTimeAugmentation\": \"flip\"}").TestTimeAugmentation);
+
+        Assert.Contains(Root().Parse("export --checkpoint c --out o --tta rotate").Errors, e => e.Message.Contains("none, flip", StringComparison.Ordinal));
+        Assert.Contains("none, flip",
+            Assert.Throws<RecipeException>(() => FromRecipe("{\"testTimeAugmentation\": \"rotate\"}")).Message, StringComparison.Ordinal);
     }
 
     [Theory]

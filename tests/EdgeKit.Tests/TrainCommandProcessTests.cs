@@ -104,6 +104,14 @@ public sealed class TrainCommandProcessTests
         Assert.Contains("top-1:", evalOutput);
         Assert.Contains("top-5:", evalOutput);
         Assert.Contains("confusion matrix", evalOutput);
+
+        var (flipCode, flipOutput) = EdgeKitProcess.Run("eval", "--checkpoint", Path.Combine(outDir, "best"), "--data", "embedded", "--limit", "100", "--threads", "1", "--tta", "flip");
+        Assert.True(flipCode == 0, flipOutput);
+        Assert.Contains("test-time flip (2 forward passes per image; export with --tta flip", flipOutput);
+        Assert.Contains("images: 100", flipOutput);
+        var (badCode, badOutput) = EdgeKitProcess.Run("eval", "--checkpoint", Path.Combine(outDir, "best"), "--data", "embedded", "--tta", "rotate");
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("rotate", badOutput);
     }
 
     [Theory]

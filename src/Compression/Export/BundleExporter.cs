@@ -65,6 +65,14 @@ public static class BundleExporter
             ["opset"] = options.Onnx.Opset.ToString(CultureInfo.InvariantCulture),
             ["export_max_abs_diff"] = export.MaxAbsDiff.ToString("E3", CultureInfo.InvariantCulture),
         };
+        // With test-time flip the graph runs the network twice per image: the MACs say so, and the checkpoint's
+        // accuracy (measured without the flip) does not describe this bundle until it is evaluated.
+        bool flip = options.Onnx.TestTimeAugmentation == TestTimeAugmentation.Flip;
+        if (flip)
+        {
+            provenance["test_time_augmentation"] = "flip: mean of the logits of the image and its mirror, 2 forward passes per image";
+            accuracy = null;
+        }
         var manifest = new BundleManifest
         {
             Architecture = spec.Architecture,
@@ -83,7 +91,7 @@ public static class BundleExporter
                 : Enumerable.Range(0, spec.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
             Accuracy = accuracy,
             Parameters = complexity.Parameters,
-            Macs = complexity.Macs,
+            Macs = flip ? 2 * complexity.Macs : complexity.Macs,
             Provenance = provenance,
         };
         ModelBundleFolder.Write(bundleFolder, onnxPath, manifest);

@@ -15,6 +15,12 @@ public sealed record OnnxExportOptions
     /// <summary>How a BatchNorm that does not follow a convolution is written.</summary>
     public StandaloneBatchNormMode StandaloneBatchNorm { get; init; } = StandaloneBatchNormMode.DepthwiseConv;
 
+    /// <summary>
+    /// Test-time augmentation written into the graph (<see cref="Training.Models.TestTimeAugmentation.Flip"/>: the mean of the
+    /// logits of each image and its mirror, two forward passes per image on the device). Off by default.
+    /// </summary>
+    public Training.Models.TestTimeAugmentation TestTimeAugmentation { get; init; } = Training.Models.TestTimeAugmentation.None;
+
     /// <summary>Largest accepted max |logit difference| between ONNX Runtime and TorchSharp.</summary>
     public double Tolerance { get; init; } = 1e-4;
 
@@ -33,6 +39,8 @@ public sealed record OnnxExportOptions
             throw new ArgumentException($"OnnxExportOptions.Tolerance must be positive but was {Tolerance}.");
         if (RandomVerificationImages < 1)
             throw new ArgumentException($"OnnxExportOptions.RandomVerificationImages must be at least 1 but was {RandomVerificationImages}.");
+        if (!Enum.IsDefined(TestTimeAugmentation))
+            throw new ArgumentException($"OnnxExportOptions.TestTimeAugmentation {TestTimeAugmentation} is not defined.");
         if (!Enum.IsDefined(StandaloneBatchNorm))
             throw new ArgumentException($"OnnxExportOptions.StandaloneBatchNorm {StandaloneBatchNorm} is not defined.");
     }

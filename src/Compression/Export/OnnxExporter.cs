@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Models;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -45,7 +46,10 @@ public sealed class OnnxExporter
         builder.UniqueName(InputName);
         builder.UniqueName(OutputName);
         var emitter = new ModuleGraphEmitter(builder, Options, model);
-        string output = emitter.Emit(model, InputName);
+        bool flip = Options.TestTimeAugmentation == TestTimeAugmentation.Flip;
+        string output = emitter.Emit(model, flip ? MirroredBatch(builder) : InputName);
+        if (flip)
+            output = MeanOfPairs(builder, output, spec.NumClasses);
         if (output == InputName)
             output = builder.AddNode("Identity", "identity", [InputName], "identity");
         builder.RenameValueToReserved(output, OutputName);
@@ -70,7 +74,26 @@ public sealed class OnnxExporter
         AddMetadata(proto, OnnxMetadataKeys.Mean, JsonSerializer.Serialize(spec.Mean));
         AddMetadata(proto, OnnxMetadataKeys.Std, JsonSerializer.Serialize(spec.Std));
         AddMetadata(proto, OnnxMetadataKeys.Labels, JsonSerializer.Serialize(spec.Labels));
+        if (flip)
+            AddMetadata(proto, OnnxMetadataKeys.TestTimeAugmentation, KebabCase.Name(Options.TestTimeAugmentation));
         return proto;
+    }
+
+    // Test-time flip, as FlipAveraged computes it: the N images and their mirrors (Slice along the width with step -1)
+    // go through the network as one batch of 2N, so the device makes one call per frame.
+    private static string MirroredBatch(OnnxGraphBuilder builder)
+    {
+        string mirrored = builder.AddNode("Slice", "tta.mirror",
+            [InputName, builder.AddInt64("tta.starts", -1), builder.AddInt64("tta.ends", long.MinValue), builder.AddInt64("tta.axes", 3), builder.AddInt64("tta.steps", -1)],
+            "tta.mirrored");
+        return builder.AddNode("Concat", "tta.batch", [InputName, mirrored], "tta.both", OnnxGraphBuilder.Int("axis", 0));
+    }
+
+    // The 2N logits back to N: [2, N, classes], the mean over the first axis (ReduceMean's axes is an attribute up to opset 17).
+    private static string MeanOfPairs(OnnxGraphBuilder builder, string logits, int classes)
+    {
+        string pairs = builder.AddNode("Reshape", "tta.pairs", [logits, builder.AddInt64("tta.shape", 2, -1, classes)], "tta.pairs");
+        return builder.AddNode("ReduceMean", "tta.mean", [pairs], "tta.mean", OnnxGraphBuilder.Ints("axes", 0), OnnxGraphBuilder.Int("keepdims", 0));
     }
 
     /// <summary>
@@ -90,14 +113,17 @@ public sealed class OnnxExporter
         {
             using var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
             using var session = new InferenceSession(bytes, sessionOptions);
+            // The graph is checked against what it claims to compute: with test-time flip, the flip-averaged view.
+            using var reference = Options.TestTimeAugmentation == TestTimeAugmentation.None ? null : FlipAveraged.Apply(model, Options.TestTimeAugmentation);
+            var expected = reference ?? model;
             using (var scope = torch.NewDisposeScope())
             {
                 using var generator = new torch.Generator((ulong)Options.Seed);
                 var random = torch.randn([Options.RandomVerificationImages, spec.InputChannels, spec.InputSize, spec.InputSize], generator: generator);
-                checks.Add(OnnxVerifier.Compare(model, session, random, "random", Options.Tolerance));
+                checks.Add(OnnxVerifier.Compare(expected, session, random, "random", Options.Tolerance));
             }
             if (realInputs is not null)
-                checks.Add(OnnxVerifier.Compare(model, session, realInputs, "real", Options.Tolerance));
+                checks.Add(OnnxVerifier.Compare(expected, session, realInputs, "real", Options.Tolerance));
         }
         finally
         {

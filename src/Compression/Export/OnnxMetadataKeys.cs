@@ -23,4 +23,7 @@ public static class OnnxMetadataKeys
 
     /// <summary>Class labels, JSON array of strings.</summary>
     public const string Labels = "labels";
+
+    /// <summary>Test-time augmentation inside the graph (<c>flip</c>); absent when there is none.</summary>
+    public const string TestTimeAugmentation = "test_time_augmentation";
 }

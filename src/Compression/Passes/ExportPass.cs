@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -39,7 +40,7 @@ public sealed class ExportPass : IPass
     {
         var options = new BundleExportOptions
         {
-            Onnx = new OnnxExportOptions { Opset = Options.Opset, StandaloneBatchNorm = Options.StandaloneBatchNorm },
+            Onnx = new OnnxExportOptions { Opset = Options.Opset, StandaloneBatchNorm = Options.StandaloneBatchNorm, TestTimeAugmentation = Options.TestTimeAugmentation },
             RealVerificationImages = Math.Max(1, Options.VerificationImages),
             Provenance = new Dictionary<string, string> { ["pass"] = provenance },
         };
@@ -61,6 +62,6 @@ public sealed class ExportPass : IPass
             Folder = outputFolder,
             CheckpointFolder = input.Folder,
             Parent = input,
-        }).After(PassName);
+        }).After(Options.TestTimeAugmentation == Training.Models.TestTimeAugmentation.None ? PassName : $"{PassName} (test-time {KebabCase.Name(Options.TestTimeAugmentation)})");
     }
 }

@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Compression.Passes.Options;
+using EdgeToolkit.Training.Models;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -27,8 +28,15 @@ public sealed record ExportPassOptions
         CliAliases = ["--standalone-batchnorm"],
     };
 
+    /// <summary>Test-time augmentation written into the graph.</summary>
+    public static readonly EnumPassOption<TestTimeAugmentation> TestTimeAugmentationOption = new("testTimeAugmentation", TestTimeAugmentation.None,
+        "Test-time augmentation in the exported graph: flip = mean of the logits of each image and its mirror (two forward passes per image on the device)")
+    {
+        CliAliases = ["--tta"],
+    };
+
     /// <summary>Every setting of the pass, in help order.</summary>
-    public static IReadOnlyList<PassOption> Declared => [OpsetOption, VerificationImagesOption, StandaloneBatchNormOption];
+    public static IReadOnlyList<PassOption> Declared => [OpsetOption, VerificationImagesOption, StandaloneBatchNormOption, TestTimeAugmentationOption];
 
     /// <summary>ONNX opset (<see cref="OpsetOption"/>).</summary>
     public int Opset { get; init; } = OpsetOption.Default;
@@ -39,6 +47,9 @@ public sealed record ExportPassOptions
     /// <summary>How a standalone BatchNorm is written (<see cref="StandaloneBatchNormOption"/>).</summary>
     public StandaloneBatchNormMode StandaloneBatchNorm { get; init; } = StandaloneBatchNormOption.Default;
 
+    /// <summary>Test-time augmentation in the graph (<see cref="TestTimeAugmentationOption"/>).</summary>
+    public TestTimeAugmentation TestTimeAugmentation { get; init; } = TestTimeAugmentationOption.Default;
+
     /// <summary>Reads and validates the options of a recipe entry.</summary>
     public static ExportPassOptions Read(RecipeOptionReader r)
     {
@@ -48,6 +59,7 @@ public sealed record ExportPassOptions
             Opset = OpsetOption.Read(r),
             VerificationImages = VerificationImagesOption.Read(r),
             StandaloneBatchNorm = StandaloneBatchNormOption.Read(r),
+            TestTimeAugmentation = TestTimeAugmentationOption.Read(r),
         };
         r.RejectUnknown("the export pass");
         return o;

@@ -44,8 +44,14 @@ public sealed class QdqQuantizer
         var choice = ActivationTypeChoice.For(Options.Target, Options.ActivationType);
         var options = Options with { ActivationType = choice.ActivationType, FloatLayers = FloatLayerNames.Resolve(Options.FloatLayers, choice.Target) };
         if (options.EqualizeLayers) CrossLayerEqualization.Apply(prepared.Graph);
+        // After preparation and equalization, before calibration: the padded graph is the float reference of every
+        // measurement below (SQNR, bias correction, held-out top-1), and it computes the same function.
+        var padded = InputChannelPadding.Resolve(options.PadInputChannels, choice.Target)
+            ? InputChannelPadding.Apply(prepared.Graph, FloatConvs(prepared.Graph, options))
+            : [];
+        var padReasons = padded.ToDictionary(p => p.Pad, _ => InputChannelPadding.Reason);
         var ranges = new Dictionary<string, TensorRange>();
-        var (model, plan) = PlanCalibrateRewrite(prepared, options, null, ranges, calibrationData, progress);
+        var (model, plan) = PlanCalibrateRewrite(prepared, options, padReasons, ranges, calibrationData, progress);
         var errors = Measure(prepared, model, plan, calibrationData);
         int biasCorrected = 0;
         var source = prepared;
@@ -53,12 +59,12 @@ public sealed class QdqQuantizer
         {
             source = prepared.Clone();
             biasCorrected = BiasCorrection.Apply(source, errors!.ChannelMeanError);
-            (model, plan) = PlanCalibrateRewrite(source, options, null, ranges, calibrationData, progress);
+            (model, plan) = PlanCalibrateRewrite(source, options, padReasons, ranges, calibrationData, progress);
             errors = Measure(prepared, model, plan, calibrationData);
         }
         AccuracyFallback? fallback = null;
         if (options.MaxAccuracyDrop is { } maxDrop)
-            (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, ranges, calibrationData, heldOut);
+            (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, padReasons, ranges, calibrationData, heldOut);
         var fusion = FusionReport.Analyze(model, plan, choice);
         var used = plan.CalibratedTensors.ToHashSet();
         string? inputGrid = DescribeInputGrid(prepared, ranges, used, options);
@@ -72,13 +78,17 @@ public sealed class QdqQuantizer
             AccuracyFallback = fallback,
             FloatLayers = options.FloatLayers,
             InputQuantization = inputGrid,
+            PaddedInputChannels = padded.Select(p => $"{p.Conv}: {p.From} -> {p.To}").ToList(),
         };
     }
 
     /// <summary>The graph input's scale and zero point and which calibrated ends the grid holds exactly, for the report.</summary>
     private static string? DescribeInputGrid(ModelProto prepared, Dictionary<string, TensorRange> ranges, HashSet<string> used, QuantizationOptions options)
     {
-        string input = prepared.Graph.Input.Select(i => i.Name).FirstOrDefault(used.Contains) ?? "";
+        // The graph input, or the stem's zero-padded copy of it (InputChannelPadding), whichever is quantized.
+        var inputs = prepared.Graph.Input.Select(i => i.Name).ToList();
+        inputs.AddRange(prepared.Graph.Node.Where(n => n.OpType == "Pad" && n.Input.Count > 0 && inputs.Contains(n.Input[0])).Select(n => n.Output[0]));
+        string input = inputs.FirstOrDefault(used.Contains) ?? "";
         if (!ranges.TryGetValue(input, out var range)) return null;
         var (scale, zeroPoint) = QdqRewriter.ActivationParameters(range, options.ActivationType, options.SymmetricActivations);
         float min = (options.ActivationType == QuantizedActivationType.Int8 ? -128 - zeroPoint : -zeroPoint) * scale;
@@ -108,6 +118,8 @@ public sealed class QdqQuantizer
             // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
             // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
             var graphInputs = source.Graph.Input.Select(i => i.Name).ToHashSet();
+            // A graph input padded with zero channels (InputChannelPadding) is still the preprocessed pixels.
+            graphInputs.UnionWith(source.Graph.Node.Where(n => n.OpType == "Pad" && keptFloat is not null && keptFloat.ContainsKey(n.Name) && graphInputs.Contains(n.Input[0])).Select(n => n.Output[0]));
             foreach (var (name, collector) in collectors)
             {
                 if (!graphInputs.Contains(name))
@@ -126,6 +138,14 @@ public sealed class QdqQuantizer
         return (model, plan);
     }
 
+    /// <summary>The Convs the plan will keep float by name or position (the same rules as <see cref="QdqPlan.Create"/>).</summary>
+    private static HashSet<string> FloatConvs(GraphProto graph, QuantizationOptions options)
+    {
+        var names = options.ExcludedNodes.ToHashSet();
+        if (options.FloatLayers.HasFlag(FloatLayers.FirstConv) && graph.Node.FirstOrDefault(n => n.OpType == "Conv") is { } stem) names.Add(stem.Name);
+        return names;
+    }
+
     private LayerErrorMeter? Measure(ModelProto prepared, ModelProto quantized, QdqPlan plan, IEnumerable<CalibrationBatch> calibrationData) =>
         Options.SqnrSamples == 0 ? null : LayerErrorMeter.Measure(prepared, quantized, plan, calibrationData, Math.Min(Options.SqnrSamples, Options.CalibrationCount),
             throughModel: Options.MaxAccuracyDrop is not null);
@@ -136,8 +156,8 @@ public sealed class QdqQuantizer
     /// (<see cref="LayerSqnr.OutputDb"/>, on the first <see cref="QuantizationOptions.SqnrSamples"/> held-out images) in float.
     /// </summary>
     private (ModelProto, QdqPlan, LayerErrorMeter, AccuracyFallback) KeepWorstLayersFloat(ModelProto prepared, ModelProto source, ModelProto model, QdqPlan plan,
-        LayerErrorMeter errors, double maxDrop, QuantizationOptions options, Dictionary<string, TensorRange> ranges, IEnumerable<CalibrationBatch> calibrationData,
-        IReadOnlyList<LabeledBatch> heldOut)
+        LayerErrorMeter errors, double maxDrop, QuantizationOptions options, IReadOnlyDictionary<string, string> padReasons, Dictionary<string, TensorRange> ranges,
+        IEnumerable<CalibrationBatch> calibrationData, IReadOnlyList<LabeledBatch> heldOut)
     {
         double fp32 = HeldOutAccuracy.Top1(prepared, heldOut);
         double first = HeldOutAccuracy.Top1(model, heldOut), int8 = first;
@@ -154,7 +174,7 @@ public sealed class QdqQuantizer
         // see shows the clipping of activations outside the calibrated ranges, which the calibration samples cannot
         // (ranked on one calibration image, QuantizeMaxDropTests' model kept 28 of 29 layers float and still missed 0.5).
         List<KeyValuePair<string, LayerSqnr>>? ranked = null;
-        var keptFloat = new Dictionary<string, string>();
+        var keptFloat = new Dictionary<string, string>(padReasons);
         var order = new List<string>();
         var orderDb = new List<double>();
         int images = heldOut.Sum(b => b.Labels.Length);

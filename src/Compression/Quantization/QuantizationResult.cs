@@ -37,6 +37,9 @@ public sealed record QuantizationResult(
     /// <summary>The graph input's scale, zero point and which calibrated ends its grid holds exactly (<see cref="QuantizationOptions.ExactInputEnds"/>); null when the input is not quantized.</summary>
     public string? InputQuantization { get; init; }
 
+    /// <summary>Convs whose input channels were padded to a multiple of 4 (<see cref="QuantizationOptions.PadInputChannels"/>), as "name: from -> to"; empty when none.</summary>
+    public IReadOnlyList<string> PaddedInputChannels { get; init; } = [];
+
     /// <summary>fp32 against int8 latency on this machine, when the caller measured it (the quantize pass does, for a target that is this machine).</summary>
     public LatencyComparison? Latency { get; init; }
 }

@@ -54,6 +54,7 @@ public sealed class InputGridTests
             ActivationType = type,
             FloatLayers = FloatLayers.None,
             ExactInputEnds = exact,
+            PadInputChannels = false, // the graph input itself quantized on every host (the padded copy gets the same grid)
             SqnrSamples = 0,
         }).Quantize(TinyOnnxModels.Chain(), data);
 

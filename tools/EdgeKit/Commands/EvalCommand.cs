@@ -1,6 +1,8 @@
 using System.CommandLine;
 using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Data;
+using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 
@@ -20,9 +22,14 @@ public static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Evaluation batch size", DefaultValueFactory = _ => 256 };
         var limit = new Option<int>("--limit") { Description = "Evaluate only N test images (0 = all)" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
+        var tta = new Option<TestTimeAugmentation>("--tta")
+        {
+            Description = "Test-time augmentation: flip = mean of the logits of each image and its mirror. The device gets this accuracy only from a bundle exported with the same --tta",
+            DefaultValueFactory = _ => TestTimeAugmentation.None,
+        };
         var command = new Command("eval", "Evaluate a checkpoint on the test split: top-1, top-5, confusion matrix.")
         {
-            CheckpointOption, data, dataPath, batchSize, limit, threads,
+            CheckpointOption, data, dataPath, batchSize, limit, threads, tta,
         };
         command.SetAction(parse =>
         {
@@ -34,9 +41,12 @@ public static class EvalCommand
                 var resolved = DatasetResolver.Resolve(parse.GetValue(data)!, parse.GetValue(dataPath),
                     new DatasetResolverOptions { ImageSize = spec.InputSize, ImageChannels = spec.InputChannels });
                 var test = TrainCommand.Limit(resolved.Test, parse.GetValue(limit));
-                var result = ClassifierEvaluator.Evaluate(checkpoint.Model, spec, test, parse.GetValue(batchSize));
+                var augmentation = parse.GetValue(tta);
+                using var predictor = augmentation == TestTimeAugmentation.None ? null : FlipAveraged.Apply(checkpoint.Model, augmentation);
+                var result = ClassifierEvaluator.Evaluate(predictor ?? checkpoint.Model, spec, test, parse.GetValue(batchSize));
                 EvaluationReport.Write(System.Console.Out,
-                    $"{checkpoint.Path}: {spec.Architecture} on {resolved.Description}", result);
+                    $"{checkpoint.Path}: {spec.Architecture} on {resolved.Description}"
+                    + (predictor is null ? "" : $", test-time {KebabCase.Name(augmentation)} (2 forward passes per image; export with --tta {KebabCase.Name(augmentation)} for the device to get it)"), result);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetException)

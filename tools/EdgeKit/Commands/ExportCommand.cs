@@ -22,9 +22,10 @@ public static class ExportCommand
         var verifyImages = ExportPassOptions.VerificationImagesOption.Cli();
         var opset = ExportPassOptions.OpsetOption.Cli();
         var batchNorm = ExportPassOptions.StandaloneBatchNormOption.Cli();
+        var tta = ExportPassOptions.TestTimeAugmentationOption.Cli();
         var command = new Command("export", "Export a checkpoint to ONNX, verify it against TorchSharp with ONNX Runtime, and write a model bundle.")
         {
-            checkpoint, output, data, dataPath, verifyImages, opset, batchNorm,
+            checkpoint, output, data, dataPath, verifyImages, opset, batchNorm, tta,
         };
         command.SetAction(parse =>
         {
@@ -38,6 +39,7 @@ public static class ExportCommand
                     Opset = parse.GetValue(opset),
                     VerificationImages = parse.GetValue(verifyImages),
                     StandaloneBatchNorm = parse.GetValue(batchNorm),
+                    TestTimeAugmentation = parse.GetValue(tta),
                 });
                 ImageDataset? real = null;
                 if (pass.Options.VerificationImages > 0)

@@ -1,0 +1,91 @@
+using EdgeToolkit.Compression.Quantization;
+using Onnx;
+
+namespace EdgeToolkit.Compression.Tests.Quantization;
+
+/// <summary>
+/// The stem's input channels are padded to a multiple of 4 on x86-64 targets, so that ONNX Runtime runs the quantized
+/// stem on its fused ConvSym kernel (docs/quantization.md, "Why our MobileNet v1 stops at about 0.4 of fp32").
+/// </summary>
+public class InputChannelPaddingTests
+{
+    private const int Size = 16;
+    private const int Classes = 10;
+
+    private static readonly QuantizationOptions AllLayers = QuantizationOptions.Default with { FloatLayers = FloatLayers.None, CalibrationCount = 64, SqnrSamples = 0 };
+
+    private static QuantizationResult Quantize(ModelProto model, QuantizationOptions options) =>
+        new QdqQuantizer(options).Quantize(model, QdqQuantizerTests.Calibration(64, Size));
+
+    private static float[] Run(ModelProto model)
+    {
+        float[] input = TinyOnnxModels.RandomInputs(32, Size, seed: 999);
+        return OrtTestRunner.Run(model, input, [32, 3, Size, Size]);
+    }
+
+    [Fact]
+    public void On_x64_vnni_the_three_channel_stem_is_padded_to_four_and_runs_on_integers_with_the_same_function()
+    {
+        var floatModel = TinyOnnxModels.Chain();
+        var padded = Quantize(floatModel, AllLayers with { Target = QuantizationTarget.X64Vnni });
+        var plain = Quantize(floatModel, AllLayers with { Target = QuantizationTarget.X64Vnni, PadInputChannels = false });
+
+        Assert.Equal(["conv0: 3 -> 4"], padded.PaddedInputChannels);
+        Assert.Empty(plain.PaddedInputChannels);
+        var graph = padded.Model.Graph;
+        var pad = Assert.Single(graph.Node, n => n.OpType == "Pad");
+        Assert.Equal(graph.Input[0].Name, pad.Input[0]);
+        // The Pad runs on the float input, and the stem's QuantizeLinear reads its output.
+        Assert.Contains(graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == pad.Output[0]);
+        var stemWeight = graph.Initializer.Single(t => t.Name.StartsWith("conv0", StringComparison.Ordinal) && t.Dims.Count == 4);
+        Assert.Equal(4, stemWeight.Dims[1]);
+
+        // Every Conv still runs on integers; the only float node is the Pad, kept float on purpose.
+        var conv = padded.Fusion!.Ops.Single(o => o.OpType == "Conv");
+        Assert.Equal(conv.Total, conv.Integer);
+        Assert.Equal(0, padded.Fusion.UnplannedIslands);
+        var island = Assert.Single(padded.Fusion.Islands);
+        Assert.Equal(["Pad"], island.OpTypes);
+        Assert.Equal(InputChannelPadding.Reason, island.Reason);
+
+        // Zero channels meet zero weights: the padded int8 model computes what the unpadded one does.
+        float[] a = Run(padded.Model), b = Run(plain.Model), f = Run(floatModel);
+        Assert.True(OrtTestRunner.Cosine(a, b) > 0.9999, $"cosine padded vs unpadded int8 {OrtTestRunner.Cosine(a, b)}");
+        Assert.True(OrtTestRunner.Cosine(a, f) > 0.99, $"cosine padded int8 vs float {OrtTestRunner.Cosine(a, f)}");
+        Assert.True(OrtTestRunner.ArgmaxAgreement(a, b, Classes) >= 0.9);
+    }
+
+    [Fact]
+    public void The_padded_input_is_calibrated_by_min_max_as_the_graph_input_is()
+    {
+        var batches = QdqQuantizerTests.Calibration(32, Size).ToList();
+        float min = Math.Min(0, batches.Min(b => b.Data.Min())), max = Math.Max(0, batches.Max(b => b.Data.Max()));
+        var result = new QdqQuantizer(AllLayers with { CalibrationCount = 32, Method = CalibrationMethod.Entropy, Target = QuantizationTarget.X64Vnni })
+            .Quantize(TinyOnnxModels.Chain(), batches);
+
+        var pad = Assert.Single(result.Model.Graph.Node, n => n.OpType == "Pad");
+        Assert.Equal(new TensorRange(min, max), result.Ranges[pad.Output[0]]);
+    }
+
+    [Theory]
+    [InlineData(QuantizationTarget.Arm64DotProduct, null, FloatLayers.None)]
+    [InlineData(QuantizationTarget.Arm64, null, FloatLayers.None)]
+    [InlineData(QuantizationTarget.X64Vnni, false, FloatLayers.None)]
+    [InlineData(QuantizationTarget.X64Vnni, null, FloatLayers.FirstConv)]
+    [InlineData(QuantizationTarget.X64, null, FloatLayers.Auto)]
+    public void Not_padded_on_arm64_when_switched_off_or_when_the_stem_stays_float(QuantizationTarget target, bool? pad, FloatLayers floatLayers)
+    {
+        var result = Quantize(TinyOnnxModels.Chain(), AllLayers with { Target = target, PadInputChannels = pad, FloatLayers = floatLayers });
+
+        Assert.Empty(result.PaddedInputChannels);
+        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "Pad");
+    }
+
+    [Fact]
+    public void Padding_can_be_forced_for_an_arm64_target()
+    {
+        var result = Quantize(TinyOnnxModels.Chain(), AllLayers with { Target = QuantizationTarget.Arm64DotProduct, PadInputChannels = true });
+
+        Assert.Equal(["conv0: 3 -> 4"], result.PaddedInputChannels);
+    }
+}
