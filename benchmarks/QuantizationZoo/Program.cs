@@ -6,6 +6,7 @@
 //        dotnet run -c Release --project benchmarks/QuantizationZoo -- /tmp/zoo [rounds] [runs] [--only NAME] [--float-layers none]
 //        ... -- /tmp/zoo 1 50 --profile   # where the time goes: ONNX Runtime's per-node kernel times, fp32 vs int8
 //        ... -- --pair A.onnx B.onnx [rounds] [runs] [--profile]   # two given files (e.g. a hand-edited int8 graph)
+//        ... -- /tmp/zoo 1 20 --ort-input-grid   # the graph input on ONNX Runtime's grid (QuantizationOptions.ExactInputEnds off)
 using System.Globalization;
 using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression.Quantization;
@@ -16,6 +17,7 @@ bool profile = false;
 (string A, string B)? pair = null;
 string? only = null;
 var floatLayers = QuantizationOptions.Default.FloatLayers;
+bool exactInputEnds = QuantizationOptions.Default.ExactInputEnds;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -23,6 +25,7 @@ for (int i = 0; i < args.Length; i++)
         case "--profile": profile = true; break;
         case "--pair" when i + 2 < args.Length: pair = (args[++i], args[++i]); break;
         case "--only" when i + 1 < args.Length: only = args[++i]; break;
+        case "--ort-input-grid": exactInputEnds = false; break;
         case "--float-layers" when i + 1 < args.Length: floatLayers = FloatLayerNames.Parse(args[++i].Split(','), "--float-layers"); break;
         default: positional.Add(args[i]); break;
     }
@@ -38,7 +41,7 @@ if (pair is { } files)
 }
 if (positional.Count < 1)
 {
-    Console.Error.WriteLine("usage: QuantizationZoo ZOO_FOLDER [rounds] [runs] [--only NAME] [--float-layers none|first-conv|classifier] [--profile]");
+    Console.Error.WriteLine("usage: QuantizationZoo ZOO_FOLDER [rounds] [runs] [--only NAME] [--float-layers none|first-conv|classifier] [--ort-input-grid] [--profile]");
     return 2;
 }
 string zoo = positional[0];
@@ -50,7 +53,7 @@ Directory.CreateDirectory(output);
 
 var choice = ActivationTypeChoice.For(QuantizationTarget.Host);
 Console.WriteLine($"{choice}");
-Console.WriteLine($"batch 1, 2 threads, ORT_ENABLE_ALL; {rounds} rounds x {runs} runs, median of round p50s; float layers {FloatLayerNames.Format(floatLayers)}, percentile");
+Console.WriteLine($"batch 1, 2 threads, ORT_ENABLE_ALL; {rounds} rounds x {runs} runs, median of round p50s; float layers {FloatLayerNames.Format(floatLayers)}, percentile{(exactInputEnds ? "" : ", ONNX Runtime's input grid")}");
 if (!profile)
 {
     Console.WriteLine("| model | fp32 p50 ms | int8 p50 ms | int8/fp32 (range) | fp32 MB | int8 MB | size ratio | fusion |");
@@ -62,10 +65,10 @@ foreach (string folder in Directory.GetDirectories(zoo).Order(StringComparer.Ord
     if (!File.Exists(fp32Path)) continue;
     string name = Path.GetFileName(folder);
     if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
-    string int8Path = Path.Combine(output, name + "-int8.onnx");
+    string int8Path = Path.Combine(output, name + (exactInputEnds ? "" : "-ort-input-grid") + "-int8.onnx");
     var floatModel = QdqQuantizer.ReadModel(fp32Path);
     var dims = floatModel.Graph.Input[0].Type.TensorType.Shape.Dim.Select(d => (int)d.DimValue).ToArray();
-    var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 16, FloatLayers = floatLayers, SqnrSamples = 0 }).QuantizeFile(fp32Path, int8Path, RandomBatches(16, dims[1], dims[2]));
+    var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 16, FloatLayers = floatLayers, SqnrSamples = 0, ExactInputEnds = exactInputEnds }).QuantizeFile(fp32Path, int8Path, RandomBatches(16, dims[1], dims[2]));
     if (profile)
     {
         var (fp32Profile, int8Profile) = (LatencyBenchmark.Profile(fp32Path, bench), LatencyBenchmark.Profile(int8Path, bench));

@@ -97,20 +97,20 @@ public sealed class DeclaredOptionsTests
     {
         var parsed = new RootCommand { QuantizeCommand.Create() }.Parse(
             "quantize --bundle b --out o --method entropy --percentile 99.9 --calibration 64 --exclude a,b --float-layers first-conv,classifier " +
-            "--activations int8 --target arm64-dot --symmetric --per-tensor --quantize-output --equalize --reduce-range --max-drop 0.5 --held-out 400 --bias-correction");
+            "--activations int8 --target arm64-dot --symmetric --per-tensor --quantize-output --equalize --reduce-range --ort-input-grid --max-drop 0.5 --held-out 400 --bias-correction");
         Assert.Empty(parsed.Errors);
         var fromCli = QuantizePassOptions.Bind(new ByFlag(parsed));
         var fromRecipe = QuantizePassOptions.Read(Recipe("""
             { "method": "entropy", "percentile": 99.9, "calibrationImages": 64, "exclude": ["a", "b"], "floatLayers": ["first-conv", "classifier"],
               "activations": "int8", "target": "arm64-dot", "symmetric": true, "perTensor": true, "quantizeOutput": true, "equalize": true,
-              "reduceRange": true, "maxDrop": 0.5, "heldOutImages": 400, "biasCorrection": true }
+              "reduceRange": true, "ortInputGrid": true, "maxDrop": 0.5, "heldOutImages": 400, "biasCorrection": true }
             """));
         Assert.Equal(JsonSerializer.Serialize(fromRecipe), JsonSerializer.Serialize(fromCli));
         var q = fromCli.Quantization;
         Assert.Equal((CalibrationMethod.Entropy, 99.9, 64, QuantizedActivationType.Int8, QuantizationTarget.Arm64DotProduct, FloatLayers.FirstConv | FloatLayers.Classifier),
             (q.Method, q.Percentile, q.CalibrationCount, q.ActivationType, q.Target, q.FloatLayers));
         Assert.Equal(["a", "b"], q.ExcludedNodes);
-        Assert.True(q.SymmetricActivations && !q.PerChannel && q.QuantizeOutputs && q.EqualizeLayers && q.ReduceWeightRange && q.CorrectBias);
+        Assert.True(q.SymmetricActivations && !q.PerChannel && q.QuantizeOutputs && q.EqualizeLayers && q.ReduceWeightRange && q.CorrectBias && !q.ExactInputEnds);
         Assert.Equal(((double?)0.5, 400), (q.MaxAccuracyDrop, fromCli.HeldOutImages));
     }
 

@@ -72,6 +72,7 @@ public sealed class QuantizePass : IPass
                 $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(Options.Quantization.ReduceWeightRange ? ", 7-bit weights" : "")}, " +
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
             ["quantizationTarget"] = result.ActivationChoice?.ToString() ?? "",
+            ["inputQuantization"] = result.InputQuantization ?? "not quantized",
             ["quantizationFusion"] = result.Fusion?.Summary ?? "",
             ["graphPreparation"] = result.Preparation?.ToString() ?? "",
             ["calibrationPreprocessing"] = BundleInputBatches.Describe(sample, m), // the route the calibration images took
@@ -92,6 +93,7 @@ public sealed class QuantizePass : IPass
                 $"quantize: layer SQNR {sqnr.Values.Min(l => l.Db):F1}..{sqnr.Values.Max(l => l.Db):F1} dB against float; lowest alone: {worst.Key} {worst.Value.IsolatedDb:F1} dB") +
                 (worstOutput.Key is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; lowest model output with one layer quantized: {worstOutput.Key} {worstOutput.Value.OutputDb:F1} dB")));
         }
+        if (result.InputQuantization is not null) progress?.Report($"quantize: {result.InputQuantization}");
         if (result.Fusion is not null) progress?.Report($"quantize: {result.Fusion.Summary}");
         if (result.ActivationChoice is not null) progress?.Report($"quantize: {result.ActivationChoice}");
         return ModelBundleFolder.Write(outputBundle, onnx, m with { Precision = Precision.Int8, Accuracy = null, Provenance = provenance });

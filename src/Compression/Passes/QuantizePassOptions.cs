@@ -52,6 +52,10 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
     public static BoolPassOption EqualizeOption { get; } = new("equalize", D.EqualizeLayers,
         "Cross-layer equalization of Conv -> Relu -> Conv chains before calibration (float function unchanged)");
 
+    /// <summary>ONNX Runtime's grid for the graph input (the opposite of <see cref="QuantizationOptions.ExactInputEnds"/>).</summary>
+    public static BoolPassOption OrtInputGridOption { get; } = new("ortInputGrid", !D.ExactInputEnds,
+        "Quantize the graph input with ONNX Runtime's scale and zero point (its min and max may fall half a step off the grid) instead of a grid that holds them exactly");
+
     /// <summary>7-bit weights (<see cref="QuantizationOptions.ReduceWeightRange"/>).</summary>
     public static BoolPassOption ReduceRangeOption { get; } = new("reduceRange", D.ReduceWeightRange, "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI");
 
@@ -83,7 +87,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
     public static IReadOnlyList<PassOption> Declared =>
     [
         MethodOption, PercentileOption, CalibrationImagesOption, ExcludeOption, FloatLayersOption, ActivationsOption, TargetOption,
-        SymmetricOption, PerTensorOption, QuantizeOutputOption, EqualizeOption, ReduceRangeOption, MaxDrop, HeldOut, BiasCorrectionOption,
+        SymmetricOption, PerTensorOption, QuantizeOutputOption, EqualizeOption, ReduceRangeOption, OrtInputGridOption, MaxDrop, HeldOut, BiasCorrectionOption,
         LatencyCheck, LatencyThreadsOption,
     ];
 
@@ -115,6 +119,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
             QuantizeOutputs = values.Get(QuantizeOutputOption),
             EqualizeLayers = values.Get(EqualizeOption),
             ReduceWeightRange = values.Get(ReduceRangeOption),
+            ExactInputEnds = !values.Get(OrtInputGridOption),
             CorrectBias = values.Get(BiasCorrectionOption),
             MaxAccuracyDrop = values.Get(MaxDrop),
         };

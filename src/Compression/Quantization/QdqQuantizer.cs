@@ -67,6 +67,7 @@ public sealed class QdqQuantizer
             (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, padReasons, ranges, calibrationData, heldOut);
         var fusion = FusionReport.Analyze(model, plan, choice);
         var used = plan.CalibratedTensors.ToHashSet();
+        string? inputGrid = DescribeInputGrid(prepared, ranges, used, options);
         return new QuantizationResult(model, ranges.Where(r => used.Contains(r.Key)).ToDictionary(), plan.QuantizedNodes, plan.FloatNodes)
         {
             Preparation = preparation,
@@ -76,8 +77,32 @@ public sealed class QdqQuantizer
             BiasCorrectedLayers = biasCorrected,
             AccuracyFallback = fallback,
             FloatLayers = options.FloatLayers,
+            InputQuantization = inputGrid,
             PaddedInputChannels = padded.Select(p => $"{p.Conv}: {p.From} -> {p.To}").ToList(),
         };
+    }
+
+    /// <summary>The graph input's scale and zero point and which calibrated ends the grid holds exactly, for the report.</summary>
+    private static string? DescribeInputGrid(ModelProto prepared, Dictionary<string, TensorRange> ranges, HashSet<string> used, QuantizationOptions options)
+    {
+        // The graph input, or the stem's zero-padded copy of it (InputChannelPadding), whichever is quantized.
+        var inputs = prepared.Graph.Input.Select(i => i.Name).ToList();
+        inputs.AddRange(prepared.Graph.Node.Where(n => n.OpType == "Pad" && n.Input.Count > 0 && inputs.Contains(n.Input[0])).Select(n => n.Output[0]));
+        string input = inputs.FirstOrDefault(used.Contains) ?? "";
+        if (!ranges.TryGetValue(input, out var range)) return null;
+        var (scale, zeroPoint) = QdqRewriter.ActivationParameters(range, options.ActivationType, options.SymmetricActivations);
+        float min = (options.ActivationType == QuantizedActivationType.Int8 ? -128 - zeroPoint : -zeroPoint) * scale;
+        double tolerance = 1e-3 * scale, max = min + 255.0 * scale;
+        bool Exact(float value) => Math.Abs(Math.Round(value / (double)scale) * scale - value) <= tolerance && value >= min - tolerance && value <= max + tolerance;
+        string ends = (Exact(range.Min), Exact(range.Max)) switch
+        {
+            (true, true) => "both ends exact",
+            (true, false) => "min exact",
+            (false, true) => "max exact",
+            _ => "ends between grid points",
+        };
+        return string.Create(CultureInfo.InvariantCulture,
+            $"input '{input}' {range.Min:G6}..{range.Max:G6}: scale {scale:G6} (1/{1 / scale:0.###}), zero point {zeroPoint}, {ends}");
     }
 
     /// <summary>plan -> calibrate (the tensors not yet in <paramref name="ranges"/>) -> rewrite, on a copy of <paramref name="source"/>.</summary>
@@ -96,7 +121,17 @@ public sealed class QdqQuantizer
             // A graph input padded with zero channels (InputChannelPadding) is still the preprocessed pixels.
             graphInputs.UnionWith(source.Graph.Node.Where(n => n.OpType == "Pad" && keptFloat is not null && keptFloat.ContainsKey(n.Name) && graphInputs.Contains(n.Input[0])).Select(n => n.Output[0]));
             foreach (var (name, collector) in collectors)
-                ranges[name] = collector.ComputeRange(graphInputs.Contains(name) ? CalibrationMethod.MinMax : options.Method, options.Percentile, EntropyLevels(collector));
+            {
+                if (!graphInputs.Contains(name))
+                {
+                    ranges[name] = collector.ComputeRange(options.Method, options.Percentile, EntropyLevels(collector));
+                    continue;
+                }
+                // Its min and max are real pixel values, repeated over backgrounds and padding: a grid that misses them
+                // shifts all those pixels alike (QdqRewriter.ExactEndParameters says why and what it cost).
+                var range = collector.ComputeRange(CalibrationMethod.MinMax);
+                ranges[name] = options.ExactInputEnds ? range with { ExactEnd = collector.MaxCount > collector.MinCount ? RangeEnd.Max : RangeEnd.Min } : range;
+            }
         }
         QdqRewriter.Apply(model, plan, ranges, options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";

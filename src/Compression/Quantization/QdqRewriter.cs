@@ -59,6 +59,10 @@ internal sealed class QdqRewriter
                 zeroPoint = 128;
             }
         }
+        else if (range.ExactEnd != RangeEnd.None && ExactEndParameters(rmin, rmax, qmin, qmax, range.ExactEnd) is { } exact)
+        {
+            return exact;
+        }
         else
         {
             scale = (rmax - rmin) / (qmax - qmin);
@@ -70,6 +74,37 @@ internal sealed class QdqRewriter
             zeroPoint = symmetric ? (type == QuantizedActivationType.Int8 ? 0 : 128) : qmin;
         }
         return ((float)scale, zeroPoint);
+    }
+
+    /// <summary>
+    /// An asymmetric grid on which 0 and the calibrated ends fall exactly: both ends when their ratio allows it with at
+    /// most 1/16 fewer levels than the type has, otherwise <paramref name="exactEnd"/> (then the grid is at most 1/16
+    /// coarser). Null when no such grid exists (a range that starts or ends at 0 is exact at both ends already).
+    /// </summary>
+    /// <remarks>
+    /// Why: ONNX Runtime's zero point round(qmin - rmin / scale) puts rmin and rmax up to half a step off the grid. For
+    /// the graph input those ends are the commonest pixel values (black background and padding, white), so every such
+    /// pixel moves by the same amount: a systematic shift, not noise. Issue 17's seed-2 MobileNetV2 (mean and std 0.5:
+    /// pixels -1..1, scale 2/255, zero point 127.5 rounded to 128) read its black background as -0.9961; together with
+    /// the stem's weight rounding that moved whole background channels of the stem's output to the next output level,
+    /// and the layers after it amplified that into 5.7 lost points. With -1 exact (scale 1/127, zero point 127) it lost 0.5
+    /// (docs/quantization.md, "Why seed 2 lost 5.7 points").
+    /// </remarks>
+    internal static (float Scale, int ZeroPoint)? ExactEndParameters(double rmin, double rmax, int qmin, int qmax, RangeEnd exactEnd)
+    {
+        if (!(rmin < 0 && rmax > 0) || !double.IsFinite(rmax - rmin)) return null;
+        int levels = qmax - qmin, mostLost = levels / 16;
+        for (int n = levels; n >= levels - mostLost; n--)
+        {
+            double below = n * -rmin / (rmax - rmin); // steps from rmin up to 0 on a grid of n steps
+            int whole = (int)Math.Round(below);
+            if (whole >= 1 && whole < n && Math.Abs(below - whole) <= 1e-3)
+                return ((float)(-rmin / whole), qmin + whole);
+        }
+        double zero = levels * -rmin / (rmax - rmin); // 0 on ONNX Runtime's grid, in steps above qmin
+        int steps = exactEnd == RangeEnd.Min ? (int)Math.Floor(zero) : (int)Math.Floor(levels - zero);
+        if (steps < 16) return null; // (steps + 1) / steps: at most 1/16 coarser than ONNX Runtime's grid
+        return exactEnd == RangeEnd.Min ? ((float)(-rmin / steps), qmin + steps) : ((float)(rmax / steps), qmax - steps);
     }
 
     private void ComputeParameters(IReadOnlyDictionary<string, TensorRange> ranges)

@@ -34,6 +34,9 @@ public sealed record QuantizationResult(
     /// <summary>The layers kept float by position, resolved for the target (auto replaced by what it means there).</summary>
     public FloatLayers FloatLayers { get; init; }
 
+    /// <summary>The graph input's scale, zero point and which calibrated ends its grid holds exactly (<see cref="QuantizationOptions.ExactInputEnds"/>); null when the input is not quantized.</summary>
+    public string? InputQuantization { get; init; }
+
     /// <summary>Convs whose input channels were padded to a multiple of 4 (<see cref="QuantizationOptions.PadInputChannels"/>), as "name: from -> to"; empty when none.</summary>
     public IReadOnlyList<string> PaddedInputChannels { get; init; } = [];
 

@@ -31,6 +31,12 @@ public sealed class TensorRangeCollector
     /// <summary>Largest value seen.</summary>
     public float Max { get; private set; } = float.NegativeInfinity;
 
+    /// <summary>How many of the values seen equal <see cref="Min"/>.</summary>
+    public long MinCount { get; private set; }
+
+    /// <summary>How many of the values seen equal <see cref="Max"/>.</summary>
+    public long MaxCount { get; private set; }
+
     /// <summary>Number of values seen.</summary>
     public long Count { get; private set; }
 
@@ -44,16 +50,21 @@ public sealed class TensorRangeCollector
     public void Add(ReadOnlySpan<float> values)
     {
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        long minCount = 0, maxCount = 0;
         foreach (float v in values)
         {
             if (!float.IsFinite(v))
                 throw new QuantizationException($"tensor '{TensorName}': calibration produced a non-finite value ({v}); check the calibration data and the model");
-            if (v < min) min = v;
-            if (v > max) max = v;
+            if (v < min) (min, minCount) = (v, 1);
+            else if (v == min) minCount++;
+            if (v > max) (max, maxCount) = (v, 1);
+            else if (v == max) maxCount++;
         }
         if (values.Length == 0) return;
-        Min = Math.Min(Min, min);
-        Max = Math.Max(Max, max);
+        if (min < Min) (Min, MinCount) = (min, minCount);
+        else if (min == Min) MinCount += minCount;
+        if (max > Max) (Max, MaxCount) = (max, maxCount);
+        else if (max == Max) MaxCount += maxCount;
         Count += values.Length;
         if (_histogram is null) return;
 

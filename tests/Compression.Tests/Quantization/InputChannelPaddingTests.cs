@@ -64,7 +64,10 @@ public class InputChannelPaddingTests
             .Quantize(TinyOnnxModels.Chain(), batches);
 
         var pad = Assert.Single(result.Model.Graph.Node, n => n.OpType == "Pad");
-        Assert.Equal(new TensorRange(min, max), result.Ranges[pad.Output[0]]);
+        var range = result.Ranges[pad.Output[0]];
+        Assert.Equal((min, max), (range.Min, range.Max));
+        // And, as the graph input, its grid holds an end exactly (ExactInputEnds; InputGridTests checks which).
+        Assert.NotEqual(RangeEnd.None, range.ExactEnd);
     }
 
     [Theory]

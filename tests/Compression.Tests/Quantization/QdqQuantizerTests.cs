@@ -302,7 +302,10 @@ public class QdqQuantizerTests
         float min = batches.Min(b => b.Data.Min()), max = batches.Max(b => b.Data.Max());
         // Unpadded here, so that the graph input itself is quantized on every host; InputChannelPaddingTests checks the padded input.
         var result = new QdqQuantizer(AllLayers with { CalibrationCount = 32, Method = CalibrationMethod.Entropy, PadInputChannels = false }).Quantize(TinyOnnxModels.Chain(), batches);
-        Assert.Equal(new TensorRange(min, max), result.Ranges[TinyOnnxModels.InputName]);
+        var range = result.Ranges[TinyOnnxModels.InputName];
+        Assert.Equal((min, max), (range.Min, range.Max));
+        // And its grid holds an end exactly (ExactInputEnds, the default; InputGridTests checks which).
+        Assert.NotEqual(RangeEnd.None, range.ExactEnd);
     }
 
     [Theory]

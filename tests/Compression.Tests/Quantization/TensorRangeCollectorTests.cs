@@ -88,4 +88,15 @@ public class TensorRangeCollectorTests
         collector.Add(new float[100]);
         Assert.Equal(new TensorRange(0f, 0f), collector.ComputeRange(CalibrationMethod.Entropy));
     }
+
+    [Fact]
+    public void Counts_the_values_at_min_and_max_across_batches()
+    {
+        var collector = new TensorRangeCollector("input");
+        collector.Add([-1f, -1f, 0.5f, 1f]);
+        collector.Add([-1f, 1f, 1f, 0f]);
+        Assert.Equal((3L, 3L), (collector.MinCount, collector.MaxCount));
+        collector.Add([-2f, 0f, -2f, 3f]); // a new min and max restart their counts
+        Assert.Equal((-2f, 2L, 3f, 1L), (collector.Min, collector.MinCount, collector.Max, collector.MaxCount));
+    }
 }
