@@ -2,17 +2,19 @@ namespace EdgeToolkit.Training.Training;
 
 /// <summary>
 /// The training rate a time-budgeted run re-plans on (<see cref="TrainingPlan.Replan"/>), from the
-/// measurement windows the trainer records (each 5 % of an epoch, evaluations excluded): the larger
-/// of the step-weighted mean over the last <see cref="Capacity"/> windows (an epoch) and the median
-/// of the last three.
+/// measurement windows the trainer records (each 5 % of an epoch, evaluations excluded).
+/// <see cref="For"/> the rest of the run: while the rest is longer than the windows held (an epoch), the
+/// step-weighted mean over them; once it is not, the larger of that mean and the median of the last three.
 /// Why not the last window alone: a 30-minute MobileNet run at load 1.5-3.9 (2026-12-01,
 /// docs/benchmarks.md) re-sized its plan 14 times, because a single slow 23-step window (another
 /// process waking for a moment) shortened it and the next normal window lengthened it back, each
-/// time moving the cosine schedule's position. The median ignores one outlying window and follows a
-/// change that lasts two, so a real slowdown still shortens the run within a tenth of an epoch; the
-/// mean over an epoch counts the time that brief bursts do take when they keep coming (a median
-/// alone would ignore a burst every fourth window and the run would end late). Taking the larger is
-/// the cautious side for a budget: the run is lengthened only when both say the machine got faster.
+/// time moving the cosine schedule's position. Why not the median everywhere: the next run (load 6-9,
+/// another engineer's builds coming and going) still re-sized 10 times in 20 minutes, on bursts of two
+/// windows, because the median of the last three was laid over the whole rest of the run. Over a long
+/// rest, a burst changes little and the mean over an epoch is the better forecast (it also counts the
+/// time that brief bursts do take when they keep coming); the elapsed time the plan is checked against
+/// already holds whatever a burst cost. Near the end there is no later re-plan to correct a forecast, so
+/// a slowdown that lasts two windows counts at once (the larger of the two: the cautious side of a budget).
 /// </summary>
 public sealed class RecentStepRate
 {
@@ -48,27 +50,25 @@ public sealed class RecentStepRate
     }
 
     /// <summary>
-    /// Seconds per step to plan the rest of the run on: the larger of the mean over the windows held and,
-    /// once three are held, the median of the last three; null before any window.
+    /// Seconds per step to plan the remaining <paramref name="remainingSteps"/> on: the mean over the windows held,
+    /// or, when the rest is no longer than the steps they span and three are held, the larger of that mean and the
+    /// median of the last three; null before any window.
     /// </summary>
-    public double? SecondsPerStep
+    public double? For(long remainingSteps)
     {
-        get
+        if (_count == 0) return null;
+        double seconds = 0;
+        long steps = 0;
+        for (int i = 0; i < _count; i++)
         {
-            if (_count == 0) return null;
-            double seconds = 0;
-            long steps = 0;
-            for (int i = 0; i < _count; i++)
-            {
-                seconds += _windows[i].Seconds;
-                steps += _windows[i].Steps;
-            }
-            double mean = seconds / steps;
-            if (_count < MedianWindows) return mean;
-            double a = Rate(1), b = Rate(2), c = Rate(3);
-            double median = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
-            return Math.Max(mean, median);
+            seconds += _windows[i].Seconds;
+            steps += _windows[i].Steps;
         }
+        double mean = seconds / steps;
+        if (_count < MedianWindows || remainingSteps > steps) return mean;
+        double a = Rate(1), b = Rate(2), c = Rate(3);
+        double median = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+        return Math.Max(mean, median);
     }
 
     // The rate of the window recorded `back` windows ago (1 = the latest).

@@ -238,7 +238,7 @@ public sealed class Trainer
                     recentRate.Add(now - windowStart, windowSteps);
                     windowStart = now;
                     windowSteps = 0;
-                    var replanned = plan.Replan(state.GlobalStep, now, recentRate.SecondsPerStep!.Value, epochOverhead);
+                    var replanned = plan.Replan(state.GlobalStep, now, recentRate.For(plan.TotalSteps - state.GlobalStep)!.Value, epochOverhead);
                     if (!ReferenceEquals(replanned, plan))
                     {
                         if (replanned.TotalSteps < plan.TotalSteps && _logger.IsEnabled(LogLevel.Warning))

@@ -5,22 +5,23 @@ namespace EdgeToolkit.Training.Tests.Trainer;
 public sealed class RecentStepRateTests
 {
     [Fact]
-    public void The_rate_is_the_larger_of_the_mean_and_the_median_of_the_last_three_windows()
+    public void Over_a_long_rest_the_rate_is_the_mean_and_near_the_end_the_larger_of_the_mean_and_the_median_of_three()
     {
         var rate = new RecentStepRate(capacity: 4);
-        Assert.Null(rate.SecondsPerStep);
+        Assert.Null(rate.For(10));
         rate.Add(10, 100);
-        Assert.Equal(0.1, rate.SecondsPerStep!.Value, 12);
-        rate.Add(30, 100); // two windows: the mean, 0.2
-        Assert.Equal(0.2, rate.SecondsPerStep!.Value, 12);
+        Assert.Equal(0.1, rate.For(1)!.Value, 12);
+        rate.Add(30, 100); // two windows: the mean, 0.2, however short the rest
+        Assert.Equal(0.2, rate.For(1)!.Value, 12);
         rate.Add(10, 100); // 0.1 0.3 0.1: median 0.1, mean 0.1667
-        Assert.Equal(50.0 / 300, rate.SecondsPerStep!.Value, 12);
-        rate.Add(30, 100); // 0.1 0.3 0.1 0.3: median of the last three 0.3
-        Assert.Equal(0.3, rate.SecondsPerStep!.Value, 12);
+        Assert.Equal(50.0 / 300, rate.For(1)!.Value, 12);
+        rate.Add(30, 100); // 0.1 0.3 0.1 0.3: the mean 0.2 over a rest longer than the 400 steps held,
+        Assert.Equal(0.2, rate.For(401)!.Value, 12);
+        Assert.Equal(0.3, rate.For(400)!.Value, 12); // the median of the last three at the end
         rate.Add(10, 100); // the first window leaves: 0.3 0.1 0.3 0.1, mean 0.2, median 0.1
-        Assert.Equal(0.2, rate.SecondsPerStep!.Value, 12);
+        Assert.Equal(0.2, rate.For(1)!.Value, 12);
         rate.Add(40, 400); // the second leaves; windows weigh by their steps: (10 + 30 + 10 + 40) / 700, median 0.1
-        Assert.Equal(90.0 / 700, rate.SecondsPerStep!.Value, 12);
+        Assert.Equal(90.0 / 700, rate.For(1)!.Value, 12);
         Assert.Equal(4, rate.Count);
     }
 
@@ -35,10 +36,10 @@ public sealed class RecentStepRateTests
     public void The_mean_spans_at_least_three_windows() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new RecentStepRate(capacity: 2));
 
-    // A budgeted run replayed as the trainer does it: a 20-step probe at probeRate makes the plan (95 steps per
-    // epoch, 100 s budget), then windows of 5 steps at the given rates; returns the plan and the windows after
-    // which it was re-sized.
-    private static (TrainingPlan Plan, List<int> ResizedAt) Replay(double probeRate, IEnumerable<double> secondsPerStepByWindow)
+    // A budgeted run replayed as the trainer does it to its end: a 20-step probe at probeRate makes the plan (95 steps per
+    // epoch, 100 s budget, 0 s evaluations), then windows of 5 steps at rateOfWindow(w) s/step; returns the final plan,
+    // the windows after which it was re-sized, and the time the last step ended.
+    private static (TrainingPlan Plan, List<int> ResizedAt, double End) Replay(double probeRate, Func<int, double> rateOfWindow)
     {
         var plan = TrainingPlan.ForBudget(100, 20 * probeRate, 20, probeRate, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
         var rate = new RecentStepRate();
@@ -46,39 +47,58 @@ public sealed class RecentStepRateTests
         long steps = 20;
         double now = 20 * probeRate;
         var resizedAt = new List<int>();
-        int window = 0;
-        foreach (double perStep in secondsPerStepByWindow)
+        for (int window = 0; steps < plan.TotalSteps; window++)
         {
-            steps += 5;
-            now += 5 * perStep;
-            rate.Add(5 * perStep, 5);
-            var next = plan.Replan(steps, now, rate.SecondsPerStep!.Value, 0);
+            int taken = (int)Math.Min(5, plan.TotalSteps - steps);
+            double perStep = rateOfWindow(window);
+            steps += taken;
+            now += taken * perStep;
+            rate.Add(taken * perStep, taken);
+            var next = plan.Replan(steps, now, rate.For(plan.TotalSteps - steps)!.Value, 0);
             if (!ReferenceEquals(next, plan)) resizedAt.Add(window);
             plan = next;
-            window++;
         }
-        return (plan, resizedAt);
+        return (plan, resizedAt, now);
     }
 
     [Fact]
-    public void Single_slow_windows_do_not_resize_the_plan_but_a_lasting_slowdown_does_within_two_windows()
+    public void Brief_bursts_do_not_resize_the_plan()
     {
-        // One window in eight at twice the time (another process waking for a moment); the probe measured the
-        // average, 0.1125 s/step, so the plan (8 epochs, 760 steps, 85.5 s) has room for them.
-        var spikes = Enumerable.Range(0, 148).Select(w => w % 8 == 7 ? 0.2 : 0.1).ToList();
-        var first = TrainingPlan.ForBudget(100, 2.25, 20, 0.1125, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
-        Assert.Equal(760, first.TotalSteps);
-        // Judged on the slow window alone, as before, the run would be cut at the first one (step 60, 6.8 s).
-        Assert.NotSame(first, first.Replan(60, 6.8, 0.2, 0));
+        // The probe measured 0.105 s/step: 9 epochs (855 steps) in a 100 s budget, about 86 s at the real 0.1.
+        var first = TrainingPlan.ForBudget(100, 2.1, 20, 0.105, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
+        Assert.Equal(855, first.TotalSteps);
 
-        var (kept, resizedBySpikes) = Replay(0.1125, spikes);
+        // One window in eight at twice the time (another process waking for a moment).
+        var (kept, resizedBySpikes, spikesEnd) = Replay(0.105, w => w % 8 == 7 ? 0.2 : 0.1);
         Assert.Empty(resizedBySpikes);
-        Assert.Equal(760, kept.TotalSteps);
+        Assert.Equal(855, kept.TotalSteps);
+        Assert.True(spikesEnd <= 100, $"ended at {spikesEnd} s");
 
-        // Twice as slow from window 20 on (step 120): shortened at the second slow window, and only then.
-        var (shortened, resizedBySlowdown) = Replay(0.1, Enumerable.Range(0, 100).Select(w => w < 20 ? 0.1 : 0.2));
-        Assert.Equal([21], resizedBySlowdown);
-        // At step 130 and 14 s: (95 - 14) / 0.2 = 405 more steps -> 535.
-        Assert.Equal(535, shortened.TotalSteps);
+        // Two windows at twice the time mid-run (steps 220-230, 23 s): laid over the whole rest, as a median of the
+        // last three windows would, they would cut the run; the mean over an epoch keeps it.
+        Assert.NotSame(first, first.Replan(230, 25, 0.2, 0));
+        var (kept2, resizedByBurst, burstEnd) = Replay(0.105, w => w is 40 or 41 ? 0.2 : 0.1);
+        Assert.Empty(resizedByBurst);
+        Assert.Equal(855, kept2.TotalSteps);
+        Assert.True(burstEnd <= 100, $"ended at {burstEnd} s");
+    }
+
+    [Fact]
+    public void A_lasting_slowdown_shortens_the_run_and_it_still_ends_within_the_budget()
+    {
+        // Twice as slow from window 20 (step 120) to the end: shortened, once or a few times, and ends in time.
+        var (midway, resizedMidway, midwayEnd) = Replay(0.1, w => w < 20 ? 0.1 : 0.2);
+        Assert.NotEmpty(resizedMidway);
+        Assert.True(midway.TotalSteps < 950);
+        Assert.True(midwayEnd <= 100, $"ended at {midwayEnd} s, past the 100 s budget");
+
+        // Twice as slow for the last 80 steps (from step 870 at 87 s): the mean over an epoch would notice too late
+        // (after two slow windows it is 0.11: 89 + 70 x 0.11 = 96.7 s, not behind; the run would end at 103 s); the
+        // median of the last three windows, used once the rest is within an epoch, shortens it at the second window.
+        var (late, resizedLate, lateEnd) = Replay(0.1, w => w < 170 ? 0.1 : 0.2);
+        Assert.Equal(171, Assert.Single(resizedLate));
+        Assert.Equal(910, late.TotalSteps);
+        Assert.True(late.TotalSteps < 950);
+        Assert.True(lateEnd <= 100, $"ended at {lateEnd} s, past the 100 s budget");
     }
 }
