@@ -45,20 +45,9 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
     public void Torchvision_model_trained_in_pytorch_keeps_its_top1_in_int8_through_the_device_path()
     {
         var (fp32Bundle, torchTop1) = TorchvisionZoo.TrainFashionMnist(Path.Combine(_root, "fp32"), Seed, Epochs, StemStride);
-        var (train, test) = EmbeddedFashionMnist.Load();
-        string int8Bundle = Path.Combine(_root, "int8");
-        var lines = new List<string>();
-        // Default settings, as `edgekit quantize --bundle fp32 --data embedded --out int8` runs them: 512 calibration
-        // images of the training split, the activation type and float layers chosen for this machine.
-        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default)).Quantize(fp32Bundle, int8Bundle, train, new Lines(lines));
-        foreach (string line in lines) output.WriteLine(line);
+        var (fp32Top1, int8Top1, agreement, manifest) = QuantizeWithDefaults(fp32Bundle, "int8", $"seed {Seed}");
+        output.WriteLine($"PyTorch fp32 {torchTop1:P2}");
 
-        int[] fp32 = Predict(fp32Bundle, test), int8 = Predict(int8Bundle, test);
-        double fp32Top1 = Top1(fp32, test.Labels), int8Top1 = Top1(int8, test.Labels);
-        double agreement = fp32.Zip(int8).Count(p => p.First == p.Second) / (double)test.Count;
-        output.WriteLine($"PyTorch fp32 {torchTop1:P2}; device path fp32 {fp32Top1:P2}, int8 {int8Top1:P2}, top-1 agreement {agreement:P2} on {test.Count} images");
-
-        Assert.Equal(1000, test.Count);
         Assert.True(fp32Top1 > 0.70, $"the model did not learn: fp32 top-1 {fp32Top1:P2}");
         // The manifest feeds the model what training fed it (28x28 centred on black in 32x32, (x/255-0.5)/0.5): ONNX Runtime
         // through the device path agrees with PyTorch's own evaluation to within float rounding (a wrong resizePolicy,
@@ -68,7 +57,6 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         Assert.True(int8Top1 >= fp32Top1 - 0.01, $"int8 top-1 {int8Top1:P2} is more than 1 point below fp32 {fp32Top1:P2}");
         Assert.True(agreement >= 0.95, $"int8 and fp32 agree on only {agreement:P2} of the top-1 predictions");
 
-        var manifest = ModelBundleFolder.Read(int8Bundle).Manifest;
         Assert.Equal(Precision.Int8, manifest.Precision);
         Assert.Equal(ResizePolicy.Pad, manifest.ResizePolicy);
         Assert.Contains("0 float islands", manifest.Provenance["quantizationFusion"], StringComparison.Ordinal);
@@ -85,19 +73,8 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
     [Fact]
     public void Default_settings_hold_seed_2_whose_black_background_fell_between_input_grid_points()
     {
-        string fp32Bundle = seed2.Bundle;
-        var (train, test) = EmbeddedFashionMnist.Load();
-        string int8Bundle = Path.Combine(_root, "int8-seed2-default");
-        var lines = new List<string>();
-        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default)).Quantize(fp32Bundle, int8Bundle, train, new Lines(lines));
-        foreach (string line in lines) output.WriteLine(line);
+        var (fp32Top1, int8Top1, agreement, manifest) = QuantizeWithDefaults(seed2.Bundle, "int8-seed2-default", "seed 2");
 
-        int[] fp32 = Predict(fp32Bundle, test), int8 = Predict(int8Bundle, test);
-        double fp32Top1 = Top1(fp32, test.Labels), int8Top1 = Top1(int8, test.Labels);
-        double agreement = fp32.Zip(int8).Count(p => p.First == p.Second) / (double)test.Count;
-        output.WriteLine($"seed 2, default settings: fp32 {fp32Top1:P2}, int8 {int8Top1:P2}, top-1 agreement {agreement:P2}");
-
-        var manifest = ModelBundleFolder.Read(int8Bundle).Manifest;
         // The stem stays quantized on this machine's target (float layers auto -> none on VNNI x86 and ARM64): the
         // accuracy must come from the input grid, not from keeping the stem float.
         if (manifest.Provenance["quantizer"].Contains("auto -> none", StringComparison.Ordinal))
@@ -187,6 +164,27 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         Assert.Contains(stem, kept);
         Assert.True(kept.Count <= 3, $"the fallback kept {kept.Count} layers float: {string.Join(", ", kept)}");
         Assert.True(int8Test >= fp32Test - 0.01, $"int8 top-1 {int8Test:P2} on the test images is more than 1 point below fp32 {fp32Test:P2}");
+    }
+
+    /// <summary>
+    /// Quantizes <paramref name="fp32Bundle"/> with the default settings, as `edgekit quantize --bundle fp32 --data embedded
+    /// --out int8` runs them (512 calibration images of the training split, the activation type and float layers chosen
+    /// for this machine), and compares both bundles on the 1,000 test images through the device path.
+    /// </summary>
+    private (double Fp32Top1, double Int8Top1, double Agreement, BundleManifest Int8Manifest) QuantizeWithDefaults(string fp32Bundle, string int8Name, string label)
+    {
+        var (train, test) = EmbeddedFashionMnist.Load();
+        string int8Bundle = Path.Combine(_root, int8Name);
+        var lines = new List<string>();
+        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default)).Quantize(fp32Bundle, int8Bundle, train, new Lines(lines));
+        foreach (string line in lines) output.WriteLine(line);
+
+        int[] fp32 = Predict(fp32Bundle, test), int8 = Predict(int8Bundle, test);
+        double fp32Top1 = Top1(fp32, test.Labels), int8Top1 = Top1(int8, test.Labels);
+        double agreement = fp32.Zip(int8).Count(p => p.First == p.Second) / (double)test.Count;
+        output.WriteLine($"{label}, default settings: device path fp32 {fp32Top1:P2}, int8 {int8Top1:P2}, top-1 agreement {agreement:P2} on {test.Count} images");
+        Assert.Equal(1000, test.Count);
+        return (fp32Top1, int8Top1, agreement, ModelBundleFolder.Read(int8Bundle).Manifest);
     }
 
     /// <summary>
