@@ -76,6 +76,22 @@ public static class InputChannelPadding
         return padded;
     }
 
+    /// <summary>
+    /// The tensors of <paramref name="graph"/> that hold the preprocessed pixels: its graph inputs (initializers
+    /// excluded) and the zero-padded copies of them made by the Pad nodes named in <paramref name="pads"/>
+    /// (<see cref="Padded.Pad"/>). The quantizer calibrates these with min/max and the exact-ends grid, and reports the
+    /// grid of the one it quantized.
+    /// </summary>
+    internal static HashSet<string> PixelTensors(GraphProto graph, IEnumerable<string> pads)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var inputs = graph.Input.Select(i => i.Name).ToHashSet();
+        inputs.ExceptWith(graph.Initializer.Select(t => t.Name));
+        var padNodes = pads.ToHashSet();
+        inputs.UnionWith(graph.Node.Where(n => n.OpType == "Pad" && padNodes.Contains(n.Name) && n.Input.Count > 0 && inputs.Contains(n.Input[0])).Select(n => n.Output[0]));
+        return inputs;
+    }
+
     private static string Unique(string name, HashSet<string> taken)
     {
         string candidate = name;

@@ -67,7 +67,7 @@ public sealed class QdqQuantizer
             (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, padReasons, ranges, calibrationData, heldOut);
         var fusion = FusionReport.Analyze(model, plan, choice);
         var used = plan.CalibratedTensors.ToHashSet();
-        string? inputGrid = DescribeInputGrid(prepared, ranges, used, options);
+        string? inputGrid = DescribeInputGrid(InputChannelPadding.PixelTensors(prepared.Graph, padReasons.Keys), ranges, used, options);
         return new QuantizationResult(model, ranges.Where(r => used.Contains(r.Key)).ToDictionary(), plan.QuantizedNodes, plan.FloatNodes)
         {
             Preparation = preparation,
@@ -83,12 +83,10 @@ public sealed class QdqQuantizer
     }
 
     /// <summary>The graph input's scale and zero point and which calibrated ends the grid holds exactly, for the report.</summary>
-    private static string? DescribeInputGrid(ModelProto prepared, Dictionary<string, TensorRange> ranges, HashSet<string> used, QuantizationOptions options)
+    private static string? DescribeInputGrid(HashSet<string> pixelTensors, Dictionary<string, TensorRange> ranges, HashSet<string> used, QuantizationOptions options)
     {
         // The graph input, or the stem's zero-padded copy of it (InputChannelPadding), whichever is quantized.
-        var inputs = prepared.Graph.Input.Select(i => i.Name).ToList();
-        inputs.AddRange(prepared.Graph.Node.Where(n => n.OpType == "Pad" && n.Input.Count > 0 && inputs.Contains(n.Input[0])).Select(n => n.Output[0]));
-        string input = inputs.FirstOrDefault(used.Contains) ?? "";
+        string input = pixelTensors.Order(StringComparer.Ordinal).FirstOrDefault(used.Contains) ?? "";
         if (!ranges.TryGetValue(input, out var range)) return null;
         var (scale, zeroPoint) = QdqRewriter.ActivationParameters(range, options.ActivationType, options.SymmetricActivations);
         float min = (options.ActivationType == QuantizedActivationType.Int8 ? -128 - zeroPoint : -zeroPoint) * scale;
@@ -117,9 +115,8 @@ public sealed class QdqQuantizer
             var collectors = ActivationCalibrator.Collect(source, missing, calibrationData, options, progress);
             // The graph input's range is set by preprocessing (normalised pixels): clipping it only loses
             // information, and its few repeated values (background) defeat histogram methods, so it is min/max.
-            var graphInputs = source.Graph.Input.Select(i => i.Name).ToHashSet();
             // A graph input padded with zero channels (InputChannelPadding) is still the preprocessed pixels.
-            graphInputs.UnionWith(source.Graph.Node.Where(n => n.OpType == "Pad" && keptFloat is not null && keptFloat.ContainsKey(n.Name) && graphInputs.Contains(n.Input[0])).Select(n => n.Output[0]));
+            var graphInputs = InputChannelPadding.PixelTensors(source.Graph, keptFloat?.Keys ?? []);
             foreach (var (name, collector) in collectors)
             {
                 if (!graphInputs.Contains(name))

@@ -15,16 +15,3 @@ public readonly record struct TensorRange(float Min, float Max)
     /// </summary>
     public RangeEnd ExactEnd { get; init; }
 }
-
-/// <summary>An end of a <see cref="TensorRange"/>.</summary>
-public enum RangeEnd
-{
-    /// <summary>Neither end.</summary>
-    None,
-
-    /// <summary>The lower end (<see cref="TensorRange.Min"/>).</summary>
-    Min,
-
-    /// <summary>The upper end (<see cref="TensorRange.Max"/>).</summary>
-    Max,
-}

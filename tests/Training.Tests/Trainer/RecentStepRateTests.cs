@@ -64,14 +64,19 @@ public sealed class RecentStepRateTests
     [Fact]
     public void Brief_bursts_do_not_resize_the_plan()
     {
-        // The probe measured 0.105 s/step: 9 epochs (855 steps) in a 100 s budget, about 86 s at the real 0.1.
+        // The probe measured 0.105 s/step: 9 epochs and 49 steps (904) in a 100 s budget, about 91 s at the real 0.1,
+        // which is less than 10 % faster than the plan's rate: no lengthening past the plan.
         var first = TrainingPlan.ForBudget(100, 2.1, 20, 0.105, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
-        Assert.Equal(855, first.TotalSteps);
+        Assert.Equal(904, first.TotalSteps);
+        var (steady, resizedSteady, _) = Replay(0.105, _ => 0.1);
+        Assert.Empty(resizedSteady);
+        Assert.Equal(904, steady.TotalSteps);
 
-        // One window in eight at twice the time (another process waking for a moment).
-        var (kept, resizedBySpikes, spikesEnd) = Replay(0.105, w => w % 8 == 7 ? 0.2 : 0.1);
+        // One window in eight at twice the time (another process waking for a moment), the probe at about their
+        // average (0.11 s/step; 0.1125 on average): 9 epochs and 8 steps (863), kept to the end, within the budget.
+        var (kept, resizedBySpikes, spikesEnd) = Replay(0.11, w => w % 8 == 7 ? 0.2 : 0.1);
         Assert.Empty(resizedBySpikes);
-        Assert.Equal(855, kept.TotalSteps);
+        Assert.Equal(863, kept.TotalSteps);
         Assert.True(spikesEnd <= 100, $"ended at {spikesEnd} s");
 
         // Two windows at twice the time mid-run (steps 220-230, 23 s): laid over the whole rest, as a median of the
@@ -79,8 +84,20 @@ public sealed class RecentStepRateTests
         Assert.NotSame(first, first.Replan(230, 25, 0.2, 0));
         var (kept2, resizedByBurst, burstEnd) = Replay(0.105, w => w is 40 or 41 ? 0.2 : 0.1);
         Assert.Empty(resizedByBurst);
-        Assert.Equal(855, kept2.TotalSteps);
+        Assert.Equal(904, kept2.TotalSteps);
         Assert.True(burstEnd <= 100, $"ended at {burstEnd} s");
+    }
+
+    [Fact]
+    public void A_machine_twice_as_fast_after_the_probe_gets_a_longer_run_in_a_few_steps()
+    {
+        // The probe ran at 0.2 s/step (5 epochs, 475 steps); from window 20 on every step takes 0.1 s. Held to the
+        // first plan the run would end at about 72 s of the 100; it is lengthened past it each time the mean over an
+        // epoch's windows is 10 % faster than the rate of the last plan (not every window), and ends within the budget.
+        var (longer, resized, end) = Replay(0.2, w => w < 20 ? 0.2 : 0.1);
+        Assert.InRange(resized.Count, 2, 8);
+        Assert.True(longer.TotalSteps > 700, $"{longer.TotalSteps} steps");
+        Assert.InRange(end, 85, 100);
     }
 
     [Fact]

@@ -5,20 +5,33 @@ namespace EdgeToolkit.Training.Tests.Trainer;
 public sealed class TrainingPlanTests
 {
     [Fact]
-    public void Budget_buys_as_many_whole_epochs_as_fit_with_evaluation_and_checkpoints()
+    public void Budget_buys_as_many_whole_epochs_as_fit_and_a_shorter_last_one_in_what_they_leave()
     {
         // 1000 s budget (950 usable), 10 s spent on 20 steps of 0.5 s; an epoch = 100 steps (50 s) + evaluation 10 s + 2 checkpoints of 1 s.
         var plan = TrainingPlan.ForBudget(1000, elapsedSeconds: 10, stepsDone: 20, secondsPerStep: 0.5,
             evaluationSeconds: 10, checkpointSeconds: 1, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 1);
 
-        Assert.Equal(15, plan.Epochs); // (950 - 10 + 20 * 0.5) / 62 = 15.3
+        // (950 - 10 + 20 * 0.5) / 62 = 15.3 whole epochs; the 18.6 s they leave pay one more evaluation and its
+        // checkpoints (12 s) and 16 steps (8 s).
+        Assert.Equal(16, plan.Epochs);
         Assert.Equal(100, plan.StepsPerEpoch);
+        Assert.Equal(100, plan.StepsIn(14));
+        Assert.Equal(16, plan.StepsIn(15));
         Assert.Equal(100, plan.WarmupSteps);
-        Assert.Equal(1500, plan.TotalSteps);
-        Assert.Equal(10 + 1480 * 0.5 + 15 * 10 + 15 * 2 * 1, plan.PlannedSeconds!.Value, 9);
+        Assert.Equal(1516, plan.TotalSteps);
+        Assert.Equal(1516, plan.MaxTotalSteps);
+        Assert.Equal(100, plan.MaxEpochs);
+        Assert.Equal(10 + 1496 * 0.5 + 16 * 10 + 16 * 2 * 1, plan.PlannedSeconds!.Value, 9);
         Assert.True(plan.PlannedSeconds <= 950, "the plan fits the budget less its margin");
-        Assert.True(plan.PlannedSeconds + 62 > 950, "one more epoch would not fit");
+        Assert.True(plan.PlannedSeconds + 0.5 > 950, "one more step would not fit");
         Assert.Equal(10 + 80 * 0.5 + 10, plan.PlannedSecondsAfterEvaluation(1)!.Value, 9);
+
+        // Less than a twentieth of an epoch (5 steps) left over: whole epochs only. 6 s less usable: the 14 s left pay
+        // the 12 s of an evaluation and its checkpoints and 4 steps.
+        var tight = TrainingPlan.ForBudget(1000 - 6 / 0.95, 10, 20, 0.5, 10, 1, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 1);
+        Assert.Equal(15, tight.Epochs);
+        Assert.Equal(1500, tight.TotalSteps);
+        Assert.Equal(100, tight.StepsIn(14));
     }
 
     [Fact]
@@ -26,10 +39,12 @@ public sealed class TrainingPlanTests
     {
         var capped = TrainingPlan.ForBudget(1000, 0, 0, 0.5, 0, 0, stepsPerEpoch: 100, maxEpochs: 5, warmupEpochs: 1);
         Assert.Equal(5, capped.Epochs);
+        Assert.Equal(500, capped.TotalSteps);
 
         var shortRun = TrainingPlan.ForBudget(200, 0, 0, 0.5, 0, 0, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 2);
-        Assert.Equal(3, shortRun.Epochs); // 190 / 50
-        Assert.Equal(60, shortRun.WarmupSteps); // 2 epochs asked, a fifth of 300 steps given
+        Assert.Equal(4, shortRun.Epochs); // 190 / 50: 3 whole epochs and 80 steps
+        Assert.Equal(80, shortRun.StepsIn(3));
+        Assert.Equal(76, shortRun.WarmupSteps); // 2 epochs asked, a fifth of 380 steps given
     }
 
     [Fact]
@@ -85,7 +100,7 @@ public sealed class TrainingPlanTests
     }
 
     [Fact]
-    public void Replanning_lengthens_a_shortened_run_again_when_the_machine_gets_faster_but_never_past_the_first_plan()
+    public void Replanning_lengthens_a_shortened_run_again_when_the_machine_gets_faster_and_past_the_plan_only_when_clearly_faster()
     {
         var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
         Assert.Equal(950, plan.MaxTotalSteps);
@@ -96,8 +111,10 @@ public sealed class TrainingPlanTests
         var faster = slower.Replan(300, 51, 0.1, 0);
         Assert.Equal((8, 75, 740L), (faster.Epochs, faster.StepsIn(7), faster.TotalSteps));
         Assert.Equal(2, faster.Replans);
-        // Much faster: the first plan's 950 steps, not more, although 1,500 would fit.
-        Assert.Equal(950, slower.Replan(300, 41, 0.01, 0).TotalSteps);
+        // Back at 0.095 s/step, 5 % faster than the plan's 0.1: the first plan's 950 steps, not more, although 968 would fit.
+        Assert.Equal(950, slower.Replan(300, 33, 0.095, 0).TotalSteps);
+        // Ten times faster than the plan's rate: past the first plan, as far as the budget goes (54 s = 5,400 steps -> 5,700).
+        Assert.Equal(5700, slower.Replan(300, 41, 0.01, 0).TotalSteps);
         // Evaluations still to come are paid for: at 8 s each, 7 more epochs (56 s) do not fit in 54 s, 6 do -> 9 epochs.
         Assert.Equal(855, slower.Replan(300, 41, 0.01, 8).TotalSteps);
         // Less than a twentieth of an epoch (4 steps) more: the plan stays, so it does not swing.
@@ -105,8 +122,36 @@ public sealed class TrainingPlanTests
         // Inside the band between the margin and the whole budget: neither shortened nor lengthened.
         Assert.Same(slower, slower.Replan(300, 80, 0.1, 0));
         // A plan stored before re-planning could lengthen (no ceiling recorded) is never lengthened.
-        var stored = slower with { MaxTotalSteps = 0 };
+        var stored = slower with { MaxTotalSteps = 0, MaxEpochs = 0 };
         Assert.Same(stored, stored.Replan(300, 51, 0.1, 0));
+        Assert.Same(stored, stored.Replan(300, 41, 0.01, 0));
+    }
+
+    [Fact]
+    public void A_machine_that_got_clearly_faster_than_the_plan_gets_a_new_plan_up_to_the_most_epochs()
+    {
+        // 10 epochs of 95 steps at 0.1 s/step fill the 95 s of a 100 s budget; at most 12 epochs.
+        var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 12, warmupEpochs: 0);
+        Assert.Equal((10, 950L, 950L), (plan.Epochs, plan.TotalSteps, plan.MaxTotalSteps));
+
+        // 5 % faster (0.095 s/step at step 300, 28.5 s in): within the noise of a steady machine, the plan stays.
+        Assert.Same(plan, plan.Replan(300, 28.5, 0.095, 0));
+        // 15 % faster from step 300 at 31 s: 64 s left = 752 steps -> 1,052 = 11 whole epochs and 7 steps.
+        var faster = plan.Replan(300, 31, 0.085, 0);
+        Assert.Equal((12, 7, 1052L), (faster.Epochs, faster.StepsIn(11), faster.TotalSteps));
+        Assert.Equal(1, faster.Replans);
+        // The new plan is made for the new rate, from here: the next lengthening needs the machine faster than 0.085.
+        Assert.Equal((0.085, 31.0, 300L, 1052L), (faster.SecondsPerStep, faster.PlannedAtSeconds, faster.StepsAtPlan, faster.MaxTotalSteps));
+        Assert.Equal(31 + 752 * 0.085, faster.PlannedSeconds!.Value, 9);
+        Assert.True(faster.PlannedSeconds <= 95);
+        // Epochs already evaluated when the new plan was made are not counted again: at 2 s an evaluation, epoch 5 ends
+        // 2 evaluations (epochs 4 and 5) after step 300 in epoch 4.
+        var withEvaluations = TrainingPlan.ForBudget(200, 0, 0, 0.1, 2, 0, stepsPerEpoch: 95, maxEpochs: 30, warmupEpochs: 0);
+        var afterSpeedUp = withEvaluations.Replan(300, 40, 0.05, 0);
+        Assert.Equal(300L, afterSpeedUp.StepsAtPlan);
+        Assert.Equal(40 + (475 - 300) * 0.05 + 2 * 2, afterSpeedUp.PlannedSecondsAfterEvaluation(5)!.Value, 9);
+        // Never more than the most epochs, however fast.
+        Assert.Equal(12 * 95, plan.Replan(300, 31, 0.001, 0).TotalSteps);
     }
 
     [Fact]
