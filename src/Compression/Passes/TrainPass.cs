@@ -85,7 +85,7 @@ public sealed class TrainPass : IPass
         context.Report(string.Create(CultureInfo.InvariantCulture, $"train: done, test accuracy {accuracy:P2}"));
         if (result.Plan?.PlannedSeconds is double planned)
             context.Report(string.Create(CultureInfo.InvariantCulture,
-                $"train: time budget {result.Plan.BudgetSeconds:F0} s: planned {planned:F0} s ({result.Plan.Epochs} epochs of {result.Plan.StepsPerEpoch} steps), took {result.WallSeconds:F0} s"));
+                $"train: time budget {result.Plan.BudgetSeconds:F0} s: planned {planned:F0} s ({result.Plan.Shape}), took {result.WallSeconds:F0} s"));
         return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, Precision.Fp32)
         {
             CheckpointFolder = result.LastCheckpoint,

@@ -162,8 +162,8 @@ public sealed class Trainer
             plan is null ? $"a time budget of {o.TimeBudget:hh\\:mm\\:ss} (at most {o.Epochs} epochs)" : $"{plan.Epochs} epochs",
             plan?.StepsPerEpoch ?? loaderBatches, o.BatchSize, objective.Description, outDir);
         if (plan?.BudgetSeconds is not null && _logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Resumed plan kept: {Epochs} epochs of {Steps} steps, planned {Planned:F0} s of the {Budget:F0} s budget",
-            plan.Epochs, plan.StepsPerEpoch, plan.PlannedSeconds, plan.BudgetSeconds);
+            _logger.LogInformation("Resumed plan kept: {Shape}, planned {Planned:F0} s of the {Budget:F0} s budget",
+            plan.Shape, plan.PlannedSeconds, plan.BudgetSeconds);
 
         model.train();
         long stepsThisRun = 0;
@@ -344,8 +344,8 @@ public sealed class Trainer
 
         double wall = Elapsed();
         if (plan?.BudgetSeconds is double budget && _logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Time budget {Budget:F0} s: planned {Planned:F0} s, took {Actual:F0} s ({Epochs} epochs of {Steps} steps{Replans})",
-            budget, plan.PlannedSeconds, wall, plan.Epochs, plan.StepsPerEpoch, plan.Replans > 0 ? $", re-planned {plan.Replans} time(s) as the machine's speed changed" : "");
+            _logger.LogInformation("Time budget {Budget:F0} s: planned {Planned:F0} s, took {Actual:F0} s ({Shape}{Replans})",
+            budget, plan.PlannedSeconds, wall, plan.Shape, plan.Replans > 0 ? $", re-planned {plan.Replans} time(s) as the machine's speed changed" : "");
         return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
             Directory.Exists(bestPath) ? bestPath : null, Interrupted: false)
         { Plan = plan, WallSeconds = wall };
@@ -376,8 +376,8 @@ public sealed class Trainer
             evaluationSeconds, checkpointSeconds, loaderBatches, o.Epochs, o.WarmupEpochs);
         if (_logger.IsEnabled(LogLevel.Information))
             _logger.LogInformation(
-            "Time budget {Budget:F0} s: {PerStep:F3} s/step over {Probed} steps, evaluation about {Evaluation:F1} s, checkpoint {Checkpoint:F2} s -> {Epochs} epochs of {Steps} steps ({Warmup} warm-up), planned {Planned:F0} s",
-            plan.BudgetSeconds, plan.SecondsPerStep, probe.TimedSteps, evaluationSeconds, checkpointSeconds, plan.Epochs, plan.StepsPerEpoch, plan.WarmupSteps, plan.PlannedSeconds);
+            "Time budget {Budget:F0} s: {PerStep:F3} s/step over {Probed} steps, evaluation about {Evaluation:F1} s, checkpoint {Checkpoint:F2} s -> {Shape} ({Warmup} warm-up), planned {Planned:F0} s",
+            plan.BudgetSeconds, plan.SecondsPerStep, probe.TimedSteps, evaluationSeconds, checkpointSeconds, plan.Shape, plan.WarmupSteps, plan.PlannedSeconds);
         return plan;
     }
 

@@ -33,6 +33,11 @@ public sealed record TrainingPlan
     [JsonIgnore]
     public long TotalSteps => (long)(Epochs - 1) * StepsPerEpoch + StepsIn(Epochs - 1);
 
+    /// <summary>The plan's size in words: "9 epochs of 469 steps", with ", the last of 300" when the last epoch is shorter.</summary>
+    [JsonIgnore]
+    public string Shape => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Epochs} epochs of {StepsPerEpoch} steps{(StepsIn(Epochs - 1) < StepsPerEpoch ? $", the last of {StepsIn(Epochs - 1)}" : "")}");
+
     /// <summary>Steps of epoch <paramref name="epoch"/> (0-based).</summary>
     public int StepsIn(int epoch) => epoch < Epochs - 1 || LastEpochSteps <= 0 ? StepsPerEpoch : LastEpochSteps;
 

@@ -19,6 +19,7 @@ public sealed class TrainingPlanTests
         Assert.Equal(16, plan.StepsIn(15));
         Assert.Equal(100, plan.WarmupSteps);
         Assert.Equal(1516, plan.TotalSteps);
+        Assert.Equal("16 epochs of 100 steps, the last of 16", plan.Shape);
         Assert.Equal(1516, plan.MaxTotalSteps);
         Assert.Equal(100, plan.MaxEpochs);
         Assert.Equal(10 + 1496 * 0.5 + 16 * 10 + 16 * 2 * 1, plan.PlannedSeconds!.Value, 9);
@@ -32,6 +33,7 @@ public sealed class TrainingPlanTests
         Assert.Equal(15, tight.Epochs);
         Assert.Equal(1500, tight.TotalSteps);
         Assert.Equal(100, tight.StepsIn(14));
+        Assert.Equal("15 epochs of 100 steps", tight.Shape);
     }
 
     [Fact]
