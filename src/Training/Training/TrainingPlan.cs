@@ -173,7 +173,9 @@ public sealed record TrainingPlan
     public double? PlannedSecondsAfterEvaluation(int epoch)
     {
         if (BudgetSeconds is null) return null;
-        int done = (int)(StepsAtPlan / StepsPerEpoch); // epochs evaluated and saved before the plan was made (in PlannedAtSeconds)
+        // Epochs evaluated and saved before the plan was made (their time is in PlannedAtSeconds): a plan made on an
+        // epoch's last step comes before that epoch's evaluation.
+        int done = StepsAtPlan > 0 ? (int)((StepsAtPlan - 1) / StepsPerEpoch) : 0;
         return PlannedAtSeconds + (Math.Min((long)epoch * StepsPerEpoch, TotalSteps) - StepsAtPlan) * SecondsPerStep
             + (epoch - done) * EvaluationSeconds + (epoch - 1 - done) * CheckpointsPerEpoch * CheckpointSeconds;
     }

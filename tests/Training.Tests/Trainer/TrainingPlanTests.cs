@@ -152,6 +152,13 @@ public sealed class TrainingPlanTests
         var afterSpeedUp = withEvaluations.Replan(300, 40, 0.05, 0);
         Assert.Equal(300L, afterSpeedUp.StepsAtPlan);
         Assert.Equal(40 + (475 - 300) * 0.05 + 2 * 2, afterSpeedUp.PlannedSecondsAfterEvaluation(5)!.Value, 9);
+        // Made on the last step of epoch 3 (285), before its evaluation: epoch 3's evaluation is still to come.
+        var atEpochEnd = withEvaluations.Replan(285, 40, 0.05, 0);
+        Assert.Equal(285L, atEpochEnd.StepsAtPlan);
+        Assert.Equal(40 + 2, atEpochEnd.PlannedSecondsAfterEvaluation(3)!.Value, 9);
+        // A first plan whose probe took the whole (shortened) epoch: its one evaluation is still to come.
+        var spent = TrainingPlan.ForBudget(10, 30, 40, 0.5, 5, 1, stepsPerEpoch: 1000, maxEpochs: 100, warmupEpochs: 0);
+        Assert.Equal(30 + 5, spent.PlannedSecondsAfterEvaluation(1)!.Value, 9);
         // Never more than the most epochs, however fast.
         Assert.Equal(12 * 95, plan.Replan(300, 31, 0.001, 0).TotalSteps);
     }
