@@ -233,7 +233,8 @@ public sealed class Trainer
                 {
                     // Every 5 % of an epoch (at the recent rate, RecentStepRate): if the machine got slower than when the plan was made, shorten
                     // the run so it still ends within the budget, with the schedule laid over the new total;
-                    // if it got faster (after a shortening, or than the probe measured), lengthen it, up to the most epochs allowed.
+                    // if it got faster after a shortening, lengthen it back; if it got clearly (10 %) faster than the plan's rate,
+                    // lengthen it past the plan, up to the most epochs allowed (TrainingPlan.Replan).
                     double now = Elapsed();
                     recentRate.Add(now - windowStart, windowSteps);
                     windowStart = now;
