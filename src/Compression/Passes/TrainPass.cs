@@ -83,9 +83,9 @@ public sealed class TrainPass : IPass
             throw new OperationCanceledException("train: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
         double accuracy = result.History.Count > 0 ? result.History[^1].TestAccuracy : 0;
         context.Report(string.Create(CultureInfo.InvariantCulture, $"train: done, test accuracy {accuracy:P2}"));
-        if (result.Plan?.PlannedSeconds is double planned)
+        if (result.Plan?.PlannedSecondsAtStart is double planned)
             context.Report(string.Create(CultureInfo.InvariantCulture,
-                $"train: time budget {result.Plan.BudgetSeconds:F0} s: planned {planned:F0} s ({result.Plan.Shape}), took {result.WallSeconds:F0} s"));
+                $"train: time budget {result.Plan.BudgetSeconds:F0} s: planned {planned:F0} s at the start, took {result.WallSeconds:F0} s ({result.Plan.Shape})"));
         return new Artefact(ArtefactKind.Checkpoint, result.LastCheckpoint, spec.Architecture, spec.Alpha, Precision.Fp32)
         {
             CheckpointFolder = result.LastCheckpoint,

@@ -345,8 +345,8 @@ public sealed class Trainer
 
         double wall = Elapsed();
         if (plan?.BudgetSeconds is double budget && _logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Time budget {Budget:F0} s: planned {Planned:F0} s, took {Actual:F0} s ({Shape}{Replans})",
-            budget, plan.PlannedSeconds, wall, plan.Shape, plan.Replans > 0 ? $", re-planned {plan.Replans} time(s) as the machine's speed changed" : "");
+            _logger.LogInformation("Time budget {Budget:F0} s: planned {Planned:F0} s at the start, took {Actual:F0} s ({Shape}{Replans})",
+            budget, plan.PlannedSecondsAtStart, wall, plan.Shape, plan.Replans > 0 ? $", re-planned {plan.Replans} time(s) as the machine's speed changed" : "");
         return new TrainingResult(history, state.BestAccuracy, state.BestEpoch, lastPath,
             Directory.Exists(bestPath) ? bestPath : null, Interrupted: false)
         { Plan = plan, WallSeconds = wall };

@@ -232,6 +232,8 @@ public sealed class TrainerTests
         Assert.Equal(20, resumed.Plan!.BudgetSeconds);
         Assert.Equal(plan.StepsPerEpoch, resumed.Plan.StepsPerEpoch);
         Assert.Equal(plan.SecondsPerStep, resumed.Plan.SecondsPerStep);
+        Assert.Equal(plan.FirstPlannedSeconds, resumed.Plan.FirstPlannedSeconds);
+        Assert.NotNull(resumed.Plan.FirstPlannedSeconds);
         Assert.Equal(resumed.Plan.Epochs, resumed.History.Count);
         Assert.True(resumed.WallSeconds > interrupted.WallSeconds, "wall time adds up over the resumed parts");
     }

@@ -26,6 +26,8 @@ public sealed class TrainingPlanTests
         Assert.True(plan.PlannedSeconds <= 950, "the plan fits the budget less its margin");
         Assert.True(plan.PlannedSeconds + 0.5 > 950, "one more step would not fit");
         Assert.Equal(10 + 80 * 0.5 + 10, plan.PlannedSecondsAfterEvaluation(1)!.Value, 9);
+        Assert.Equal(plan.PlannedSeconds, plan.FirstPlannedSeconds);
+        Assert.Equal(plan.PlannedSeconds, plan.PlannedSecondsAtStart);
 
         // Less than a twentieth of an epoch (5 steps) left over: whole epochs only. 6 s less usable: the 14 s left pay
         // the 12 s of an evaluation and its checkpoints and 4 steps.
@@ -85,12 +87,26 @@ public sealed class TrainingPlanTests
         Assert.Equal(95, slower.StepsIn(3));
         Assert.Equal(465, slower.TotalSteps);
         Assert.Equal(1, slower.Replans);
+        // The report's planned time stays the first plan's: the shortened plan's own figure is its fewer steps at the
+        // first plan's rate, which the machine no longer runs at.
+        Assert.Equal(plan.PlannedSeconds, slower.PlannedSecondsAtStart);
+        Assert.True(slower.PlannedSeconds < slower.PlannedSecondsAtStart - 40, $"{slower.PlannedSeconds} s");
+        Assert.Equal(slower.PlannedSeconds, (slower with { FirstPlannedSeconds = null }).PlannedSecondsAtStart);
 
         // Evaluations cost too: 3 more at 5 s leave 40 s = 200 steps -> 390.
         Assert.Equal(390, plan.Replan(190, 40, 0.2, 5).TotalSteps);
         // Mid-epoch (step 200, in the third epoch): 35 s = 175 steps -> 375 = 3 epochs + 90.
         var midEpoch = plan.Replan(200, 60, 0.2, 0);
         Assert.Equal((4, 90), (midEpoch.Epochs, midEpoch.StepsIn(3)));
+        // A later last epoch shorter than a twentieth of an epoch (4 steps) is dropped: 38.45 s = 192 steps -> 382 would be
+        // 4 epochs and 2 steps, an evaluation for 2 steps; 4 whole epochs instead. 4 steps (384) keep their epoch.
+        var noTail = plan.Replan(190, 95 - 38.45, 0.2, 0);
+        Assert.Equal((4, 380L, "4 epochs of 95 steps"), (noTail.Epochs, noTail.TotalSteps, noTail.Shape));
+        var shortTail = plan.Replan(190, 95 - 38.85, 0.2, 0);
+        Assert.Equal((5, 4, 384L), (shortTail.Epochs, shortTail.StepsIn(4), shortTail.TotalSteps));
+        // The epoch in progress may still end short: at step 191 with 0.5 s left, 2 more steps -> 3 epochs, the last of 3.
+        var inProgress = plan.Replan(191, 95 - 0.5, 0.2, 0);
+        Assert.Equal((3, 3, 193L), (inProgress.Epochs, inProgress.StepsIn(2), inProgress.TotalSteps));
         // Nothing fits: one more step, so the schedule still ends.
         var spent = plan.Replan(190, 99, 0.2, 0);
         Assert.Equal((3, 1, 191L), (spent.Epochs, spent.StepsIn(2), spent.TotalSteps));
@@ -99,6 +115,7 @@ public sealed class TrainingPlanTests
         var fixedPlan = TrainingPlan.Fixed(10, 95, 1);
         Assert.Same(fixedPlan, fixedPlan.Replan(2, 1e6, 1e6, 0));
         Assert.Null(fixedPlan.PlannedSeconds);
+        Assert.Null(fixedPlan.PlannedSecondsAtStart);
     }
 
     [Fact]

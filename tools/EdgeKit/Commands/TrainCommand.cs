@@ -179,7 +179,7 @@ public static class TrainCommand
             $"Best test accuracy {result.BestAccuracy:P2} at epoch {result.BestEpoch}"));
         if (result.Plan?.BudgetSeconds is not null)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Time budget {requested ?? TimeSpan.FromSeconds(result.Plan.BudgetSeconds.Value):hh\\:mm\\:ss}: planned {TimeSpan.FromSeconds(result.Plan.PlannedSeconds!.Value):hh\\:mm\\:ss} of training, took {TimeSpan.FromSeconds(result.WallSeconds):hh\\:mm\\:ss} ({result.Plan.Shape}); {started.Elapsed:hh\\:mm\\:ss} in all"));
+                $"Time budget {requested ?? TimeSpan.FromSeconds(result.Plan.BudgetSeconds.Value):hh\\:mm\\:ss}: planned {TimeSpan.FromSeconds(result.Plan.PlannedSecondsAtStart!.Value):hh\\:mm\\:ss} of training at the start, took {TimeSpan.FromSeconds(result.WallSeconds):hh\\:mm\\:ss} ({result.Plan.Shape}); {started.Elapsed:hh\\:mm\\:ss} in all"));
         stdout.WriteLine($"Best checkpoint: {result.BestCheckpoint}");
         stdout.WriteLine($"Last checkpoint: {result.LastCheckpoint}");
         stdout.WriteLine($"Log: {Path.Combine(Path.GetFullPath(options.OutputDir), Trainer.LogFile)}");
