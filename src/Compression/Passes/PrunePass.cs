@@ -83,7 +83,7 @@ public sealed class PrunePass : IPass
             else if (Options.Plan == WidthPlanChoice.Sensitivity)
             {
                 long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
-                target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs");
+                target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs", Options.MinChannels);
                 targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
                 context.Report(string.Create(CultureInfo.InvariantCulture,
                     $"prune: sensitivity plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
@@ -93,7 +93,7 @@ public sealed class PrunePass : IPass
         if (Options.Plan == WidthPlanChoice.Slimming)
         {
             long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
-            target = SlimmingPlan.Choose(source, p => Macs(p), budget);
+            target = SlimmingPlan.Choose(source, p => Macs(p), budget, Options.MinChannels);
             targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
             context.Report(string.Create(CultureInfo.InvariantCulture,
                 $"prune: slimming plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
@@ -150,6 +150,7 @@ public sealed class PrunePass : IPass
                 channelPlan = last.Plan.TargetChannels,
                 uniform = last.Plan.IsUniform,
                 plan = Options.Plan.ToString(),
+                minChannels = Options.Plan == WidthPlanChoice.Uniform ? (int?)null : Options.MinChannels,
                 importance = cut.Importance.ToString(),
                 recalibrated = cut.Recalibrate,
                 recalibrationImages = cut.Recalibrate ? cut.RecalibrationImages : 0,
@@ -208,7 +209,7 @@ public sealed class PrunePass : IPass
             try
             {
                 double scale = correction;
-                candidate = WidthSearch.Search(source.ChannelPlan, p => scale * model.Predict(p, ct), budget, report.Drop, PrunePassOptions.TargetLatencyOption.Key);
+                candidate = WidthSearch.Search(source.ChannelPlan, p => scale * model.Predict(p, ct), budget, report.Drop, PrunePassOptions.TargetLatencyOption.Key, Options.MinChannels);
             }
             catch (ArgumentException) when (attempt > 0)
             {

@@ -24,6 +24,13 @@ public sealed record PrunePassOptions
     /// <summary>MAC budget of a <see cref="WidthPlanChoice.Sensitivity"/> plan (0 = the MACs of the uniform target alpha).</summary>
     public long TargetMacs { get; init; }
 
+    /// <summary>
+    /// Fewest channels any layer of a <see cref="WidthPlanChoice.Sensitivity"/> or <see cref="WidthPlanChoice.Slimming"/>
+    /// plan keeps (a layer narrower at the source keeps all of its own). The default, <see cref="WidthSearch.Granularity"/>,
+    /// lets the search cut the stem of MobileNet v1 1.0 to a quarter; 16 keeps it at uniform alpha 0.5's width.
+    /// </summary>
+    public int MinChannels { get; init; } = WidthSearch.Granularity;
+
     /// <summary>Recipe <c>recalibrationImages</c>, CLI <c>--recalibration-images</c>: <see cref="WidthCutOptions.RecalibrationImages"/>.</summary>
     public static IntPassOption RecalibrationImagesOption { get; } = new("recalibrationImages", BatchNormRecalibrator.DefaultImages, 2, 1_000_000,
         "Training images the BatchNorm statistics are re-estimated on after every cut");
@@ -64,6 +71,10 @@ public sealed record PrunePassOptions
     public static DoublePassOption TargetMacsOption { get; } = new("targetMacs", 0, 0, 1e15,
         "MAC budget of a sensitivity or slimming plan (0 = the MACs of the uniform target alpha)");
 
+    /// <summary>Recipe <c>minChannels</c>, CLI <c>--min-channels</c>: <see cref="MinChannels"/>.</summary>
+    public static IntPassOption MinChannelsOption { get; } = new("minChannels", WidthSearch.Granularity, 1, 100_000,
+        "Fewest channels any layer of a sensitivity or slimming plan keeps (16 keeps the stem at alpha 0.5's width)");
+
     /// <summary>Recipe <c>sensitivity</c>, CLI <c>--sensitivity</c>: <see cref="Sensitivity"/>.</summary>
     public static BoolPassOption SensitivityOption { get; } = new("sensitivity", false,
         "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan");
@@ -80,8 +91,8 @@ public sealed record PrunePassOptions
     public static IReadOnlyList<PassOption> Declared =>
     [
         RecalibrationImagesOption, TaylorBatchesOption, StepsOption, ScheduleUnitOption, StepEpochsOption, StepBatchesOption,
-        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, SensitivityOption,
-        SensitivityImagesOption, LatencyThreadsOption,
+        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, MinChannelsOption,
+        SensitivityOption, SensitivityImagesOption, LatencyThreadsOption,
     ];
 
     /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency-ms</c> (alias <c>--target-latency</c>).</summary>
@@ -142,7 +153,11 @@ public sealed record PrunePassOptions
     private (string Field, string Text)? Problem() =>
         TargetLatencyMs > 0 && Plan != WidthPlanChoice.Sensitivity
             ? (TargetLatencyOption.Key, $"needs plan: sensitivity (the latency budget chooses per-layer widths; CLI: {TargetLatencyOption.CliName} with --plan sensitivity)")
-            : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}") : null;
+            : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}")
+            : MinChannels < 1 ? (MinChannelsOption.Key, $"must be at least 1 but is {MinChannels}")
+            : MinChannels != WidthSearch.Granularity && Plan == WidthPlanChoice.Uniform
+                ? (MinChannelsOption.Key, $"is {MinChannels} but applies only to a per-layer plan (plan: sensitivity or slimming; CLI: {MinChannelsOption.CliName} with --plan sensitivity, --plan slimming or --target-latency)")
+                : null;
 
     /// <summary>Reads and validates the options of a recipe entry; errors name the field (<c>schedule[1]</c>, <c>steps</c>...).</summary>
     public static PrunePassOptions Read(RecipeOptionReader r)
@@ -186,6 +201,7 @@ public sealed record PrunePassOptions
             TargetLatencyMs = TargetLatencyOption.Read(r),
             LatencyCache = r.String("latencyCache", null),
             LatencyThreads = LatencyThreadsOption.Read(r),
+            MinChannels = MinChannelsOption.Read(r),
         };
         if (o.Problem() is { } problem)
             throw r.ErrorAt(problem.Field, problem.Text);

@@ -23,7 +23,7 @@ public static class SlimmingPlan
         var gammas = MobileNetWidthPruner.Scores(source, ChannelImportance.BatchNormScale);
         var floor = source.ChannelPlan.Select(c => Math.Min(c, minChannels)).ToArray();
         if (!(cost(floor) <= budget))
-            throw new ArgumentException($"targetMacs: {budget:G6} cannot be met; the narrowest plan ({minChannels} channels a layer) costs {cost(floor):G6}.", nameof(budget));
+            throw new ArgumentException($"targetMacs: {budget:G6} cannot be met; the narrowest plan ({minChannels} channels a layer, minChannels) costs {cost(floor):G6}.", nameof(budget));
         IReadOnlyList<int> PlanAt(double threshold) =>
             gammas.Select((g, l) => Math.Max(floor[l], g.Count(v => v > threshold))).ToArray();
         var thresholds = gammas.SelectMany(g => g).Distinct().Order().ToArray();

@@ -32,7 +32,7 @@ public static class WidthSearch
         double smallest = cost(floor);
         if (!(budget >= smallest))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{budgetName}: {budget:G6} cannot be met; the narrowest plan ({minChannels} channels a layer) costs {smallest:G6}."), budgetName);
+                $"{budgetName}: {budget:G6} cannot be met; the narrowest plan ({minChannels} channels a layer, minChannels) costs {smallest:G6}."), budgetName);
         var plan = source.ToArray();
         double current = cost(plan);
         while (current > budget)

@@ -82,6 +82,8 @@ public sealed class GradualPruningTests : IDisposable
         { """{ "stepEpochs": 1 }""", "passes[1].options.stepEpochs applies only to a gradual schedule" },
         { """{ "plan": "random" }""", "passes[1].options.plan 'random' is not one of uniform, sensitivity, slimming" },
         { """{ "importance": "l2" }""", "passes[1].options.importance 'l2' is not one of l1, bn, taylor" },
+        { """{ "plan": "sensitivity", "minChannels": 0 }""", "passes[1].options.minChannels must be in [1, 100000] but is 0" },
+        { """{ "minChannels": 16 }""", "passes[1].options.minChannels is 16 but applies only to a per-layer plan (plan: sensitivity or slimming" },
     };
 
     [Theory]
@@ -96,13 +98,14 @@ public sealed class GradualPruningTests : IDisposable
     [Fact]
     public void Gradual_recipe_options_are_read()
     {
-        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity" } } ] }""";
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16 } } ] }""";
         var o = ((PrunePass)RecipeLoader.Parse(json, "recipe.json").Passes[1]).Options;
         Assert.Equal(new PruningSchedule(4, null, ScheduleUnit.Macs), o.Schedule);
         Assert.Equal(1, o.StepFineTune!.Epochs);
         Assert.Equal(5, o.StepFineTune.MaxBatchesPerEpoch);
         Assert.Equal(ChannelImportance.Taylor, o.Cut.Importance);
         Assert.Equal(WidthPlanChoice.Sensitivity, o.Plan);
+        Assert.Equal(16, o.MinChannels);
     }
 
     [Fact]
@@ -122,6 +125,26 @@ public sealed class GradualPruningTests : IDisposable
         Assert.True(Latency(plan) > budget * 0.95, "the search stops as soon as the budget is met");
         Assert.All(plan.Zip(source), p => Assert.True(p.First <= p.Second && p.First >= 8));
         Assert.Equal(source.Take(6), plan.Take(6)); // the sensitive early layers are left alone
+    }
+
+    [Fact]
+    public void Min_channels_keeps_every_layer_at_least_that_wide()
+    {
+        // The stem (layer 0) is free to cut, every other layer costs accuracy: the default floor (8) takes the stem
+        // down to 8 channels; with minChannels 16 no layer goes below 16 and the budget is met elsewhere.
+        var source = MobileNetV1.Channels(1.0);
+        double Drop(int layer, double kept) => layer == 0 ? 0 : (1 - kept) * 0.01;
+        long budget = Macs(source) * 7 / 10;
+
+        var free = WidthSearch.Search(source, p => Macs(p), budget, Drop, "targetMacs");
+        var floored = WidthSearch.Search(source, p => Macs(p), budget, Drop, "targetMacs", minChannels: 16);
+
+        Assert.Equal(8, free[0]);
+        Assert.Equal(16, floored[0]);
+        Assert.All(floored, c => Assert.True(c >= 16, string.Join(",", floored)));
+        Assert.True(Macs(floored) <= budget);
+        var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(source, p => Macs(p), Macs(Enumerable.Repeat(16, 14).ToArray()) - 1, Drop, "targetMacs", minChannels: 16));
+        Assert.Contains("the narrowest plan (16 channels a layer, minChannels)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -162,14 +185,18 @@ public sealed class GradualPruningTests : IDisposable
             StepFineTune = new EdgeToolkit.Compression.Distillation.FineTuneOptions { Epochs = 1, MaxBatchesPerEpoch = 1, BatchSize = 16 },
             Plan = WidthPlanChoice.Sensitivity,
             SensitivityImages = 32,
+            MinChannels = 16,
         });
 
         var pruned = pass.Run(input, Path.Combine(dir, "prune"), context);
 
         var (prunedSpec, _) = Checkpoint.ReadSpec(pruned.Folder);
         long budget = MobileNetV1.Macs(MobileNetV1.Channels(0.5), 1, 16, 10);
-        Assert.True(MobileNetV1.Macs(prunedSpec.ChannelPlan ?? MobileNetV1.Channels(prunedSpec.Alpha), 1, 16, 10) <= budget);
+        var prunedPlan = prunedSpec.ChannelPlan ?? MobileNetV1.Channels(prunedSpec.Alpha);
+        Assert.True(MobileNetV1.Macs(prunedPlan, 1, 16, 10) <= budget);
+        Assert.All(prunedPlan, c => Assert.True(c >= 16, string.Join(",", prunedPlan)));
         using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.ReportFile)));
+        Assert.Equal(16, report.RootElement.GetProperty("minChannels").GetInt32());
         var steps = report.RootElement.GetProperty("steps");
         Assert.Equal(2, steps.GetArrayLength());
         Assert.True(steps[0].TryGetProperty("AccuracyAfterFineTune", out _) || steps[0].TryGetProperty("accuracyAfterFineTune", out _));

@@ -41,6 +41,7 @@ public static class PruneCommand
         var targetLatency = PrunePassOptions.TargetLatencyOption.Cli();
         var latencyCache = new Option<string?>("--latency-cache") { Description = $"Folder of the cached per-layer latency tables, one file per machine fingerprint (default {LatencyTable.DefaultCacheFolder})" };
         var latencyThreads = PrunePassOptions.LatencyThreadsOption.Cli();
+        var minChannels = PrunePassOptions.MinChannelsOption.Cli();
         var latencyDevice = new SshLatencyOptions("latency-");
         var sensitivity = PrunePassOptions.SensitivityOption.Cli();
         var sensitivityImages = PrunePassOptions.SensitivityImagesOption.Cli();
@@ -59,7 +60,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, latencyCache, latencyThreads, sensitivity, sensitivityImages, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, minChannels, latencyCache, latencyThreads, sensitivity, sensitivityImages, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -99,6 +100,7 @@ public static class PruneCommand
                     LatencyThreads = parse.GetValue(latencyThreads),
                     LatencyRunner = device is null ? null : new SshLatencyRunner(device, System.Console.Out, latencyDevice.Prefix),
                     TargetMacs = (long)parse.GetValue(targetMacs),
+                    MinChannels = parse.GetValue(minChannels),
                     Sensitivity = parse.GetValue(sensitivity),
                     SensitivityImages = parse.GetValue(sensitivityImages),
                 }.Validate());
