@@ -260,8 +260,11 @@ public sealed class Trainer
                     double perStep = runClock.Elapsed.TotalSeconds / stepsThisRun;
                     int epochs = plan?.Epochs ?? o.Epochs;
                     long remaining = plan is null ? (long)(epochs - epoch - 1) * batches + (batches - batch) : plan.TotalSteps - state.GlobalStep;
+                    // While the budget's probe runs there is no plan yet and Epochs is only the upper bound (1000 by
+                    // default): the run will be sized to end with the budget, so that is the estimate.
+                    double eta = probe is not null ? Math.Max(0, o.TimeBudget!.Value.TotalSeconds - Elapsed()) : perStep * remaining;
                     progress.Report(new TrainingProgress(epoch + 1, epochs, batch, batches,
-                        lossSum.item<double>() / seen, seen / Math.Max(seconds, 1e-9), TimeSpan.FromSeconds(perStep * remaining), lr));
+                        lossSum.item<double>() / seen, seen / Math.Max(seconds, 1e-9), TimeSpan.FromSeconds(eta), lr));
                 }
             }
             clock.Stop();

@@ -213,6 +213,20 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Before_a_budgeted_run_is_planned_its_estimate_is_what_is_left_of_the_budget()
+    {
+        // The upper bound of epochs (10,000 here) must not drive the estimate while the first steps are timed:
+        // 80,000 steps at any measurable rate would be far more than the budget.
+        var reports = new List<TrainingProgress>();
+        var result = TrainTiny(Budgeted(TempFolder(), seconds: 3, maxEpochs: 10_000) with { ProgressInterval = 1 }, new SyncProgress(reports.Add));
+
+        var beforePlan = reports.Where(r => r.Epochs == 10_000).ToList();
+        Assert.NotEmpty(beforePlan);
+        Assert.All(beforePlan, r => Assert.InRange(r.Eta.TotalSeconds, 0, 3));
+        Assert.Contains(reports, r => r.Epochs == result.Plan!.Epochs);
+    }
+
+    [Fact]
     public void Resume_keeps_the_budgeted_plan()
     {
         string dir = TempFolder();
