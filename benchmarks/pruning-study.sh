@@ -16,6 +16,7 @@
 # 10,000-image test set; latency with `edgekit bench` (1 thread, batch 1); MACs and parameters from `edgekit models`.
 # Steps whose output exists are skipped, so an interrupted study resumes; delete the folder to start over.
 # Usage: benchmarks/pruning-study.sh [out=/tmp/pruning-study]
+# Every step's wall time, load average and hypervisor steal are in times.tsv.
 #   env: TRAIN_LIMIT (12000) TEST_LIMIT (2000, test images evaluated during training) TEACHER_EPOCHS (4) FT_EPOCHS (3)
 #        IMPORTANCE (taylor) DATA (fashion-mnist) EDGEKIT (command; default the Release build) WALL_ARM (1; 0 skips scratch-wall)
 #        ARMS (teacher oneshot gradual scratch-ft scratch-total nonuniform; the teacher is needed by every pruned arm)
@@ -38,7 +39,7 @@ edgekit=${EDGEKIT:-dotnet tools/EdgeKit/bin/Release/net10.0/edgekit.dll}
 [ -n "${EDGEKIT:-}" ] || [ -f tools/EdgeKit/bin/Release/net10.0/edgekit.dll ] || { echo "build first: dotnet build tools/EdgeKit -c Release" >&2; exit 2; }
 mkdir -p "$out/logs"
 times="$out/times.tsv"
-[ -f "$times" ] || printf 'step\tseconds\tload-before\tload-after\n' >"$times"
+[ -f "$times" ] || printf 'step\tseconds\tload-before\tload-after\tsteal-%%\n' >"$times"
 set_data=(--data "$data" --limit-train "$train_limit" --limit-test "$test_limit")
 read -r -a arms <<<"${ARMS:-teacher oneshot gradual scratch-ft scratch-total nonuniform}"
 rounds=${ROUNDS:-5}
@@ -47,16 +48,22 @@ want() { [[ " ${arms[*]} " == *" $1 "* ]]; }
 echo "pruning study in $out: $data, $train_limit train / $test_limit test images during training, teacher $teacher_epochs epochs, fine-tune $ft_epochs epochs, importance $importance"
 echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -o 'avx2\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs)"
 
-# step NAME DONE-FILE COMMAND...: runs COMMAND (log in logs/NAME.log) unless DONE-FILE exists; records its wall time.
+# cpu_ticks: the steal and total ticks of all CPUs so far (/proc/stat's cpu line: steal is its 8th number). On a VM the
+# hypervisor's steal slows every timing without showing in the load average; each step records its share.
+cpu_ticks() { awk '/^cpu /{ print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# step NAME DONE-FILE COMMAND...: runs COMMAND (log in logs/NAME.log) unless DONE-FILE exists; records its wall time,
+# the load average before and after and the hypervisor's steal over the step (% of CPU time).
 step() {
   local name=$1 done=$2; shift 2
   if [ -e "$done" ]; then echo "[$name] done before, skipped"; return; fi
-  local load0 start
+  local load0 start ticks0
   load0=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s)
+  ticks0=$(cpu_ticks)
   echo "[$name] $(date -u +%H:%M:%S) load $load0: $*"
   "$@" >"$out/logs/$name.log" 2>&1 || { echo "[$name] failed; see $out/logs/$name.log" >&2; tail -5 "$out/logs/$name.log" >&2; exit 1; }
-  printf '%s\t%s\t%s\t%s\n' "$name" $(( $(date +%s) - start )) "$load0" "$(cut -d' ' -f1 /proc/loadavg)" >>"$times"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" $(( $(date +%s) - start )) "$load0" "$(cut -d' ' -f1 /proc/loadavg)" \
+    "$(echo "$ticks0 $(cpu_ticks)" | awk '{ d = $4 - $2; printf "%.0f", (d > 0 ? 100 * ($3 - $1) / d : 0) }')" >>"$times"
   grep -h 'Best test accuracy\|accuracy\|Top-1\|top-1' "$out/logs/$name.log" | tail -3 | sed "s/^/[$name]   /" || true
 }
 seconds_of() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$times" | tail -1; }
