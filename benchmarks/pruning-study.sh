@@ -14,7 +14,8 @@
 # Every final checkpoint is exported (fp32 bundle) and quantized (int8 bundle); accuracy is measured with
 # `edgekit eval-bundle` (the bundle's preprocessing contract, as the device agent feeds images) on the FULL
 # 10,000-image test set; latency with `edgekit bench` (1 thread, batch 1); MACs and parameters from `edgekit models`.
-# Steps whose output exists are skipped, so an interrupted study resumes; delete the folder to start over.
+# Steps that ended before (their output exists and times.tsv has their line) are skipped, and an interrupted training
+# continues from its last epoch (`train --resume`), so an interrupted study resumes; delete the folder to start over.
 # Usage: benchmarks/pruning-study.sh [out=/tmp/pruning-study]
 # Every step's wall time, load average and hypervisor steal are in times.tsv.
 #   env: TRAIN_LIMIT (12000) TEST_LIMIT (2000, test images evaluated during training) TEACHER_EPOCHS (4) FT_EPOCHS (3)
@@ -51,11 +52,13 @@ echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(npro
 # cpu_ticks: the steal and total ticks of all CPUs so far (/proc/stat's cpu line: steal is its 8th number). On a VM the
 # hypervisor's steal slows every timing without showing in the load average; each step records its share.
 cpu_ticks() { awk '/^cpu /{ print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-# step NAME DONE-FILE COMMAND...: runs COMMAND (log in logs/NAME.log) unless DONE-FILE exists; records its wall time,
-# the load average before and after and the hypervisor's steal over the step (% of CPU time).
+# step NAME DONE-FILE COMMAND...: runs COMMAND (log in logs/NAME.log) unless it ended before; records its wall time,
+# the load average before and after and the hypervisor's steal over the step (% of CPU time). A step ended before when
+# DONE-FILE exists AND times.tsv has its line: the trainer writes last/spec.json after every epoch, so the file alone
+# would take a training interrupted mid-run (the study stopped and started again) for a finished one.
 step() {
   local name=$1 done=$2; shift 2
-  if [ -e "$done" ]; then echo "[$name] done before, skipped"; return; fi
+  if [ -e "$done" ] && [ -n "$(seconds_of "$name")" ]; then echo "[$name] done before, skipped"; return; fi
   local load0 start ticks0
   load0=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s)
@@ -70,7 +73,7 @@ seconds_of() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$times" | tail -1; }
 
 # --- training arms -------------------------------------------------------------------------------------------
 want teacher && step teacher "$out/teacher/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 1.0 "${set_data[@]}" \
-  --epochs "$teacher_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/teacher"
+  --epochs "$teacher_epochs" --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/teacher"
 want oneshot && step oneshot "$out/oneshot/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
   --importance "$importance" "${set_data[@]}" --finetune-epochs "$ft_epochs" --out "$out/oneshot"
 batches=$(( (train_limit + 127) / 128 / 3 ))
@@ -78,9 +81,9 @@ want gradual && step gradual "$out/gradual/finetune/last/spec.json" $edgekit pru
   --importance "$importance" "${set_data[@]}" --steps 4 --step-epochs 1 --step-batches "$batches" \
   --finetune-epochs $(( ft_epochs > 1 ? ft_epochs - 1 : 1 )) --out "$out/gradual"
 want scratch-ft && step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
-  --epochs "$ft_epochs" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-ft"
+  --epochs "$ft_epochs" --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/scratch-ft"
 want scratch-total && step scratch-total "$out/scratch-total/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
-  --epochs $(( teacher_epochs + ft_epochs )) --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-total"
+  --epochs $(( teacher_epochs + ft_epochs )) --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/scratch-total"
 # --- bundles, accuracy through the device preprocessing, size, latency ----------------------------------------
 # bundle ARM: fp32 + int8 bundles, eval-bundle on the full test set, 1-thread latency
 bundle() {
@@ -157,7 +160,7 @@ write_summary
 if [ "${WALL_ARM:-1}" = 1 ]; then
   wall=$(( $(seconds_of teacher) + $(seconds_of oneshot) ))
   step scratch-wall "$out/scratch-wall/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
-    --time-budget "${wall}s" --lr 0.1 --batch-size 128 --warmup 1 --out "$out/scratch-wall"
+    --time-budget "${wall}s" --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/scratch-wall"
   arms+=(scratch-wall)
   bundle scratch-wall
   write_summary
