@@ -75,6 +75,7 @@ public sealed class PrunePass : IPass
         {
             var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, progress: context.Progress, cancellationToken: context.Cancellation);
             report.Write(outputFolder);
+            context.Report(report.NoiseSummary($"{PrunePassOptions.SensitivityImagesOption.Key} ({PrunePassOptions.SensitivityImagesOption.CliName})"));
             if (Options.Plan == WidthPlanChoice.Sensitivity && Options.TargetLatencyMs > 0)
             {
                 target = LatencyPlan(source, spec, report, outputFolder, context);

@@ -47,6 +47,36 @@ public sealed record SensitivityReport(double Baseline, int HeldOutImages, int R
         return Math.Max(0, drops[^1]);
     }
 
+    /// <summary>
+    /// Standard error of <see cref="Baseline"/> as a share (sqrt(p (1 - p) / n) on the <see cref="HeldOutImages"/>):
+    /// differences between cuts smaller than about two of these are noise of the slice, not sensitivity.
+    /// </summary>
+    public double StandardError => HeldOutImages > 0 ? Math.Sqrt(Math.Clamp(Baseline, 0, 1) * (1 - Math.Clamp(Baseline, 0, 1)) / HeldOutImages) : double.NaN;
+
+    /// <summary>
+    /// Layers whose accuracy falls by more than two <see cref="StandardError"/>s at some measured cut: the ones the analysis
+    /// can tell apart from an insensitive layer. The others rank by noise, and a plan searched on them follows it.
+    /// </summary>
+    public int LayersAboveNoise => Layers.Count(l => l.Accuracy.Any(a => Baseline - a > NoiseMultiple * StandardError));
+
+    /// <summary>How many standard errors a drop must exceed to count in <see cref="LayersAboveNoise"/>.</summary>
+    public const double NoiseMultiple = 2;
+
+    /// <summary>
+    /// One line for the log: baseline, standard error and <see cref="LayersAboveNoise"/>; when fewer than half the layers
+    /// are above the noise, what more held-out images would give (the standard error falls with their square root).
+    /// </summary>
+    /// <param name="imagesSetting">The setting that sizes the slice, as the user wrote it (<c>--sensitivity-images</c>, <c>sensitivityImages</c>).</param>
+    public string NoiseSummary(string imagesSetting)
+    {
+        double se = StandardError * 100;
+        string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"sensitivity: baseline {Baseline:P1} on {HeldOutImages} held-out images (standard error {se:F1} points); {LayersAboveNoise} of {Layers.Count} layers lose more than {NoiseMultiple:G} standard errors at some cut");
+        if (LayersAboveNoise * 2 >= Layers.Count) return line;
+        return line + string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $". warning: the other layers cannot be ranked, so a plan chosen from them follows noise; with {imagesSetting} at {HeldOutImages * 4} the standard error would halve");
+    }
+
     /// <summary>Writes the report as <see cref="FileName"/> in <paramref name="folder"/> (temp name + rename).</summary>
     public string Write(string folder)
     {

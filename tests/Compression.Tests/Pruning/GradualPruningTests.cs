@@ -169,6 +169,34 @@ public sealed class GradualPruningTests : IDisposable
     }
 
     [Fact]
+    public void Sensitivity_report_says_which_layers_it_can_tell_from_noise()
+    {
+        // Session 12's full-set analysis: 93.6 % on 500 held-out images (standard error 1.1 points); only the last
+        // layer falls clearly, the other 13 move by less than 2 standard errors (one even rises).
+        static LayerSensitivity Row(int l, params double[] accuracy) => new($"features.{l}", 64, [0.25, 0.5, 0.75], accuracy);
+        var rows = Enumerable.Range(0, 13).Select(l => Row(l, 0.93, 0.926, 0.92 + (l % 2) * 0.018)).Append(Row(13, 0.928, 0.826, 0.82)).ToList();
+        var noisy = new SensitivityReport(0.936, 500, 128, "Taylor", rows);
+
+        Assert.Equal(Math.Sqrt(0.936 * 0.064 / 500), noisy.StandardError, 9);
+        Assert.Equal(1, noisy.LayersAboveNoise);
+        string line = noisy.NoiseSummary("--sensitivity-images");
+        Assert.Contains("baseline 93.6% on 500 held-out images (standard error 1.1 points); 1 of 14 layers lose more than 2 standard errors", line.Replace(" %", "%", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("warning: the other layers cannot be ranked", line, StringComparison.Ordinal);
+        Assert.Contains("with --sensitivity-images at 2000 the standard error would halve", line, StringComparison.Ordinal);
+
+        // The same drops measured on 8,000 images (standard error 0.27 points) stand out in every layer: no warning.
+        var clear = noisy with { HeldOutImages = 8000 };
+        Assert.Equal(14, clear.LayersAboveNoise);
+        Assert.DoesNotContain("warning", clear.NoiseSummary("--sensitivity-images"), StringComparison.Ordinal);
+
+        // Written with the two figures, and read back (they are derived, not stored state).
+        string path = noisy.Write(dir);
+        Assert.Contains("\"standardError\"", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.Contains("\"layersAboveNoise\": 1", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.Equal(1, SensitivityReport.Read(path).LayersAboveNoise);
+    }
+
+    [Fact]
     public void Gradual_pass_with_a_sensitivity_plan_records_every_step_and_meets_the_MAC_budget()
     {
         torch.random.manual_seed(5);
