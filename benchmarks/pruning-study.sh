@@ -32,6 +32,7 @@ out=$(realpath -m "${1:-/tmp/pruning-study}")
 train_limit=${TRAIN_LIMIT:-12000}
 test_limit=${TEST_LIMIT:-2000}
 teacher_epochs=${TEACHER_EPOCHS:-4}
+alpha=${ALPHA:-0.5}
 ft_epochs=${FT_EPOCHS:-3}
 importance=${IMPORTANCE:-taylor}
 data=${DATA:-fashion-mnist}
@@ -74,15 +75,15 @@ seconds_of() { awk -F'\t' -v s="$1" '$1 == s { print $2 }' "$times" | tail -1; }
 # --- training arms -------------------------------------------------------------------------------------------
 want teacher && step teacher "$out/teacher/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 1.0 "${set_data[@]}" \
   --epochs "$teacher_epochs" --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/teacher"
-want oneshot && step oneshot "$out/oneshot/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+want oneshot && step oneshot "$out/oneshot/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha "$alpha" \
   --importance "$importance" "${set_data[@]}" --finetune-epochs "$ft_epochs" --out "$out/oneshot"
 batches=$(( (train_limit + 127) / 128 / 3 ))
-want gradual && step gradual "$out/gradual/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+want gradual && step gradual "$out/gradual/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha "$alpha" \
   --importance "$importance" "${set_data[@]}" --steps 4 --step-epochs 1 --step-batches "$batches" \
   --finetune-epochs $(( ft_epochs > 1 ? ft_epochs - 1 : 1 )) --out "$out/gradual"
-want scratch-ft && step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+want scratch-ft && step scratch-ft "$out/scratch-ft/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha "$alpha" "${set_data[@]}" \
   --epochs "$ft_epochs" --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/scratch-ft"
-want scratch-total && step scratch-total "$out/scratch-total/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+want scratch-total && step scratch-total "$out/scratch-total/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha "$alpha" "${set_data[@]}" \
   --epochs $(( teacher_epochs + ft_epochs )) --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/scratch-total"
 # --- bundles, accuracy through the device preprocessing, size, latency ----------------------------------------
 # bundle ARM: fp32 + int8 bundles, eval-bundle on the full test set, 1-thread latency
@@ -107,17 +108,17 @@ for arm in "${arms[@]}"; do [ "$arm" = nonuniform ] || bundle "$arm"; done
 if want nonuniform; then
   cache="$out/latency-cache"
   # The budget: uniform alpha 0.5 (this input size, channels, classes) measured whole on this machine, median of rounds.
-  step latency-budget "$out/latency-budget.md" sh -c "$edgekit latency-table --alpha 0.5 --rounds $rounds --cache '$cache' \
+  step latency-budget "$out/latency-budget.md" sh -c "$edgekit latency-table --alpha $alpha --rounds $rounds --cache '$cache' \
     --input-size 32 --input-channels 1 --classes 10 > '$out/latency-budget.tmp' && mv '$out/latency-budget.tmp' '$out/latency-budget.md'"
-  budget=$(grep '^| alpha 0.5 |' "$out/latency-budget.md" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
-  echo "[nonuniform] latency budget = uniform alpha 0.5 measured: $budget ms (load $(cut -d' ' -f1 /proc/loadavg))"
-  step nonuniform "$out/nonuniform/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha 0.5 \
+  budget=$(grep "^| alpha $alpha |" "$out/latency-budget.md" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
+  echo "[nonuniform] latency budget = uniform alpha $alpha measured: $budget ms (load $(cut -d' ' -f1 /proc/loadavg))"
+  step nonuniform "$out/nonuniform/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha "$alpha" \
     --importance "$importance" "${set_data[@]}" --target-latency "$budget" --latency-cache "$cache" \
     --finetune-epochs "$ft_epochs" ${NONUNIFORM_ARGS:-} --out "$out/nonuniform"
   bundle nonuniform
   plan=$(tr -d ' \n' <"$out/nonuniform/prune/latency.json" | grep -o '"channelPlan":\[[0-9,]*\]' | head -1 | grep -o '[0-9,]*[0-9]')
   # Same measured latency? The two architectures timed whole in interleaved rounds, then the two trained bundles.
-  step latency-rounds "$out/latency-rounds.md" sh -c "$edgekit latency-table --alpha 0.5 --channel-plan '$plan' --rounds $rounds --cache '$cache' \
+  step latency-rounds "$out/latency-rounds.md" sh -c "$edgekit latency-table --alpha $alpha --channel-plan '$plan' --rounds $rounds --cache '$cache' \
     --input-size 32 --input-channels 1 --classes 10 > '$out/latency-rounds.tmp' && mv '$out/latency-rounds.tmp' '$out/latency-rounds.md'"
   if [ ! -e "$out/bench-rounds.tsv" ]; then
     printf 'round\tarm\tprecision\tp50 ms\tload\n' >"$out/bench-rounds.tmp"
@@ -159,7 +160,7 @@ write_summary
 # --- equal wall time: alpha 0.5 from scratch for as long as teacher + oneshot took (last: it is the longest) ------
 if [ "${WALL_ARM:-1}" = 1 ]; then
   wall=$(( $(seconds_of teacher) + $(seconds_of oneshot) ))
-  step scratch-wall "$out/scratch-wall/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha 0.5 "${set_data[@]}" \
+  step scratch-wall "$out/scratch-wall/last/spec.json" $edgekit train --arch mobilenet_v1 --alpha "$alpha" "${set_data[@]}" \
     --time-budget "${wall}s" --lr 0.1 --batch-size 128 --warmup 1 --resume --out "$out/scratch-wall"
   arms+=(scratch-wall)
   bundle scratch-wall
