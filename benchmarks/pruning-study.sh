@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pruning study (issue #11): does pruning a trained MobileNet v1 alpha 1.0 to alpha 0.5 beat training alpha 0.5
+# Pruning study (issue #11): does pruning a trained MobileNet v1 alpha 1.0 to alpha 0.5 (ALPHA) beat training alpha 0.5
 # from scratch at equal training budget? Arms (same seed, same data):
 #   teacher    alpha 1.0 trained TEACHER_EPOCHS epochs (the model a user already has)
 #   oneshot    teacher -> one cut to 0.5 (Taylor importance, BatchNorm recalibrated) -> FT_EPOCHS distilled epochs
@@ -21,7 +21,9 @@
 #   env: TRAIN_LIMIT (12000) TEST_LIMIT (2000, test images evaluated during training) TEACHER_EPOCHS (4) FT_EPOCHS (3)
 #        IMPORTANCE (taylor) DATA (fashion-mnist) EDGEKIT (command; default the Release build) WALL_ARM (1; 0 skips scratch-wall)
 #        ARMS (teacher oneshot gradual scratch-ft scratch-total nonuniform; the teacher is needed by every pruned arm)
-#        ROUNDS (5, interleaved latency rounds of the oneshot/nonuniform comparison)
+#        ROUNDS (5, interleaved latency rounds of the oneshot/nonuniform comparison) ALPHA (0.5, the target width of every arm)
+#        BUDGET (relative: arm 5's search times each candidate against uniform ALPHA in alternation, --target-latency-of-alpha;
+#        absolute: against the figure of uniform ALPHA measured once before the search, --target-latency MS)
 #        NONUNIFORM_ARGS (extra `edgekit prune` flags of arm 5, e.g. "--sensitivity-images 100 --recalibration-images 128"
 #        to shorten the sensitivity analysis: 14 layers x 3 cuts, each recalibrated and evaluated)
 #        EVAL_DATA (DATA; the final bundles' test set, e.g. DATA=embedded EVAL_DATA=fashion-mnist: train on the embedded
@@ -112,8 +114,11 @@ if want nonuniform; then
     --input-size 32 --input-channels 1 --classes 10 > '$out/latency-budget.tmp' && mv '$out/latency-budget.tmp' '$out/latency-budget.md'"
   budget=$(grep "^| alpha $alpha |" "$out/latency-budget.md" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
   echo "[nonuniform] latency budget = uniform alpha $alpha measured: $budget ms (load $(cut -d' ' -f1 /proc/loadavg))"
+  # relative (default): every candidate plan is timed in alternation with uniform alpha $alpha during the search, so the
+  # comparison holds while the machine's speed drifts; absolute: the figure above, measured once before the search.
+  if [ "${BUDGET:-relative}" = absolute ]; then budget_flag=(--target-latency "$budget"); else budget_flag=(--target-latency-of-alpha "$alpha"); fi
   step nonuniform "$out/nonuniform/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha "$alpha" \
-    --importance "$importance" "${set_data[@]}" --target-latency "$budget" --latency-cache "$cache" \
+    --importance "$importance" "${set_data[@]}" "${budget_flag[@]}" --latency-cache "$cache" \
     --finetune-epochs "$ft_epochs" ${NONUNIFORM_ARGS:-} --out "$out/nonuniform"
   bundle nonuniform
   plan=$(tr -d ' \n' <"$out/nonuniform/prune/latency.json" | grep -o '"channelPlan":\[[0-9,]*\]' | head -1 | grep -o '[0-9,]*[0-9]')

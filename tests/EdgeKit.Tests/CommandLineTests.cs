@@ -28,6 +28,7 @@ public sealed class CommandLineTests
     [InlineData("train --bn-sparsity 2", "--bn-sparsity must be in [0, 1] but is 2")]
     [InlineData("train --limit-train -3", "--train-limit must be in [0, 100000000] but is -3")]
     [InlineData("prune --checkpoint c --alpha 0.5 --out o --target-latency -2", "--target-latency-ms must be in [0, 1000000] but is -2")]
+    [InlineData("prune --checkpoint c --alpha 0.5 --out o --target-latency-of-alpha 2", "--target-latency-of-alpha must be in [0, 1] but is 2")]
     [InlineData("prune --checkpoint c --alpha 0.5 --out o --steps 0", "--steps must be in [1, 32] but is 0")]
     [InlineData("prune --checkpoint c --alpha 0.5 --out o --min-channels 0", "--min-channels must be in [1, 100000] but is 0")]
     [InlineData("prune --checkpoint c --alpha 0.5 --out o --plan random", "--plan 'random' is not one of uniform, sensitivity, slimming")]

@@ -91,7 +91,7 @@ public sealed record PrunePassOptions
     public static IReadOnlyList<PassOption> Declared =>
     [
         RecalibrationImagesOption, TaylorBatchesOption, StepsOption, ScheduleUnitOption, StepEpochsOption, StepBatchesOption,
-        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, MinChannelsOption,
+        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, TargetLatencyOfAlphaOption, MinChannelsOption,
         SensitivityOption, SensitivityImagesOption, LatencyThreadsOption,
     ];
 
@@ -105,6 +105,22 @@ public sealed record PrunePassOptions
     /// per-block table measured on this machine (<see cref="Pruning.Latency.MobileNetLatencyModel"/>); 0 = the MAC budget.
     /// </summary>
     public double TargetLatencyMs { get; init; }
+
+    /// <summary>Declaration of <see cref="TargetLatencyOfAlpha"/>: recipe <c>targetLatencyOfAlpha</c>, CLI <c>edgekit prune --target-latency-of-alpha</c>.</summary>
+    public static DoublePassOption TargetLatencyOfAlphaOption { get; } = new("targetLatencyOfAlpha", 0, 0, 1,
+        "Latency budget of a sensitivity plan: as fast as uniform alpha A on this machine, every candidate timed in alternation with it (0 = none; instead of targetLatencyMs)");
+
+    /// <summary>
+    /// A latency budget relative to uniform alpha <c>A</c> (0 = none): the plan must run as fast as the uniform network of
+    /// that width on the machine that measures it. Every candidate plan is timed whole in alternation with that network
+    /// (<see cref="Pruning.Latency.MobileNetLatencyModel.MeasurePaired"/>, <see cref="PrunePass.PairedRounds"/> rounds), and
+    /// their ratio decides, so the comparison holds while the machine's speed drifts: an absolute budget measured minutes
+    /// before the search let a plan through that ran 18-26 % slower than uniform in alternating rounds later (docs/pruning.md).
+    /// </summary>
+    public double TargetLatencyOfAlpha { get; init; }
+
+    /// <summary>True when a latency budget (absolute or relative to a uniform alpha) chooses the plan.</summary>
+    public bool HasLatencyBudget => TargetLatencyMs > 0 || TargetLatencyOfAlpha > 0;
 
     /// <summary>Folder of the cached latency tables (null = <see cref="Pruning.Latency.LatencyTable.DefaultCacheFolder"/>).</summary>
     public string? LatencyCache { get; init; }
@@ -153,6 +169,11 @@ public sealed record PrunePassOptions
     private (string Field, string Text)? Problem() =>
         TargetLatencyMs > 0 && Plan != WidthPlanChoice.Sensitivity
             ? (TargetLatencyOption.Key, $"needs plan: sensitivity (the latency budget chooses per-layer widths; CLI: {TargetLatencyOption.CliName} with --plan sensitivity)")
+            : TargetLatencyOfAlpha > 0 && Plan != WidthPlanChoice.Sensitivity
+            ? (TargetLatencyOfAlphaOption.Key, $"needs plan: sensitivity (the latency budget chooses per-layer widths; CLI: {TargetLatencyOfAlphaOption.CliName} with --plan sensitivity)")
+            : TargetLatencyOfAlpha > 0 && TargetLatencyMs > 0
+            ? (TargetLatencyOfAlphaOption.Key, string.Create(CultureInfo.InvariantCulture, $"is {TargetLatencyOfAlpha} and {TargetLatencyOption.Key} is {TargetLatencyMs}: give one latency budget, not both"))
+            : TargetLatencyOfAlpha is < 0 or > 1 ? (TargetLatencyOfAlphaOption.Key, string.Create(CultureInfo.InvariantCulture, $"must be a width multiplier in (0, 1] (or 0 for none) but is {TargetLatencyOfAlpha}"))
             : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}")
             : MinChannels < 1 ? (MinChannelsOption.Key, $"must be at least 1 but is {MinChannels}")
             : MinChannels != WidthSearch.Granularity && Plan == WidthPlanChoice.Uniform
@@ -199,6 +220,7 @@ public sealed record PrunePassOptions
             SensitivityImages = SensitivityImagesOption.Read(r),
             Evaluate = r.Bool("evaluate", true),
             TargetLatencyMs = TargetLatencyOption.Read(r),
+            TargetLatencyOfAlpha = TargetLatencyOfAlphaOption.Read(r),
             LatencyCache = r.String("latencyCache", null),
             LatencyThreads = LatencyThreadsOption.Read(r),
             MinChannels = MinChannelsOption.Read(r),

@@ -50,12 +50,6 @@ public sealed record LatencyComparison(double Fp32P50Ms, double Int8P50Ms, IRead
             fp32[r] = LatencyBenchmark.Run(fp32Path, options).P50Ms;
             int8[r] = LatencyBenchmark.Run(int8Path, options).P50Ms;
         }
-        return new LatencyComparison(Median(fp32), Median(int8), fp32.Zip(int8, (f, q) => q / f).ToList(), threads, ActivationTypeChoice.DetectHost());
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        return new LatencyComparison(Median.Of(fp32), Median.Of(int8), fp32.Zip(int8, (f, q) => q / f).ToList(), threads, ActivationTypeChoice.DetectHost());
     }
 }

@@ -83,6 +83,9 @@ public sealed class GradualPruningTests : IDisposable
         { """{ "plan": "random" }""", "passes[1].options.plan 'random' is not one of uniform, sensitivity, slimming" },
         { """{ "importance": "l2" }""", "passes[1].options.importance 'l2' is not one of l1, bn, taylor" },
         { """{ "plan": "sensitivity", "minChannels": 0 }""", "passes[1].options.minChannels must be in [1, 100000] but is 0" },
+        { """{ "targetLatencyOfAlpha": 0.5 }""", "passes[1].options.targetLatencyOfAlpha needs plan: sensitivity" },
+        { """{ "plan": "sensitivity", "targetLatencyOfAlpha": 0.5, "targetLatencyMs": 1 }""", "passes[1].options.targetLatencyOfAlpha is 0.5 and targetLatencyMs is 1: give one latency budget, not both" },
+        { """{ "plan": "sensitivity", "targetLatencyOfAlpha": 1.5 }""", "passes[1].options.targetLatencyOfAlpha must be in [0, 1] but is 1.5" },
         { """{ "minChannels": 16 }""", "passes[1].options.minChannels is 16 but applies only to a per-layer plan (plan: sensitivity or slimming" },
     };
 

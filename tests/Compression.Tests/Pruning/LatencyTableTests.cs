@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Pruning.Latency;
@@ -162,6 +163,76 @@ public sealed class LatencyTableTests : IDisposable
         Assert.True(searches.Count <= PrunePass.MaxLatencyCorrections + 1);
     }
 
+    [Fact]
+    public void Paired_rounds_cancel_a_machine_that_slows_down_between_measurements()
+    {
+        // Every measurement runs 10 % slower than the one before (a VM whose hypervisor takes more and more of it).
+        var runner = new SizeRunner { DriftPerCall = 1.1 };
+        var model = new MobileNetLatencyModel(runner, Path.Combine(dir, "cache"), 1, 16, 10);
+        var plan = MobileNetV1.Channels(0.125);
+        var reference = MobileNetV1.Channels(0.25);
+
+        // Two absolute figures taken one after the other misjudge the ratio by the drift.
+        double alone = model.MeasureWhole(reference, runner), then = model.MeasureWhole(plan, runner);
+        var paired = model.MeasurePaired(plan, reference, 4, runner);
+
+        double truth = SizeRunner.Cost(plan, 16) / SizeRunner.Cost(reference, 16);
+        Assert.True(Math.Abs(then / alone - truth) > 0.05 * truth, "the premise: one measurement after another is off by the drift");
+        Assert.Equal(truth, paired.Ratio, 9);
+        Assert.Equal(4, paired.PlanMs.Count);
+        Assert.Equal(4, paired.ReferenceMs.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.MeasurePaired(plan, reference, 1, runner));
+    }
+
+    [Fact]
+    public void A_budget_relative_to_a_uniform_alpha_holds_on_a_drifting_machine_and_is_reported()
+    {
+        var (input, data, cache) = QuarterCheckpoint();
+        // The machine slows down by 3 % a measurement, and whole networks run at 70 % of the blocks' sum.
+        var runner = new SizeRunner { DriftPerCall = 1.03, WholeFactor = 0.7 };
+        var pass = new PrunePass(new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 16 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 16,
+            TargetLatencyOfAlpha = 0.125,
+            LatencyCache = cache,
+            LatencyRunner = runner,
+        }.Validate());
+
+        var pruned = pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
+
+        var plan = Checkpoint.ReadSpec(pruned.Folder).Spec.ChannelPlan ?? MobileNetV1.Channels(0.125);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        var root = report.RootElement;
+        var reference = root.GetProperty("reference");
+        Assert.Equal(0.125, reference.GetProperty("alpha").GetDouble());
+        Assert.Equal(MobileNetV1.Channels(0.125), reference.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(PrunePass.PairedRounds, reference.GetProperty("pairedRounds").GetInt32());
+        var searches = root.GetProperty("searches").EnumerateArray().ToList();
+        // One figure of the reference before the search, then PairedRounds with every candidate.
+        Assert.Equal(1 + PrunePass.PairedRounds * searches.Count, reference.GetProperty("measurements").GetArrayLength());
+        Assert.Equal(plan, root.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()));
+        // The ratio is the machine-independent truth (model sizes), and it decides "met".
+        double ratio = root.GetProperty("ratioToReference").GetDouble();
+        Assert.Equal(SizeRunner.Cost(plan, 16) / SizeRunner.Cost(MobileNetV1.Channels(0.125), 16), ratio, 9);
+        Assert.Equal(ratio <= 1 + PrunePass.LatencyTolerance, root.GetProperty("measuredWithinBudget").GetBoolean());
+        Assert.True(root.GetProperty("measuredWithinBudget").GetBoolean(), $"the kept plan runs {ratio:F3}x the reference");
+        Assert.All(searches, s => Assert.True(s.GetProperty("ratioToReference").GetDouble() > 0));
+        Assert.Equal(root.GetProperty("budgetMs").GetDouble(), reference.GetProperty("measuredMs").GetDouble());
+    }
+
+    [Theory]
+    [InlineData(0.5, 2.0, "targetLatencyOfAlpha is 0.5 and targetLatencyMs is 2: give one latency budget, not both")]
+    [InlineData(1.5, 0.0, "targetLatencyOfAlpha must be a width multiplier in (0, 1] (or 0 for none) but is 1.5")]
+    public void Two_latency_budgets_or_a_budget_alpha_out_of_range_are_refused(double ofAlpha, double ms, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PrunePassOptions { Plan = WidthPlanChoice.Sensitivity, TargetLatencyOfAlpha = ofAlpha, TargetLatencyMs = ms }.Validate());
+        Assert.Equal(expected, e.Message);
+        var u = Assert.Throws<ArgumentException>(() => new PrunePassOptions { TargetLatencyOfAlpha = 0.5 }.Validate());
+        Assert.StartsWith("targetLatencyOfAlpha needs plan: sensitivity", u.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A saved alpha 0.25 MobileNet (seed 5, 16x16 grey) as the train pass's output, fixed data and a latency cache folder.</summary>
     private (Artefact Input, GradualPruningTests.FixedData Data, string Cache) QuarterCheckpoint()
     {
@@ -209,12 +280,26 @@ public sealed class LatencyTableTests : IDisposable
 
         public double WholeFactor { get; init; } = 1;
 
+        /// <summary>Each whole-network measurement takes this factor longer than the one before (1 = a steady machine; the blocks of the table are measured steady).</summary>
+        public double DriftPerCall { get; init; } = 1;
+
+        private double _drift = 1;
+
         public DeviceFingerprint Fingerprint { get; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
 
         public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
         {
             Calls++;
-            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p) == "whole.onnx" ? WholeFactor : 1)).ToArray();
+            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal) ? WholeFactor * (_drift *= DriftPerCall) : 1)).ToArray();
+        }
+
+        /// <summary>What a whole network of <paramref name="plan"/> costs this runner before drift: its exported size.</summary>
+        public static double Cost(IReadOnlyList<int> plan, int inputSize)
+        {
+            using var net = new MobileNetV1(10, plan, 1, inputSize);
+            net.eval();
+            var spec = new ModelSpec("mobilenet_v1", 10, 1, inputSize, MobileNetV1.NominalAlpha(plan)) { ChannelPlan = plan };
+            return new OnnxExporter().Export(net, spec).CalculateSize();
         }
     }
 }

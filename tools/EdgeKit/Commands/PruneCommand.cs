@@ -39,6 +39,7 @@ public static class PruneCommand
         var plan = PrunePassOptions.PlanOption.Cli();
         var targetMacs = PrunePassOptions.TargetMacsOption.Cli();
         var targetLatency = PrunePassOptions.TargetLatencyOption.Cli();
+        var targetLatencyOfAlpha = PrunePassOptions.TargetLatencyOfAlphaOption.Cli();
         var latencyCache = new Option<string?>("--latency-cache") { Description = $"Folder of the cached per-layer latency tables, one file per machine fingerprint (default {LatencyTable.DefaultCacheFolder})" };
         var latencyThreads = PrunePassOptions.LatencyThreadsOption.Cli();
         var minChannels = PrunePassOptions.MinChannelsOption.Cli();
@@ -60,7 +61,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, minChannels, latencyCache, latencyThreads, sensitivity, sensitivityImages, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, latencyCache, latencyThreads, sensitivity, sensitivityImages, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -69,8 +70,9 @@ public static class PruneCommand
             {
                 if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
                 var device = latencyDevice.Settings(parse, parse.GetValue(latencyThreads), runs: 60, warmup: 5);
-                if (device is not null && !(parse.GetValue(targetLatency) > 0))
-                    throw new ArgumentException($"--latency-host needs a latency budget ({PrunePassOptions.TargetLatencyOption.CliName} MS): only the latency search measures on the device.");
+                bool latencyBudget = parse.GetValue(targetLatency) > 0 || parse.GetValue(targetLatencyOfAlpha) > 0;
+                if (device is not null && !latencyBudget)
+                    throw new ArgumentException($"--latency-host needs a latency budget ({PrunePassOptions.TargetLatencyOption.CliName} MS or {PrunePassOptions.TargetLatencyOfAlphaOption.CliName} A): only the latency search measures on the device.");
                 string source = Path.GetFullPath(parse.GetValue(checkpoint)!);
                 var (spec, metrics) = Checkpoint.ReadSpec(source);
                 if (!PrunePass.IsMobileNet(spec.Architecture))
@@ -93,9 +95,10 @@ public static class PruneCommand
                         LearningRate = parse.GetValue(stepLearningRate), DistillationWeight = parse.GetValue(stepDistillationWeight),
                     }.Validate(),
                     // A latency budget chooses per-layer widths: it implies --plan sensitivity unless another plan is asked for.
-                    Plan = parse.GetValue(targetLatency) > 0 && parse.GetResult(plan) is null or { Implicit: true }
+                    Plan = latencyBudget && parse.GetResult(plan) is null or { Implicit: true }
                         ? WidthPlanChoice.Sensitivity : parse.GetValue(plan),
                     TargetLatencyMs = parse.GetValue(targetLatency),
+                    TargetLatencyOfAlpha = parse.GetValue(targetLatencyOfAlpha),
                     LatencyCache = parse.GetValue(latencyCache),
                     LatencyThreads = parse.GetValue(latencyThreads),
                     LatencyRunner = device is null ? null : new SshLatencyRunner(device, System.Console.Out, latencyDevice.Prefix),

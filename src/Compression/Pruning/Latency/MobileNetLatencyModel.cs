@@ -79,27 +79,81 @@ public sealed class MobileNetLatencyModel
     /// <exception cref="ArgumentException">The runner measures another machine than the table.</exception>
     public double MeasureWhole(IReadOnlyList<int> channelPlan, ILatencyRunner? runner = null, CancellationToken cancellationToken = default)
     {
-        runner ??= _runner;
-        if (runner.Fingerprint != Table.Fingerprint)
-            throw new ArgumentException($"the whole network must be measured on the table's machine ({Table.Fingerprint}) but the runner measures {runner.Fingerprint}.", nameof(runner));
-        var plan = MobileNetV1.ValidatePlan(channelPlan);
-        Directory.CreateDirectory(_workFolder);
-        string path = Path.Combine(_workFolder, "whole.onnx");
+        runner = SameMachine(runner);
         try
         {
-            using (torch.NewDisposeScope())
-            {
-                using var net = new MobileNetV1(NumClasses, plan, InputChannels, InputSize);
-                net.eval();
-                var spec = new ModelSpec("mobilenet_v1", NumClasses, InputChannels, InputSize, MobileNetV1.NominalAlpha(plan)) { ChannelPlan = plan };
-                File.WriteAllBytes(path, new OnnxExporter().Export(net, spec).ToByteArray());
-            }
-            return runner.Measure([path], cancellationToken)[0];
+            return runner.Measure([WriteWhole(channelPlan, WholeFile)], cancellationToken)[0];
         }
         finally
         {
             if (Directory.Exists(_workFolder)) Directory.Delete(_workFolder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Measures the whole network of <paramref name="channelPlan"/> against the whole network of <paramref name="reference"/>
+    /// in alternation, <paramref name="rounds"/> rounds with the order swapped every round (reference first, then the plan
+    /// first). On a machine whose speed drifts between measurements (a VM's hypervisor steal, a board that throttles) two
+    /// figures taken minutes apart can differ by 20 % (measured on a 2-core VM, docs/pruning.md); the two networks of one
+    /// round see the same machine, and swapping the order cancels a drift that is steady within the round.
+    /// </summary>
+    /// <param name="channelPlan">The plan.</param>
+    /// <param name="reference">The network the plan is compared with (for a budget "as fast as uniform alpha A", its plan).</param>
+    /// <param name="rounds">Rounds of the alternation (at least 2, so that both orders occur).</param>
+    /// <param name="runner">The runner to measure with (null = the table's); it must measure the same machine.</param>
+    /// <param name="cancellationToken">Stops the measurement.</param>
+    /// <exception cref="ArgumentException">Fewer than 2 rounds, or a runner of another machine.</exception>
+    public PairedLatency MeasurePaired(IReadOnlyList<int> channelPlan, IReadOnlyList<int> reference, int rounds, ILatencyRunner? runner = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 2);
+        runner = SameMachine(runner);
+        try
+        {
+            string plan = WriteWhole(channelPlan, WholeFile), other = WriteWhole(reference, ReferenceFile);
+            var planMs = new double[rounds];
+            var referenceMs = new double[rounds];
+            for (int r = 0; r < rounds; r++)
+            {
+                bool referenceFirst = r % 2 == 0;
+                var times = runner.Measure(referenceFirst ? [other, plan] : [plan, other], cancellationToken);
+                (referenceMs[r], planMs[r]) = referenceFirst ? (times[0], times[1]) : (times[1], times[0]);
+            }
+            return new PairedLatency(planMs, referenceMs);
+        }
+        finally
+        {
+            if (Directory.Exists(_workFolder)) Directory.Delete(_workFolder, recursive: true);
+        }
+    }
+
+    /// <summary>File name of the measured whole network (a runner sees it; tests tell it from the blocks by it).</summary>
+    public const string WholeFile = "whole.onnx";
+
+    /// <summary>File name of the reference network of <see cref="MeasurePaired"/>.</summary>
+    public const string ReferenceFile = "whole-reference.onnx";
+
+    private ILatencyRunner SameMachine(ILatencyRunner? runner)
+    {
+        runner ??= _runner;
+        if (runner.Fingerprint != Table.Fingerprint)
+            throw new ArgumentException($"the whole network must be measured on the table's machine ({Table.Fingerprint}) but the runner measures {runner.Fingerprint}.", nameof(runner));
+        return runner;
+    }
+
+    /// <summary>Writes the whole network of the plan (random weights, exported as the exporter exports a trained one) into the work folder.</summary>
+    private string WriteWhole(IReadOnlyList<int> channelPlan, string fileName)
+    {
+        var plan = MobileNetV1.ValidatePlan(channelPlan);
+        Directory.CreateDirectory(_workFolder);
+        string path = Path.Combine(_workFolder, fileName);
+        using (torch.NewDisposeScope())
+        {
+            using var net = new MobileNetV1(NumClasses, plan, InputChannels, InputSize);
+            net.eval();
+            var spec = new ModelSpec("mobilenet_v1", NumClasses, InputChannels, InputSize, MobileNetV1.NominalAlpha(plan)) { ChannelPlan = plan };
+            File.WriteAllBytes(path, new OnnxExporter().Export(net, spec).ToByteArray());
+        }
+        return path;
     }
 
     private void Ensure(IReadOnlyList<LayerBlock> blocks, CancellationToken cancellationToken)
