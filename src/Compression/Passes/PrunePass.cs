@@ -233,7 +233,10 @@ public sealed class PrunePass : IPass
             try
             {
                 double scale = correction;
-                candidate = WidthSearch.Search(source.ChannelPlan, p => scale * model.Predict(p, ct), Budget(), report.Drop, budgetName, Options.MinChannels);
+                // The reference meets a relative budget by definition (at the first search's calibration exactly; later,
+                // when its corrected prediction is within the budget): the search may fall back to it.
+                candidate = WidthSearch.Search(source.ChannelPlan, p => scale * model.Predict(p, ct), Budget(), report.Drop, budgetName, Options.MinChannels,
+                    feasible: reference);
             }
             catch (ArgumentException) when (attempt > 0)
             {

@@ -5,9 +5,9 @@ namespace EdgeToolkit.Compression.Pruning;
 /// <summary>
 /// Greedy per-layer width search (NetAdapt-style): starting from the source's plan, repeatedly take
 /// <see cref="Granularity"/> channels from the layer whose estimated accuracy drop per unit of cost
-/// saved is smallest, until the plan's cost is within the budget. The cost is anything monotone in
-/// the widths: MACs (<c>MobileNetV1.Macs</c>) or latency summed from a per-layer table measured on the
-/// target machine; the drop estimate normally comes from <see cref="SensitivityReport.Drop"/>.
+/// saved is smallest, until the plan's cost is within the budget. The cost is MACs (<c>MobileNetV1.Macs</c>)
+/// or latency summed from a per-layer table measured on the target machine (not always monotone in the widths:
+/// see <c>feasible</c>); the drop estimate normally comes from <see cref="SensitivityReport.Drop"/>.
 /// </summary>
 public static class WidthSearch
 {
@@ -21,16 +21,25 @@ public static class WidthSearch
     /// <param name="drop">Estimated accuracy drop of layer l keeping a fraction of its source channels.</param>
     /// <param name="budgetName">Setting named in errors (<c>targetMacs</c>, <c>targetLatencyMs</c>).</param>
     /// <param name="minChannels">Fewest channels any layer keeps.</param>
-    /// <exception cref="ArgumentException">The budget cannot be met even at <paramref name="minChannels"/> everywhere.</exception>
+    /// <param name="feasible">A plan known to be within the budget (a latency budget set as "as fast as uniform alpha A":
+    /// that alpha's plan), or null. Measured latency is not monotone in the widths: on an AVX-512 x86 CPU a layer of 8
+    /// channels runs slower than one of 16 (ONNX Runtime's blocked convolutions work in 16-channel blocks; at 32x32 a
+    /// separable layer 8 -> 8 measured 0.050 ms, 8 -> 16 0.033 ms), so the narrowest plan may cost more than the budget
+    /// although wider plans meet it. With <paramref name="feasible"/> the search does not give up on the narrowest plan's
+    /// cost, and when its greedy path finds nothing within the budget it returns <paramref name="feasible"/>.</param>
+    /// <exception cref="ArgumentException">The budget cannot be met even at <paramref name="minChannels"/> everywhere (and no
+    /// feasible plan is within it).</exception>
     public static IReadOnlyList<int> Search(IReadOnlyList<int> source, Func<IReadOnlyList<int>, double> cost, double budget,
-        Func<int, double, double> drop, string budgetName = "budget", int minChannels = Granularity)
+        Func<int, double, double> drop, string budgetName = "budget", int minChannels = Granularity, IReadOnlyList<int>? feasible = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentNullException.ThrowIfNull(drop);
         var floor = source.Select(c => Math.Min(c, minChannels)).ToArray();
+        // (A relative tolerance: a budget calibrated at the feasible plan equals its cost up to rounding.)
+        if (feasible is not null && !(cost(feasible) <= budget * (1 + 1e-9))) feasible = null;
         double smallest = cost(floor);
-        if (!(budget >= smallest))
+        if (!(budget >= smallest) && feasible is null)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"{budgetName}: {budget:G6} cannot be met; the narrowest plan ({minChannels} channels a layer, minChannels) costs {smallest:G6}."), budgetName);
         var plan = source.ToArray();
@@ -70,6 +79,7 @@ public static class WidthSearch
                 best = fallback;
                 bestCost = fallbackCost;
             }
+            if (best < 0 && feasible is not null) return feasible;
             if (best < 0)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{budgetName}: {budget:G6} cannot be met; no layer can shrink further at cost {current:G6}."), budgetName);
             plan[best] = Math.Max(floor[best], plan[best] - Granularity);

@@ -131,6 +131,30 @@ public sealed class GradualPruningTests : IDisposable
     }
 
     [Fact]
+    public void A_feasible_plan_lets_the_search_go_on_when_the_narrowest_plan_costs_more_than_wider_ones()
+    {
+        // A latency-like cost where a layer of 8 channels costs more than one of 16 (blocked convolutions on AVX-512):
+        // the narrowest plan is over the budget, uniform alpha 0.25 (the feasible plan) is within it.
+        var source = MobileNetV1.Channels(1.0);
+        var quarter = MobileNetV1.Channels(0.25);
+        double Cost(IReadOnlyList<int> p) => p.Sum(c => c == 8 ? 200.0 : c);
+        double Drop(int layer, double kept) => (1 - kept) * (layer + 1);
+        double budget = Cost(quarter);
+        Assert.True(Cost(Enumerable.Repeat(8, 14).ToArray()) > budget, "the premise: the narrowest plan costs more than the budget");
+
+        var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(source, Cost, budget, Drop, "targetLatencyOfAlpha"));
+        Assert.Contains("the narrowest plan (8 channels a layer, minChannels)", e.Message, StringComparison.Ordinal);
+        var plan = WidthSearch.Search(source, Cost, budget, Drop, "targetLatencyOfAlpha", feasible: quarter);
+
+        Assert.True(Cost(plan) <= budget, $"{Cost(plan)} > {budget}");
+        Assert.All(plan.Zip(source), p => Assert.True(p.First <= p.Second && p.First >= 8));
+        // No plan at all within a budget below every plan but the feasible one's cost: the feasible plan comes back.
+        Assert.Equal(quarter, WidthSearch.Search(source, p => p.SequenceEqual(quarter) ? 1 : 2, 1, Drop, "x", feasible: quarter));
+        // A "feasible" plan over the budget does not count.
+        Assert.Throws<ArgumentException>(() => WidthSearch.Search(source, Cost, 1, Drop, "x", feasible: quarter));
+    }
+
+    [Fact]
     public void Min_channels_keeps_every_layer_at_least_that_wide()
     {
         // The stem (layer 0) is free to cut, every other layer costs accuracy: the default floor (8) takes the stem
