@@ -73,7 +73,8 @@ public sealed class PrunePass : IPass
         double? targetAlpha = alpha;
         if (Options.Sensitivity || Options.Plan == WidthPlanChoice.Sensitivity)
         {
-            var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, progress: context.Progress, cancellationToken: context.Cancellation);
+            var ratios = SensitivityAnalysis.RatiosFor(1 - alpha / MobileNetV1.NominalAlpha(source.ChannelPlan));
+            var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, ratios, context.Progress, context.Cancellation);
             report.Write(outputFolder);
             context.Report(report.NoiseSummary($"{PrunePassOptions.SensitivityImagesOption.Key} ({PrunePassOptions.SensitivityImagesOption.CliName})"));
             if (Options.Plan == WidthPlanChoice.Sensitivity && Options.HasLatencyBudget)

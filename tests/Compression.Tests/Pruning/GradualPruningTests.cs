@@ -131,6 +131,14 @@ public sealed class GradualPruningTests : IDisposable
     }
 
     [Fact]
+    public void Sensitivity_is_measured_beyond_a_deep_uniform_target()
+    {
+        Assert.Equal([0.25, 0.5, 0.75], SensitivityAnalysis.RatiosFor(0.5)); // alpha 1.0 -> 0.5
+        Assert.Equal([0.25, 0.5, 0.75, 0.875], SensitivityAnalysis.RatiosFor(0.75)); // -> 0.25
+        Assert.Equal([0.25, 0.5, 0.75, 0.9375], SensitivityAnalysis.RatiosFor(0.875)); // -> 0.125
+    }
+
+    [Fact]
     public void A_feasible_plan_lets_the_search_go_on_when_the_narrowest_plan_costs_more_than_wider_ones()
     {
         // A latency-like cost where a layer of 8 channels costs more than one of 16 (blocked convolutions on AVX-512):
