@@ -13,10 +13,4 @@ public sealed record PairedLatency(IReadOnlyList<double> PlanMs, IReadOnlyList<d
     /// slows the second network of a round by a factor g gives ratios r·g and r/g, whose geometric mean is r.
     /// </summary>
     public double Ratio => Math.Exp(PlanMs.Zip(ReferenceMs, (p, r) => Math.Log(p / r)).Average());
-
-    /// <summary>The reference's median over the rounds (ms).</summary>
-    public double ReferenceMedianMs => Median.Of(ReferenceMs);
-
-    /// <summary>The plan's latency at the reference's median speed: <see cref="Ratio"/> x <see cref="ReferenceMedianMs"/> (ms).</summary>
-    public double PlanMsAtReferenceSpeed => Ratio * ReferenceMedianMs;
 }
