@@ -146,16 +146,32 @@ fi
 summary="$out/summary.md"
 write_summary() {
 {
-  echo "| arm | precision | top-1 (eval-bundle, $eval_data test set) | file KiB | p50 ms (1 thread) | training s |"
-  echo "|---|---|---:|---:|---:|---:|"
+  # One bench run per bundle can land in either of this VM's two speeds (docs/pruning.md, "Two speeds"): where the
+  # interleaved rounds measured an arm, the median of its rounds is the figure to compare.
+  echo "| arm | precision | top-1 (eval-bundle, $eval_data test set) | file KiB | p50 ms (1 thread, one run) | p50 ms, median of the interleaved rounds | training s |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
   for arm in "${arms[@]}"; do
     for p in fp32 int8; do
       acc=$(grep -m1 -io 'top-1[^0-9]*[0-9.]* %' "$out/logs/eval-$arm-$p.log" | grep -o '[0-9.]* %' || echo '?')
       size=$(( $(stat -c %s "$out/bundles/$arm-$p/model.onnx") / 1024 ))
       p50=$(grep -o '"p50Ms": *[0-9.]*' "$out/bench/$arm-$p.json" | head -1 | grep -o '[0-9.]*$' || echo '?')
-      echo "| $arm | $p | $acc | $size | $p50 | $(seconds_of "$arm") |"
+      rounds_p50=-
+      if [ -e "$out/bench-rounds.tsv" ]; then
+        rounds_p50=$(awk -F'\t' -v a="$arm" -v p="$p" 'NR > 1 && $2 == a && $3 == p { print $4 }' "$out/bench-rounds.tsv" | sort -g |
+          awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+      fi
+      echo "| $arm | $p | $acc | $size | $p50 | $rounds_p50 | $(seconds_of "$arm") |"
     done
   done
+  if [ -e "$out/bench-rounds.tsv" ]; then
+    echo
+    for p in fp32 int8; do
+      # Each round's two figures were taken a moment apart: their ratio holds when the machine switches speed between rounds.
+      echo "nonuniform / oneshot ($p), median of the rounds' ratios: $(awk -F'\t' -v p="$p" 'NR > 1 && $3 == p { t[$1, $2] = $4; r[$1] = 1 }
+        END { for (k in r) if (t[k, "oneshot"] > 0 && t[k, "nonuniform"] != "") print t[k, "nonuniform"] / t[k, "oneshot"] }' "$out/bench-rounds.tsv" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.3f (%d rounds)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR }')"
+    done
+  fi
   echo
   echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(grep -o 'avx2\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs); load now $(cut -d' ' -f1-3 /proc/loadavg); step times and loads: $times"
 } >"$summary"

@@ -299,10 +299,12 @@ public sealed class PrunePass : IPass
 
     /// <summary>
     /// Alternating rounds (order swapped each round) in which a candidate is timed against the reference network of
-    /// <see cref="PrunePassOptions.TargetLatencyOfAlpha"/>. Four: two of each order, so a steady drift cancels; each round
-    /// times both networks whole (300 runs each at 32x32: under a second on a 2-core x86 VM).
+    /// <see cref="PrunePassOptions.TargetLatencyOfAlpha"/>. Eight: both orders four times, so a steady drift cancels, and
+    /// enough rounds that the median ratio (<see cref="PairedLatency.Ratio"/>) ignores the few that straddle a switch of
+    /// the machine's speed (four did not: one such round moved the result by 14 %). Each round times both networks whole
+    /// (300 runs each; at 32x32 about 0.2 s a round on a 2-core x86 VM).
     /// </summary>
-    public const int PairedRounds = 4;
+    public const int PairedRounds = 8;
 
     /// <summary>
     /// One searched plan: the correction its search used, its table prediction, its measured whole-network latency

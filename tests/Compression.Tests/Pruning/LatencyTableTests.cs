@@ -185,6 +185,27 @@ public sealed class LatencyTableTests : IDisposable
     }
 
     [Fact]
+    public void Paired_rounds_ignore_the_rounds_in_which_the_machine_switched_speed()
+    {
+        // The machine runs 1.7x slower for a moment, twice: the plan's figures of the third and the sixth round (of 8) fall
+        // into that state, the reference's figures of those rounds do not (two measurements a round, the reference first in
+        // even rounds: measurement 5 is the plan of round 2, measurement 10 the plan of round 5).
+        var runner = new SizeRunner { SlowWholeMeasurements = new HashSet<int> { 5, 10 } };
+        var model = new MobileNetLatencyModel(runner, Path.Combine(dir, "cache"), 1, 16, 10);
+        var plan = MobileNetV1.Channels(0.125);
+        var reference = MobileNetV1.Channels(0.25);
+
+        var paired = model.MeasurePaired(plan, reference, PrunePass.PairedRounds, runner);
+
+        double truth = SizeRunner.Cost(plan, 16) / SizeRunner.Cost(reference, 16);
+        var ratios = paired.PlanMs.Zip(paired.ReferenceMs, (p, r) => p / r).ToList();
+        Assert.Equal(2, ratios.Count(r => Math.Abs(r / truth - 1.7) < 1e-9)); // the premise: two rounds straddled a switch
+        double meanOfLogs = Math.Exp(ratios.Average(Math.Log));
+        Assert.True(meanOfLogs / truth > 1 + PrunePass.LatencyTolerance, $"the premise: the mean over all rounds is off by {meanOfLogs / truth - 1:P1}");
+        Assert.Equal(truth, paired.Ratio, 9);
+    }
+
+    [Fact]
     public void A_budget_relative_to_a_uniform_alpha_holds_on_a_drifting_machine_and_is_reported()
     {
         var (input, data, cache) = QuarterCheckpoint();
@@ -283,14 +304,23 @@ public sealed class LatencyTableTests : IDisposable
         /// <summary>Each whole-network measurement takes this factor longer than the one before (1 = a steady machine; the blocks of the table are measured steady).</summary>
         public double DriftPerCall { get; init; } = 1;
 
+        /// <summary>Whole-network measurements (counted from 0 over the runner's life) taken while the machine is in its slow state: they take <see cref="SlowFactor"/> times longer.</summary>
+        public IReadOnlySet<int> SlowWholeMeasurements { get; init; } = new HashSet<int>();
+
+        /// <summary>How much slower the machine's slow state is (the 2-core VM's two speeds: about 0.19 against 0.11 ms).</summary>
+        public double SlowFactor { get; init; } = 1.7;
+
         private double _drift = 1;
+        private int _wholeMeasurements;
 
         public DeviceFingerprint Fingerprint { get; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
 
         public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
         {
             Calls++;
-            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal) ? WholeFactor * (_drift *= DriftPerCall) : 1)).ToArray();
+            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal) ? WholeFactor * (_drift *= DriftPerCall) * State() : 1)).ToArray();
+
+            double State() => SlowWholeMeasurements.Contains(_wholeMeasurements++) ? SlowFactor : 1;
         }
 
         /// <summary>What a whole network of <paramref name="plan"/> costs this runner before drift: its exported size.</summary>
