@@ -27,7 +27,7 @@ public sealed record LatencyComparison(double Fp32P50Ms, double Int8P50Ms, IRead
     /// 0.27 ms and int8 at 0.10, 0.17, 0.17 ms (a switch within the second round) are int8 at 0.63 of fp32, while the
     /// ratio of the medians says 1.06, "int8 not faster", and <c>--latency-check fail</c> would refuse the bundle.
     /// </summary>
-    public double Ratio => Math.Exp(Median.Of(RoundRatios.Select(r => Math.Log(r))));
+    public double Ratio => Median.OfRatios(RoundRatios);
 
     /// <summary>True when int8 is not faster than fp32 on this machine.</summary>
     public bool Int8NotFaster => Ratio >= 1;
