@@ -7,6 +7,7 @@
 // QuantizeLinear, its Pad and Transpose, pool, reshape). Node names are those ONNX Runtime gives our exporter's graph.
 using System.Globalization;
 using EdgeToolkit.ModelBundle.Runtime;
+using EdgeToolkit.Compression;
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.Training.Models;
@@ -79,10 +80,10 @@ foreach (double alpha in new[] { 1.0, 0.5 })
         fp32.Add(LatencyBenchmark.Run(fp32Path, bench).P50Ms);
         for (int v = 0; v < paths.Count; v++) int8[v].Add(LatencyBenchmark.Run(paths[v], bench).P50Ms);
     }
-    double f = Median(fp32), fMb = new FileInfo(fp32Path).Length / 1e6;
+    double f = Median.Of(fp32), fMb = new FileInfo(fp32Path).Length / 1e6;
     for (int v = 0; v < paths.Count; v++)
     {
-        double q = Median(int8[v]), qMb = new FileInfo(paths[v]).Length / 1e6;
+        double q = Median.Of(int8[v]), qMb = new FileInfo(paths[v]).Length / 1e6;
         var ratios = fp32.Zip(int8[v], (a, b) => b / a).Order().ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {alpha:F2} | {variants[v].Name} | {f:F2} | {q:F2} | {q / f:F2} ({ratios[0]:F2}-{ratios[^1]:F2}) | {fMb:F2} | {qMb:F2} | {qMb / fMb:F3} |"));
@@ -97,12 +98,6 @@ static string Part(string node) =>
     : node.Contains("features.0.", StringComparison.Ordinal) && !node.Contains("channel_pad", StringComparison.Ordinal) ? "stem"
     : node.Contains("classifier", StringComparison.Ordinal) ? "classifier"
     : "rest";
-
-static double Median(List<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
 
 static IEnumerable<CalibrationBatch> RandomBatches(int count, int size)
 {

@@ -1,7 +1,7 @@
 namespace EdgeToolkit.Compression;
 
 /// <summary>The median of a few measurements (the middle one, or the mean of the two middle ones).</summary>
-internal static class Median
+public static class Median
 {
     /// <summary>The median of <paramref name="values"/>.</summary>
     /// <exception cref="ArgumentException">No values.</exception>

@@ -333,7 +333,7 @@ public sealed class DeviceServiceTests : IDisposable
         try
         {
             var r = Repo.Run("dotnet", [Repo.EdgeKitDll, "latency-table", "--host", "root@127.0.0.1", "--port", DeviceFixture.Invariant(Device.SshPort),
-                "--identity", Device.Key, "--ssh", ssh, "--scp", scp, "--cache", cache, "--alpha", "0.5", "--rounds", "1", "--runs", "5", "--warmup", "1"],
+                "--identity", Device.Key, "--ssh", ssh, "--scp", scp, "--cache", cache, "--alpha", "0.5", "--rounds", "1", "--block-rounds", "1", "--runs", "5", "--warmup", "1"],
                 timeoutSeconds: 600);
             output.WriteLine(r.ToString());
             Assert.True(r.ExitCode == 0, r.ToString());

@@ -70,12 +70,33 @@ public sealed class LatencyTableTests : IDisposable
 
         double predicted = model.Predict(Quarter);
 
-        Assert.Equal(1, runner.Calls);
+        Assert.Equal(MobileNetLatencyModel.DefaultTableRounds, runner.Calls); // one call per pass over the missing blocks
         model.Table.TryGet(LayerBlock.Overhead, out double overhead);
         double sum = LayerBlock.Of(Quarter, 1, 16, 10).Sum(b => { model.Table.TryGet(b, out double t); return t - overhead; });
         Assert.Equal(overhead + sum, predicted, 9);
         model.Predict(Quarter);
-        Assert.Equal(1, runner.Calls);
+        Assert.Equal(MobileNetLatencyModel.DefaultTableRounds, runner.Calls);
+    }
+
+    [Fact]
+    public void Each_block_keeps_its_fastest_pass_so_a_slow_moment_of_the_machine_does_not_stay_in_the_table()
+    {
+        int blocks = LayerBlock.Of(Quarter, 1, 16, 10).Append(LayerBlock.Overhead).DistinctBy(b => b.Key).Count();
+        // The machine's slow state (1.7x) covers the first half and a bit of the first pass, and the first half of the
+        // second (reversed) pass, which times the same blocks last: the middle blocks are slow in two passes of three,
+        // so a median of the passes would keep them slow; every block is fast in the third pass.
+        var slow = Enumerable.Range(0, blocks / 2 + 1).Concat(Enumerable.Range(blocks, blocks / 2 + 1)).ToHashSet();
+        var steady = new MobileNetLatencyModel(new SizeRunner(), Path.Combine(dir, "steady"), 1, 16, 10);
+        var onePass = new MobileNetLatencyModel(new SizeRunner { SlowBlockMeasurements = slow }, Path.Combine(dir, "one"), 1, 16, 10, tableRounds: 1);
+        var threePasses = new MobileNetLatencyModel(new SizeRunner { SlowBlockMeasurements = slow }, Path.Combine(dir, "three"), 1, 16, 10, tableRounds: 3);
+
+        double expected = steady.Predict(Quarter);
+
+        Assert.Equal(expected, threePasses.Predict(Quarter), 12);
+        Assert.Equal(steady.Table.Entries, threePasses.Table.Entries);
+        Assert.NotEqual(expected, onePass.Predict(Quarter), 3);
+        Assert.Contains(onePass.Table.Entries, e => Math.Abs(e.Value - 1.7 * steady.Table.Entries[e.Key]) < 1e-9);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MobileNetLatencyModel(new SizeRunner(), Path.Combine(dir, "none"), 1, 16, 10, tableRounds: 0));
     }
 
     [Fact]
@@ -310,17 +331,22 @@ public sealed class LatencyTableTests : IDisposable
         /// <summary>How much slower the machine's slow state is (the 2-core VM's two speeds: about 0.19 against 0.11 ms).</summary>
         public double SlowFactor { get; init; } = 1.7;
 
+        /// <summary>Block measurements (counted from 0 over the runner's life, in the order the models were given) taken while the machine is in its slow state.</summary>
+        public IReadOnlySet<int> SlowBlockMeasurements { get; init; } = new HashSet<int>();
+
         private double _drift = 1;
         private int _wholeMeasurements;
+        private int _blockMeasurements;
 
         public DeviceFingerprint Fingerprint { get; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
 
         public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
         {
             Calls++;
-            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal) ? WholeFactor * (_drift *= DriftPerCall) * State() : 1)).ToArray();
+            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal) ? WholeFactor * (_drift *= DriftPerCall) * State() : BlockState())).ToArray();
 
             double State() => SlowWholeMeasurements.Contains(_wholeMeasurements++) ? SlowFactor : 1;
+            double BlockState() => SlowBlockMeasurements.Contains(_blockMeasurements++) ? SlowFactor : 1;
         }
 
         /// <summary>What a whole network of <paramref name="plan"/> costs this runner before drift: its exported size.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeToolkit.Compression;
 using EdgeToolkit.Compression.Pruning.Latency;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle.Runtime;
@@ -29,10 +30,11 @@ public static class LatencyTableCommand
         var classes = new Option<int>("--classes") { Description = "Classes", DefaultValueFactory = _ => 10 };
         var alphas = new Option<double[]>("--alpha") { Description = "Uniform width multipliers to predict and measure", DefaultValueFactory = _ => [1.0, 0.75, 0.5, 0.25], AllowMultipleArgumentsPerToken = true };
         var plans = new Option<string[]>("--channel-plan") { Description = "Channel plans to predict and measure, 14 comma-separated widths each (as edgekit models --channel-plan; e.g. the channelPlan of a latency.json)", AllowMultipleArgumentsPerToken = true };
+        var blockRounds = new Option<int>("--block-rounds") { Description = "Passes over the blocks not yet in the table; each block keeps its fastest pass (a block timed once can catch a slow moment of the machine)", DefaultValueFactory = _ => MobileNetLatencyModel.DefaultTableRounds };
         var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds of whole-network measurements (median; 0 = predict only)", DefaultValueFactory = _ => 3 };
         var command = new Command("latency-table", "Measure the per-layer MobileNet v1 latency table (this host or a device over ssh) and check its predictions against whole networks.")
         {
-            threads, runs, warmup, cache, size, channels, classes, alphas, plans, rounds,
+            threads, runs, warmup, cache, size, channels, classes, alphas, plans, blockRounds, rounds,
         };
         foreach (var option in device.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -42,6 +44,8 @@ public static class LatencyTableCommand
             {
                 int t = parse.GetValue(threads), r = parse.GetValue(runs), w = parse.GetValue(warmup), n = parse.GetValue(rounds);
                 if (n < 0) throw new ArgumentException($"--rounds must be 0 or more but was {n}.");
+                int passes = parse.GetValue(blockRounds);
+                if (passes < 1) throw new ArgumentException($"--block-rounds must be 1 or more but was {passes}.");
                 var targets = new List<(string Name, IReadOnlyList<int> Plan)>();
                 foreach (double a in parse.GetValue(alphas) ?? [])
                 {
@@ -54,7 +58,7 @@ public static class LatencyTableCommand
                     ? new SshLatencyRunner(settings, output)
                     : new LocalLatencyRunner(new LatencyBenchmarkOptions { Threads = t, Runs = r, Warmup = w });
                 var model = new MobileNetLatencyModel(runner, parse.GetValue(cache) ?? LatencyTable.DefaultCacheFolder,
-                    parse.GetValue(channels), parse.GetValue(size), parse.GetValue(classes));
+                    parse.GetValue(channels), parse.GetValue(size), parse.GetValue(classes), passes);
                 output.WriteLine($"latency table for {runner.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
                 if (runner.Fingerprint.Emulated)
                     output.WriteLine("note: the target runs under qemu emulation: this table only shows that the path works; its times say nothing about a real device.");
@@ -74,7 +78,7 @@ public static class LatencyTableCommand
                     string whole = "-", ratio = "-";
                     if (measured[i].Count > 0)
                     {
-                        double m = Median(measured[i]);
+                        double m = Median.Of(measured[i]);
                         whole = m.ToString("F4", CultureInfo.InvariantCulture);
                         ratio = (m / predicted[i]).ToString("F2", CultureInfo.InvariantCulture);
                     }
@@ -91,9 +95,4 @@ public static class LatencyTableCommand
         return command;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }
