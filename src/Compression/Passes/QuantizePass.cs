@@ -69,7 +69,7 @@ public sealed class QuantizePass : IPass
             ["quantizer"] = string.Create(CultureInfo.InvariantCulture,
                 $"QdqQuantizer {Options.Quantization.Method}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
                 $"{(Options.Quantization.FloatLayers.HasFlag(FloatLayers.Auto) ? $" -> {FloatLayerNames.Format(result.FloatLayers)}" : "")}" +
-                $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(Options.Quantization.ReduceWeightRange ? ", 7-bit weights" : "")}, " +
+                $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(result.ReducedWeightRange ? $", 7-bit weights{(Options.Quantization.ReduceWeightRange ? "" : " (x64 without VNNI)")}" : "")}, " +
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
             ["quantizationTarget"] = result.ActivationChoice?.ToString() ?? "",
             ["inputQuantization"] = result.InputQuantization ?? "not quantized",

@@ -57,7 +57,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
         "Quantize the graph input with ONNX Runtime's scale and zero point (its min and max may fall half a step off the grid) instead of a grid that holds them exactly");
 
     /// <summary>7-bit weights (<see cref="QuantizationOptions.ReduceWeightRange"/>).</summary>
-    public static BoolPassOption ReduceRangeOption { get; } = new("reduceRange", D.ReduceWeightRange, "7-bit weights: avoids u8*s8 overflow on x86 CPUs without VNNI");
+    public static BoolPassOption ReduceRangeOption { get; } = new("reduceRange", D.ReduceWeightRange, "7-bit weights on every target (always on for the x64 target, x86 without VNNI, where full-range u8*s8 pair sums overflow)");
 
     /// <summary>Bias correction (<see cref="QuantizationOptions.CorrectBias"/>).</summary>
     public static BoolPassOption BiasCorrectionOption { get; } = new("biasCorrection", D.CorrectBias,

@@ -42,7 +42,12 @@ public sealed class QdqQuantizer
         var prepared = floatModel.Clone();
         var preparation = ModelPreparation.Prepare(prepared);
         var choice = ActivationTypeChoice.For(Options.Target, Options.ActivationType);
-        var options = Options with { ActivationType = choice.ActivationType, FloatLayers = FloatLayerNames.Resolve(Options.FloatLayers, choice.Target) };
+        var options = Options with
+        {
+            ActivationType = choice.ActivationType,
+            FloatLayers = FloatLayerNames.Resolve(Options.FloatLayers, choice.Target),
+            ReduceWeightRange = WeightRange.ReducedFor(Options.ReduceWeightRange, choice.Target),
+        };
         if (options.EqualizeLayers) CrossLayerEqualization.Apply(prepared.Graph);
         // After preparation and equalization, before calibration: the padded graph is the float reference of every
         // measurement below (SQNR, bias correction, held-out top-1), and it computes the same function.
@@ -77,6 +82,7 @@ public sealed class QdqQuantizer
             BiasCorrectedLayers = biasCorrected,
             AccuracyFallback = fallback,
             FloatLayers = options.FloatLayers,
+            ReducedWeightRange = options.ReduceWeightRange,
             InputQuantization = inputGrid,
             PaddedInputChannels = padded.Select(p => $"{p.Conv}: {p.From} -> {p.To}").ToList(),
         };

@@ -25,9 +25,10 @@ public sealed record QuantizationOptions
     public bool PerChannel { get; init; } = true;
 
     /// <summary>
-    /// Quantize weights to 7 bits (±64) instead of ±127, as ONNX Runtime's <c>reduce_range</c>: on x86
-    /// CPUs without VNNI (AVX2 only) the u8×s8 kernels add pairs of products in saturating 16-bit
-    /// arithmetic, which full-range weights can overflow. Not needed on ARM64 or on VNNI CPUs.
+    /// Quantize weights to 7 bits (±64) instead of ±127 on every target, as ONNX Runtime's <c>reduce_range</c>. For the
+    /// <see cref="QuantizationTarget.X64"/> target (x86 without VNNI, AVX2 only) weights are 7-bit whatever this says
+    /// (<see cref="WeightRange.ReducedFor"/>): its u8×s8 kernels add pairs of products in saturating 16-bit arithmetic,
+    /// which full-range weights overflow. Not needed on ARM64 or on VNNI CPUs.
     /// </summary>
     public bool ReduceWeightRange { get; init; }
 

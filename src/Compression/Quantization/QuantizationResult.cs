@@ -34,6 +34,9 @@ public sealed record QuantizationResult(
     /// <summary>The layers kept float by position, resolved for the target (auto replaced by what it means there).</summary>
     public FloatLayers FloatLayers { get; init; }
 
+    /// <summary>Weights were quantized to 7 bits (asked, or the target is x86 without VNNI: <see cref="WeightRange.ReducedFor"/>).</summary>
+    public bool ReducedWeightRange { get; init; }
+
     /// <summary>The graph input's scale, zero point and which calibrated ends its grid holds exactly (<see cref="QuantizationOptions.ExactInputEnds"/>); null when the input is not quantized.</summary>
     public string? InputQuantization { get; init; }
 

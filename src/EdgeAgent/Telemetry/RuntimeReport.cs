@@ -105,8 +105,8 @@ public sealed record GcReport
     public string LatencyMode { get; set; } = "";
 
     /// <summary>
-    /// The gen0 budget the GC took (its <c>GCGen0MaxBudget</c>): sized from the L3 cache by default (52.5 MiB on a
-    /// 105 MiB L3), 6 MiB under the service's <c>DOTNET_GCgen0size=400000</c> (4 MiB; the GC's floor is 6 MiB).
+    /// The gen0 budget the GC took (its <c>GCGen0MaxBudget</c>): sized from the L3 cache by default (52.5 MiB on a 105 MiB L3, the
+    /// GC's 6 MiB floor on an 8 MiB L3), 6 MiB under the service's <c>DOTNET_GCgen0size=400000</c> (4 MiB; the GC's floor is 6 MiB).
     /// </summary>
     public long Gen0BudgetBytes { get; set; }
 

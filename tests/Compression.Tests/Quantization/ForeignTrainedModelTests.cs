@@ -48,7 +48,9 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         var (fp32Top1, int8Top1, agreement, manifest) = QuantizeWithDefaults(fp32Bundle, "int8", $"seed {Seed}");
         output.WriteLine($"PyTorch fp32 {torchTop1:P2}");
 
-        Assert.True(fp32Top1 > 0.70, $"the model did not learn: fp32 top-1 {fp32Top1:P2}");
+        // Learned: far above chance (10 %). Not a figure of one CPU's model: PyTorch's kernels differ between CPUs, and seed 1
+        // trained to 75.8 % on the Intel Xeon (AVX-512) and to 69.4 % on the AVX2-only AMD EPYC (Zen 1) of session 15.
+        Assert.True(fp32Top1 > 0.50, $"the model did not learn: fp32 top-1 {fp32Top1:P2}");
         // The manifest feeds the model what training fed it (28x28 centred on black in 32x32, (x/255-0.5)/0.5): ONNX Runtime
         // through the device path agrees with PyTorch's own evaluation to within float rounding (a wrong resizePolicy,
         // e.g. center-crop scaling 28 to 32, costs several points).
@@ -75,11 +77,20 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
     {
         var (fp32Top1, int8Top1, agreement, manifest) = QuantizeWithDefaults(seed2.Bundle, "int8-seed2-default", "seed 2");
 
-        // The stem stays quantized on this machine's target (float layers auto -> none on VNNI x86 and ARM64): the
-        // accuracy must come from the input grid, not from keeping the stem float.
-        if (manifest.Provenance["quantizer"].Contains("auto -> none", StringComparison.Ordinal))
-            Assert.Contains("0 float nodes", manifest.Provenance["quantizer"], StringComparison.Ordinal);
-        Assert.Contains("both ends exact", manifest.Provenance["inputQuantization"], StringComparison.Ordinal);
+        // Where the stem is quantized by default (float layers auto -> none on VNNI x86 and ARM64) the accuracy must come
+        // from the input grid, not from keeping the stem float. On x86 without VNNI (the AMD EPYC Zen 1 of session 15) the
+        // default keeps the first conv float (16-bit pair sums), so the graph input is not quantized and has no grid.
+        string quantizer = manifest.Provenance["quantizer"];
+        if (quantizer.Contains("auto -> none", StringComparison.Ordinal))
+        {
+            Assert.Contains("0 float nodes", quantizer, StringComparison.Ordinal);
+            Assert.Contains("both ends exact", manifest.Provenance["inputQuantization"], StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("auto -> first-conv", quantizer, StringComparison.Ordinal);
+            Assert.Equal("not quantized", manifest.Provenance["inputQuantization"]);
+        }
         // The same bounds as seed 1's test above.
         Assert.True(int8Top1 >= fp32Top1 - 0.01, $"int8 top-1 {int8Top1:P2} is more than 1 point below fp32 {fp32Top1:P2}");
         Assert.True(agreement >= 0.95, $"int8 and fp32 agree on only {agreement:P2} of the top-1 predictions");
@@ -122,6 +133,9 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         var weightsFloat = Measure("stem weights float", StemParts.WeightsFloat(int8, prepared));
         Measure("stem output activation float", StemParts.OutputFloat(int8, prepared));
 
+        // Each stem part alone costs nothing on every CPU's seed-2 model.
+        Assert.True(inputFloat.Top1 >= all.Top1 - 0.01 && weightsFloat.Top1 >= all.Top1 - 0.01, $"a part put back to float lost points: all {all.Top1:P1}, input float {inputFloat.Top1:P1}, weights float {weightsFloat.Top1:P1}");
+        if (!SeedTwoIsTheFragileModel(all.Top1, fp32)) return;
         Assert.True(all.Top1 < fp32 - 0.01, $"seed 2 with ONNX Runtime's input grid should lose more than 1 point: {all.Top1:P1} against {fp32:P1}");
         Assert.True(inputFloat.Top1 >= fp32 - 0.01, $"the stem's input alone float: {inputFloat.Top1:P1} against {fp32:P1}");
         Assert.True(weightsFloat.Top1 >= fp32 - 0.01, $"the stem's weights alone float: {weightsFloat.Top1:P1} against {fp32:P1}");
@@ -159,11 +173,28 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         output.WriteLine($"held-out fp32 {fp32:P2}, int8 {first:P2} -> {int8:P2} with {kept.Count} layers float: {string.Join(", ", kept)}");
         output.WriteLine($"test images: fp32 {fp32Test:P2}, int8 {int8Test:P2}; int8/fp32 file size {sizeRatio:P1}");
 
+        Assert.True(int8 >= first - 1e-9, $"the fallback made int8 worse: {first:P2} -> {int8:P2}");
+        if (!SeedTwoIsTheFragileModel(first, fp32)) return;
         Assert.True(first < fp32 - 0.01, $"seed 2 should lose more than 1 point before the fallback: fp32 {fp32:P2}, int8 {first:P2} (a different model trained?)");
         Assert.True(int8 >= fp32 - 0.01, $"int8 top-1 {int8:P2} is more than 1 point below fp32 {fp32:P2} after the fallback");
         Assert.Contains(stem, kept);
         Assert.True(kept.Count <= 3, $"the fallback kept {kept.Count} layers float: {string.Join(", ", kept)}");
         Assert.True(int8Test >= fp32Test - 0.01, $"int8 top-1 {int8Test:P2} on the test images is more than 1 point below fp32 {fp32Test:P2}");
+    }
+
+    /// <summary>
+    /// Whether this CPU's PyTorch trained the seed-2 model these tests diagnose: the one that ONNX Runtime's input grid costs
+    /// more than a point. PyTorch's kernels differ between CPUs (AVX-512 or AVX2 code paths), and so does the model one seed
+    /// trains: on the Intel Xeon (AVX-512 VNNI) seed 2 gave 75.7 % and lost 5.7 points; on the AVX2-only AMD EPYC (Zen 1) of
+    /// session 15 it gave 72.2 % and lost 0.5 (seeds 3 and 4 there: 0.3 and 2.4 points, neither through the stem's input
+    /// and weights together), and there is no loss to diagnose. The test then ends after the assertions that hold for any
+    /// model, and says so in its output; the model is not checked in (2.8 MB, and the Xeon's copy is gone).
+    /// </summary>
+    private bool SeedTwoIsTheFragileModel(double int8Top1, double fp32Top1)
+    {
+        if (int8Top1 < fp32Top1 - 0.01) return true;
+        output.WriteLine($"NOT DIAGNOSED on this CPU: its PyTorch trained a seed-2 model that ONNX Runtime's input grid costs {100 * (fp32Top1 - int8Top1):F1} points (fp32 {fp32Top1:P1}), not the fragile one of the Intel Xeon (75.7 % -> 70.0 %); only the model-independent assertions ran.");
+        return false;
     }
 
     /// <summary>

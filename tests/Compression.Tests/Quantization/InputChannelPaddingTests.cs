@@ -27,8 +27,10 @@ public class InputChannelPaddingTests
     public void On_x64_vnni_the_three_channel_stem_is_padded_to_four_and_runs_on_integers_with_the_same_function()
     {
         var floatModel = TinyOnnxModels.Chain();
-        var padded = Quantize(floatModel, AllLayers with { Target = QuantizationTarget.X64Vnni });
-        var plain = Quantize(floatModel, AllLayers with { Target = QuantizationTarget.X64Vnni, PadInputChannels = false });
+        // 7-bit weights: the models run on this host, and on x86 without VNNI a full-range VNNI model's pair sums
+        // saturate, differently in the padded stem's kernel and the unpadded one's (cosine 0.9985 on an AVX2-only EPYC).
+        var padded = Quantize(floatModel, AllLayers with { Target = QuantizationTarget.X64Vnni, ReduceWeightRange = true });
+        var plain = Quantize(floatModel, AllLayers with { Target = QuantizationTarget.X64Vnni, PadInputChannels = false, ReduceWeightRange = true });
 
         Assert.Equal(["conv0: 3 -> 4"], padded.PaddedInputChannels);
         Assert.Empty(plain.PaddedInputChannels);

@@ -337,6 +337,21 @@ public class QdqQuantizerTests
         }
     }
 
+    [Theory]
+    [InlineData(QuantizationTarget.X64, 64)] // AVX2 without VNNI: 16-bit pair sums, 7-bit weights without being asked
+    [InlineData(QuantizationTarget.X64Vnni, 127)]
+    [InlineData(QuantizationTarget.Arm64, 127)]
+    [InlineData(QuantizationTarget.Arm64DotProduct, 127)]
+    public void Weights_are_7_bit_for_x86_without_vnni_and_full_range_elsewhere(QuantizationTarget target, int largest)
+    {
+        var result = Quantize(TinyOnnxModels.Chain(), AllLayers with { Target = target });
+
+        var weights = result.Model.Graph.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count >= 2).ToList();
+        Assert.NotEmpty(weights);
+        Assert.All(weights, w => Assert.Equal(largest, w.RawData.ToByteArray().Max(b => Math.Abs((int)(sbyte)b))));
+        Assert.Equal(largest == 64, result.ReducedWeightRange);
+    }
+
     [Fact]
     public void QuantizedOutputs_KeepTheOutputName()
     {
