@@ -89,7 +89,10 @@ public sealed class TestTimeFlipExportTests : IDisposable
         var floatModel = new OnnxExporter(Flip).Export(model, spec);
 
         var calibration = QdqQuantizerTests.Calibration(32, size, batch: 8).ToList();
-        var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 32, FloatLayers = FloatLayers.None }).Quantize(floatModel, calibration);
+        // The same quantized file on every host: VNNI x86's (uint8 activations, full-range weights). The host's own target
+        // gives 7-bit weights on x86 without VNNI, and this untrained net's near-tied (centred) logits did not survive that
+        // extra error on 3 of 8 images there (AMD EPYC Zen 1, session 15); the test is about the flip graph, not the range.
+        var result = new QdqQuantizer(new QuantizationOptions { CalibrationCount = 32, FloatLayers = FloatLayers.None, Target = QuantizationTarget.X64Vnni }).Quantize(floatModel, calibration);
         var optimized = OrtTestRunner.Optimized(result.Model);
 
         Assert.Equal(floatModel.Graph.Node.Count(n => n.OpType == "Conv"), OrtTestRunner.Count(optimized, "QLinearConv"));
