@@ -203,9 +203,15 @@ internal static class ModelPreparation
             var (type, one) = shapes[i];
             long[] two = batchShapes[i].Shape;
             var shape = new TensorShapeProto();
-            shape.Dim.AddRange(one.Select((d, k) => two.Length == one.Length && two[k] != d
-                ? new TensorShapeProto.Types.Dimension { DimParam = batchName }
-                : new TensorShapeProto.Types.Dimension { DimValue = d }));
+            shape.Dim.AddRange(one.Select((d, k) => two.Length != one.Length || two[k] == d
+                ? new TensorShapeProto.Types.Dimension { DimValue = d }
+                // Only a dimension that is the batch in both runs (1, then 2) gets its name; one that grows otherwise
+                // (a test-time-flip graph's Concat of the images and their mirrors: 2, then 4) stays unnamed. ONNX Runtime
+                // takes equal names for equal sizes and reuses buffers on that word: the flip graph's doubled batch named
+                // "batch" made it write 16 images into the input's 8-image buffer (fails without graph optimisation).
+                : d == 1 && two[k] == 2
+                    ? new TensorShapeProto.Types.Dimension { DimParam = batchName }
+                    : new TensorShapeProto.Types.Dimension()));
             graph.ValueInfo.Add(new ValueInfoProto
             {
                 Name = names[i],

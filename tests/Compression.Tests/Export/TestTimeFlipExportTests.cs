@@ -103,6 +103,17 @@ public sealed class TestTimeFlipExportTests : IDisposable
         float[] f = OrtClassifier.Run(floatSession, batch.Data, batch.Shape);
         float[] q = OrtClassifier.Run(int8Session, batch.Data, batch.Shape);
         Assert.Equal(f.Length, q.Length);
+        // The same file unoptimised (QuantizeLinear/DequantizeLinear run as written, the reference semantics of QDQ) runs,
+        // on the batch it was not calibrated with too, and the fused kernels compute what it does.
+        using (var unoptimised = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL })
+        using (var reference = new InferenceSession(result.Model.ToByteArray(), unoptimised))
+        {
+            float[] r = OrtClassifier.Run(reference, batch.Data, batch.Shape);
+            Assert.Equal(q.Length, r.Length);
+            Assert.True(q.Zip(r).Max(p => Math.Abs(p.First - p.Second)) <= 0.05f * f.Max(Math.Abs), "the fused int8 graph differs from its unfused QDQ reference");
+            var single = batch.Data.AsSpan(0, 3 * size * size).ToArray();
+            Assert.Equal(10, OrtClassifier.Run(reference, single, [1, 3, size, size]).Length);
+        }
         // An untrained net leans to one class on every image: both outputs are centred by the float logits' mean per
         // class, so the agreement is about what distinguishes the images.
         int n = (int)batch.Shape[0], agree = 0;
