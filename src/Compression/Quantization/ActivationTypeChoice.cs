@@ -26,7 +26,7 @@ public sealed record ActivationTypeChoice(QuantizationTarget Target, QuantizedAc
             QuantizationTarget.X64Vnni => (QuantizedActivationType.UInt8,
                 "x86-64 with VNNI: ONNX Runtime's x86 kernels are u8 x s8 (vpdpbusd) and its x86 QDQ fusion takes uint8 activations only; int8 activations are converted pair by pair, so residual fan-outs stay float"),
             QuantizationTarget.X64 => (QuantizedActivationType.UInt8,
-                "x86-64 without VNNI: u8 x s8 kernels (vpmaddubsw, 16-bit pair sums) and x86 QDQ fusion take uint8 activations; weights are 7-bit and the first conv stays float by default, because full-range pair sums saturate"),
+                "x86-64 without VNNI: u8 x s8 kernels (vpmaddubsw, 16-bit pair sums) and x86 QDQ fusion take uint8 activations; weights are 7-bit by default, because full-range pair sums saturate"),
             QuantizationTarget.Arm64DotProduct => (QuantizedActivationType.Int8,
                 "ARM64 with dot product: ONNX Runtime fuses int8 QDQ groups natively on ARM64 and runs them on its s8 x s8 sdot kernels"),
             _ => (QuantizedActivationType.UInt8,

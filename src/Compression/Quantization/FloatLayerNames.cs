@@ -37,15 +37,15 @@ public static class FloatLayerNames
     }
 
     /// <summary>
-    /// <paramref name="layers"/> for <paramref name="target"/> (resolved, never <see cref="QuantizationTarget.Host"/>):
-    /// <see cref="FloatLayers.Auto"/> becomes <see cref="FloatLayers.FirstConv"/> on x86-64 without VNNI and nothing elsewhere.
+    /// <paramref name="layers"/> without <see cref="FloatLayers.Auto"/>, which today adds no layer on any target. On x86-64 without VNNI it added the first conv until
+    /// that target's weights became 7-bit (<see cref="WeightRange.ReducedFor"/>): with 7-bit weights the stem's 16-bit
+    /// pair sums cannot saturate, and quantizing it was as accurate and faster there. Measured on the AVX2-only AMD EPYC
+    /// (Zen 1, sessions 15-16): torchvision MobileNetV2 0.5 trained in PyTorch on the embedded Fashion-MNIST subset,
+    /// 1,000 test images through the device path, fp32 -> int8 with a float / a quantized stem: seed 1 69.40 -> 69.90 /
+    /// 69.90 %, seed 2 72.20 -> 72.40 / 72.30 %, seed 3 76.20 -> 75.90 / 76.80 %; zoo at 224x224, int8/fp32 latency
+    /// 1.02-1.49 with a float stem, 0.92-1.34 quantized (docs/quantization.md, "Defaults and why").
     /// </summary>
-    public static FloatLayers Resolve(FloatLayers layers, QuantizationTarget target)
-    {
-        if (!layers.HasFlag(FloatLayers.Auto)) return layers;
-        var rest = layers & ~FloatLayers.Auto;
-        return target == QuantizationTarget.X64 ? rest | FloatLayers.FirstConv : rest;
-    }
+    public static FloatLayers Resolve(FloatLayers layers) => layers & ~FloatLayers.Auto;
 
     /// <summary>The names of <paramref name="layers"/>, comma separated (<c>none</c> when empty).</summary>
     public static string Format(FloatLayers layers)

@@ -14,11 +14,12 @@ public enum FloatLayers
     Classifier = 2,
 
     /// <summary>
-    /// The default: <see cref="FirstConv"/> only on targets whose u8×s8 kernels add product pairs in saturating 16-bit
-    /// arithmetic (x86-64 without VNNI, <see cref="QuantizationTarget.X64"/>), where the stem's dense input overflows;
-    /// elsewhere (VNNI x86, ARM64) the stem is quantized too. A float stem is not free: the uint8 MaxPool that follows
-    /// it in ResNet, SqueezeNet and ShuffleNet then runs outside ONNX Runtime's NHWC integer region, on a slow generic
-    /// kernel (docs/quantization.md, "Where the int8 time goes").
+    /// The default: the toolkit's choice for the target (<see cref="FloatLayerNames.Resolve"/>), today no layer on any
+    /// target. It kept the <see cref="FirstConv"/> float on x86-64 without VNNI (<see cref="QuantizationTarget.X64"/>),
+    /// whose u8×s8 kernels add product pairs in saturating 16-bit arithmetic, until that target got 7-bit weights
+    /// (<see cref="WeightRange"/>), which cannot saturate. A float stem is not free: the uint8 MaxPool that follows it in
+    /// ResNet, SqueezeNet and ShuffleNet then runs outside ONNX Runtime's NHWC integer region, on a slow generic kernel
+    /// (docs/quantization.md, "Where the int8 time goes").
     /// </summary>
     Auto = 4,
 }

@@ -45,7 +45,7 @@ public sealed class QdqQuantizer
         var options = Options with
         {
             ActivationType = choice.ActivationType,
-            FloatLayers = FloatLayerNames.Resolve(Options.FloatLayers, choice.Target),
+            FloatLayers = FloatLayerNames.Resolve(Options.FloatLayers),
             ReduceWeightRange = WeightRange.ReducedFor(Options.ReduceWeightRange, choice.Target),
         };
         if (options.EqualizeLayers) CrossLayerEqualization.Apply(prepared.Graph);

@@ -64,10 +64,10 @@ public sealed record QuantizationOptions
     public bool EqualizeLayers { get; init; }
 
     /// <summary>
-    /// Layers kept in float by position, whatever their names. Default <see cref="FloatLayers.Auto"/>: the first Conv on
-    /// x86-64 without VNNI, whose u8×s8 kernels add product pairs in saturating 16-bit arithmetic that the stem's dense,
-    /// large input overflows (measured: all of MobileNet v1 alpha 1.0's int8 loss there); nothing on VNNI x86 and ARM64,
-    /// which accumulate in 32 bits, and where a float stem costs latency (docs/quantization.md).
+    /// Layers kept in float by position, whatever their names. Default <see cref="FloatLayers.Auto"/>: the toolkit's choice
+    /// per target, today no layer anywhere (x86-64 without VNNI kept its first Conv float against 16-bit saturation until
+    /// its weights became 7-bit; <see cref="FloatLayerNames.Resolve"/> has the measurements). A float stem costs latency
+    /// (docs/quantization.md).
     /// </summary>
     public FloatLayers FloatLayers { get; init; } = FloatLayers.Auto;
 

@@ -77,20 +77,12 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
     {
         var (fp32Top1, int8Top1, agreement, manifest) = QuantizeWithDefaults(seed2.Bundle, "int8-seed2-default", "seed 2");
 
-        // Where the stem is quantized by default (float layers auto -> none on VNNI x86 and ARM64) the accuracy must come
-        // from the input grid, not from keeping the stem float. On x86 without VNNI (the AMD EPYC Zen 1 of session 15) the
-        // default keeps the first conv float (16-bit pair sums), so the graph input is not quantized and has no grid.
+        // The stem is quantized by default on every target (float layers auto -> none), so the accuracy must come from the
+        // input grid, not from keeping the stem float.
         string quantizer = manifest.Provenance["quantizer"];
-        if (quantizer.Contains("auto -> none", StringComparison.Ordinal))
-        {
-            Assert.Contains("0 float nodes", quantizer, StringComparison.Ordinal);
-            Assert.Contains("both ends exact", manifest.Provenance["inputQuantization"], StringComparison.Ordinal);
-        }
-        else
-        {
-            Assert.Contains("auto -> first-conv", quantizer, StringComparison.Ordinal);
-            Assert.Equal("not quantized", manifest.Provenance["inputQuantization"]);
-        }
+        Assert.Contains("auto -> none", quantizer, StringComparison.Ordinal);
+        Assert.Contains("0 float nodes", quantizer, StringComparison.Ordinal);
+        Assert.Contains("both ends exact", manifest.Provenance["inputQuantization"], StringComparison.Ordinal);
         // The same bounds as seed 1's test above.
         Assert.True(int8Top1 >= fp32Top1 - 0.01, $"int8 top-1 {int8Top1:P2} is more than 1 point below fp32 {fp32Top1:P2}");
         Assert.True(agreement >= 0.95, $"int8 and fp32 agree on only {agreement:P2} of the top-1 predictions");

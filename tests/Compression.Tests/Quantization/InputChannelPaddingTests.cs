@@ -77,7 +77,7 @@ public class InputChannelPaddingTests
     [InlineData(QuantizationTarget.Arm64, null, FloatLayers.None)]
     [InlineData(QuantizationTarget.X64Vnni, false, FloatLayers.None)]
     [InlineData(QuantizationTarget.X64Vnni, null, FloatLayers.FirstConv)]
-    [InlineData(QuantizationTarget.X64, null, FloatLayers.Auto)]
+    [InlineData(QuantizationTarget.X64, null, FloatLayers.FirstConv)]
     public void Not_padded_on_arm64_when_switched_off_or_when_the_stem_stays_float(QuantizationTarget target, bool? pad, FloatLayers floatLayers)
     {
         var result = Quantize(TinyOnnxModels.Chain(), AllLayers with { Target = target, PadInputChannels = pad, FloatLayers = floatLayers });

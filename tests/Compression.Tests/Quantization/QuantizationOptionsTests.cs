@@ -76,15 +76,16 @@ public class QuantizationOptionsTests
     }
 
     [Theory]
-    [InlineData(FloatLayers.Auto, QuantizationTarget.X64, FloatLayers.FirstConv)]
+    [InlineData(FloatLayers.Auto, QuantizationTarget.X64, FloatLayers.None)]
     [InlineData(FloatLayers.Auto, QuantizationTarget.X64Vnni, FloatLayers.None)]
     [InlineData(FloatLayers.Auto, QuantizationTarget.Arm64, FloatLayers.None)]
     [InlineData(FloatLayers.Auto, QuantizationTarget.Arm64DotProduct, FloatLayers.None)]
     [InlineData(FloatLayers.Auto | FloatLayers.Classifier, QuantizationTarget.X64Vnni, FloatLayers.Classifier)]
     [InlineData(FloatLayers.FirstConv, QuantizationTarget.X64Vnni, FloatLayers.FirstConv)]
-    public void AutoFloatLayers_KeepTheStemFloatOnlyWhereTheKernelsSaturate(FloatLayers layers, QuantizationTarget target, FloatLayers expected)
+    [InlineData(FloatLayers.FirstConv, QuantizationTarget.X64, FloatLayers.FirstConv)]
+    public void AutoFloatLayers_QuantizeTheStemOnEveryTarget_NowThatX64WeightsAre7Bit(FloatLayers layers, QuantizationTarget target, FloatLayers expected)
     {
-        Assert.Equal(expected, FloatLayerNames.Resolve(layers, target));
+        Assert.Equal(expected, FloatLayerNames.Resolve(layers));
         var result = new QdqQuantizer(new QuantizationOptions { FloatLayers = layers, Target = target, CalibrationCount = 4, SqnrSamples = 0 })
             .Quantize(TinyOnnxModels.Chain(), QdqQuantizerTests.Calibration(4));
         Assert.Equal(expected, result.FloatLayers);
