@@ -190,6 +190,17 @@ public sealed class DeclaredOptionsTests
     }
 
     [Fact]
+    public void Enum_flags_offer_their_kebab_case_names_only()
+    {
+        // Help prints an option's completions as its value list: System.CommandLine adds an enum's C# names on its own,
+        // so `quantize --help` showed <Arm64|arm64|arm64-dot|Arm64DotProduct|Host|host|X64|x64|x64-vnni|X64Vnni>.
+        static string[] Offered(Command command, string name) => [.. command.Options.Single(o => o.Name == name)
+            .GetCompletions(System.CommandLine.Completions.CompletionContext.Empty).Select(c => c.Label).Order(StringComparer.Ordinal)];
+        Assert.Equal(["arm64", "arm64-dot", "host", "x64", "x64-vnni"], Offered(QuantizeCommand.Create(), QuantizePassOptions.TargetOption.CliName));
+        Assert.Equal(["manifest", "training-loader"], Offered(EvalBundleCommand.Create(), "--preprocessing"));
+    }
+
+    [Fact]
     public void Export_defaults_on_the_command_line_are_the_recipe_defaults()
     {
         var parsed = Root().Parse("export --checkpoint c --out o");

@@ -54,6 +54,9 @@ public static class PassOptionCli
             r.AddError($"{declared.CliName} {KebabCase.UnknownMessage<TEnum>(text)}");
             return declared.Default;
         });
+        // System.CommandLine lists an enum's C# names by itself (help showed <Arm64|arm64|arm64-dot|Arm64DotProduct|...>);
+        // only the kebab-case names are the option's spelling.
+        option.CompletionSources.Clear();
         option.CompletionSources.Add(KebabCase.Names<TEnum>().ToArray());
         return option;
     }
