@@ -37,8 +37,8 @@ public static class FloatLayerNames
     }
 
     /// <summary>
-    /// <paramref name="layers"/> without <see cref="FloatLayers.Auto"/>, which today adds no layer on any target. On x86-64 without VNNI it added the first conv until
-    /// that target's weights became 7-bit (<see cref="WeightRange.ReducedFor"/>): with 7-bit weights the stem's 16-bit
+    /// <paramref name="layers"/> without <see cref="FloatLayers.Auto"/>, which today adds no layer on any target. On x86-64
+    /// without VNNI it added the first conv until that target's weights became 7-bit (<see cref="WeightRange.ReducedFor"/>): with 7-bit weights the stem's 16-bit
     /// pair sums cannot saturate, and quantizing it was as accurate and faster there. Measured on the AVX2-only AMD EPYC
     /// (Zen 1, sessions 15-16): torchvision MobileNetV2 0.5 trained in PyTorch on the embedded Fashion-MNIST subset,
     /// 1,000 test images through the device path, fp32 -> int8 with a float / a quantized stem: seed 1 69.40 -> 69.90 /
