@@ -85,7 +85,8 @@ public sealed class PrunePass : IPass
             else if (Options.Plan == WidthPlanChoice.Sensitivity)
             {
                 long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
-                target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs", Options.MinChannels);
+                target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs", Options.MinChannels,
+                    floor: report.MeasuredFloor(WidthSearch.Granularity));
                 targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
                 context.Report(string.Create(CultureInfo.InvariantCulture,
                     $"prune: sensitivity plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
@@ -237,7 +238,7 @@ public sealed class PrunePass : IPass
                 // The reference meets a relative budget by definition (at the first search's calibration exactly; later,
                 // when its corrected prediction is within the budget): the search may fall back to it.
                 candidate = WidthSearch.Search(source.ChannelPlan, p => scale * model.Predict(p, ct), Budget(), report.Drop, budgetName, Options.MinChannels,
-                    feasible: reference);
+                    feasible: reference, floor: report.MeasuredFloor(WidthSearch.Granularity));
             }
             catch (ArgumentException) when (attempt > 0)
             {

@@ -27,21 +27,24 @@ public static class WidthSearch
     /// separable layer 8 -> 8 measured 0.050 ms, 8 -> 16 0.033 ms), so the narrowest plan may cost more than the budget
     /// although wider plans meet it. With <paramref name="feasible"/> the search does not give up on the narrowest plan's
     /// cost, and when its greedy path finds nothing within the budget it returns <paramref name="feasible"/>.</param>
+    /// <param name="floor">Fewest channels per layer, on top of <paramref name="minChannels"/> (null = none): the
+    /// sensitivity analysis's deepest measured cut (<see cref="SensitivityReport.MeasuredFloor"/>).</param>
     /// <exception cref="ArgumentException">The budget cannot be met even at <paramref name="minChannels"/> everywhere (and no
     /// feasible plan is within it).</exception>
     public static IReadOnlyList<int> Search(IReadOnlyList<int> source, Func<IReadOnlyList<int>, double> cost, double budget,
-        Func<int, double, double> drop, string budgetName = "budget", int minChannels = Granularity, IReadOnlyList<int>? feasible = null)
+        Func<int, double, double> drop, string budgetName = "budget", int minChannels = Granularity, IReadOnlyList<int>? feasible = null,
+        IReadOnlyList<int>? floor = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentNullException.ThrowIfNull(drop);
-        var floor = source.Select(c => Math.Min(c, minChannels)).ToArray();
+        var floors = source.Select((c, l) => Math.Min(c, Math.Max(minChannels, floor is null ? 0 : floor[l]))).ToArray();
         // (A relative tolerance: a budget calibrated at the feasible plan equals its cost up to rounding.)
         if (feasible is not null && !(cost(feasible) <= budget * (1 + 1e-9))) feasible = null;
-        double smallest = cost(floor);
+        double smallest = cost(floors);
         if (!(budget >= smallest) && feasible is null)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{budgetName}: {budget:G6} cannot be met; the narrowest plan ({minChannels} channels a layer, minChannels) costs {smallest:G6}."), budgetName);
+                $"{budgetName}: {budget:G6} cannot be met; the narrowest plan ({(floor is null ? $"{minChannels} channels a layer, minChannels" : $"{string.Join(",", floors)} channels: minChannels and the sensitivity analysis's deepest measured cut")}) costs {smallest:G6}."), budgetName);
         var plan = source.ToArray();
         double current = cost(plan);
         while (current > budget)
@@ -50,7 +53,7 @@ public static class WidthSearch
             double bestScore = double.PositiveInfinity, bestCost = current, fallbackHarm = double.PositiveInfinity, fallbackCost = current;
             for (int layer = 0; layer < plan.Length; layer++)
             {
-                int next = Math.Max(floor[layer], plan[layer] - Granularity);
+                int next = Math.Max(floors[layer], plan[layer] - Granularity);
                 if (next == plan[layer]) continue;
                 var candidate = (int[])plan.Clone();
                 candidate[layer] = next;
@@ -82,7 +85,7 @@ public static class WidthSearch
             if (best < 0 && feasible is not null) return feasible;
             if (best < 0)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{budgetName}: {budget:G6} cannot be met; no layer can shrink further at cost {current:G6}."), budgetName);
-            plan[best] = Math.Max(floor[best], plan[best] - Granularity);
+            plan[best] = Math.Max(floors[best], plan[best] - Granularity);
             current = bestCost;
         }
         return plan;

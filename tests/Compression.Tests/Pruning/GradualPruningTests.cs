@@ -183,6 +183,33 @@ public sealed class GradualPruningTests : IDisposable
     }
 
     [Fact]
+    public void The_search_cuts_no_layer_deeper_than_the_sensitivity_analysis_measured()
+    {
+        // Session 16: layers 8-11 (512 channels) cost little up to the deepest measured cut (87.5 %); beyond it the drop
+        // is only a straight line to chance, and an unfloored latency search took them to 8 channels (the plan lost 4
+        // points against uniform). With the measured floor no layer goes below 12.5 % of its width.
+        var source = MobileNetV1.Channels(1.0);
+        double[] ratios = [0.25, 0.5, 0.75, 0.875];
+        var report = new SensitivityReport(0.8, 2000, 128, "Taylor", [.. source.Select((c, l) => new LayerSensitivity($"features.{l}", c, ratios,
+            l is >= 8 and <= 11 ? [0.8, 0.8, 0.8, 0.79] : [0.79, 0.77, 0.74, 0.70]))]);
+
+        var floor = report.MeasuredFloor(WidthSearch.Granularity);
+        Assert.Equal([8, 8, 16, 16, 32, 32, 64, 64, 64, 64, 64, 64, 128, 128], floor);
+
+        long budget = Macs(MobileNetV1.Channels(0.25));
+        var floored = WidthSearch.Search(source, p => Macs(p), budget, report.Drop, "targetMacs", floor: floor);
+        Assert.All(floored.Zip(floor), p => Assert.True(p.First >= p.Second, string.Join(",", floored)));
+        Assert.True(Macs(floored) <= budget);
+
+        // A budget below the floor's cost: without the floor the search goes below what was measured; with it, refused.
+        long tight = Macs(floor) - 1;
+        var free = WidthSearch.Search(source, p => Macs(p), tight, report.Drop, "targetMacs");
+        Assert.Contains(free.Zip(floor), p => p.First < p.Second);
+        var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(source, p => Macs(p), tight, report.Drop, "targetMacs", floor: floor));
+        Assert.Contains("the sensitivity analysis's deepest measured cut", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unreachable_budget_is_refused_naming_the_setting()
     {
         var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(MobileNetV1.Channels(1.0), p => Macs(p), 10, (_, _) => 0, "targetMacs"));
