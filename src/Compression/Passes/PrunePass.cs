@@ -225,6 +225,7 @@ public sealed class PrunePass : IPass
         }
 
         var tried = new List<LatencyAttempt>();
+        var floor = report.MeasuredFloor(WidthSearch.Granularity);
         // With a reference network the table is calibrated at the budget before the first search: at tight budgets the
         // sum of blocks overestimates whole networks so much (alpha 0.25 at 32x32: the plan of 8 channels everywhere
         // predicted 0.186 ms, uniform 0.25 measured 0.174) that an uncorrected search finds no plan at all.
@@ -238,7 +239,7 @@ public sealed class PrunePass : IPass
                 // The reference meets a relative budget by definition (at the first search's calibration exactly; later,
                 // when its corrected prediction is within the budget): the search may fall back to it.
                 candidate = WidthSearch.Search(source.ChannelPlan, p => scale * model.Predict(p, ct), Budget(), report.Drop, budgetName, Options.MinChannels,
-                    feasible: reference, floor: report.MeasuredFloor(WidthSearch.Granularity));
+                    feasible: reference, floor: floor);
             }
             catch (ArgumentException) when (attempt > 0)
             {

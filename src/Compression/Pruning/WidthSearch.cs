@@ -29,8 +29,8 @@ public static class WidthSearch
     /// cost, and when its greedy path finds nothing within the budget it returns <paramref name="feasible"/>.</param>
     /// <param name="floor">Fewest channels per layer, on top of <paramref name="minChannels"/> (null = none): the
     /// sensitivity analysis's deepest measured cut (<see cref="SensitivityReport.MeasuredFloor"/>).</param>
-    /// <exception cref="ArgumentException">The budget cannot be met even at <paramref name="minChannels"/> everywhere (and no
-    /// feasible plan is within it).</exception>
+    /// <exception cref="ArgumentException">The budget cannot be met even at <paramref name="minChannels"/> (or
+    /// <paramref name="floor"/>) everywhere (and no feasible plan is within it).</exception>
     public static IReadOnlyList<int> Search(IReadOnlyList<int> source, Func<IReadOnlyList<int>, double> cost, double budget,
         Func<int, double, double> drop, string budgetName = "budget", int minChannels = Granularity, IReadOnlyList<int>? feasible = null,
         IReadOnlyList<int>? floor = null)
