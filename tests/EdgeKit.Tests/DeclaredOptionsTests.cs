@@ -198,6 +198,19 @@ public sealed class DeclaredOptionsTests
             .GetCompletions(System.CommandLine.Completions.CompletionContext.Empty).Select(c => c.Label).Order(StringComparer.Ordinal)];
         Assert.Equal(["arm64", "arm64-dot", "host", "x64", "x64-vnni"], Offered(QuantizeCommand.Create(), QuantizePassOptions.TargetOption.CliName));
         Assert.Equal(["manifest", "training-loader"], Offered(EvalBundleCommand.Create(), "--preprocessing"));
+        // eval's --tta was a plain enum option: `eval --help` showed `--tta <Flip|None>`; now spelled as export's.
+        Assert.Equal(["flip", "none"], Offered(EvalCommand.Create(), "--test-time-augmentation"));
+        Assert.Equal(["flip", "none"], Offered(ExportCommand.Create(), "--test-time-augmentation"));
+    }
+
+    [Fact]
+    public void Eval_reads_test_time_augmentation_as_export_does()
+    {
+        var root = new RootCommand { EvalCommand.Create() };
+        Assert.Equal(TestTimeAugmentation.Flip, root.Parse("eval --checkpoint c --tta flip").GetValue<TestTimeAugmentation>("--test-time-augmentation"));
+        Assert.Equal(TestTimeAugmentation.Flip, root.Parse("eval --checkpoint c --test-time-augmentation flip").GetValue<TestTimeAugmentation>("--test-time-augmentation"));
+        Assert.Equal(TestTimeAugmentation.None, root.Parse("eval --checkpoint c").GetValue<TestTimeAugmentation>("--test-time-augmentation"));
+        Assert.Contains(root.Parse("eval --checkpoint c --tta rotate").Errors, e => e.Message.Contains("'rotate' is not one of none, flip", StringComparison.Ordinal));
     }
 
     [Fact]

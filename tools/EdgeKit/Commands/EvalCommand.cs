@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeToolkit.Compression.Passes.Options;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Data;
@@ -14,6 +15,16 @@ public static class EvalCommand
     /// <summary>The <c>--checkpoint</c> option (exposed so other model kinds can reuse the verb's options).</summary>
     public static Option<string> CheckpointOption { get; } = new("--checkpoint") { Description = "Checkpoint folder (with model.bin and spec.json)", Required = true };
 
+    /// <summary>
+    /// Test-time augmentation of the evaluation, spelled as export's (`--test-time-augmentation`, `--tta`; kebab-case values):
+    /// a plain enum option listed and printed the C# names (`--tta &lt;Flip|None&gt;`).
+    /// </summary>
+    public static readonly EnumPassOption<TestTimeAugmentation> TestTimeAugmentationOption = new("testTimeAugmentation", TestTimeAugmentation.None,
+        "Test-time augmentation: flip = mean of the logits of each image and its mirror. The device gets this accuracy only from a bundle exported with the same --tta")
+    {
+        CliAliases = ["--tta"],
+    };
+
     /// <summary>Builds the verb.</summary>
     public static Command Create()
     {
@@ -22,11 +33,7 @@ public static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Evaluation batch size", DefaultValueFactory = _ => 256 };
         var limit = new Option<int>("--limit") { Description = "Evaluate only N test images (0 = all)" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = all cores)" };
-        var tta = new Option<TestTimeAugmentation>("--tta")
-        {
-            Description = "Test-time augmentation: flip = mean of the logits of each image and its mirror. The device gets this accuracy only from a bundle exported with the same --tta",
-            DefaultValueFactory = _ => TestTimeAugmentation.None,
-        };
+        var tta = TestTimeAugmentationOption.Cli();
         var command = new Command("eval", "Evaluate a checkpoint on the test split: top-1, top-5, confusion matrix.")
         {
             CheckpointOption, data, dataPath, batchSize, limit, threads, tta,
