@@ -226,6 +226,9 @@ public sealed class PrunePass : IPass
 
         var tried = new List<LatencyAttempt>();
         var floor = report.MeasuredFloor(WidthSearch.Granularity);
+        // The plans the search is bounded by are timed in the same passes over their blocks, so that a load starting
+        // between them cannot rank the narrowest plan above the source (the table's other blocks come as the search needs them).
+        model.Predict([source.ChannelPlan, WidthSearch.Narrowest(source.ChannelPlan, Options.MinChannels, floor), .. reference is null ? [] : new[] { reference }], ct);
         // With a reference network the table is calibrated at the budget before the first search: at tight budgets the
         // sum of blocks overestimates whole networks so much (alpha 0.25 at 32x32: the plan of 8 channels everywhere
         // predicted 0.186 ms, uniform 0.25 measured 0.174) that an uncorrected search finds no plan at all.

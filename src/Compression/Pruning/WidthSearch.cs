@@ -14,6 +14,17 @@ public static class WidthSearch
     /// <summary>Channels removed from one layer per greedy step (the MakeDivisible divisor).</summary>
     public const int Granularity = 8;
 
+    /// <summary>The narrowest plan <see cref="Search"/> may reach from <paramref name="source"/>: every layer at
+    /// <paramref name="minChannels"/> or its <paramref name="floor"/>, whichever is wider, and never wider than the source.</summary>
+    /// <param name="source">Channel plan the search starts from.</param>
+    /// <param name="minChannels">Fewest channels any layer keeps.</param>
+    /// <param name="floor">Fewest channels per layer, on top of <paramref name="minChannels"/> (null = none).</param>
+    public static int[] Narrowest(IReadOnlyList<int> source, int minChannels = Granularity, IReadOnlyList<int>? floor = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return source.Select((c, l) => Math.Min(c, Math.Max(minChannels, floor is null ? 0 : floor[l]))).ToArray();
+    }
+
     /// <summary>Searches a plan whose cost is at most <paramref name="budget"/>.</summary>
     /// <param name="source">Channel plan to start from (nothing grows).</param>
     /// <param name="cost">Cost of a plan (MACs, milliseconds...).</param>
@@ -38,7 +49,7 @@ public static class WidthSearch
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentNullException.ThrowIfNull(drop);
-        var floors = source.Select((c, l) => Math.Min(c, Math.Max(minChannels, floor is null ? 0 : floor[l]))).ToArray();
+        var floors = Narrowest(source, minChannels, floor);
         // (A relative tolerance: a budget calibrated at the feasible plan equals its cost up to rounding.)
         if (feasible is not null && !(cost(feasible) <= budget * (1 + 1e-9))) feasible = null;
         double smallest = cost(floors);
