@@ -179,7 +179,8 @@ public sealed class RecipeLoaderTests
     [InlineData("mobilenet-scratch.json", 4, 3)]
     [InlineData("pruning-study-embedded.json", 6, 4)]
     [InlineData("pruning-study-full.json", 6, 4)]
-    [InlineData("fashion-mnist-30min.json", 3, 4)]
+    [InlineData("fashion-mnist-30min.json", 3, 1)]
+    [InlineData("fashion-mnist-30min-28px.json", 3, 3)]
     [InlineData("cifar10-resnet-paper.json", 4, 6)]
     [InlineData("cifar10-densenet-bc-100-paper.json", 4, 2)]
     public void The_shipped_recipes_are_valid(string file, int passes, int cells)
@@ -188,6 +189,17 @@ public sealed class RecipeLoaderTests
         var recipe = RecipeLoader.Load(path);
         Assert.Equal(passes, recipe.Passes.Count);
         Assert.Equal(cells, recipe.Matrix.Cells().Count);
+    }
+
+    [Theory]
+    [InlineData("fashion-mnist-30min.json", 32)]
+    [InlineData("fashion-mnist-30min-28px.json", 28)]
+    public void The_30_minute_recipes_train_at_the_input_size_their_figures_were_measured_at(string file, int inputSize)
+    {
+        var recipe = RecipeLoader.Load(Path.Combine(RepoRoot(), "recipes", file));
+        var train = Assert.Single(recipe.Passes.OfType<TrainPass>());
+        Assert.Equal(inputSize, train.Options.InputSize);
+        Assert.Equal(TimeSpan.FromMinutes(30), train.Options.TimeBudget);
     }
 
     [Fact]
