@@ -213,6 +213,48 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_budgeted_run_plans_with_a_warm_evaluation_not_the_first_one_which_pays_once_for_its_kernels()
+    {
+        // A model whose first evaluation-mode pass takes 3 s longer (as a first pass that builds its kernels and buffers
+        // does on a large net), then runs at its own speed. The test set (64 images) is the whole timed slice, so the
+        // plan's estimate is the time of one pass: with the cold pass timed it would be at least 3 s.
+        torch.manual_seed(7);
+        using var model = new SlowFirstEvaluation(CreateTiny(TinySpec), TimeSpan.FromSeconds(3));
+        var result = new Training.Trainer(Budgeted(TempFolder(), seconds: 10, maxEpochs: 500))
+            .Train(model, TinySpec, Quadrants(256, 1), Quadrants(64, 2));
+
+        Assert.True(model.Slept, "the premise: the model's first evaluation pass was the slow one");
+        var plan = result.Plan!;
+        Assert.True(plan.EvaluationSeconds < 1.5, $"the plan reserved {plan.EvaluationSeconds:F2} s per evaluation: the cold first pass was timed");
+    }
+
+    /// <summary>Wraps a model; its first forward in evaluation mode sleeps, later ones do not.</summary>
+    private sealed class SlowFirstEvaluation : torch.nn.Module<torch.Tensor, torch.Tensor>
+    {
+        private readonly torch.nn.Module<torch.Tensor, torch.Tensor> inner;
+        private readonly TimeSpan delay;
+
+        public SlowFirstEvaluation(torch.nn.Module<torch.Tensor, torch.Tensor> inner, TimeSpan delay) : base(nameof(SlowFirstEvaluation))
+        {
+            this.inner = inner;
+            this.delay = delay;
+            RegisterComponents();
+        }
+
+        public bool Slept { get; private set; }
+
+        public override torch.Tensor forward(torch.Tensor input)
+        {
+            if (!training && !Slept)
+            {
+                Slept = true;
+                Thread.Sleep(delay);
+            }
+            return inner.forward(input);
+        }
+    }
+
+    [Fact]
     public void Before_a_budgeted_run_is_planned_its_estimate_is_what_is_left_of_the_budget()
     {
         // The upper bound of epochs (10,000 here) must not drive the estimate while the first steps are timed:
