@@ -1,13 +1,20 @@
+using EdgeToolkit.Training.Native;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace EdgeToolkit.Training.Tests.Trainer;
 
-/// <summary>A very small CNN so trainer tests run in seconds.</summary>
+/// <summary>
+/// A very small CNN so trainer tests run in seconds. Its BatchNorm runs through <see cref="BatchNormCalls"/>, as the
+/// toolkit's models do: TorchSharp's own <c>BatchNorm.forward</c> hands libtorch temporary scalars that a garbage
+/// collection on another thread can free mid-call (a CI run failed in a trainer test with "Expected false to be true"
+/// from <c>Scalar::toLong</c>; docs/training.md, "Scalars held across libtorch calls").
+/// </summary>
 internal sealed class TinyNet : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> features;
+    private readonly Sequential features;
     private readonly Module<Tensor, Tensor> classifier;
 
     public TinyNet(int numClasses, int inputChannels) : base("tiny")
@@ -21,7 +28,7 @@ internal sealed class TinyNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        using var f = features.call(input);
+        using var f = BatchNormCalls.Forward(features, input);
         return classifier.call(f);
     }
 }
