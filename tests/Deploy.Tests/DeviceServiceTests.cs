@@ -390,7 +390,9 @@ public sealed class DeviceServiceTests : IDisposable
         string unsure = TinyBundle.Write(temp.Combine("unsure"), fcScale: 0.01f);
         var lessSure = Rollout("edgeagent_bundle=" + unsure);
         Assert.NotEqual(0, lessSure.ExitCode);
-        Assert.Contains("model bundle unsure failed on device (canary gate: mean top-1 probability", lessSure.StdOut);
+        // The top-1 drop must be among the gate's failures; on a loaded CI machine (other test assemblies run beside
+        // this one) the total p95 may fail too and is listed before it, so the assertion does not fix the order.
+        Assert.Matches(@"model bundle unsure failed on device \(canary gate: [^\n]*mean top-1 probability 0\.\d+ fell by 0\.\d+ from 0\.\d+ before the update", lessSure.StdOut);
         Assert.Equal(model, Ok("readlink /var/lib/edgeagent/models/current"));
         Assert.Equal(pid, MainPid);
         Assert.Equal("active", Show("ActiveState"));
