@@ -11,8 +11,28 @@ namespace EdgeToolkit.Training.Training;
 /// </summary>
 public sealed record TrainingPlan
 {
-    /// <summary>Fraction of the budget kept in reserve against slower steps than measured.</summary>
+    /// <summary>
+    /// Fraction of the time left kept in reserve against slower steps than measured (<see cref="ReserveSeconds"/>): a
+    /// projection's error grows with the time it spans, and every re-plan measures again, so the reserve shrinks as the
+    /// run goes on. Measured with a reserve of 5 % of the whole budget: 30-minute DenseNet-BC-40 runs ended 96 s and
+    /// 146 s before their budget (2026-12-03, docs/benchmarks.md).
+    /// </summary>
     public const double SafetyMargin = 0.05;
+
+    /// <summary>
+    /// The least reserve, as a fraction of the whole budget (36 s of 30 minutes): room for a slow last re-planning window
+    /// (a twentieth of an epoch), a slow final evaluation, and a recent rate that lags a lasting slowdown (replayed in
+    /// <c>RecentStepRateTests</c>: twice as slow from a fifth of the run on, the run shortened on a lagging rate ends at
+    /// the budget, not past it).
+    /// </summary>
+    public const double MinimumReserve = 0.02;
+
+    /// <summary>
+    /// Seconds of <paramref name="budgetSeconds"/> a plan made at <paramref name="elapsedSeconds"/> leaves unplanned:
+    /// <see cref="SafetyMargin"/> of the time left, at least <see cref="MinimumReserve"/> of the budget.
+    /// </summary>
+    public static double ReserveSeconds(double budgetSeconds, double elapsedSeconds) =>
+        Math.Max(SafetyMargin * Math.Max(0, budgetSeconds - elapsedSeconds), MinimumReserve * budgetSeconds);
 
     /// <summary>Checkpoints written per epoch in the worst case (<c>last</c> and <c>best</c>).</summary>
     public const int CheckpointsPerEpoch = 2;
@@ -63,16 +83,15 @@ public sealed record TrainingPlan
     public int Replans { get; init; }
 
     /// <summary>
-    /// The most steps re-planning may lengthen the run to at the rate the plan was made for
-    /// (<see cref="SecondsPerStep"/>): the total of the plan made from the first measurements, or of the last
-    /// plan made because the machine got clearly faster (<see cref="FasterThreshold"/>); 0 = the current total,
-    /// as in plans stored before re-planning could lengthen.
+    /// The total of the plan made from the first measurements, or of the last plan made because the machine got
+    /// clearly faster (<see cref="FasterThreshold"/>): the most steps re-planning may lengthen a plan stored without
+    /// <see cref="MaxEpochs"/> to; 0 = the current total, as in plans stored before re-planning could lengthen.
     /// </summary>
     public long MaxTotalSteps { get; init; }
 
     /// <summary>
-    /// The most epochs the run may have (<see cref="TrainerOptions.Epochs"/>), the limit of lengthening when the
-    /// machine got clearly faster; 0 in plans stored before that could happen (never past <see cref="MaxTotalSteps"/>).
+    /// The most epochs the run may have (<see cref="TrainerOptions.Epochs"/>), the limit of lengthening; 0 in plans
+    /// stored before it was recorded (never lengthened past <see cref="MaxTotalSteps"/>).
     /// </summary>
     public int MaxEpochs { get; init; }
 
@@ -94,9 +113,9 @@ public sealed record TrainingPlan
     public double? PlannedSecondsAtStart => BudgetSeconds is null ? null : FirstPlannedSeconds ?? PlannedSeconds;
 
     /// <summary>
-    /// How much faster than <see cref="SecondsPerStep"/> the recent rate must be for re-planning to lengthen the run
-    /// past <see cref="MaxTotalSteps"/> (and to take the recent rate as the plan's): a machine that sped up for
-    /// good, not the noise of a steady one (the spread of a 20-window mean on this host is a few per cent).
+    /// How much faster than <see cref="SecondsPerStep"/> the recent rate must be for re-planning to size the run at it
+    /// (and to take it as the plan's rate): a machine that sped up for good, not the noise of a steady one (the spread
+    /// of a 20-window mean on this host is a few per cent).
     /// </summary>
     public const double FasterThreshold = 0.10;
 
@@ -110,7 +129,7 @@ public sealed record TrainingPlan
     };
 
     /// <summary>
-    /// Sizes a run to end within <paramref name="budgetSeconds"/> (less <see cref="SafetyMargin"/>):
+    /// Sizes a run to end within <paramref name="budgetSeconds"/> (less <see cref="ReserveSeconds"/>):
     /// as many whole epochs as fit, at most <paramref name="maxEpochs"/>, each costing its steps plus
     /// an evaluation and <see cref="CheckpointsPerEpoch"/> checkpoints, and one shorter last epoch in
     /// what they leave when at least <see cref="LengtheningSteps"/> fit in it (measured: a 30-minute ResNet-20
@@ -141,7 +160,7 @@ public sealed record TrainingPlan
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEpochs, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(warmupEpochs);
 
-        double usable = budgetSeconds * (1 - SafetyMargin);
+        double usable = budgetSeconds - ReserveSeconds(budgetSeconds, elapsedSeconds);
         double perEpochOverhead = evaluationSeconds + CheckpointsPerEpoch * checkpointSeconds;
         double epochCost = stepsPerEpoch * secondsPerStep + perEpochOverhead;
         double fits = (usable - elapsedSeconds + stepsDone * secondsPerStep) / epochCost;
@@ -204,21 +223,25 @@ public sealed record TrainingPlan
 
     /// <summary>
     /// With <paramref name="stepsDone"/> steps taken at <paramref name="elapsedSeconds"/>, the plan
-    /// re-sized so that the rest, at <paramref name="secondsPerStep"/> (the recent rate) and
-    /// <paramref name="epochOverheadSeconds"/> per remaining evaluation with its checkpoints, ends
-    /// within the budget less its margin, the schedule laid over the new total so it still reaches its end.
+    /// re-sized so that the rest, with <paramref name="epochOverheadSeconds"/> per remaining evaluation with its
+    /// checkpoints, ends within the budget less its reserve (<see cref="ReserveSeconds"/> of the time left), the
+    /// schedule laid over the new total so it still reaches its end.
     /// Shortened (fewer epochs and, when needed, a shorter last one of at least <see cref="LengtheningSteps"/> unless it
-    /// is the epoch in progress) when the projection passes the whole
-    /// budget; lengthened again, up to <see cref="MaxTotalSteps"/>, when the machine got faster after a
-    /// shortening and at least <see cref="LengtheningSteps"/> more fit within the margin: a burst of load
-    /// would otherwise leave the rest of the budget unused (measured: a 30-minute run shortened four times at
-    /// load 12 ended 230 s early). Past <see cref="MaxTotalSteps"/>, up to <see cref="MaxEpochs"/>, only when
-    /// the recent rate is at least <see cref="FasterThreshold"/> faster than the plan's: then the new plan is
-    /// made for that rate (its <see cref="SecondsPerStep"/>, <see cref="MaxTotalSteps"/> and the point it was
-    /// made at). Measured without it: a 30-minute ResNet-20 run planned 3 epochs at 139 images/s, ran its
-    /// second at 276 and, held to the first plan, ended after 955 s. Bursts only slow a machine, so they never
-    /// lengthen a run past its plan, and the band between the margin and the whole budget keeps the plan from
-    /// swinging back and forth. The same plan otherwise, or without a budget. At least one more step is kept.
+    /// is the epoch in progress) when the projection at <paramref name="secondsPerStep"/> (the recent rate) passes the
+    /// whole budget; lengthened, up to <see cref="MaxEpochs"/>, when at least <see cref="LengtheningSteps"/> more fit and
+    /// at least a twentieth (<see cref="SafetyMargin"/>) of the steps left, so a steady run is re-sized a few times, not
+    /// every window:
+    /// after a shortening when the machine got faster again (measured: a 30-minute run shortened four times at load 12
+    /// ended 230 s early), and as the reserve shrinks with the time left (measured with a fixed 5 % reserve: 30-minute
+    /// DenseNet runs ended 96 s and 146 s early).
+    /// Lengthening is sized at the plan's rate (<see cref="SecondsPerStep"/>), or the recent one when that is slower:
+    /// bursts only slow a machine, and a recent rate a few per cent faster is the noise of a steady one. Only when the
+    /// recent rate is at least <see cref="FasterThreshold"/> faster is the run sized at it, and the new plan is made for
+    /// that rate (its <see cref="SecondsPerStep"/>, <see cref="MaxTotalSteps"/> and the point it was made at).
+    /// Measured without that: a 30-minute ResNet-20 run planned 3 epochs at 139 images/s, ran its second at 276 and,
+    /// held to the first plan, ended after 955 s. The band between the reserve and the whole budget keeps the plan
+    /// from swinging back and forth. Plans stored before <see cref="MaxEpochs"/> was recorded are never lengthened past
+    /// <see cref="MaxTotalSteps"/>. The same plan otherwise, or without a budget. At least one more step is kept.
     /// </summary>
     public TrainingPlan Replan(long stepsDone, double elapsedSeconds, double secondsPerStep, double epochOverheadSeconds)
     {
@@ -227,17 +250,18 @@ public sealed record TrainingPlan
         double overhead = Math.Max(epochOverheadSeconds, EvaluationSeconds + CheckpointsPerEpoch * CheckpointSeconds);
         double projected = elapsedSeconds + (TotalSteps - stepsDone) * secondsPerStep + (Epochs - current) * overhead;
         bool faster = MaxEpochs > 0 && secondsPerStep <= SecondsPerStep * (1 - FasterThreshold);
-        long ceiling = faster ? Math.Max((long)MaxEpochs * StepsPerEpoch, TotalSteps) : Math.Max(MaxTotalSteps, TotalSteps);
+        double rate = faster ? secondsPerStep : Math.Max(secondsPerStep, SecondsPerStep);
+        long ceiling = MaxEpochs > 0 ? Math.Max((long)MaxEpochs * StepsPerEpoch, TotalSteps) : Math.Max(MaxTotalSteps, TotalSteps);
         bool behind = projected > budget;
         if (!behind && TotalSteps >= ceiling) return this;
 
-        double usable = budget * (1 - SafetyMargin);
+        double usable = budget - ReserveSeconds(budget, elapsedSeconds);
         long total = stepsDone + 1;
         int mostEpochs = (int)((ceiling + StepsPerEpoch - 1) / StepsPerEpoch);
         for (int epochs = mostEpochs; epochs > current; epochs--)
         {
             double left = usable - elapsedSeconds - (epochs - current) * overhead;
-            long fit = stepsDone + (long)Math.Max(0, Math.Floor(left / secondsPerStep));
+            long fit = stepsDone + (long)Math.Max(0, Math.Floor(left / rate));
             long candidate = Math.Min(Math.Min(fit, (long)epochs * StepsPerEpoch), ceiling);
             long tail = candidate - (long)(epochs - 1) * StepsPerEpoch;
             // A later last epoch shorter than the re-planning step costs a whole evaluation for a few steps (measured: a
@@ -249,7 +273,10 @@ public sealed record TrainingPlan
                 break;
             }
         }
-        if (behind ? total >= TotalSteps : total < TotalSteps + LengtheningSteps(StepsPerEpoch)) return this;
+        // Lengthened by at least a twentieth of an epoch and a twentieth of the steps left: the reserve shrinks a little
+        // every window, and re-sizing for each few steps freed would re-lay the schedule a few dozen times a run.
+        long least = Math.Max(LengtheningSteps(StepsPerEpoch), (long)Math.Ceiling(SafetyMargin * (TotalSteps - stepsDone)));
+        if (behind ? total >= TotalSteps : total < TotalSteps + least) return this;
         int newEpochs = (int)((total + StepsPerEpoch - 1) / StepsPerEpoch);
         var resized = this with
         {
@@ -257,9 +284,9 @@ public sealed record TrainingPlan
             LastEpochSteps = (int)(total - (long)(newEpochs - 1) * StepsPerEpoch),
             Replans = Replans + 1,
         };
-        return total <= Math.Max(MaxTotalSteps, TotalSteps) ? resized : resized with
+        return !faster ? resized : resized with
         {
-            // Past the plan's limit: a new plan for the faster machine, measured from here.
+            // Clearly faster: a new plan for the faster machine, measured from here.
             SecondsPerStep = secondsPerStep,
             PlannedAtSeconds = elapsedSeconds,
             StepsAtPlan = stepsDone,

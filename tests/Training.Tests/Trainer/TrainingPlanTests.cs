@@ -7,31 +7,33 @@ public sealed class TrainingPlanTests
     [Fact]
     public void Budget_buys_as_many_whole_epochs_as_fit_and_a_shorter_last_one_in_what_they_leave()
     {
-        // 1000 s budget (950 usable), 10 s spent on 20 steps of 0.5 s; an epoch = 100 steps (50 s) + evaluation 10 s + 2 checkpoints of 1 s.
+        // 1000 s budget, 10 s spent on 20 steps of 0.5 s: 5 % of the 990 s left in reserve, 950.5 s usable; an epoch =
+        // 100 steps (50 s) + evaluation 10 s + 2 checkpoints of 1 s.
         var plan = TrainingPlan.ForBudget(1000, elapsedSeconds: 10, stepsDone: 20, secondsPerStep: 0.5,
             evaluationSeconds: 10, checkpointSeconds: 1, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 1);
 
-        // (950 - 10 + 20 * 0.5) / 62 = 15.3 whole epochs; the 18.6 s they leave pay one more evaluation and its
-        // checkpoints (12 s) and 16 steps (8 s).
+        // (950.5 - 10 + 20 * 0.5) / 62 = 15.3 whole epochs; the 20.5 s they leave pay one more evaluation and its
+        // checkpoints (12 s) and 17 steps (8.5 s).
+        Assert.Equal(49.5, TrainingPlan.ReserveSeconds(1000, 10), 9);
         Assert.Equal(16, plan.Epochs);
         Assert.Equal(100, plan.StepsPerEpoch);
         Assert.Equal(100, plan.StepsIn(14));
-        Assert.Equal(16, plan.StepsIn(15));
+        Assert.Equal(17, plan.StepsIn(15));
         Assert.Equal(100, plan.WarmupSteps);
-        Assert.Equal(1516, plan.TotalSteps);
-        Assert.Equal("16 epochs of 100 steps, the last of 16", plan.Shape);
-        Assert.Equal(1516, plan.MaxTotalSteps);
+        Assert.Equal(1517, plan.TotalSteps);
+        Assert.Equal("16 epochs of 100 steps, the last of 17", plan.Shape);
+        Assert.Equal(1517, plan.MaxTotalSteps);
         Assert.Equal(100, plan.MaxEpochs);
-        Assert.Equal(10 + 1496 * 0.5 + 16 * 10 + 16 * 2 * 1, plan.PlannedSeconds!.Value, 9);
-        Assert.True(plan.PlannedSeconds <= 950, "the plan fits the budget less its margin");
-        Assert.True(plan.PlannedSeconds + 0.5 > 950, "one more step would not fit");
+        Assert.Equal(10 + 1497 * 0.5 + 16 * 10 + 16 * 2 * 1, plan.PlannedSeconds!.Value, 9);
+        Assert.True(plan.PlannedSeconds <= 950.5, "the plan fits the budget less its reserve");
+        Assert.True(plan.PlannedSeconds + 0.5 > 950.5, "one more step would not fit");
         Assert.Equal(10 + 80 * 0.5 + 10, plan.PlannedSecondsAfterEvaluation(1)!.Value, 9);
         Assert.Equal(plan.PlannedSeconds, plan.FirstPlannedSeconds);
         Assert.Equal(plan.PlannedSeconds, plan.PlannedSecondsAtStart);
 
-        // Less than a twentieth of an epoch (5 steps) left over: whole epochs only. 6 s less usable: the 14 s left pay
+        // Less than a twentieth of an epoch (5 steps) left over: whole epochs only. 6.5 s less usable: the 14 s left pay
         // the 12 s of an evaluation and its checkpoints and 4 steps.
-        var tight = TrainingPlan.ForBudget(1000 - 6 / 0.95, 10, 20, 0.5, 10, 1, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 1);
+        var tight = TrainingPlan.ForBudget(1000 - 6.5 / 0.95, 10, 20, 0.5, 10, 1, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 1);
         Assert.Equal(15, tight.Epochs);
         Assert.Equal(1500, tight.TotalSteps);
         Assert.Equal(100, tight.StepsIn(14));
@@ -54,13 +56,14 @@ public sealed class TrainingPlanTests
     [Fact]
     public void A_budget_shorter_than_an_epoch_gets_one_shortened_epoch()
     {
-        // 95 s usable, 10 s spent on 20 steps; evaluation + checkpoints 12 s; a full epoch would take 500 s.
+        // 95.5 s usable (5 % of the 90 s left in reserve), 10 s spent on 20 steps; evaluation + checkpoints 12 s; a full
+        // epoch would take 500 s.
         var plan = TrainingPlan.ForBudget(100, 10, 20, 0.5, 10, 1, stepsPerEpoch: 1000, maxEpochs: 100, warmupEpochs: 1);
 
         Assert.Equal(1, plan.Epochs);
-        Assert.Equal(20 + 146, plan.StepsPerEpoch); // (95 - 10 - 12) / 0.5 more steps
+        Assert.Equal(20 + 147, plan.StepsPerEpoch); // (95.5 - 10 - 12) / 0.5 more steps
         Assert.Equal(33, plan.WarmupSteps);
-        Assert.InRange(plan.PlannedSeconds!.Value, 90, 95);
+        Assert.InRange(plan.PlannedSeconds!.Value, 90, 95.5);
     }
 
     [Fact]
@@ -78,10 +81,12 @@ public sealed class TrainingPlanTests
         Assert.Equal(10, plan.Epochs);
         Assert.Equal(950, plan.TotalSteps);
 
-        Assert.Same(plan, plan.Replan(stepsDone: 190, elapsedSeconds: 19, secondsPerStep: 0.1, epochOverheadSeconds: 0));
+        // 0.7 s late at step 190: the reserve, now 5 % of the 80.3 s left, frees 2 steps, fewer than a twentieth of an
+        // epoch (4): the plan stays.
+        Assert.Same(plan, plan.Replan(stepsDone: 190, elapsedSeconds: 19.7, secondsPerStep: 0.1, epochOverheadSeconds: 0));
 
-        // Twice as slow from step 190 at 40 s: (95 - 40) / 0.2 = 275 more steps -> 465 = 4 whole epochs + 85 steps.
-        var slower = plan.Replan(190, 40, 0.2, 0);
+        // Twice as slow from step 190 at 42 s: (100 - 0.05 * 58 - 42) / 0.2 = 275 more steps -> 465 = 4 whole epochs + 85 steps.
+        var slower = plan.Replan(190, 42, 0.2, 0);
         Assert.Equal(5, slower.Epochs);
         Assert.Equal(85, slower.StepsIn(4));
         Assert.Equal(95, slower.StepsIn(3));
@@ -91,21 +96,24 @@ public sealed class TrainingPlanTests
         // first plan's rate, which the machine no longer runs at.
         Assert.Equal(plan.PlannedSeconds, slower.PlannedSecondsAtStart);
         Assert.True(slower.PlannedSeconds < slower.PlannedSecondsAtStart - 40, $"{slower.PlannedSeconds} s");
+        Assert.Equal(0.1, slower.SecondsPerStep); // shortening keeps the plan's rate: bursts only slow a machine
         Assert.Equal(slower.PlannedSeconds, (slower with { FirstPlannedSeconds = null }).PlannedSecondsAtStart);
 
-        // Evaluations cost too: 3 more at 5 s leave 40 s = 200 steps -> 390.
-        Assert.Equal(390, plan.Replan(190, 40, 0.2, 5).TotalSteps);
-        // Mid-epoch (step 200, in the third epoch): 35 s = 175 steps -> 375 = 3 epochs + 90.
-        var midEpoch = plan.Replan(200, 60, 0.2, 0);
+        // Evaluations cost too: 3 more at 5 s leave 40.1 s = 200 steps -> 390.
+        Assert.Equal(390, plan.Replan(190, 42, 0.2, 5).TotalSteps);
+        // Mid-epoch (step 200, in the third epoch) at 63 s: 35.15 s = 175 steps -> 375 = 3 epochs + 90.
+        var midEpoch = plan.Replan(200, 63, 0.2, 0);
         Assert.Equal((4, 90), (midEpoch.Epochs, midEpoch.StepsIn(3)));
-        // A later last epoch shorter than a twentieth of an epoch (4 steps) is dropped: 38.45 s = 192 steps -> 382 would be
-        // 4 epochs and 2 steps, an evaluation for 2 steps; 4 whole epochs instead. 4 steps (384) keep their epoch.
-        var noTail = plan.Replan(190, 95 - 38.45, 0.2, 0);
+        // A later last epoch shorter than a twentieth of an epoch (4 steps) is dropped: at 59.5 s, 38.475 s = 192 steps
+        // -> 382 would be 4 epochs and 2 steps, an evaluation for 2 steps; 4 whole epochs instead. 4 steps (384, at
+        // 59.1 s) keep their epoch.
+        var noTail = plan.Replan(190, 59.5, 0.2, 0);
         Assert.Equal((4, 380L, "4 epochs of 95 steps"), (noTail.Epochs, noTail.TotalSteps, noTail.Shape));
-        var shortTail = plan.Replan(190, 95 - 38.85, 0.2, 0);
+        var shortTail = plan.Replan(190, 59.1, 0.2, 0);
         Assert.Equal((5, 4, 384L), (shortTail.Epochs, shortTail.StepsIn(4), shortTail.TotalSteps));
-        // The epoch in progress may still end short: at step 191 with 0.5 s left, 2 more steps -> 3 epochs, the last of 3.
-        var inProgress = plan.Replan(191, 95 - 0.5, 0.2, 0);
+        // The epoch in progress may still end short: at step 191 with 0.5 s left within the least reserve (2 s), 2 more
+        // steps -> 3 epochs, the last of 3.
+        var inProgress = plan.Replan(191, 97.5, 0.2, 0);
         Assert.Equal((3, 3, 193L), (inProgress.Epochs, inProgress.StepsIn(2), inProgress.TotalSteps));
         // Nothing fits: one more step, so the schedule still ends.
         var spent = plan.Replan(190, 99, 0.2, 0);
@@ -119,31 +127,67 @@ public sealed class TrainingPlanTests
     }
 
     [Fact]
-    public void Replanning_lengthens_a_shortened_run_again_when_the_machine_gets_faster_and_past_the_plan_only_when_clearly_faster()
+    public void Replanning_lengthens_a_shortened_run_again_at_the_plans_rate_and_at_a_faster_one_only_when_clearly_faster()
     {
         var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 100, warmupEpochs: 0);
         Assert.Equal(950, plan.MaxTotalSteps);
-        var slower = plan.Replan(190, 40, 0.2, 0);
+        var slower = plan.Replan(190, 42, 0.2, 0);
         Assert.Equal(465, slower.TotalSteps);
 
-        // Back at 0.1 s/step at step 300 and 51 s: 44 s = 440 steps -> 740 = 7 whole epochs + 75.
+        // Back at 0.1 s/step at step 300 and 51 s: 46.55 s (5 % of the 49 s left in reserve) = 465 steps -> 765 = 8 whole
+        // epochs + 5.
         var faster = slower.Replan(300, 51, 0.1, 0);
-        Assert.Equal((8, 75, 740L), (faster.Epochs, faster.StepsIn(7), faster.TotalSteps));
+        Assert.Equal((9, 5, 765L), (faster.Epochs, faster.StepsIn(8), faster.TotalSteps));
         Assert.Equal(2, faster.Replans);
-        // Back at 0.095 s/step, 5 % faster than the plan's 0.1: the first plan's 950 steps, not more, although 968 would fit.
-        Assert.Equal(950, slower.Replan(300, 33, 0.095, 0).TotalSteps);
-        // Ten times faster than the plan's rate: past the first plan, as far as the budget goes (54 s = 5,400 steps -> 5,700).
-        Assert.Equal(5700, slower.Replan(300, 41, 0.01, 0).TotalSteps);
-        // Evaluations still to come are paid for: at 8 s each, 7 more epochs (56 s) do not fit in 54 s, 6 do -> 9 epochs.
+        Assert.Equal(0.1, faster.SecondsPerStep);
+        // Back at 0.095 s/step, 5 % faster than the plan's 0.1: sized at the plan's rate (63.65 s = 636 steps -> 936),
+        // not the recent one (670 steps -> 970).
+        Assert.Equal(936, slower.Replan(300, 33, 0.095, 0).TotalSteps);
+        // Ten times faster than the plan's rate: sized at it, as far as the budget goes (56.05 s = 5,605 steps -> 5,905).
+        Assert.Equal(5905, slower.Replan(300, 41, 0.01, 0).TotalSteps);
+        // Evaluations still to come are paid for: at 8 s each, 7 more epochs (56 s) leave no step for the tenth, 6 do -> 9 epochs.
         Assert.Equal(855, slower.Replan(300, 41, 0.01, 8).TotalSteps);
-        // Less than a twentieth of an epoch (4 steps) more: the plan stays, so it does not swing.
-        Assert.Same(slower, slower.Replan(300, 95 - 0.1 * 168, 0.1, 0));
-        // Inside the band between the margin and the whole budget: neither shortened nor lengthened.
-        Assert.Same(slower, slower.Replan(300, 80, 0.1, 0));
+        // Fewer than a twentieth of the 165 steps left (9) more: the plan stays, so it does not swing (81.2 s: 16.8 s
+        // usable within the least reserve of 2 s = 168 steps -> 468); 9 more (80.55 s: 17.45 s = 174 steps) lengthen it.
+        Assert.Same(slower, slower.Replan(300, 81.2, 0.1, 0));
+        Assert.Equal(474, slower.Replan(300, 80.55, 0.1, 0).TotalSteps);
+        // Inside the band between the reserve and the whole budget (projected 99.5 s, 98 s usable): neither shortened
+        // nor lengthened.
+        Assert.Same(slower, slower.Replan(300, 83, 0.1, 0));
         // A plan stored before re-planning could lengthen (no ceiling recorded) is never lengthened.
         var stored = slower with { MaxTotalSteps = 0, MaxEpochs = 0 };
         Assert.Same(stored, stored.Replan(300, 51, 0.1, 0));
         Assert.Same(stored, stored.Replan(300, 41, 0.01, 0));
+    }
+
+    [Fact]
+    public void A_steady_run_is_lengthened_as_its_reserve_shrinks_and_ends_within_the_least_reserve()
+    {
+        // A machine at exactly the measured rate, re-planned every twentieth of an epoch as the trainer does: with a
+        // fixed 5 % reserve it ended 5 % early; with 5 % of the time left it is lengthened as the reserve shrinks and
+        // ends within twice the least reserve (2 % of the budget), never past the budget.
+        const double budget = 1000, perStep = 0.5, evaluation = 5, checkpoint = 0.5;
+        const int stepsPerEpoch = 100;
+        var plan = TrainingPlan.ForBudget(budget, 10, 20, perStep, evaluation, checkpoint, stepsPerEpoch, maxEpochs: 1000, warmupEpochs: 1);
+        long first = plan.TotalSteps;
+        double seconds = 10;
+        long step = 20;
+        int window = 0;
+        while (step < plan.TotalSteps)
+        {
+            step++;
+            seconds += perStep;
+            if (step % stepsPerEpoch == 0 || step == plan.TotalSteps) seconds += evaluation + TrainingPlan.CheckpointsPerEpoch * checkpoint;
+            if (++window >= TrainingPlan.LengtheningSteps(stepsPerEpoch) && step < plan.TotalSteps)
+            {
+                window = 0;
+                plan = plan.Replan(step, seconds, perStep, evaluation + TrainingPlan.CheckpointsPerEpoch * checkpoint);
+            }
+        }
+        Assert.True(plan.TotalSteps > first, $"lengthened from {first} to {plan.TotalSteps} steps");
+        Assert.InRange(seconds, budget - 2 * TrainingPlan.ReserveSeconds(budget, budget), budget);
+        // Each time by at least a twentieth of the steps left: a few re-plans, not one every few windows.
+        Assert.InRange(plan.Replans, 1, 5);
     }
 
     [Fact]
@@ -153,16 +197,17 @@ public sealed class TrainingPlanTests
         var plan = TrainingPlan.ForBudget(100, 0, 0, 0.1, 0, 0, stepsPerEpoch: 95, maxEpochs: 12, warmupEpochs: 0);
         Assert.Equal((10, 950L, 950L), (plan.Epochs, plan.TotalSteps, plan.MaxTotalSteps));
 
-        // 5 % faster (0.095 s/step at step 300, 28.5 s in): within the noise of a steady machine, the plan stays.
+        // 5 % faster (0.095 s/step at step 300, 28.5 s in): within the noise of a steady machine, sized at the plan's
+        // rate: 67.925 s usable = 679 steps -> 979, 29 more, fewer than a twentieth of the 650 left (33): the plan stays.
         Assert.Same(plan, plan.Replan(300, 28.5, 0.095, 0));
-        // 15 % faster from step 300 at 31 s: 64 s left = 752 steps -> 1,052 = 11 whole epochs and 7 steps.
+        // 15 % faster from step 300 at 31 s: 65.55 s usable = 771 steps -> 1,071 = 11 whole epochs and 26 steps.
         var faster = plan.Replan(300, 31, 0.085, 0);
-        Assert.Equal((12, 7, 1052L), (faster.Epochs, faster.StepsIn(11), faster.TotalSteps));
+        Assert.Equal((12, 26, 1071L), (faster.Epochs, faster.StepsIn(11), faster.TotalSteps));
         Assert.Equal(1, faster.Replans);
-        // The new plan is made for the new rate, from here: the next lengthening needs the machine faster than 0.085.
-        Assert.Equal((0.085, 31.0, 300L, 1052L), (faster.SecondsPerStep, faster.PlannedAtSeconds, faster.StepsAtPlan, faster.MaxTotalSteps));
-        Assert.Equal(31 + 752 * 0.085, faster.PlannedSeconds!.Value, 9);
-        Assert.True(faster.PlannedSeconds <= 95);
+        // The new plan is made for the new rate, from here: the next lengthening at a faster rate needs the machine faster than 0.085.
+        Assert.Equal((0.085, 31.0, 300L, 1071L), (faster.SecondsPerStep, faster.PlannedAtSeconds, faster.StepsAtPlan, faster.MaxTotalSteps));
+        Assert.Equal(31 + 771 * 0.085, faster.PlannedSeconds!.Value, 9);
+        Assert.True(faster.PlannedSeconds <= 100 - TrainingPlan.ReserveSeconds(100, 31));
         // Epochs already evaluated when the new plan was made are not counted again: at 2 s an evaluation, epoch 5 ends
         // 2 evaluations (epochs 4 and 5) after step 300 in epoch 4.
         var withEvaluations = TrainingPlan.ForBudget(200, 0, 0, 0.1, 2, 0, stepsPerEpoch: 95, maxEpochs: 30, warmupEpochs: 0);
