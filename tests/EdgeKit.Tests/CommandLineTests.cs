@@ -19,6 +19,24 @@ public sealed class CommandLineTests
         Assert.Equal("train", result.CommandResult.Command.Name);
     }
 
+    [Fact]
+    public void The_benchmark_verbs_are_listed_and_print_their_help()
+    {
+        // They were hidden: `edgekit bench-train --help` printed nothing, though docs/benchmarks.md gives their commands.
+        var (rootCode, rootHelp) = EdgeKitProcess.Run("--help");
+        Assert.True(rootCode == 0, rootHelp);
+        Assert.Contains("bench-train", rootHelp, StringComparison.Ordinal);
+        Assert.Contains("bench-latency", rootHelp, StringComparison.Ordinal);
+        var (code, help) = EdgeKitProcess.Run("bench-train", "--help");
+        Assert.True(code == 0, help);
+        Assert.Contains("Measure training throughput", help, StringComparison.Ordinal);
+        Assert.Contains("--batch-size", help, StringComparison.Ordinal);
+        Assert.Contains("Timed training steps per architecture", help, StringComparison.Ordinal);
+        var (latencyCode, latencyHelp) = EdgeKitProcess.Run("bench-latency", "--help");
+        Assert.True(latencyCode == 0, latencyHelp);
+        Assert.Contains("--peak-gflops", latencyHelp, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("train --optimizer rmsprop", "rmsprop")]
     [InlineData("train --schedule linear", "linear")]

@@ -9,7 +9,7 @@ using TorchSharp;
 namespace EdgeToolkit.EdgeKit.Commands;
 
 /// <summary>
-/// <c>edgekit bench-latency</c> (hidden): the fp32 latency table of docs/benchmarks.md. Builds each
+/// <c>edgekit bench-latency</c>: the fp32 latency table of docs/benchmarks.md. Builds each
 /// architecture with random weights, exports it, and measures batch-1 latency with ONNX Runtime at the
 /// given thread counts against the compute floor (2 x MACs / peak FLOP rate).
 /// </summary>
@@ -36,7 +36,6 @@ public static class BenchLatencyCommand
         {
             runs, warmup, threads, peak, json,
         };
-        command.Hidden = true;
         command.SetAction(parse =>
         {
             string dir = Directory.CreateTempSubdirectory("edgekit-bench-latency-").FullName;

@@ -5,7 +5,7 @@ using EdgeToolkit.Training.Training;
 
 namespace EdgeToolkit.EdgeKit.Commands;
 
-/// <summary>Hidden <c>edgekit bench-train</c>: training images/s on random data (see benchmarks/training).</summary>
+/// <summary><c>edgekit bench-train</c>: training images/s on random data (see benchmarks/training and docs/benchmarks.md).</summary>
 public static class BenchTrainCommand
 {
     /// <summary>Builds the verb.</summary>
@@ -13,18 +13,17 @@ public static class BenchTrainCommand
     {
         var arch = new Option<string[]>("--arch") { Description = "Architectures to measure", DefaultValueFactory = _ => ["resnet20", "mobilenet_v1", "densenet-bc-40"], AllowMultipleArgumentsPerToken = true };
         var alpha = new Option<double>("--alpha") { Description = "MobileNet width multiplier", DefaultValueFactory = _ => 1.0 };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 3 };
-        var size = new Option<int>("--input-size") { DefaultValueFactory = _ => 32 };
-        var channels = new Option<int>("--channels") { DefaultValueFactory = _ => 1 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per optimiser step", DefaultValueFactory = _ => 128 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => 2 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per architecture", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps before them", DefaultValueFactory = _ => 3 };
+        var size = new Option<int>("--input-size") { Description = "Square input in pixels", DefaultValueFactory = _ => 32 };
+        var channels = new Option<int>("--channels") { Description = "Input channels", DefaultValueFactory = _ => 1 };
         var retainHeap = new Option<bool>("--retain-heap") { Description = "Keep freed native memory in the heap (TrainerOptions.RetainNativeHeap)", DefaultValueFactory = _ => true };
         var command = new Command("bench-train", "Measure training throughput (images/s) on random data.")
         {
             arch, alpha, batchSize, threads, steps, warmup, size, channels, retainHeap,
         };
-        command.Hidden = true;
         command.SetAction(parse =>
         {
             var options = new TrainerOptions { BatchSize = parse.GetValue(batchSize), Threads = parse.GetValue(threads), WeightDecay = 5e-4, RetainNativeHeap = parse.GetValue(retainHeap) };
