@@ -82,7 +82,7 @@ public sealed class TrainingPlanTests
         Assert.Equal(950, plan.TotalSteps);
 
         // 0.7 s late at step 190: the reserve, now 5 % of the 80.3 s left, frees 2 steps, fewer than a twentieth of an
-        // epoch (4): the plan stays.
+        // epoch (4) and of the 760 steps left (38): the plan stays.
         Assert.Same(plan, plan.Replan(stepsDone: 190, elapsedSeconds: 19.7, secondsPerStep: 0.1, epochOverheadSeconds: 0));
 
         // Twice as slow from step 190 at 42 s: (100 - 0.05 * 58 - 42) / 0.2 = 275 more steps -> 465 = 4 whole epochs + 85 steps.
@@ -161,7 +161,7 @@ public sealed class TrainingPlanTests
     }
 
     [Fact]
-    public void A_steady_run_is_lengthened_as_its_reserve_shrinks_and_ends_within_the_least_reserve()
+    public void A_steady_run_is_lengthened_as_its_reserve_shrinks_and_ends_within_twice_its_least_reserve()
     {
         // A machine at exactly the measured rate, re-planned every twentieth of an epoch as the trainer does: with a
         // fixed 5 % reserve it ended 5 % early; with 5 % of the time left it is lengthened as the reserve shrinks and
