@@ -284,13 +284,16 @@ public sealed record TrainingPlan
             LastEpochSteps = (int)(total - (long)(newEpochs - 1) * StepsPerEpoch),
             Replans = Replans + 1,
         };
-        return !faster ? resized : resized with
+        if (total < TotalSteps) return resized; // shortened: the plan's rate and the point it was made at stay
+        // Lengthened: the plan is made again from here, so its planned time is this point plus the rest at the plan's
+        // rate, within the budget. Kept at the old point, a run lengthened while its steps ran a few per cent faster than
+        // the plan's rate reported "planned 10.0 s" of an 8 s budget. Clearly faster: at the new rate, with a new ceiling.
+        return resized with
         {
-            // Clearly faster: a new plan for the faster machine, measured from here.
-            SecondsPerStep = secondsPerStep,
+            SecondsPerStep = faster ? secondsPerStep : SecondsPerStep,
             PlannedAtSeconds = elapsedSeconds,
             StepsAtPlan = stepsDone,
-            MaxTotalSteps = total,
+            MaxTotalSteps = faster ? total : MaxTotalSteps,
         };
     }
 

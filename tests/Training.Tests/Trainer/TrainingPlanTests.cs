@@ -143,6 +143,13 @@ public sealed class TrainingPlanTests
         // Back at 0.095 s/step, 5 % faster than the plan's 0.1: sized at the plan's rate (63.65 s = 636 steps -> 936),
         // not the recent one (670 steps -> 970).
         Assert.Equal(936, slower.Replan(300, 33, 0.095, 0).TotalSteps);
+        // 8 % faster than the plan's 0.1 s/step for 600 steps (55 s, not 60): sized at the plan's rate from here (42.75 s
+        // usable = 427 steps -> 1,027), and made again from here, so its planned time stays within the budget less its
+        // reserve (from the old point it would say 102.7 s of the 100).
+        var ahead = plan.Replan(600, 55, 0.092, 0);
+        Assert.Equal(1027, ahead.TotalSteps);
+        Assert.Equal((0.1, 55.0, 600L), (ahead.SecondsPerStep, ahead.PlannedAtSeconds, ahead.StepsAtPlan));
+        Assert.True(ahead.PlannedSeconds <= 100 - TrainingPlan.ReserveSeconds(100, 55) + 1e-9, $"planned {ahead.PlannedSeconds} s");
         // Ten times faster than the plan's rate: sized at it, as far as the budget goes (56.05 s = 5,605 steps -> 5,905).
         Assert.Equal(5905, slower.Replan(300, 41, 0.01, 0).TotalSteps);
         // Evaluations still to come are paid for: at 8 s each, 7 more epochs (56 s) leave no step for the tenth, 6 do -> 9 epochs.
