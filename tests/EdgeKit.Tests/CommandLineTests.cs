@@ -1,11 +1,103 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.Text.RegularExpressions;
+using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.EdgeKit.Commands;
+using EdgeToolkit.EdgeKit.Console;
+using EdgeToolkit.Training.Training;
 
 namespace EdgeToolkit.EdgeKit.Tests;
 
 public sealed class CommandLineTests
 {
     private static RootCommand Root() => new() { TrainCommand.Create(), EvalCommand.Create(), ModelsCommand.Create(), PruneCommand.Create() };
+
+    [Fact]
+    public void Help_states_a_declared_default_once_in_the_spelling_the_option_accepts()
+    {
+        // System.CommandLine appended its own "[default: ...]" to declared options' descriptions, which already end with
+        // "default sgd": enums showed their C# name (`[default: Sgd]`, `[default: DepthwiseConv]`, not values the option
+        // accepts) and every declared number said its default twice.
+        var root = EdgeKitCommandLine.Create();
+        foreach (var verb in root.Subcommands)
+        {
+            string page = Help(verb, int.MaxValue);
+            foreach (var option in verb.Options.Where(o => o.Description is not null && !o.Hidden))
+            {
+                bool declared = option is IDeclaredOption;
+                // Unwrapped, a row is one line: "  --names <value>   description[ [default: x]]".
+                string[] rows = [.. page.Split('\n').Where(l => l.EndsWith(option.Description!, StringComparison.Ordinal) || l.Contains(option.Description! + " [", StringComparison.Ordinal))];
+                Assert.True(rows.Length == 1, $"{verb.Name} {option.Name}: {rows.Length} rows end with its description");
+                string row = rows[0];
+                if (declared) Assert.True(row.EndsWith(option.Description!, StringComparison.Ordinal), $"{verb.Name} {option.Name}: {row}");
+            }
+        }
+
+        string train = Help(root.Subcommands.Single(c => c.Name == "train"), int.MaxValue);
+        Assert.Contains("(sgd, adam, adamw; default sgd)", train, StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: Sgd]", train, StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: Cosine]", train, StringComparison.Ordinal);
+        Assert.DoesNotContain("default 128) [default: 128]", train, StringComparison.Ordinal);
+        // Options not made from a declared setting keep System.CommandLine's default.
+        Assert.Contains("[default: 42]", train, StringComparison.Ordinal);
+        Assert.Contains("[default: mobilenet_v1]", train, StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: DepthwiseConv]", Help(root.Subcommands.Single(c => c.Name == "export"), int.MaxValue), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(50)]
+    [InlineData(60)]
+    [InlineData(80)]
+    [InlineData(100)]
+    [InlineData(120)]
+    public void Help_wrapped_to_a_narrow_terminal_keeps_the_same_defaults(int width)
+    {
+        // Whatever the width (a value name or a long name wraps below the names at 80 and 50 columns), the same defaults
+        // are shown: those of the options not made from a declared setting.
+        var root = EdgeKitCommandLine.Create();
+        foreach (var verb in root.Subcommands)
+        {
+            string wide = Help(verb, int.MaxValue), narrow = Help(verb, width);
+            Assert.Equal(Defaults(wide), Defaults(narrow));
+            Assert.DoesNotContain(narrow.Split('\n'), l => l.Length > 0 && l.Trim().Length == 0);
+        }
+
+        // Without white space: a narrow page breaks long words too ("densen" / "et-bc-40").
+        static string[] Defaults(string page) => [.. Regex.Matches(Regex.Replace(page, @"\s+", ""), @"\[default:[^\]]*\]").Select(m => m.Value)];
+    }
+
+    [Fact]
+    public void The_program_prints_declared_defaults_once()
+    {
+        var (code, help) = EdgeKitProcess.Run("train", "--help");
+        Assert.True(code == 0, help);
+        Assert.Contains("(cosine, step, multi-step, one-cycle; default cosine)", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: Cosine]", help, StringComparison.Ordinal);
+        Assert.Contains("[default: 42]", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_declared_default_is_back_after_help()
+    {
+        // Help writes its page while declared options have no default; a later parse must see the defaults again.
+        var root = EdgeKitCommandLine.Create();
+        using var output = new StringWriter();
+        Assert.Equal(0, root.Parse("train --help").Invoke(new InvocationConfiguration { Output = output }));
+        var parsed = root.Parse("train");
+        Assert.Equal(OptimizerKind.Sgd, parsed.GetValue<OptimizerKind>(TrainPassOptions.OptimizerOption.CliName));
+        Assert.Equal(128, parsed.GetValue<int>(TrainPassOptions.BatchSizeOption.CliName));
+    }
+
+    private static string Help(Command verb, int width)
+    {
+        // A new root each time: System.CommandLine's help action keeps the width of its first page.
+        var root = EdgeKitCommandLine.Create();
+        ((DeclaredDefaultsHelpAction)root.Options.OfType<HelpOption>().Single().Action!).MaxWidth = width;
+        using var output = new StringWriter();
+        int code = root.Parse([verb.Name, "--help"]).Invoke(new InvocationConfiguration { Output = output });
+        Assert.True(code == 0, output.ToString());
+        return output.ToString().ReplaceLineEndings("\n");
+    }
 
     [Fact]
     public void Train_parses_every_documented_option()

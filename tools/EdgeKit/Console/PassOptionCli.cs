@@ -11,7 +11,8 @@ namespace EdgeToolkit.EdgeKit.Console;
 /// Command-line options made from a pass's declared settings (<see cref="PassOption"/>): the same name (the key in
 /// kebab case, plus earlier spellings as aliases), default and accepted values as the recipe reader uses. Every
 /// option parses its own token, so a value that does not parse or is out of range is a parse error naming the flag
-/// (a validator reading a value that did not parse throws instead).
+/// (a validator reading a value that did not parse throws instead). The description ends with what the option
+/// accepts and its default (<see cref="PassOption.Accepts"/>), so help prints no second default (<see cref="DeclaredOption{T}"/>).
 /// </summary>
 public static class PassOptionCli
 {
@@ -40,7 +41,7 @@ public static class PassOptionCli
     public static Option<bool> Cli(this BoolPassOption declared)
     {
         ArgumentNullException.ThrowIfNull(declared);
-        return new Option<bool>(declared.CliName, [.. declared.CliAliases]) { Description = Describe(declared), DefaultValueFactory = _ => declared.Default };
+        return new DeclaredOption<bool>(declared.CliName, [.. declared.CliAliases]) { Description = Describe(declared), DefaultValueFactory = _ => declared.Default };
     }
 
     /// <summary>An option naming an enum value in kebab case; an unknown name lists the known ones.</summary>
@@ -117,7 +118,7 @@ public static class PassOptionCli
         return declared.Accept(Factory.Instance);
     }
 
-    private static Option<T> Create<T>(PassOption<T> declared, Func<ArgumentResult, T> parse) => new(declared.CliName, [.. declared.CliAliases])
+    private static Option<T> Create<T>(PassOption<T> declared, Func<ArgumentResult, T> parse) => new DeclaredOption<T>(declared.CliName, [.. declared.CliAliases])
     {
         Description = Describe(declared),
         DefaultValueFactory = _ => declared.Default,
