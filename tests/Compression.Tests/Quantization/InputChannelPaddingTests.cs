@@ -1,4 +1,5 @@
 using EdgeToolkit.Compression.Quantization;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace EdgeToolkit.Compression.Tests.Quantization;
@@ -36,19 +37,19 @@ public class InputChannelPaddingTests
         Assert.Empty(plain.PaddedInputChannels);
         var graph = padded.Model.Graph;
         var pad = Assert.Single(graph.Node, n => n.OpType == "Pad");
-        Assert.Equal(graph.Input[0].Name, pad.Input[0]);
-        // The Pad runs on the float input, and the stem's QuantizeLinear reads its output.
-        Assert.Contains(graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == pad.Output[0]);
+        // The graph input is quantized first and the Pad copies its codes, padding with the zero point (the code of 0.0).
+        var quantize = Assert.Single(graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == graph.Input[0].Name);
+        Assert.Equal(quantize.Output[0], pad.Input[0]);
+        Assert.Equal(quantize.Input[2], pad.Input[2]);
+        Assert.Contains(graph.Node, n => n.OpType == "DequantizeLinear" && n.Input[0] == pad.Output[0]);
         var stemWeight = graph.Initializer.Single(t => t.Name.StartsWith("conv0", StringComparison.Ordinal) && t.Dims.Count == 4);
         Assert.Equal(4, stemWeight.Dims[1]);
 
-        // Every Conv still runs on integers; the only float node is the Pad, kept float on purpose.
+        // Every Conv runs on integers, and so does the Pad: no float island is left.
         var conv = padded.Fusion!.Ops.Single(o => o.OpType == "Conv");
         Assert.Equal(conv.Total, conv.Integer);
-        Assert.Equal(0, padded.Fusion.UnplannedIslands);
-        var island = Assert.Single(padded.Fusion.Islands);
-        Assert.Equal(["Pad"], island.OpTypes);
-        Assert.Equal(InputChannelPadding.Reason, island.Reason);
+        Assert.Empty(padded.Fusion.Islands);
+        Assert.False(padded.Fusion.Layers.Single(l => l.OpType == "Pad").Float);
 
         // Zero channels meet zero weights: the padded int8 model computes what the unpadded one does.
         float[] a = Run(padded.Model), b = Run(plain.Model), f = Run(floatModel);
@@ -65,11 +66,49 @@ public class InputChannelPaddingTests
         var result = new QdqQuantizer(AllLayers with { CalibrationCount = 32, Method = CalibrationMethod.Entropy, Target = QuantizationTarget.X64Vnni })
             .Quantize(TinyOnnxModels.Chain(), batches);
 
-        var pad = Assert.Single(result.Model.Graph.Node, n => n.OpType == "Pad");
-        var range = result.Ranges[pad.Output[0]];
+        // The range of the padded float tensor (the Pad was made on floats and calibrated there).
+        var range = Assert.Single(result.Ranges, r => r.Key.EndsWith("_channels_padded", StringComparison.Ordinal)).Value;
         Assert.Equal((min, max), (range.Min, range.Max));
         // And, as the graph input, its grid holds an end exactly (ExactInputEnds; InputGridTests checks which).
         Assert.NotEqual(RangeEnd.None, range.ExactEnd);
+    }
+
+    [Fact]
+    public void The_padded_codes_dequantize_to_the_quantized_input_and_exact_zeros()
+    {
+        var result = Quantize(TinyOnnxModels.Chain(), AllLayers with { Target = QuantizationTarget.X64Vnni });
+        var model = result.Model.Clone();
+        var graph = model.Graph;
+        var pad = Assert.Single(graph.Node, n => n.OpType == "Pad");
+        var dequantize = graph.Node.First(n => n.OpType == "DequantizeLinear" && n.Input[0] == pad.Output[0]);
+        graph.Output.Clear();
+        graph.Output.Add(new ValueInfoProto { Name = dequantize.Output[0] });
+        float scale = BitConverter.ToSingle(graph.Initializer.Single(t => t.Name == dequantize.Input[1]).RawData.Span);
+        int zeroPoint = graph.Initializer.Single(t => t.Name == dequantize.Input[2]).RawData[0];
+
+        const int batch = 4, plane = Size * Size;
+        float[] input = TinyOnnxModels.RandomInputs(batch, Size, seed: 17);
+        float[] padded = OrtTestRunner.Run(model, input, [batch, 3, Size, Size], GraphOptimizationLevel.ORT_DISABLE_ALL);
+
+        Assert.Equal(batch * 4 * plane, padded.Length);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                for (int i = 0; i < plane; i++)
+                {
+                    float got = padded[(b * 4 + c) * plane + i];
+                    if (c == 3)
+                    {
+                        Assert.Equal(0f, got);
+                        continue;
+                    }
+                    // QuantizeLinear's arithmetic: round half to even, saturate to uint8.
+                    int code = Math.Clamp((int)MathF.Round(input[(b * 3 + c) * plane + i] / scale, MidpointRounding.ToEven) + zeroPoint, 0, 255);
+                    Assert.Equal((code - zeroPoint) * scale, got);
+                }
+            }
+        }
     }
 
     [Theory]
