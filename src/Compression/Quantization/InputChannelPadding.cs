@@ -87,7 +87,9 @@ public static class InputChannelPadding
     /// Why: ONNX Runtime has no QDQ rule for Pad, so a Pad on floats stays a float Pad, and the stem's QuantizeLinear then
     /// quantizes the padded tensor. On a 3x224x224 input the float Pad writes 0.8 MB and cost 0.09-0.1 ms of a 3.6-4.1 ms
     /// int8 MobileNet v1 (session 9's profile); a uint8 Pad writes a quarter of that, and the QuantizeLinear reads 3 channels
-    /// instead of 4 (for a gray 1-channel model, 1 instead of 4). Measured in docs/benchmarks.md ("The stem's Pad on codes"): the Pad's 35-40 us per run at 224x224 left the profile; end to end 2-3 % at alpha 0.5, within the spread at alpha 1.0.
+    /// instead of 4 (for a gray 1-channel model, 1 instead of 4). Measured (docs/benchmarks.md, "The stem's Pad on
+    /// codes"): the Pad's 35-40 us per run at 224x224 left ONNX Runtime's profile; end to end 2-3 % at alpha 0.5, within
+    /// the rounds' spread at alpha 1.0.
     /// Done after every measurement (SQNR, held-out top-1): the layer meter pairs a Conv's input DequantizeLinear with the
     /// QuantizeLinear feeding it, and the moved Pad sits between them.
     /// </para>
