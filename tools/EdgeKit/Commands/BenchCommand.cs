@@ -25,7 +25,7 @@ public static class BenchCommand
         // The bench pass's settings, declared once for this verb and for recipes; --threads here takes several counts and measures each.
         var threadsSetting = BenchPassOptions.ThreadsOption;
         var declared = new CliPassOptions(command, BenchPassOptions.Declared.Where(d => d != threadsSetting));
-        var threads = new Option<int[]>(threadsSetting.CliName)
+        var threads = new DeclaredOption<int[]>(threadsSetting.CliName)
         {
             Description = $"{threadsSetting.Help}; several counts are each measured, e.g. --threads 1 2 ({threadsSetting.Accepts})",
             DefaultValueFactory = _ => [threadsSetting.Default],
