@@ -6,7 +6,7 @@ namespace EdgeToolkit.Compression.Quantization;
 /// Pads the input channels of a quantized Conv that reads a graph input (the stem: 3 channels for RGB, 1 for gray)
 /// with zero channels up to a multiple of <see cref="Alignment"/>: a <c>Pad</c> on the graph input and zero weights for
 /// the new channels. The float function is unchanged (the added channels are zero and meet zero weights). The Pad is
-/// made on floats, before calibration, and moved behind its QuantizeLinear when the model is done (<see cref="PadCodes"/>),
+/// made on floats, before calibration, and moved behind its QuantizeLinear when the model is done (<see cref="QuantizedPads"/>),
 /// so the quantized model pads integer codes.
 /// <para>
 /// Why: on x86-64 ONNX Runtime runs a QLinearConv with symmetric int8 weights on MLAS's fused "ConvSym" kernels
@@ -78,53 +78,6 @@ public static class InputChannelPadding
     }
 
     /// <summary>
-    /// The last rewrite of the quantized model: moves each Pad named in <paramref name="pads"/> (made by <see cref="Apply"/>)
-    /// behind the QuantizeLinear that reads its output, so that it pads the input's integer codes with the zero point
-    /// instead of its floats with 0.0. The function is exactly the same: the zero point is the code of 0.0 (the padded
-    /// tensor's calibrated range holds 0), so Q(Pad(x, 0)) = Pad(Q(x), zero point) element by element. Returns the Pads moved;
-    /// a Pad whose output feeds anything but one per-tensor QuantizeLinear stays where it is (a float island, <see cref="Reason"/>).
-    /// <para>
-    /// Why: ONNX Runtime has no QDQ rule for Pad, so a Pad on floats stays a float Pad, and the stem's QuantizeLinear then
-    /// quantizes the padded tensor. On a 3x224x224 input the float Pad writes 0.8 MB and cost 0.09-0.1 ms of a 3.6-4.1 ms
-    /// int8 MobileNet v1 (session 9's profile); a uint8 Pad writes a quarter of that, and the QuantizeLinear reads 3 channels
-    /// instead of 4 (for a gray 1-channel model, 1 instead of 4). Measured (docs/benchmarks.md, "The stem's Pad on
-    /// codes"): the Pad's 35-40 us per run at 224x224 left ONNX Runtime's profile; end to end 2-3 % at alpha 0.5, within
-    /// the rounds' spread at alpha 1.0.
-    /// Done after every measurement (SQNR, held-out top-1): the layer meter pairs a Conv's input DequantizeLinear with the
-    /// QuantizeLinear feeding it, and the moved Pad sits between them.
-    /// </para>
-    /// </summary>
-    internal static IReadOnlyList<string> PadCodes(GraphProto graph, IReadOnlySet<string> pads)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var initializers = graph.Initializer.ToDictionary(t => t.Name);
-        var outputs = graph.Output.Select(o => o.Name).ToHashSet();
-        var tensors = graph.Node.SelectMany(n => n.Output).Concat(graph.Input.Select(i => i.Name)).Concat(initializers.Keys).ToHashSet();
-        var moved = new List<string>();
-        foreach (var pad in graph.Node.Where(n => n.OpType == "Pad" && pads.Contains(n.Name)).ToList())
-        {
-            string padded = pad.Output[0];
-            if (pad.Input.Count != 2 || outputs.Contains(padded)) continue;
-            if (graph.Node.Where(n => n.Input.Contains(padded)).ToList() is not [{ OpType: "QuantizeLinear" } quantize] || quantize.Input[0] != padded) continue;
-            // Per tensor: a scalar scale and zero point (Pad's constant_value must be a scalar of the codes' type).
-            if (quantize.Input.Count < 3 || !initializers.TryGetValue(quantize.Input[1], out var scale) || scale.Dims.Count != 0
-                || !initializers.TryGetValue(quantize.Input[2], out var zeroPoint) || zeroPoint.Dims.Count != 0) continue;
-
-            string codes = quantize.Output[0], inputCodes = Unique(pad.Input[0] + "_codes", tensors);
-            quantize.Input[0] = pad.Input[0];
-            quantize.Output[0] = inputCodes;
-            pad.Input[0] = inputCodes;
-            pad.Input.Add(zeroPoint.Name);
-            pad.Output[0] = codes;
-            graph.Node.Remove(quantize);
-            graph.Node.Insert(graph.Node.IndexOf(pad), quantize);
-            foreach (var info in graph.ValueInfo.Where(v => v.Name == padded).ToList()) graph.ValueInfo.Remove(info);
-            moved.Add(pad.Name);
-        }
-        return moved;
-    }
-
-    /// <summary>
     /// The tensors of <paramref name="graph"/> that hold the preprocessed pixels: its graph inputs (initializers
     /// excluded) and the zero-padded copies of them made by the Pad nodes named in <paramref name="pads"/>
     /// (<see cref="Padded.Pad"/>). The quantizer calibrates these with min/max and the exact-ends grid, and reports the
@@ -140,7 +93,8 @@ public static class InputChannelPadding
         return inputs;
     }
 
-    private static string Unique(string name, HashSet<string> taken)
+    /// <summary><paramref name="name"/>, or it with the first free "_N" suffix; the name returned is added to <paramref name="taken"/>.</summary>
+    internal static string Unique(string name, HashSet<string> taken)
     {
         string candidate = name;
         for (int i = 1; !taken.Add(candidate); i++) candidate = $"{name}_{i}";

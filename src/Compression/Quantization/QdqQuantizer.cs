@@ -70,9 +70,8 @@ public sealed class QdqQuantizer
         AccuracyFallback? fallback = null;
         if (options.MaxAccuracyDrop is { } maxDrop)
             (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, padReasons, ranges, calibrationData, heldOut);
-        // Last, after every measurement (the layer meter pairs a node's input DequantizeLinear with its QuantizeLinear): Pads on codes.
-        InputChannelPadding.PadCodes(model.Graph, padReasons.Keys.ToHashSet());
-        QuantizedPads.Fold(model.Graph);
+        // Last, after every measurement (the layer meter pairs a node's input DequantizeLinear with its QuantizeLinear).
+        QuantizedPads.RunOnCodes(model.Graph, padReasons.Keys.ToHashSet());
         var fusion = FusionReport.Analyze(model, plan, choice);
         var used = plan.CalibratedTensors.ToHashSet();
         string? inputGrid = DescribeInputGrid(InputChannelPadding.PixelTensors(prepared.Graph, padReasons.Keys), ranges, used, options);
