@@ -101,6 +101,54 @@ public sealed class ConvolutionCallsTests
         });
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    [InlineData(2, 2)]
+    public void A_depthwise_convolution_on_a_small_map_gives_the_module_s_output_and_gradients(int size, int stride)
+    {
+        WithTwoThreads(() =>
+        {
+            torch.random.manual_seed(7);
+            using var conv = nn.Conv2d(32, 32, kernel_size: 3, stride: stride, padding: 1, groups: 32, bias: false);
+            using var input = torch.randn(4, 32, size, size);
+            Assert.True(ConvolutionCalls.PadsExplicitly(conv, input));
+
+            // Reference in float64 through libtorch's own kernel, with the module's padding.
+            using var x64 = input.to_type(ScalarType.Float64).requires_grad_(true);
+            using var w64 = conv.weight!.detach().to_type(ScalarType.Float64).requires_grad_(true);
+            using var y64 = nn.functional.conv2d(x64, w64, strides: [stride, stride], padding: [1, 1], groups: 32);
+            using var gradOutput = torch.randn(y64.shape, dtype: ScalarType.Float64);
+            y64.backward([gradOutput]);
+
+            using var x = input.detach().requires_grad_(true);
+            conv.zero_grad();
+            using var y = ConvolutionCalls.Forward(conv, x);
+            Assert.Equal(y64.shape, y.shape);
+            y.backward([gradOutput.to_type(ScalarType.Float32)]);
+            Assert.True(y.detach().allclose(y64.detach().to_type(ScalarType.Float32), rtol: 1e-5, atol: 1e-5), "output");
+            Assert.True(x.grad!.allclose(x64.grad!.to_type(ScalarType.Float32), rtol: 1e-5, atol: 1e-5), "input gradient");
+            Assert.True(conv.weight.grad!.allclose(w64.grad!.to_type(ScalarType.Float32), rtol: 1e-4, atol: 1e-4), "weight gradient");
+        });
+    }
+
+    [Fact]
+    public void Only_depthwise_convolutions_with_gradients_on_maps_of_3_pixels_or_less_are_padded_explicitly()
+    {
+        using var depthwise = nn.Conv2d(16, 16, kernel_size: 3, padding: 1, groups: 16, bias: false);
+        using var unpadded = nn.Conv2d(16, 16, kernel_size: 3, padding: 0L, groups: 16, bias: false);
+        using var dense = nn.Conv2d(16, 16, kernel_size: 3, padding: 1, bias: false);
+        using var small = torch.randn(2, 16, 2, 2);
+        using var large = torch.randn(2, 16, ConvolutionCalls.SmallMap + 1, 8);
+        Assert.True(ConvolutionCalls.PadsExplicitly(depthwise, small));
+        Assert.False(ConvolutionCalls.PadsExplicitly(depthwise, large));
+        Assert.False(ConvolutionCalls.PadsExplicitly(unpadded, small));
+        Assert.False(ConvolutionCalls.PadsExplicitly(dense, small));
+        using (torch.no_grad())
+            Assert.False(ConvolutionCalls.PadsExplicitly(depthwise, small));
+    }
+
     private static void WithTwoThreads(Action test)
     {
         int threads = torch.get_num_threads();
