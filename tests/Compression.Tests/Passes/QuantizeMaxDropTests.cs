@@ -34,6 +34,7 @@ public sealed class QuantizeMaxDropTests : IDisposable
         string folder = "";
         JsonNode report = null!, fallback = null!;
         double fp32 = 0, first = 0;
+        List<string> unreachable = [];
         foreach (int seed in new[] { 3, 4, 5 })
         {
             string json = $$"""
@@ -49,7 +50,19 @@ public sealed class QuantizeMaxDropTests : IDisposable
             }
             """;
             lines = [];
-            var results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new LineCollector(lines) }.Run();
+            PipelineResults results;
+            try
+            {
+                results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new LineCollector(lines) }.Run();
+            }
+            catch (QuantizationException e) when (e.Message.Contains("not reachable", StringComparison.Ordinal))
+            {
+                // A trained model whose drop the fallback cannot repair even with every layer float (seen in CI, 2026-12-03:
+                // 28 of 29 layers float, 0.60 points still lost to the input's one-image range) is outside the scenario,
+                // like one with no drop: the next seed. If no seed gives a repairable drop, the assertions below fail.
+                unreachable.Add($"seed {seed}: {e.Message}");
+                continue;
+            }
             folder = results.Steps.Single(s => s.Pass == QuantizePass.PassName).Folder;
             report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, QuantizationReportWriter.FileName)))!;
             fallback = report["accuracyFallback"]!;
@@ -57,10 +70,11 @@ public sealed class QuantizeMaxDropTests : IDisposable
             first = (double)fallback["firstInt8Top1"]!;
             if (first < fp32 - 0.005) break;
         }
+        Assert.True(fallback is not null, $"no seed gave a model to check: {string.Join("; ", unreachable)}");
         double int8 = (double)fallback["int8Top1"]!;
         Assert.Equal(1000, (int)fallback["images"]!);
         Assert.True(fp32 > 0.5, $"the model did not learn: fp32 top-1 {fp32}");
-        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback (3 seeds): fp32 {fp32}, int8 {first}");
+        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback (3 seeds): fp32 {fp32}, int8 {first}; {string.Join("; ", unreachable)}");
         Assert.True(int8 >= fp32 - 0.005, $"int8 top-1 {int8} is still more than 0.5 points below fp32 {fp32}");
         var kept = fallback["floatLayers"]!.AsArray().Select(l => (string)l!["name"]!).ToList();
         Assert.NotEmpty(kept);
