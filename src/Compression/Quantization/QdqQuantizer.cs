@@ -71,11 +71,11 @@ public sealed class QdqQuantizer
         if (options.MaxAccuracyDrop is { } maxDrop)
             (model, plan, errors, fallback) = KeepWorstLayersFloat(prepared, source, model, plan, errors!, maxDrop, options, padReasons, ranges, calibrationData, heldOut);
         // Last, after every measurement (the layer meter pairs a node's input DequantizeLinear with its QuantizeLinear).
-        QuantizedPads.RunOnCodes(model.Graph, padReasons.Keys.ToHashSet());
+        var moved = QuantizedPads.RunOnCodes(model.Graph, padReasons.Keys.ToHashSet());
         var fusion = FusionReport.Analyze(model, plan, choice);
-        var used = plan.CalibratedTensors.ToHashSet();
-        string? inputGrid = DescribeInputGrid(InputChannelPadding.PixelTensors(prepared.Graph, padReasons.Keys), ranges, used, options);
-        return new QuantizationResult(model, ranges.Where(r => used.Contains(r.Key)).ToDictionary(), plan.QuantizedNodes, plan.FloatNodes)
+        var used = UsedRanges(ranges, plan.CalibratedTensors, moved);
+        string? inputGrid = DescribeInputGrid(InputChannelPadding.PixelTensors(model.Graph, padReasons.Keys), used, options);
+        return new QuantizationResult(model, used, plan.QuantizedNodes, plan.FloatNodes)
         {
             Preparation = preparation,
             ActivationChoice = choice,
@@ -90,12 +90,31 @@ public sealed class QdqQuantizer
         };
     }
 
-    /// <summary>The graph input's scale and zero point and which calibrated ends the grid holds exactly, for the report.</summary>
-    private static string? DescribeInputGrid(HashSet<string> pixelTensors, Dictionary<string, TensorRange> ranges, HashSet<string> used, QuantizationOptions options)
+    /// <summary>
+    /// The ranges of the tensors the final model quantizes, by their names in it: a range calibrated on the stem's
+    /// zero-padded input (<see cref="InputChannelPadding"/>) is the graph input's once its Pad runs on codes
+    /// (<paramref name="moved"/>, from <see cref="QuantizedPads.RunOnCodes"/>), and the padded tensor is gone.
+    /// </summary>
+    private static Dictionary<string, TensorRange> UsedRanges(Dictionary<string, TensorRange> ranges, IEnumerable<string> calibrated, IReadOnlyDictionary<string, string> moved)
     {
-        // The graph input, or the stem's zero-padded copy of it (InputChannelPadding), whichever is quantized.
-        string input = pixelTensors.Order(StringComparer.Ordinal).FirstOrDefault(used.Contains) ?? "";
-        if (!ranges.TryGetValue(input, out var range)) return null;
+        var used = new Dictionary<string, TensorRange>();
+        foreach (string tensor in calibrated.Distinct().Where(ranges.ContainsKey))
+            used[tensor] = ranges[tensor];
+        foreach (var (padded, input) in moved)
+        {
+            // Should the graph input also have a QuantizeLinear of its own (another consumer), both ranges keep their names.
+            if (!used.Remove(padded, out var range)) continue;
+            if (!used.TryAdd(input, range)) used[padded] = range;
+        }
+        return used;
+    }
+
+    /// <summary>The graph input's scale and zero point and which calibrated ends the grid holds exactly, for the report.</summary>
+    private static string? DescribeInputGrid(HashSet<string> pixelTensors, Dictionary<string, TensorRange> used, QuantizationOptions options)
+    {
+        // The graph input, or the stem's zero-padded copy of it where its Pad stayed on floats, whichever is quantized.
+        string input = pixelTensors.Order(StringComparer.Ordinal).FirstOrDefault(used.ContainsKey) ?? "";
+        if (!used.TryGetValue(input, out var range)) return null;
         var (scale, zeroPoint) = QdqRewriter.ActivationParameters(range, options.ActivationType, options.SymmetricActivations);
         float min = (options.ActivationType == QuantizedActivationType.Int8 ? -128 - zeroPoint : -zeroPoint) * scale;
         double tolerance = 1e-3 * scale, max = min + 255.0 * scale;

@@ -31,7 +31,12 @@ internal static class QuantizedPads
     /// move behind their QuantizeLinear, then every DQ -> zero Pad -> Q is folded. A Pad that does not match (its
     /// output feeds more than one per-tensor QuantizeLinear, say) stays float.
     /// </summary>
-    public static void RunOnCodes(GraphProto graph, IReadOnlySet<string> inputPads)
+    /// <returns>
+    /// For each input Pad moved behind its QuantizeLinear: the padded float tensor the QuantizeLinear read (and was
+    /// calibrated on), which no longer exists, and the tensor it reads now (the graph input), quantized with the same
+    /// scale and zero point.
+    /// </returns>
+    public static IReadOnlyDictionary<string, string> RunOnCodes(GraphProto graph, IReadOnlySet<string> inputPads)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(inputPads);
@@ -41,6 +46,7 @@ internal static class QuantizedPads
             foreach (string o in n.Output) producers[o] = n;
         var tensors = producers.Keys.Concat(graph.Input.Select(i => i.Name)).Concat(initializers.Keys).ToHashSet();
         bool folded = false;
+        var moved = new Dictionary<string, string>();
         // Opset 11 and later only: pads as an input and a constant_value input of the data's type (Pad-2 is float only).
         foreach (var pad in graph.Node.Where(n => n.OpType == "Pad" && n.Domain is "" or "ai.onnx" && n.Input.Count >= 2).ToList())
         {
@@ -57,6 +63,7 @@ internal static class QuantizedPads
                 pad.Output[0] = codes;
                 graph.Node.Remove(quantize);
                 graph.Node.Insert(graph.Node.IndexOf(pad), quantize);
+                moved[padded] = quantize.Input[0];
             }
             else
             {
@@ -76,6 +83,7 @@ internal static class QuantizedPads
             var used = graph.Node.SelectMany(n => n.Input).ToHashSet();
             foreach (var t in graph.Initializer.Where(t => !used.Contains(t.Name)).ToList()) graph.Initializer.Remove(t);
         }
+        return moved;
     }
 
     /// <summary>The QuantizeLinear that alone reads <paramref name="tensor"/> (not a graph output), or null.</summary>

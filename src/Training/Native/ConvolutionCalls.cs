@@ -74,9 +74,10 @@ internal static class ConvolutionCalls
     /// </remarks>
     internal static bool PadsExplicitly(Conv2d conv, Tensor x)
     {
+        if (x.dim() != 4) return false; // an unbatched (C, H, W) input runs the plain module
         var shape = conv.weight!.shape;
         bool depthwise = conv.groups > 1 && shape[1] == 1 && conv.groups == x.shape[1];
-        return depthwise && is_grad_enabled() && conv.weight.requires_grad && x.dim() == 4
+        return depthwise && is_grad_enabled() && conv.weight.requires_grad
             && conv.padding_mode == PaddingModes.Zeros && conv.padding_type != Padding.Same && conv.padding_type != Padding.Valid
             && conv.padding is { Length: 2 } p && (p[0] > 0 || p[1] > 0)
             && Math.Min(x.shape[2], x.shape[3]) <= SmallMap;

@@ -66,9 +66,13 @@ public class InputChannelPaddingTests
         var result = new QdqQuantizer(AllLayers with { CalibrationCount = 32, Method = CalibrationMethod.Entropy, Target = QuantizationTarget.X64Vnni })
             .Quantize(TinyOnnxModels.Chain(), batches);
 
-        // The range of the padded float tensor (the Pad was made on floats and calibrated there).
-        var range = Assert.Single(result.Ranges, r => r.Key.EndsWith("_channels_padded", StringComparison.Ordinal)).Value;
+        // The range of the padded float tensor (the Pad was made on floats and calibrated there), reported under the
+        // graph input's name: the final model quantizes the input itself and pads the codes; the padded tensor is gone.
+        Assert.DoesNotContain(result.Ranges.Keys, k => k.EndsWith("_channels_padded", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Model.Graph.Node.SelectMany(n => n.Input.Concat(n.Output)), t => t.EndsWith("_channels_padded", StringComparison.Ordinal));
+        var range = result.Ranges[TinyOnnxModels.InputName];
         Assert.Equal((min, max), (range.Min, range.Max));
+        Assert.StartsWith($"input '{TinyOnnxModels.InputName}' ", result.InputQuantization, StringComparison.Ordinal);
         // And, as the graph input, its grid holds an end exactly (ExactInputEnds; InputGridTests checks which).
         Assert.NotEqual(RangeEnd.None, range.ExactEnd);
     }

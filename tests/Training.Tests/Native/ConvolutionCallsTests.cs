@@ -147,6 +147,14 @@ public sealed class ConvolutionCallsTests
         Assert.False(ConvolutionCalls.PadsExplicitly(dense, small));
         using (torch.no_grad())
             Assert.False(ConvolutionCalls.PadsExplicitly(depthwise, small));
+
+        // An unbatched (C, H, W) map runs the plain module, as libtorch allows.
+        using var unbatched = torch.randn(16, 2, 2);
+        Assert.False(ConvolutionCalls.PadsExplicitly(depthwise, unbatched));
+        using var y = ConvolutionCalls.Forward(depthwise, unbatched);
+        using var expected = depthwise.call(unbatched);
+        Assert.Equal([16L, 2, 2], y.shape);
+        Assert.True(y.allclose(expected));
     }
 
     private static void WithTwoThreads(Action test)
