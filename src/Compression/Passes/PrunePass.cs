@@ -74,7 +74,10 @@ public sealed class PrunePass : IPass
         if (Options.Sensitivity || Options.Plan == WidthPlanChoice.Sensitivity)
         {
             var ratios = SensitivityAnalysis.RatiosFor(1 - alpha / MobileNetV1.NominalAlpha(source.ChannelPlan));
-            var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, ratios, context.Progress, context.Cancellation);
+            var adaptation = Options.SensitivityBatches > 0
+                ? new SensitivityAdaptation(Options.SensitivityBatches, outputFolder) { Threads = context.Threads }
+                : null;
+            var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, ratios, context.Progress, adaptation, context.Cancellation);
             report.Write(outputFolder);
             context.Report(report.NoiseSummary($"{PrunePassOptions.SensitivityImagesOption.Key} ({PrunePassOptions.SensitivityImagesOption.CliName})"));
             if (Options.Plan == WidthPlanChoice.Sensitivity && Options.HasLatencyBudget)

@@ -83,6 +83,10 @@ public sealed record PrunePassOptions
     public static IntPassOption SensitivityImagesOption { get; } = new("sensitivityImages", 500, 1, 1_000_000,
         "Held-out training images the sensitivity analysis measures on");
 
+    /// <summary>Recipe <c>sensitivityBatches</c>, CLI <c>--sensitivity-batches</c>: <see cref="SensitivityBatches"/>.</summary>
+    public static IntPassOption SensitivityBatchesOption { get; } = new("sensitivityBatches", 0, 0, 1_000_000,
+        "Distilled fine-tuning batches after each cut of the sensitivity analysis, before it is measured (NetAdapt's short-term fine-tune; 0 = BatchNorm recalibration only)");
+
     /// <summary>Recipe <c>latencyThreads</c>, CLI <c>--latency-threads</c>: <see cref="LatencyThreads"/>.</summary>
     public static IntPassOption LatencyThreadsOption { get; } = new("latencyThreads", 1, 1, 256,
         "ONNX Runtime threads of the latency measurements (part of the table's fingerprint)");
@@ -92,7 +96,7 @@ public sealed record PrunePassOptions
     [
         RecalibrationImagesOption, TaylorBatchesOption, StepsOption, ScheduleUnitOption, StepEpochsOption, StepBatchesOption,
         StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, TargetLatencyOfAlphaOption, MinChannelsOption,
-        SensitivityOption, SensitivityImagesOption, LatencyThreadsOption,
+        SensitivityOption, SensitivityImagesOption, SensitivityBatchesOption, LatencyThreadsOption,
     ];
 
     /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency-ms</c> (alias <c>--target-latency</c>).</summary>
@@ -137,6 +141,12 @@ public sealed record PrunePassOptions
     /// <summary>Held-out training images the sensitivity analysis measures on.</summary>
     public int SensitivityImages { get; init; } = 500;
 
+    /// <summary>
+    /// Distilled fine-tuning batches each cut of the sensitivity analysis gets before it is measured (<see cref="SensitivityAdaptation"/>;
+    /// 0 = BatchNorm recalibration only).
+    /// </summary>
+    public int SensitivityBatches { get; init; }
+
     /// <summary>Evaluate on the test set before and after every cut (with and without recalibration).</summary>
     public bool Evaluate { get; init; } = true;
 
@@ -176,6 +186,9 @@ public sealed record PrunePassOptions
             : TargetLatencyOfAlpha is < 0 or > 1 ? (TargetLatencyOfAlphaOption.Key, string.Create(CultureInfo.InvariantCulture, $"must be a width multiplier in (0, 1] (or 0 for none) but is {TargetLatencyOfAlpha}"))
             : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}")
             : MinChannels < 1 ? (MinChannelsOption.Key, $"must be at least 1 but is {MinChannels}")
+            : SensitivityBatches < 0 ? (SensitivityBatchesOption.Key, $"must be 0 or more but is {SensitivityBatches}")
+            : SensitivityBatches > 0 && !Sensitivity && Plan != WidthPlanChoice.Sensitivity
+                ? (SensitivityBatchesOption.Key, $"is {SensitivityBatches} but applies only to the sensitivity analysis (plan: sensitivity or sensitivity: true; CLI: {SensitivityBatchesOption.CliName} with --plan sensitivity, --target-latency or --sensitivity)")
             : MinChannels != WidthSearch.Granularity && Plan == WidthPlanChoice.Uniform
                 ? (MinChannelsOption.Key, $"is {MinChannels} but applies only to a per-layer plan (plan: sensitivity or slimming; CLI: {MinChannelsOption.CliName} with --plan sensitivity, --plan slimming or --target-latency)")
                 : null;
@@ -218,6 +231,7 @@ public sealed record PrunePassOptions
             TargetMacs = (long)TargetMacsOption.Read(r),
             Sensitivity = SensitivityOption.Read(r),
             SensitivityImages = SensitivityImagesOption.Read(r),
+            SensitivityBatches = SensitivityBatchesOption.Read(r),
             Evaluate = r.Bool("evaluate", true),
             TargetLatencyMs = TargetLatencyOption.Read(r),
             TargetLatencyOfAlpha = TargetLatencyOfAlphaOption.Read(r),

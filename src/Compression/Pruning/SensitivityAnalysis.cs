@@ -1,3 +1,4 @@
+using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
 
@@ -7,7 +8,8 @@ namespace EdgeToolkit.Compression.Pruning;
 /// Per-layer pruning sensitivity: for each layer alone, cut its output channels by each ratio
 /// (25/50/75 % by default), re-estimate BatchNorm, and measure top-1 on a held-out slice of the
 /// training set (the test set stays unseen). Layers whose accuracy barely moves can lose more
-/// channels; <see cref="WidthSearch"/> turns the curves into a non-uniform plan.
+/// channels; <see cref="WidthSearch"/> turns the curves into a non-uniform plan. With a
+/// <see cref="SensitivityAdaptation"/> each cut is also fine-tuned for a few batches before it is measured (NetAdapt).
 /// </summary>
 public static class SensitivityAnalysis
 {
@@ -33,10 +35,12 @@ public static class SensitivityAnalysis
     /// <param name="heldOutImages">Size of the held-out slice.</param>
     /// <param name="ratios">Shares of channels removed, each in (0, 1).</param>
     /// <param name="progress">One line per layer (null = silent).</param>
+    /// <param name="adaptation">A short distilled fine-tune after every cut, before it is measured (null = recalibration only).</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <exception cref="ArgumentException">A ratio outside (0, 1) or too few images; the message names the setting.</exception>
     public static SensitivityReport Run(MobileNetV1 source, ModelSpec spec, ImageDataset train, WidthCutOptions options,
-        int heldOutImages = 500, IReadOnlyList<double>? ratios = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+        int heldOutImages = 500, IReadOnlyList<double>? ratios = null, IProgress<string>? progress = null,
+        SensitivityAdaptation? adaptation = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(spec);
@@ -62,28 +66,53 @@ public static class SensitivityAnalysis
         double baseline = WidthCut.Accuracy(source, spec, heldOut, cancellationToken);
         var layers = new List<LayerSensitivity>();
         var plan = source.ChannelPlan;
-        for (int layer = 0; layer < plan.Count; layer++)
+        // The fine-tuner writes checkpoints; they go to a folder of our own inside the one given, removed at the end
+        // (never a folder the analysis did not create).
+        string? scratch = adaptation is null ? null : Path.Combine(adaptation.Validate().Folder, $".sensitivity-{Guid.NewGuid():N}");
+        if (scratch is not null) Directory.CreateDirectory(scratch);
+        try
         {
-            var accuracy = new List<double>();
-            foreach (double ratio in ratios)
+            for (int layer = 0; layer < plan.Count; layer++)
             {
-                var target = plan.ToArray();
-                target[layer] = Math.Max(1, (int)Math.Round(plan[layer] * (1 - ratio)));
-                accuracy.Add(CutAccuracy(source, spec, MobileNetWidthPruner.Plan(source, target, scores), cut, rest, heldOut, cancellationToken));
+                var accuracy = new List<double>();
+                foreach (double ratio in ratios)
+                {
+                    var target = plan.ToArray();
+                    target[layer] = Math.Max(1, (int)Math.Round(plan[layer] * (1 - ratio)));
+                    accuracy.Add(CutAccuracy(source, spec, MobileNetWidthPruner.Plan(source, target, scores), cut, rest, heldOut,
+                        adaptation, scratch, cancellationToken));
+                }
+                layers.Add(new LayerSensitivity($"features.{layer}", plan[layer], ratios.ToArray(), accuracy));
+                progress?.Report($"sensitivity: features.{layer} ({plan[layer]} channels): {string.Join(", ", ratios.Select((r, i) => $"-{r:P0} {accuracy[i]:P1}"))}");
             }
-            layers.Add(new LayerSensitivity($"features.{layer}", plan[layer], ratios.ToArray(), accuracy));
-            progress?.Report($"sensitivity: features.{layer} ({plan[layer]} channels): {string.Join(", ", ratios.Select((r, i) => $"-{r:P0} {accuracy[i]:P1}"))}");
         }
-        return new SensitivityReport(baseline, heldOutImages, cut.RecalibrationImages, cut.Importance.ToString(), layers);
+        finally
+        {
+            if (scratch is not null && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+        return new SensitivityReport(baseline, heldOutImages, cut.RecalibrationImages, cut.Importance.ToString(), layers)
+        {
+            AdaptationBatches = adaptation?.Batches ?? 0,
+        };
     }
 
-    /// <summary>Top-1 on <paramref name="heldOut"/> of <paramref name="source"/> cut to <paramref name="kept"/>, BatchNorm re-estimated on <paramref name="rest"/>.</summary>
+    /// <summary>
+    /// Top-1 on <paramref name="heldOut"/> of <paramref name="source"/> cut to <paramref name="kept"/>, BatchNorm re-estimated on
+    /// <paramref name="rest"/> and, with an <paramref name="adaptation"/>, fine-tuned on <paramref name="rest"/> distilled from the source.
+    /// </summary>
     private static double CutAccuracy(MobileNetV1 source, ModelSpec spec, WidthPruningPlan kept, WidthCutOptions cut, ImageDataset rest, ImageDataset heldOut,
-        CancellationToken cancellationToken)
+        SensitivityAdaptation? adaptation, string? scratch, CancellationToken cancellationToken)
     {
         var prunedSpec = kept.Spec(spec);
         using var pruned = MobileNetWidthPruner.Apply(source, kept);
         BatchNormRecalibrator.Recalibrate(pruned, prunedSpec, rest, cut.RecalibrationImages, seed: cut.Seed, cancellationToken: cancellationToken);
-        return WidthCut.Accuracy(pruned, prunedSpec, heldOut, cancellationToken);
+        if (adaptation is null) return WidthCut.Accuracy(pruned, prunedSpec, heldOut, cancellationToken);
+        var options = adaptation.FineTune(cut.Seed);
+        string folder = Path.Combine(scratch!, "cut");
+        var result = new DistillationFineTuner(options).FineTune(pruned, prunedSpec, options.DistillationWeight > 0 ? source : null,
+            rest, heldOut, folder, null, cancellationToken);
+        Directory.Delete(folder, recursive: true); // the next cut starts afresh (no resume from this one)
+        if (result.Interrupted) throw new OperationCanceledException("sensitivity: interrupted while fine-tuning a cut");
+        return result.History[^1].TestAccuracy;
     }
 }

@@ -16,6 +16,9 @@ public sealed record SensitivityReport(double Baseline, int HeldOutImages, int R
     /// <summary>File name inside the prune pass folder.</summary>
     public const string FileName = "sensitivity.json";
 
+    /// <summary>Distilled fine-tuning batches each cut got before it was measured (<see cref="SensitivityAdaptation"/>; 0 = recalibration only).</summary>
+    public int AdaptationBatches { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>

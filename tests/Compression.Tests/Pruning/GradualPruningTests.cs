@@ -87,6 +87,8 @@ public sealed class GradualPruningTests : IDisposable
         { """{ "plan": "sensitivity", "targetLatencyOfAlpha": 0.5, "targetLatencyMs": 1 }""", "passes[1].options.targetLatencyOfAlpha is 0.5 and targetLatencyMs is 1: give one latency budget, not both" },
         { """{ "plan": "sensitivity", "targetLatencyOfAlpha": 1.5 }""", "passes[1].options.targetLatencyOfAlpha must be in [0, 1] but is 1.5" },
         { """{ "minChannels": 16 }""", "passes[1].options.minChannels is 16 but applies only to a per-layer plan (plan: sensitivity or slimming" },
+        { """{ "sensitivityBatches": 20 }""", "passes[1].options.sensitivityBatches is 20 but applies only to the sensitivity analysis (plan: sensitivity or sensitivity: true" },
+        { """{ "plan": "sensitivity", "sensitivityBatches": -1 }""", "passes[1].options.sensitivityBatches must be in [0, 1000000] but is -1" },
     };
 
     [Theory]
@@ -101,7 +103,7 @@ public sealed class GradualPruningTests : IDisposable
     [Fact]
     public void Gradual_recipe_options_are_read()
     {
-        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16 } } ] }""";
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16, "sensitivityBatches": 20 } } ] }""";
         var o = ((PrunePass)RecipeLoader.Parse(json, "recipe.json").Passes[1]).Options;
         Assert.Equal(new PruningSchedule(4, null, ScheduleUnit.Macs), o.Schedule);
         Assert.Equal(1, o.StepFineTune!.Epochs);
@@ -109,6 +111,7 @@ public sealed class GradualPruningTests : IDisposable
         Assert.Equal(ChannelImportance.Taylor, o.Cut.Importance);
         Assert.Equal(WidthPlanChoice.Sensitivity, o.Plan);
         Assert.Equal(16, o.MinChannels);
+        Assert.Equal(20, o.SensitivityBatches);
     }
 
     [Fact]
@@ -295,6 +298,39 @@ public sealed class GradualPruningTests : IDisposable
         var sensitivity = SensitivityReport.Read(Path.Combine(dir, "prune", SensitivityReport.FileName));
         Assert.Equal(14, sensitivity.Layers.Count);
         Assert.All(sensitivity.Layers, l => Assert.Equal(3, l.Accuracy.Count));
+    }
+
+    [Fact]
+    public void A_short_fine_tune_after_each_cut_changes_what_the_analysis_measures_and_leaves_the_source_and_no_scratch_folder()
+    {
+        torch.random.manual_seed(7);
+        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 0.25) { Mean = [0.5f], Std = [0.25f] };
+        using var source = (MobileNetV1)ModelFactory.Create(spec);
+        var before = source.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
+        var train = EvaluationTestData.Grey28(160);
+        var cut = new WidthCutOptions { RecalibrationImages = 32 };
+        double[] ratios = [0.5];
+        string work = Path.Combine(dir, "analysis");
+        Directory.CreateDirectory(work);
+
+        var recalibrated = SensitivityAnalysis.Run(source, spec, train, cut, heldOutImages: 48, ratios);
+        var adapted = SensitivityAnalysis.Run(source, spec, train, cut, heldOutImages: 48, ratios,
+            adaptation: new SensitivityAdaptation(3, work) { LearningRate = 0.2 });
+
+        // The fine-tune ran: some cut measures differently than with recalibration alone (same cuts, same slice).
+        Assert.Equal(0, recalibrated.AdaptationBatches);
+        Assert.Equal(3, adapted.AdaptationBatches);
+        Assert.Equal(recalibrated.Baseline, adapted.Baseline);
+        Assert.Contains(Enumerable.Range(0, 14), l => recalibrated.Layers[l].Accuracy[0] != adapted.Layers[l].Accuracy[0]);
+        // It fine-tuned copies: the source's weights and BatchNorm statistics are untouched.
+        foreach (var (name, tensor) in source.state_dict())
+            Assert.True(tensor.equal(before[name]).all().item<bool>(), name);
+        // Its scratch checkpoints went to a folder of its own, removed at the end; the folder given is left as it was.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(work));
+        Assert.Contains("\"adaptationBatches\": 3", File.ReadAllText(adapted.Write(dir)), StringComparison.Ordinal);
+        Assert.Equal(3, SensitivityReport.Read(Path.Combine(dir, SensitivityReport.FileName)).AdaptationBatches);
+        Assert.Throws<ArgumentException>(() => SensitivityAnalysis.Run(source, spec, train, cut, heldOutImages: 48, ratios,
+            adaptation: new SensitivityAdaptation(0, work)));
     }
 
     /// <summary>A dataset source over generated images (shared with the latency tests).</summary>

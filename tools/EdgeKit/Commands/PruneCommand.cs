@@ -46,6 +46,7 @@ public static class PruneCommand
         var latencyDevice = new SshLatencyOptions("latency-");
         var sensitivity = PrunePassOptions.SensitivityOption.Cli();
         var sensitivityImages = PrunePassOptions.SensitivityImagesOption.Cli();
+        var sensitivityBatches = PrunePassOptions.SensitivityBatchesOption.Cli();
         var epochs = new Option<int>("--finetune-epochs") { Description = "Fine-tuning epochs after pruning (0 = none)" };
         var distil = FineTunePassOptions.DistillationWeightOption.Cli();
         var temperature = FineTunePassOptions.TemperatureOption.Cli();
@@ -61,7 +62,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, latencyCache, latencyThreads, sensitivity, sensitivityImages, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, latencyCache, latencyThreads, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -106,6 +107,7 @@ public static class PruneCommand
                     MinChannels = parse.GetValue(minChannels),
                     Sensitivity = parse.GetValue(sensitivity),
                     SensitivityImages = parse.GetValue(sensitivityImages),
+                    SensitivityBatches = parse.GetValue(sensitivityBatches),
                 }.Validate());
                 var input = new Artefact(ArtefactKind.Checkpoint, source, spec.Architecture, spec.Alpha, Precision.Fp32) { CheckpointFolder = source };
                 if (!prune.AppliesTo(input, new ModelVariant(spec.Architecture, target, Precision.Fp32)))
