@@ -26,6 +26,8 @@
 #        absolute: against the figure of uniform ALPHA measured once before the search, --target-latency MS)
 #        NONUNIFORM_ARGS (extra `edgekit prune` flags of arm 5, e.g. "--sensitivity-images 100 --recalibration-images 128"
 #        to shorten the sensitivity analysis: 14 layers x 3 cuts, each recalibrated and evaluated)
+#        SEED (42: the seed of every training and prune step; another seed repeats the whole study on other weights,
+#        batches and recalibration samples)
 #        EVAL_DATA (DATA; the final bundles' test set, e.g. DATA=embedded EVAL_DATA=fashion-mnist: train on the embedded
 #        subset, evaluate on all 10,000 Fashion-MNIST test images)
 set -euo pipefail
@@ -44,12 +46,12 @@ edgekit=${EDGEKIT:-dotnet tools/EdgeKit/bin/Release/net10.0/edgekit.dll}
 mkdir -p "$out/logs"
 times="$out/times.tsv"
 [ -f "$times" ] || printf 'step\tseconds\tload-before\tload-after\tsteal-%%\n' >"$times"
-set_data=(--data "$data" --limit-train "$train_limit" --limit-test "$test_limit")
+set_data=(--data "$data" --limit-train "$train_limit" --limit-test "$test_limit" --seed "${SEED:-42}")
 read -r -a arms <<<"${ARMS:-teacher oneshot gradual scratch-ft scratch-total nonuniform}"
 rounds=${ROUNDS:-5}
 want() { [[ " ${arms[*]} " == *" $1 "* ]]; }
 
-echo "pruning study in $out: $data, $train_limit train / $test_limit test images during training, teacher $teacher_epochs epochs, fine-tune $ft_epochs epochs, importance $importance"
+echo "pruning study in $out: seed ${SEED:-42}, $data, $train_limit train / $test_limit test images during training, teacher $teacher_epochs epochs, fine-tune $ft_epochs epochs, importance $importance"
 echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -o 'avx2\|avx512_vnni\|avx512_bf16' /proc/cpuinfo | sort -u | xargs)"
 
 # cpu_ticks: the steal and total ticks of all CPUs so far (/proc/stat's cpu line: steal is its 8th number). On a VM the
