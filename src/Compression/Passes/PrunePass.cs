@@ -195,7 +195,8 @@ public sealed class PrunePass : IPass
     /// The table's sum of blocks misses what a whole network gains or pays (ONNX Runtime fuses across blocks,
     /// caches stay warm; measured at 32x32 the sum overestimated whole networks by 21-29 %, so the plan stopped
     /// far under its budget). So the prediction is corrected by the measured/predicted ratio of the plan found,
-    /// the search is run again, and the new plan measured, up to <see cref="MaxLatencyCorrections"/> times; the
+    /// the search is run again, and the new plan measured, up to <see cref="MaxLatencyCorrections"/> times (once plans
+    /// on both sides of the budget were measured, the correction interpolates between them: <see cref="BudgetCorrection"/>); the
     /// widest measured plan within the budget is kept (or, when none is, the fastest, reported as not met).
     /// </summary>
     private IReadOnlyList<int> LatencyPlan(MobileNetV1 source, ModelSpec spec, SensitivityReport report, string outputFolder, PassContext context)
@@ -216,8 +217,9 @@ public sealed class PrunePass : IPass
         string budgetName = reference is null
             ? PrunePassOptions.TargetLatencyOption.Key
             : string.Create(CultureInfo.InvariantCulture, $"{PrunePassOptions.TargetLatencyOfAlphaOption.Key} ({Options.TargetLatencyOfAlpha})");
-        bool Within(LatencyAttempt a) => (a.RatioToReference ?? a.MeasuredMs / Budget()) <= 1 + LatencyTolerance;
-        bool CloseBelow(LatencyAttempt a) => (a.RatioToReference ?? a.MeasuredMs / Budget()) >= 1 - LatencyTolerance;
+        double OverBudget(LatencyAttempt a) => a.RatioToReference ?? a.MeasuredMs / Budget();
+        bool Within(LatencyAttempt a) => OverBudget(a) <= 1 + LatencyTolerance;
+        bool CloseBelow(LatencyAttempt a) => OverBudget(a) >= 1 - LatencyTolerance;
         LatencyAttempt Measure(IReadOnlyList<int> candidate, double correction)
         {
             double predicted = model.Predict(candidate, ct);
@@ -258,7 +260,7 @@ public sealed class PrunePass : IPass
                 $"prune: latency search {attempt + 1} (prediction x {correction:F3}): plan {string.Join(",", candidate)}, predicted {measured.PredictedMs:F3} ms, measured {measured.MeasuredMs:F3} ms{Relative(measured)}, {measured.Macs:N0} MACs"));
             // Close enough below the budget: a correction could only add a few channels.
             if (Within(measured) && CloseBelow(measured)) break;
-            correction = measured.MeasuredMs / measured.PredictedMs;
+            correction = BudgetCorrection.Next(tried.Select(t => (t.PredictedMs, OverBudget(t))).ToList(), Budget(), LatencyTolerance);
         }
         var kept = tried.Where(Within).MaxBy(t => t.Macs) ?? tried.MinBy(t => t.RatioToReference ?? t.MeasuredMs)!;
         var plan = kept.Plan;

@@ -211,6 +211,60 @@ public sealed class LatencyTableTests : IDisposable
     }
 
     [Fact]
+    public void Once_plans_on_both_sides_of_the_budget_are_measured_the_correction_interpolates_between_them()
+    {
+        // The first two searches of session 29's seed 11 (alpha 0.25 at 32x32 on the Zen 5, budget 0.0642 ms): a plan
+        // predicted 0.0750 ms measured 0.64 x the budget, one predicted 0.1147 ms measured 1.24 x.
+        const double budget = 0.0642;
+        var first = (0.0750, 0.6415);
+        var second = (0.1147, 1.2438);
+
+        // One plan measured: its own measured / predicted ratio.
+        Assert.Equal(0.6415 * budget / 0.0750, BudgetCorrection.Next([first], budget, 0.05), 12);
+        // Two on one side: the last one's ratio.
+        Assert.Equal(0.9 * budget / 0.08, BudgetCorrection.Next([first, (0.08, 0.9)], budget, 0.05), 12);
+        // Both sides: the prediction at which the line between them crosses the budget maps onto the budget. The last
+        // ratio alone (0.696) aimed at 0.0922 ms predicted, and the plan it found (0.0906 ms) measured 0.854 x.
+        double correction = BudgetCorrection.Next([first, second], budget, 0.05);
+        double aimedAt = budget / correction;
+        Assert.Equal(0.0750 + (1 - 0.6415) * (0.1147 - 0.0750) / (1.2438 - 0.6415), aimedAt, 12);
+        Assert.InRange(aimedAt, 0.0750, 0.1147);
+        Assert.True(correction < 1.2438 * budget / 0.1147, "the secant aims higher than the last ratio does");
+        // The closest pair decides: a third plan under the budget and nearer to it (0.0906 ms at 0.854 x) moves the aim up.
+        double closer = budget / BudgetCorrection.Next([first, second, (0.0906, 0.854)], budget, 0.05);
+        Assert.InRange(closer, aimedAt, 0.1147);
+        // A plan within the tolerance over the budget counts as under it; a pair whose wider plan measured faster is
+        // no line to follow (the machine's speed switched): the last ratio again.
+        Assert.Equal(1.3 * budget / 0.1, BudgetCorrection.Next([(0.11, 1.04), (0.1, 1.3)], budget, 0.05), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BudgetCorrection.Next([], budget, 0.05));
+    }
+
+    [Fact]
+    public void When_the_table_misjudges_wide_and_narrow_plans_differently_the_search_still_lands_on_the_budget()
+    {
+        var (input, data, cache) = QuarterCheckpoint();
+        // Whole networks run at a fraction of the blocks' sum that grows with their size (narrow plans gain more from
+        // fusion than wide ones): each search's measured / predicted ratio then misjudges the next plan, and correcting
+        // by the last ratio alone swings from one side of the budget to the other.
+        double quarter = SizeRunner.Cost(Quarter, 16) / 1000.0;
+        var runner = new SizeRunner { Whole = t => 0.6 * t * Math.Pow(t / quarter, 1.6) };
+        double budget = 0.5 * new MobileNetLatencyModel(runner, cache, 1, 16, 10).Predict(Quarter);
+        var pass = LatencyPrunePass(budget, cache, runner);
+
+        pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        var root = report.RootElement;
+        var searches = root.GetProperty("searches").EnumerateArray()
+            .Select(s => (Measured: s.GetProperty("measuredMs").GetDouble(), Correction: s.GetProperty("predictionCorrection").GetDouble())).ToList();
+        string trace = string.Join("; ", searches.Select(s => $"x {s.Correction:F3}: {s.Measured / budget:F3} of the budget"));
+        Assert.True(searches.Any(s => s.Measured > budget * (1 + PrunePass.LatencyTolerance)), $"the premise: a search overshot the budget ({trace})");
+        double measured = root.GetProperty("measuredMs").GetDouble();
+        Assert.True(root.GetProperty("measuredWithinBudget").GetBoolean(), trace);
+        Assert.True(measured >= budget * (1 - PrunePass.LatencyTolerance), $"the kept plan runs at {measured / budget:F3} of the budget ({trace})");
+    }
+
+    [Fact]
     public void Paired_rounds_cancel_a_machine_that_slows_down_between_measurements()
     {
         // Every measurement runs 10 % slower than the one before (a VM whose hypervisor takes more and more of it).
@@ -348,6 +402,9 @@ public sealed class LatencyTableTests : IDisposable
 
         public double WholeFactor { get; init; } = 1;
 
+        /// <summary>Maps a whole network's size-time before <see cref="WholeFactor"/>: a machine on which the blocks' sum misjudges wide and narrow plans by different factors.</summary>
+        public Func<double, double> Whole { get; init; } = t => t;
+
         /// <summary>Each whole-network measurement takes this factor longer than the one before (1 = a steady machine; the blocks of the table are measured steady).</summary>
         public double DriftPerCall { get; init; } = 1;
 
@@ -369,7 +426,9 @@ public sealed class LatencyTableTests : IDisposable
         public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
         {
             Calls++;
-            return modelPaths.Select(p => new FileInfo(p).Length / 1000.0 * (Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal) ? WholeFactor * (_drift *= DriftPerCall) * State() : BlockState())).ToArray();
+            return modelPaths.Select(p => Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal)
+                ? Whole(new FileInfo(p).Length / 1000.0) * WholeFactor * (_drift *= DriftPerCall) * State()
+                : new FileInfo(p).Length / 1000.0 * BlockState()).ToArray();
 
             double State() => SlowWholeMeasurements.Contains(_wholeMeasurements++) ? SlowFactor : 1;
             double BlockState() => SlowBlockMeasurements.Contains(_blockMeasurements++) ? SlowFactor : 1;
