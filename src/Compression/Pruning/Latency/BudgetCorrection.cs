@@ -11,7 +11,7 @@ public static class BudgetCorrection
     /// measure exactly the budget is interpolated between the closest such pair (a secant), and the factor maps that
     /// prediction onto the budget. Otherwise (every plan so far on one side) the last plan's measured / predicted ratio.
     /// The last ratio alone oscillates when the ratio changes with the plan's size: at alpha 0.25 on the Zen 5 (session 29,
-    /// seed 11) wider plans ran at 0.55 of their prediction and narrower ones at 0.70-1.12, so four searches measured
+    /// seed 11) a plan of 2.1M MACs ran at 0.55 of its prediction and one of 5.5M at 0.70, so four searches measured
     /// 0.64, 1.24, 0.85 and 1.05 x uniform and kept a plan 15 % under its budget. After the first two (predicted 0.0750
     /// and 0.1147 ms) the last ratio aimed the third search at 0.0922 ms; the secant aims at 0.0986 ms, between the
     /// third and fourth plans (0.0906 ms at 0.85 x, 0.1048 ms at 1.05 x), where the budget lies.
