@@ -130,15 +130,14 @@ public static class AgentHost
     {
         error = null;
         if (port is < 1 or > 65535) return true; // validation reports it by name
-        using var probe = new System.Net.HttpListener();
         try
         {
-            probe.Prefixes.Add($"http://{host}:{port}/");
-            probe.Start();
+            // A scraper connecting during this probe must not read as a busy port (HttpListenerStart).
+            using var probe = HttpListenerStart.Start($"http://{host}:{port}/", out _);
             probe.Stop();
             return true;
         }
-        catch (Exception e) when (e is System.Net.HttpListenerException or ArgumentException)
+        catch (Exception e) when (e is System.Net.HttpListenerException or ArgumentException or InvalidOperationException)
         {
             error = e.Message;
             return false;

@@ -8,7 +8,8 @@ namespace EdgeToolkit.EdgeAgent.Telemetry;
 /// The agent's small HTTP servers (health endpoint, live page): one <see cref="HttpListener"/> on
 /// <see cref="Prefix"/>, each request answered on the thread pool so a slow client holds up no other request
 /// and never the inference loop. A port that cannot be bound is logged naming <see cref="PortSetting"/> and the
-/// server stays off; the agent keeps running.
+/// server stays off; the agent keeps running. A client connecting while the server starts is survived
+/// (<see cref="HttpListenerStart"/>).
 /// </summary>
 public abstract class HttpListenerService : BackgroundService
 {
@@ -48,18 +49,20 @@ public abstract class HttpListenerService : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        listener = new HttpListener();
-        listener.Prefixes.Add(Prefix);
+        int raceRetries;
         try
         {
-            listener.Start();
+            listener = HttpListenerStart.Start(Prefix, out raceRetries);
         }
         catch (HttpListenerException e)
         {
             Logger.LogError("{Name} {Prefix} cannot listen: {Error} ({Setting})", Name, Prefix, e.Message, PortSetting);
             return;
         }
-        Logger.LogInformation("{Name} on {Prefix}", Name, Prefix);
+        if (raceRetries > 0)
+            Logger.LogInformation("{Name} on {Prefix} (started {Retries} more time(s): a client connected while it started)", Name, Prefix, raceRetries);
+        else
+            Logger.LogInformation("{Name} on {Prefix}", Name, Prefix);
         using var stop = stoppingToken.Register(() =>
         {
             try { listener.Stop(); } catch (ObjectDisposedException) { }
