@@ -6,12 +6,13 @@ namespace EdgeToolkit.Compression.Export;
 /// <param name="MaxAbsDiff">Largest absolute difference of any logit.</param>
 /// <param name="ArgmaxMismatches">Images whose predicted class differs.</param>
 /// <param name="Tolerance">The max |diff| allowed.</param>
-public sealed record ExportVerification(string Inputs, int Images, double MaxAbsDiff, int ArgmaxMismatches, double Tolerance)
+/// <param name="MaxAbsLogit">Largest |logit| TorchSharp produced: the scale the differences come at.</param>
+public sealed record ExportVerification(string Inputs, int Images, double MaxAbsDiff, int ArgmaxMismatches, double Tolerance, double MaxAbsLogit)
 {
     /// <summary>True when the difference is within tolerance and every prediction agrees.</summary>
     public bool Passed => MaxAbsDiff <= Tolerance && ArgmaxMismatches == 0;
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{Inputs}: {Images} image(s), max |diff| {MaxAbsDiff:E2} (tolerance {Tolerance:E0}), {ArgmaxMismatches} argmax mismatch(es)";
+        $"{Inputs}: {Images} image(s), max |diff| {MaxAbsDiff:E2} (tolerance {Tolerance:E0}; logits up to {MaxAbsLogit:G3}), {ArgmaxMismatches} argmax mismatch(es)";
 }

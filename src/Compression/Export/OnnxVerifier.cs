@@ -21,7 +21,7 @@ public static class OnnxVerifier
         if (inputs.dim() != 4)
             throw new ArgumentException($"verification inputs must be NCHW (4 dimensions) but have shape [{string.Join(", ", inputs.shape)}]", nameof(inputs));
         long n = inputs.shape[0];
-        double maxDiff = 0;
+        double maxDiff = 0, maxLogit = 0;
         int mismatches = 0;
         for (long start = 0; start < n; start += ChunkSize)
         {
@@ -44,10 +44,11 @@ public static class OnnxVerifier
                     double d = Math.Abs((double)e[k] - a[k]);
                     if (double.IsNaN(d)) d = double.PositiveInfinity;
                     maxDiff = Math.Max(maxDiff, d);
+                    maxLogit = Math.Max(maxLogit, Math.Abs(e[k]));
                 }
                 if (OrtClassifier.ArgMax(e) != OrtClassifier.ArgMax(a)) mismatches++;
             }
         }
-        return new ExportVerification(label, (int)n, maxDiff, mismatches, tolerance);
+        return new ExportVerification(label, (int)n, maxDiff, mismatches, tolerance, maxLogit);
     }
 }
