@@ -120,10 +120,10 @@ public sealed class OnnxExporter
             {
                 using var generator = new torch.Generator((ulong)Options.Seed);
                 var random = torch.randn([Options.RandomVerificationImages, spec.InputChannels, spec.InputSize, spec.InputSize], generator: generator);
-                checks.Add(OnnxVerifier.Compare(expected, session, random, "random", Options.Tolerance));
+                checks.Add(OnnxVerifier.Compare(expected, session, random, "random", Options.Tolerance, Options.RelativeTolerance));
             }
             if (realInputs is not null)
-                checks.Add(OnnxVerifier.Compare(expected, session, realInputs, "real", Options.Tolerance));
+                checks.Add(OnnxVerifier.Compare(expected, session, realInputs, "real", Options.Tolerance, Options.RelativeTolerance));
         }
         finally
         {

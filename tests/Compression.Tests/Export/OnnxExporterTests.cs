@@ -218,18 +218,43 @@ public sealed class OnnxExporterTests : IDisposable
 
         Assert.False(check.Passed);
         Assert.True(check.MaxAbsDiff > 1e-4);
+        // Another model's logits are no rounding of these at any scale: the relative tolerance does not accept them.
+        Assert.False(OnnxVerifier.Compare(other, session, torch.randn(4, 1, 16, 16), "random", 1e-4, new OnnxExportOptions().RelativeTolerance).Passed);
+    }
+
+    [Fact]
+    public void Logits_at_a_large_scale_verify_within_the_relative_tolerance_and_not_within_the_absolute_alone()
+    {
+        // A classifier scaled by 1e5 computes the same predictions at logits around 1e4: float32 rounding moves them by
+        // more than the absolute 1e-4 (the CI refusal of 2026-12-04 at a smaller scale), not by more than 1e-5 of the scale.
+        var spec = ExportTestModels.Spec("mobilenet_v1", 1, 16, 0.25);
+        using var model = ExportTestModels.Create(spec);
+        using (torch.no_grad())
+            foreach (var (name, parameter) in model.named_parameters())
+                if (name.StartsWith("classifier", StringComparison.Ordinal)) parameter.mul_(1e5);
+
+        var result = new OnnxExporter().ExportAndVerify(model, spec, Path.Combine(dir, "scaled.onnx"));
+
+        var random = Assert.Single(result.Checks);
+        Assert.True(random.Passed, random.ToString());
+        Assert.True(random.MaxAbsLogit > 1e3, random.ToString());
+        Assert.True(random.MaxAbsDiff > 1e-4, $"the premise: the absolute tolerance alone refuses this model ({random})");
+        Assert.True(random.MaxAbsDiff <= 1e-5 * random.MaxAbsLogit, random.ToString());
+        var e = Assert.Throws<OnnxExportException>(() =>
+            new OnnxExporter(new OnnxExportOptions { RelativeTolerance = 0 }).ExportAndVerify(model, spec, Path.Combine(dir, "absolute.onnx")));
+        Assert.Contains(" 0 argmax mismatch(es)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Export_refuses_to_write_a_model_that_does_not_verify()
     {
-        // A tolerance no float computation meets makes verification fail: the file must not be written.
+        // Tolerances no float computation meets make verification fail: the file must not be written.
         var spec = ExportTestModels.Spec("mobilenet_v1", 1, 32, 0.25);
         using var model = ExportTestModels.Create(spec);
         string path = Path.Combine(dir, "never.onnx");
 
         var e = Assert.Throws<OnnxExportException>(() =>
-            new OnnxExporter(new OnnxExportOptions { Tolerance = 1e-30 }).ExportAndVerify(model, spec, path));
+            new OnnxExporter(new OnnxExportOptions { Tolerance = 1e-30, RelativeTolerance = 0 }).ExportAndVerify(model, spec, path));
 
         Assert.Contains("does not reproduce", e.Message);
         Assert.Contains("max |diff|", e.Message);
@@ -239,9 +264,10 @@ public sealed class OnnxExporterTests : IDisposable
     [Theory]
     [InlineData(11, "Opset")]
     [InlineData(13, "Tolerance")]
+    [InlineData(13, "RelativeTolerance")]
     public void Invalid_options_are_refused_naming_the_setting(int opset, string setting)
     {
-        var options = new OnnxExportOptions { Opset = opset, Tolerance = setting == "Tolerance" ? 0 : 1e-4 };
+        var options = new OnnxExportOptions { Opset = opset, Tolerance = setting == "Tolerance" ? 0 : 1e-4, RelativeTolerance = setting == "RelativeTolerance" ? -1 : 1e-5 };
         var e = Assert.Throws<ArgumentException>(() => new OnnxExporter(options));
         Assert.Contains(setting, e.Message);
     }
