@@ -132,12 +132,15 @@ public static class AgentHost
         if (port is < 1 or > 65535) return true; // validation reports it by name
         try
         {
-            // A scraper connecting during this probe must not read as a busy port (HttpListenerStart).
-            using var probe = HttpListenerStart.Start($"http://{host}:{port}/", out _);
-            probe.Stop();
+            // A bind and listen on a plain socket, closed at once: no HttpListener here, so a scraper connecting during
+            // the probe is reset, not a failed start (HttpGetServer's remarks).
+            var address = HttpGetServer.Resolve(host);
+            using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            probe.Bind(new System.Net.IPEndPoint(address, port));
+            probe.Listen(1);
             return true;
         }
-        catch (Exception e) when (e is System.Net.HttpListenerException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
         {
             error = e.Message;
             return false;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using EdgeToolkit.EdgeAgent.Inference;
@@ -11,17 +10,18 @@ using Microsoft.Extensions.Logging;
 namespace EdgeToolkit.EdgeAgent.Live;
 
 /// <summary>
-/// Serves the live page (<c>EdgeAgent:LivePage</c>) with an <see cref="HttpListener"/>, like the health endpoint:
+/// Serves the live page (<c>EdgeAgent:LivePage</c>) with an <see cref="HttpGetServer"/>, like the health endpoint:
 /// <c>/</c> the self-contained page (inline CSS, script and SVG; nothing fetched from elsewhere), <c>/state.json</c>
 /// the figures it polls, <c>/frame</c> the latest camera frame, <c>/input.png</c> the latest model input. A busy port
 /// is logged and the page stays off; inference never waits for it. What a request costs does not grow with the
 /// number of clients: the images are the latest snapshot's bytes, encoded once by <see cref="LiveView"/>, and
 /// <c>state.json</c> is built at most twice per update interval and shared by every request in between.
 /// </summary>
-public sealed class LivePageEndpoint : HttpListenerService
+public sealed class LivePageEndpoint : HttpEndpointService
 {
     private const string PageResource = "EdgeToolkit.EdgeAgent.Live.live.html";
     private static readonly AgentJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
+    private static readonly HttpReply NoFrameYet = HttpReply.Text(404, "no frame yet");
     private readonly LivePageOptions options;
     private readonly string bundle;
     private readonly LiveView view;
@@ -57,7 +57,10 @@ public sealed class LivePageEndpoint : HttpListenerService
     public long StateBuilds => Interlocked.Read(ref stateBuilds);
 
     /// <inheritdoc />
-    public override string Prefix => $"http://{options.Host}:{options.Port}/";
+    public override string ListenHost => options.Host;
+
+    /// <inheritdoc />
+    public override int ListenPort => options.Port;
 
     /// <inheritdoc />
     protected override string Name => "Live page";
@@ -77,39 +80,18 @@ public sealed class LivePageEndpoint : HttpListenerService
     }
 
     /// <inheritdoc />
-    protected override async Task HandleAsync(HttpListenerContext context, CancellationToken ct)
+    protected override HttpReply Reply(HttpGetRequest request)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var response = context.Response;
-        string path = context.Request.Url?.AbsolutePath ?? "/";
-        if (context.Request.HttpMethod is not ("GET" or "HEAD"))
-        {
-            await WriteAsync(response, 405, "text/plain; charset=utf-8", "GET only"u8.ToArray(), ct).ConfigureAwait(false);
-            return;
-        }
         view.ClientSeen();
         var latest = view.Latest;
-        switch (path)
+        return request.Path switch
         {
-            case "/":
-            case "/index.html":
-                await WriteAsync(response, 200, "text/html; charset=utf-8", page, ct).ConfigureAwait(false);
-                break;
-            case "/state.json":
-                await WriteAsync(response, 200, "application/json", StateJson(), ct).ConfigureAwait(false);
-                break;
-            case "/frame":
-                if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
-                else await WriteAsync(response, 200, latest.FrameImage.ContentType, latest.FrameImage.Body, ct).ConfigureAwait(false);
-                break;
-            case "/input.png":
-                if (latest is null) await WriteAsync(response, 404, "text/plain; charset=utf-8", "no frame yet"u8.ToArray(), ct).ConfigureAwait(false);
-                else await WriteAsync(response, 200, "image/png", latest.InputImage, ct).ConfigureAwait(false);
-                break;
-            default:
-                await WriteAsync(response, 404, "text/plain; charset=utf-8", "not found"u8.ToArray(), ct).ConfigureAwait(false);
-                break;
-        }
+            "/" or "/index.html" => new HttpReply(200, "text/html; charset=utf-8", page),
+            "/state.json" => new HttpReply(200, "application/json", StateJson()),
+            "/frame" => latest is null ? NoFrameYet : new HttpReply(200, latest.FrameImage.ContentType, latest.FrameImage.Body),
+            "/input.png" => latest is null ? NoFrameYet : new HttpReply(200, "image/png", latest.InputImage),
+            _ => HttpReply.Text(404, "not found"),
+        };
     }
 
     /// <summary>

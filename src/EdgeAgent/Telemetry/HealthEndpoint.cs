@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using EdgeToolkit.EdgeAgent.Options;
 using Microsoft.Extensions.Logging;
@@ -7,10 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace EdgeToolkit.EdgeAgent.Telemetry;
 
 /// <summary>
-/// A tiny HTTP listener (loopback by default) answering every GET with the status JSON: 200 when a model
-/// serves and frames flow, 503 otherwise.
+/// A tiny HTTP server (loopback by default) answering every GET (any path, <c>/health</c> by convention) with the
+/// status JSON: 200 when a model serves and frames flow, 503 otherwise.
 /// </summary>
-public sealed class HealthEndpoint : HttpListenerService
+public sealed class HealthEndpoint : HttpEndpointService
 {
     private readonly MetricsOptions options;
     private readonly StatusReporter reporter;
@@ -25,7 +23,10 @@ public sealed class HealthEndpoint : HttpListenerService
     }
 
     /// <inheritdoc />
-    public override string Prefix => $"http://{options.HealthHost}:{options.HealthPort}/";
+    public override string ListenHost => options.HealthHost;
+
+    /// <inheritdoc />
+    public override int ListenPort => options.HealthPort;
 
     /// <inheritdoc />
     protected override string Name => "Health endpoint";
@@ -34,11 +35,10 @@ public sealed class HealthEndpoint : HttpListenerService
     protected override string PortSetting => "EdgeAgent:Metrics:HealthPort";
 
     /// <inheritdoc />
-    protected override Task HandleAsync(HttpListenerContext context, CancellationToken ct)
+    protected override HttpReply Reply(HttpGetRequest request)
     {
-        ArgumentNullException.ThrowIfNull(context);
         var status = reporter.Current;
-        return WriteAsync(context.Response, status.Healthy ? 200 : 503, "application/json",
-            Encoding.UTF8.GetBytes(JsonSerializer.Serialize(status, StatusReporter.StatusJson.AgentStatus)), ct);
+        return new HttpReply(status.Healthy ? 200 : 503, "application/json",
+            JsonSerializer.SerializeToUtf8Bytes(status, StatusReporter.StatusJson.AgentStatus));
     }
 }

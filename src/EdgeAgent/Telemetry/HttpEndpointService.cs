@@ -1,0 +1,76 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeToolkit.EdgeAgent.Telemetry;
+
+/// <summary>
+/// The agent's small HTTP servers (health endpoint, live page): one <see cref="HttpGetServer"/> on
+/// <see cref="ListenHost"/>:<see cref="ListenPort"/>, each connection served on the thread pool so a slow client holds
+/// up no other request and never the inference loop. The server listens while the host starts (a client that connects
+/// at that moment is served); a port that cannot be bound is logged naming <see cref="PortSetting"/> and the server stays
+/// off; the agent keeps running.
+/// </summary>
+public abstract class HttpEndpointService : BackgroundService
+{
+    private HttpGetServer? server;
+
+    /// <summary>Creates the server; <paramref name="logger"/> receives the start, bind failures and request errors.</summary>
+    protected HttpEndpointService(ILogger logger) => Logger = logger;
+
+    /// <summary>The logger given to the constructor.</summary>
+    protected ILogger Logger { get; }
+
+    /// <summary>The address or name listened on (<c>127.0.0.1</c> keeps it on the device; <c>*</c> every interface).</summary>
+    public abstract string ListenHost { get; }
+
+    /// <summary>The port listened on.</summary>
+    public abstract int ListenPort { get; }
+
+    /// <summary>The URL served, e.g. <c>http://127.0.0.1:9465/</c>, for log lines.</summary>
+    public string Prefix => ListenHost.Contains(':', StringComparison.Ordinal) && !ListenHost.StartsWith('[')
+        ? $"http://[{ListenHost}]:{ListenPort}/" : $"http://{ListenHost}:{ListenPort}/";
+
+    /// <summary>Requests answered so far (0 while the server is off).</summary>
+    public long Served => server?.Served ?? 0;
+
+    /// <summary>What the server is, for log lines (e.g. "Health endpoint").</summary>
+    protected abstract string Name { get; }
+
+    /// <summary>The setting that chooses the port, named when it cannot be bound.</summary>
+    protected abstract string PortSetting { get; }
+
+    /// <summary>The answer to one GET or HEAD request (the server answers other methods 405 itself).</summary>
+    protected abstract HttpReply Reply(HttpGetRequest request);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            server = HttpGetServer.Start(ListenHost, ListenPort, Reply, Logger);
+        }
+        catch (SocketException e)
+        {
+            Logger.LogError("{Name} {Prefix} cannot listen: {Error} ({Setting})", Name, Prefix, e.Message, PortSetting);
+            return;
+        }
+        Logger.LogInformation("{Name} on {Prefix}", Name, Prefix);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        base.Dispose();
+        server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        GC.SuppressFinalize(this);
+    }
+}
