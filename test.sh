@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-packages=(python3-torch python3-torchvision ffmpeg libjpeg-turbo-progs qemu-user-static systemd ansible dataset-fashion-mnist openssh-client chromium systemd-container debootstrap clang lld llvm)
+packages=(python3-torch python3-torchvision python3-prometheus-client ffmpeg libjpeg-turbo-progs qemu-user-static systemd ansible dataset-fashion-mnist openssh-client chromium systemd-container debootstrap clang lld llvm)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

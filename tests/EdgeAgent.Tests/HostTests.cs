@@ -40,8 +40,14 @@ public class HostTests
         Assert.True(doc.RootElement.GetProperty("framesProcessed").GetInt64() > 0);
         Assert.Equal("tiny-cnn", doc.RootElement.GetProperty("model").GetProperty("architecture").GetString());
 
-        string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{prometheusPort}/metrics"));
-        Assert.Contains("edgeagent_frames_processed", metrics, StringComparison.Ordinal);
+        using var scraped = await http.GetAsync(new Uri($"http://127.0.0.1:{prometheusPort}/metrics"));
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", scraped.Content.Headers.ContentType!.ToString());
+        string metrics = await scraped.Content.ReadAsStringAsync();
+        Assert.Matches(@"\nedgeagent_frames_processed_total\{otel_scope_name=""EdgeToolkit\.EdgeAgent"",otel_scope_version=""[0-9.]+""\} [1-9][0-9]*\n", metrics);
+        Assert.Contains("\nedgeagent_stage_inference_milliseconds_bucket{", metrics, StringComparison.Ordinal);
+        Assert.Contains("\nedgeagent_model_loads_total{", metrics, StringComparison.Ordinal);
+        using var other = await http.GetAsync(new Uri($"http://127.0.0.1:{prometheusPort}/other"));
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
         Assert.Contains("edgeagent_stage_inference", metrics, StringComparison.Ordinal);
         Assert.Contains("edgeagent_stage_decode", metrics, StringComparison.Ordinal);
 

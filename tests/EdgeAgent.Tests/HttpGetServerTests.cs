@@ -196,7 +196,7 @@ public class HttpGetServerTests
     {
         // The race that ended agents under HttpListener (a client connecting while the server starts) on the real server:
         // every start must listen, and every answer the client gets must be a whole 200.
-        int port = Harness.FreePort();
+        int port = PortBelowTheEphemeralRange();
         using var stop = new CancellationTokenSource();
         long answered = 0, refused = 0;
         var client = Task.Run(async () =>
@@ -227,5 +227,29 @@ public class HttpGetServerTests
         await stop.CancelAsync();
         await client; // rethrows a malformed answer
         Assert.True(answered > 0, $"no request answered in 300 starts ({refused} refused)");
+    }
+
+    /// <summary>
+    /// A free port below the kernel's ephemeral range. A client connecting in a loop to a port in that range while nothing
+    /// listens can draw the same port as its own source port and connect to itself (TCP simultaneous open), holding the
+    /// port: the next start then fails with "Address already in use" (seen in this test with a port from <see cref="Harness.FreePort"/>).
+    /// The agent's own ports (9464-9466) are below the range.
+    /// </summary>
+    private static int PortBelowTheEphemeralRange()
+    {
+        int low = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0],
+            System.Globalization.CultureInfo.InvariantCulture);
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = Random.Shared.Next(10_000, Math.Max(10_001, low));
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException) { } // taken: another
+        }
+        throw new InvalidOperationException($"no free port between 10000 and {low}");
     }
 }

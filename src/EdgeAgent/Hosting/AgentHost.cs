@@ -76,17 +76,17 @@ public static class AgentHost
             prometheus = false;
         }
         bool otlp = !string.IsNullOrWhiteSpace(metricsOptions.OtlpEndpoint) && Uri.TryCreate(metricsOptions.OtlpEndpoint, UriKind.Absolute, out _);
+        if (prometheus)
+        {
+            services.AddSingleton<PrometheusScrape>();
+            services.AddHostedService<PrometheusEndpoint>();
+        }
         if (prometheus || otlp)
         {
             services.AddOpenTelemetry().WithMetrics(m =>
             {
                 m.AddMeter(AgentMetrics.MeterName);
-                if (prometheus)
-                    m.AddPrometheusHttpListener(o =>
-                    {
-                        o.Host = metricsOptions.PrometheusHost;
-                        o.Port = metricsOptions.PrometheusPort;
-                    });
+                if (prometheus) m.AddReader(sp => sp.GetRequiredService<PrometheusScrape>().Reader);
                 if (otlp) m.AddOtlpExporter(o => o.Endpoint = new Uri(metricsOptions.OtlpEndpoint!));
             });
         }

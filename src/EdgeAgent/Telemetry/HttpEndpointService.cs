@@ -31,9 +31,6 @@ public abstract class HttpEndpointService : BackgroundService
     public string Prefix => ListenHost.Contains(':', StringComparison.Ordinal) && !ListenHost.StartsWith('[')
         ? $"http://[{ListenHost}]:{ListenPort}/" : $"http://{ListenHost}:{ListenPort}/";
 
-    /// <summary>Requests answered so far (0 while the server is off).</summary>
-    public long Served => server?.Served ?? 0;
-
     /// <summary>What the server is, for log lines (e.g. "Health endpoint").</summary>
     protected abstract string Name { get; }
 
