@@ -169,7 +169,10 @@ public sealed class HttpGetServer : IAsyncDisposable
             catch (SocketException e)
             {
                 // A connection reset before it was accepted, or out of descriptors for a moment: the listener is fine.
+                // The pause keeps a lasting error (descriptors) from spinning this loop.
                 logger.LogDebug("accept failed: {Error}", e.Message);
+                try { await Task.Delay(10, stopping.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
                 continue;
             }
             bool overLimit = Interlocked.Increment(ref open) > limits.MaxConnections;
