@@ -22,7 +22,6 @@ public sealed class LivePageEndpoint : HttpEndpointService
     private const string PageResource = "EdgeToolkit.EdgeAgent.Live.live.html";
     private static readonly AgentJsonContext Json = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
     private static readonly HttpReply NoFrameYet = HttpReply.Text(404, "no frame yet");
-    private readonly LivePageOptions options;
     private readonly string bundle;
     private readonly LiveView view;
     private readonly AgentMetrics metrics;
@@ -39,34 +38,23 @@ public sealed class LivePageEndpoint : HttpEndpointService
     /// <summary>Creates the endpoint; <paramref name="capture"/> (when capture is on) adds its counters to the page.</summary>
     public LivePageEndpoint(AgentOptions options, LiveView view, AgentMetrics metrics, ModelHost models, StatusReporter reporter, ILogger<LivePageEndpoint> logger,
         Capture.FrameCapture? capture = null)
-        : base(logger)
+        : base("Live page", Live(options).Host, Live(options).Port, "EdgeAgent:LivePage:Port", logger)
     {
         this.capture = capture;
-        ArgumentNullException.ThrowIfNull(options);
-        this.options = options.LivePage;
+        var live = options.LivePage;
         bundle = options.Bundle;
         this.view = view;
         this.metrics = metrics;
         this.models = models;
         this.reporter = reporter;
-        page = LoadPage(this.options.UpdatesPerSecond);
-        stateLifetime = (long)(Stopwatch.Frequency / this.options.UpdatesPerSecond / 2);
+        page = LoadPage(live.UpdatesPerSecond);
+        stateLifetime = (long)(Stopwatch.Frequency / live.UpdatesPerSecond / 2);
     }
+
+    private static LivePageOptions Live(AgentOptions options) => (options ?? throw new ArgumentNullException(nameof(options))).LivePage;
 
     /// <summary>How many times <c>state.json</c> was built (not how many times it was served).</summary>
     public long StateBuilds => Interlocked.Read(ref stateBuilds);
-
-    /// <inheritdoc />
-    public override string ListenHost => options.Host;
-
-    /// <inheritdoc />
-    public override int ListenPort => options.Port;
-
-    /// <inheritdoc />
-    protected override string Name => "Live page";
-
-    /// <inheritdoc />
-    protected override string PortSetting => "EdgeAgent:LivePage:Port";
 
     /// <summary>The page's HTML with the polling rate filled in.</summary>
     public static byte[] LoadPage(double updatesPerSecond)

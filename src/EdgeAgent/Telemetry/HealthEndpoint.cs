@@ -10,29 +10,14 @@ namespace EdgeToolkit.EdgeAgent.Telemetry;
 /// </summary>
 public sealed class HealthEndpoint : HttpEndpointService
 {
-    private readonly MetricsOptions options;
     private readonly StatusReporter reporter;
 
     /// <summary>Creates the endpoint.</summary>
     public HealthEndpoint(AgentOptions options, StatusReporter reporter, ILogger<HealthEndpoint> logger)
-        : base(logger)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.options = options.Metrics;
+        : base("Health endpoint", Metrics(options).HealthHost, Metrics(options).HealthPort, "EdgeAgent:Metrics:HealthPort", logger) =>
         this.reporter = reporter;
-    }
 
-    /// <inheritdoc />
-    public override string ListenHost => options.HealthHost;
-
-    /// <inheritdoc />
-    public override int ListenPort => options.HealthPort;
-
-    /// <inheritdoc />
-    protected override string Name => "Health endpoint";
-
-    /// <inheritdoc />
-    protected override string PortSetting => "EdgeAgent:Metrics:HealthPort";
+    private static MetricsOptions Metrics(AgentOptions options) => (options ?? throw new ArgumentNullException(nameof(options))).Metrics;
 
     /// <inheritdoc />
     protected override HttpReply Reply(HttpGetRequest request)

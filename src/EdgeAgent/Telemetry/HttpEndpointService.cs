@@ -15,27 +15,38 @@ public abstract class HttpEndpointService : BackgroundService
 {
     private HttpGetServer? server;
 
-    /// <summary>Creates the server; <paramref name="logger"/> receives the start, bind failures and request errors.</summary>
-    protected HttpEndpointService(ILogger logger) => Logger = logger;
+    /// <summary>
+    /// Creates the server for <paramref name="host"/>:<paramref name="port"/>; <paramref name="name"/> names it in log lines
+    /// (e.g. "Health endpoint"), <paramref name="portSetting"/> is the setting named when the port cannot be bound;
+    /// <paramref name="logger"/> receives the start, bind failures and request errors.
+    /// </summary>
+    protected HttpEndpointService(string name, string host, int port, string portSetting, ILogger logger)
+    {
+        Name = name;
+        ListenHost = host;
+        ListenPort = port;
+        PortSetting = portSetting;
+        Logger = logger;
+    }
 
     /// <summary>The logger given to the constructor.</summary>
     protected ILogger Logger { get; }
 
     /// <summary>The address or name listened on (<c>127.0.0.1</c> keeps it on the device; <c>*</c> every interface).</summary>
-    public abstract string ListenHost { get; }
+    public string ListenHost { get; }
 
     /// <summary>The port listened on.</summary>
-    public abstract int ListenPort { get; }
+    public int ListenPort { get; }
 
     /// <summary>The URL served, e.g. <c>http://127.0.0.1:9465/</c>, for log lines.</summary>
     public string Prefix => ListenHost.Contains(':', StringComparison.Ordinal) && !ListenHost.StartsWith('[')
         ? $"http://[{ListenHost}]:{ListenPort}/" : $"http://{ListenHost}:{ListenPort}/";
 
     /// <summary>What the server is, for log lines (e.g. "Health endpoint").</summary>
-    protected abstract string Name { get; }
+    protected string Name { get; }
 
     /// <summary>The setting that chooses the port, named when it cannot be bound.</summary>
-    protected abstract string PortSetting { get; }
+    protected string PortSetting { get; }
 
     /// <summary>The answer to one GET or HEAD request (the server answers other methods 405 itself).</summary>
     protected abstract HttpReply Reply(HttpGetRequest request);

@@ -11,29 +11,14 @@ namespace EdgeToolkit.EdgeAgent.Telemetry;
 public sealed class PrometheusEndpoint : HttpEndpointService
 {
     private static readonly HttpReply NotReady = HttpReply.Text(503, "metrics not collected yet");
-    private readonly MetricsOptions options;
     private readonly PrometheusScrape scrape;
 
     /// <summary>Creates the endpoint.</summary>
     public PrometheusEndpoint(AgentOptions options, PrometheusScrape scrape, ILogger<PrometheusEndpoint> logger)
-        : base(logger)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        this.options = options.Metrics;
+        : base("Prometheus endpoint", Metrics(options).PrometheusHost, Metrics(options).PrometheusPort, "EdgeAgent:Metrics:PrometheusPort", logger) =>
         this.scrape = scrape;
-    }
 
-    /// <inheritdoc />
-    public override string ListenHost => options.PrometheusHost;
-
-    /// <inheritdoc />
-    public override int ListenPort => options.PrometheusPort;
-
-    /// <inheritdoc />
-    protected override string Name => "Prometheus endpoint";
-
-    /// <inheritdoc />
-    protected override string PortSetting => "EdgeAgent:Metrics:PrometheusPort";
+    private static MetricsOptions Metrics(AgentOptions options) => (options ?? throw new ArgumentNullException(nameof(options))).Metrics;
 
     /// <inheritdoc />
     protected override HttpReply Reply(HttpGetRequest request) => request.Path == "/metrics"
