@@ -11,42 +11,33 @@ namespace EdgeToolkit.EdgeAgent.Telemetry;
 /// at that moment is served); a port that cannot be bound is logged naming <see cref="PortSetting"/> and the server stays
 /// off; the agent keeps running.
 /// </summary>
-public abstract class HttpEndpointService : BackgroundService
+/// <param name="name">What the server is, for log lines (e.g. "Health endpoint").</param>
+/// <param name="host">The address or name listened on (<c>127.0.0.1</c> keeps it on the device; <c>*</c> every interface).</param>
+/// <param name="port">The port listened on.</param>
+/// <param name="portSetting">The setting that chooses the port, named when it cannot be bound.</param>
+/// <param name="logger">Receives the start, bind failures and request errors.</param>
+public abstract class HttpEndpointService(string name, string host, int port, string portSetting, ILogger logger) : BackgroundService
 {
     private HttpGetServer? server;
 
-    /// <summary>
-    /// Creates the server for <paramref name="host"/>:<paramref name="port"/>; <paramref name="name"/> names it in log lines
-    /// (e.g. "Health endpoint"), <paramref name="portSetting"/> is the setting named when the port cannot be bound;
-    /// <paramref name="logger"/> receives the start, bind failures and request errors.
-    /// </summary>
-    protected HttpEndpointService(string name, string host, int port, string portSetting, ILogger logger)
-    {
-        Name = name;
-        ListenHost = host;
-        ListenPort = port;
-        PortSetting = portSetting;
-        Logger = logger;
-    }
-
     /// <summary>The logger given to the constructor.</summary>
-    protected ILogger Logger { get; }
+    protected ILogger Logger { get; } = logger;
 
-    /// <summary>The address or name listened on (<c>127.0.0.1</c> keeps it on the device; <c>*</c> every interface).</summary>
-    public string ListenHost { get; }
+    /// <summary>The address or name listened on.</summary>
+    public string ListenHost { get; } = host;
 
     /// <summary>The port listened on.</summary>
-    public int ListenPort { get; }
+    public int ListenPort { get; } = port;
+
+    /// <summary>What the server is, for log lines.</summary>
+    protected string Name { get; } = name;
+
+    /// <summary>The setting that chooses the port, named when it cannot be bound.</summary>
+    protected string PortSetting { get; } = portSetting;
 
     /// <summary>The URL served, e.g. <c>http://127.0.0.1:9465/</c>, for log lines.</summary>
     public string Prefix => ListenHost.Contains(':', StringComparison.Ordinal) && !ListenHost.StartsWith('[')
         ? $"http://[{ListenHost}]:{ListenPort}/" : $"http://{ListenHost}:{ListenPort}/";
-
-    /// <summary>What the server is, for log lines (e.g. "Health endpoint").</summary>
-    protected string Name { get; }
-
-    /// <summary>The setting that chooses the port, named when it cannot be bound.</summary>
-    protected string PortSetting { get; }
 
     /// <summary>The answer to one GET or HEAD request (the server answers other methods 405 itself).</summary>
     protected abstract HttpReply Reply(HttpGetRequest request);
