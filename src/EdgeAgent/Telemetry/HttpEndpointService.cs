@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeToolkit.EdgeAgent.Telemetry;
 
 /// <summary>
-/// The agent's small HTTP servers (health endpoint, live page): one <see cref="HttpGetServer"/> on
+/// The agent's small HTTP servers (health endpoint, live page, Prometheus scrape): one <see cref="HttpGetServer"/> on
 /// <see cref="ListenHost"/>:<see cref="ListenPort"/>, each connection served on the thread pool so a slow client holds
 /// up no other request and never the inference loop. The server listens while the host starts (a client that connects
 /// at that moment is served); a port that cannot be bound is logged naming <see cref="PortSetting"/> and the server stays
