@@ -132,12 +132,8 @@ public static class AgentHost
         if (port is < 1 or > 65535) return true; // validation reports it by name
         try
         {
-            // A bind and listen on a plain socket, closed at once: no HttpListener here, so a scraper connecting during
-            // the probe is reset, not a failed start (HttpGetServer's remarks).
-            var address = HttpGetServer.Resolve(host);
-            using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            probe.Bind(new System.Net.IPEndPoint(address, port));
-            probe.Listen(1);
+            // The bind the endpoint will make, closed at once: a scraper connecting during the probe is reset, nothing more.
+            using var probe = HttpGetServer.Listen(host, port);
             return true;
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)

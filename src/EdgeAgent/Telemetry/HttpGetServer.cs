@@ -58,6 +58,7 @@ public sealed class HttpGetServer : IAsyncDisposable
     private readonly string host;
     private readonly bool anyHost;
     private readonly bool loopback;
+    private readonly IPAddress address;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task accepting;
     private int open;
@@ -70,7 +71,7 @@ public sealed class HttpGetServer : IAsyncDisposable
         this.handler = handler;
         this.logger = logger;
         this.limits = limits;
-        var address = ((IPEndPoint)listener.LocalEndPoint!).Address;
+        address = ((IPEndPoint)listener.LocalEndPoint!).Address;
         anyHost = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
         loopback = IPAddress.IsLoopback(address);
         accepting = Task.Run(AcceptAsync);
@@ -95,6 +96,16 @@ public sealed class HttpGetServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
         ArgumentOutOfRangeException.ThrowIfNegative(port);
+        return new HttpGetServer(Listen(host, port), host, handler, logger, limits ?? new HttpGetServerLimits());
+    }
+
+    /// <summary>
+    /// A socket bound to <paramref name="host"/> (<see cref="Resolve"/>) and <paramref name="port"/> and listening: what
+    /// <see cref="Start"/> serves on, and what a caller closes at once to learn whether the port is free. Throws
+    /// <see cref="SocketException"/> when the port cannot be bound or the host does not resolve.
+    /// </summary>
+    public static Socket Listen(string host, int port)
+    {
         var address = Resolve(host);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -102,13 +113,13 @@ public sealed class HttpGetServer : IAsyncDisposable
             if (address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(128);
+            return socket;
         }
         catch
         {
             socket.Dispose();
             throw;
         }
-        return new HttpGetServer(socket, host, handler, logger, limits ?? new HttpGetServerLimits());
     }
 
     /// <summary>The address <paramref name="host"/> stands for: every interface for <c>*</c>/<c>+</c>, else parsed or resolved (IPv4 first).</summary>
@@ -133,7 +144,7 @@ public sealed class HttpGetServer : IAsyncDisposable
     {
         if (anyHost) return true;
         if (string.Equals(requestHost, host, StringComparison.OrdinalIgnoreCase)) return true;
-        if (IPAddress.TryParse(requestHost.Trim('[', ']'), out var a) && a.Equals(EndPoint.Address)) return true;
+        if (IPAddress.TryParse(requestHost.Trim('[', ']'), out var a) && a.Equals(address)) return true;
         return loopback && (string.Equals(requestHost, "localhost", StringComparison.OrdinalIgnoreCase)
             || requestHost is "127.0.0.1" or "[::1]");
     }
@@ -186,7 +197,8 @@ public sealed class HttpGetServer : IAsyncDisposable
         {
             if (overLimit)
             {
-                await TrySendAsync(client, Head(503, "text/plain; charset=utf-8", 5, close: true, "\r\n"u8), "busy\n"u8.ToArray()).ConfigureAwait(false);
+                byte[] busy = "busy\n"u8.ToArray();
+                await TrySendAsync(client, Head(503, "text/plain; charset=utf-8", busy.Length, close: true, "\r\n"u8), busy).ConfigureAwait(false);
                 Interlocked.Decrement(ref open);
                 return;
             }
@@ -380,10 +392,10 @@ public sealed class HttpGetServer : IAsyncDisposable
             .Append("Cache-Control: no-store\r\n")
             .Append("X-Content-Type-Options: nosniff\r\n")
             .Append(close ? "Connection: close\r\n" : "Connection: keep-alive\r\n");
-        int count = Encoding.ASCII.GetByteCount(head.ToString());
-        byte[] bytes = new byte[count + end.Length];
-        Encoding.ASCII.GetBytes(head.ToString(), bytes);
-        end.CopyTo(bytes.AsSpan(count));
+        string text = head.ToString();
+        byte[] bytes = new byte[text.Length + end.Length]; // ASCII: one byte a character
+        Encoding.ASCII.GetBytes(text, bytes);
+        end.CopyTo(bytes.AsSpan(text.Length));
         return bytes;
     }
 
