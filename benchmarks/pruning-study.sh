@@ -28,6 +28,8 @@
 #        to shorten the sensitivity analysis: 14 layers x 3 cuts, each recalibrated and evaluated)
 #        SEED (42: the seed of every training and prune step; another seed repeats the whole study on other weights,
 #        batches and recalibration samples)
+#        LATENCY_PRECISION (fp32; int8: arm 5's budget, search and latency rounds time quantized networks,
+#        --latency-precision int8, for a model deployed in int8)
 #        EVAL_DATA (DATA; the final bundles' test set, e.g. DATA=embedded EVAL_DATA=fashion-mnist: train on the embedded
 #        subset, evaluate on all 10,000 Fashion-MNIST test images)
 set -euo pipefail
@@ -49,6 +51,7 @@ times="$out/times.tsv"
 set_data=(--data "$data" --limit-train "$train_limit" --limit-test "$test_limit" --seed "${SEED:-42}")
 read -r -a arms <<<"${ARMS:-teacher oneshot gradual scratch-ft scratch-total nonuniform}"
 rounds=${ROUNDS:-5}
+latency_precision=(--latency-precision "${LATENCY_PRECISION:-fp32}")
 want() { [[ " ${arms[*]} " == *" $1 "* ]]; }
 
 echo "pruning study in $out: seed ${SEED:-42}, $data, $train_limit train / $test_limit test images during training, teacher $teacher_epochs epochs, fine-tune $ft_epochs epochs, importance $importance"
@@ -112,7 +115,7 @@ for arm in "${arms[@]}"; do [ "$arm" = nonuniform ] || bundle "$arm"; done
 if want nonuniform; then
   cache="$out/latency-cache"
   # The budget: uniform alpha 0.5 (this input size, channels, classes) measured whole on this machine, median of rounds.
-  step latency-budget "$out/latency-budget.md" sh -c "$edgekit latency-table --alpha $alpha --rounds $rounds --cache '$cache' \
+  step latency-budget "$out/latency-budget.md" sh -c "$edgekit latency-table --alpha $alpha --rounds $rounds --cache '$cache' ${latency_precision[*]} \
     --input-size 32 --input-channels 1 --classes 10 > '$out/latency-budget.tmp' && mv '$out/latency-budget.tmp' '$out/latency-budget.md'"
   budget=$(grep "^| alpha $alpha |" "$out/latency-budget.md" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
   echo "[nonuniform] latency budget = uniform alpha $alpha measured: $budget ms (load $(cut -d' ' -f1 /proc/loadavg))"
@@ -120,12 +123,12 @@ if want nonuniform; then
   # comparison holds while the machine's speed drifts; absolute: the figure above, measured once before the search.
   if [ "${BUDGET:-relative}" = absolute ]; then budget_flag=(--target-latency "$budget"); else budget_flag=(--target-latency-of-alpha "$alpha"); fi
   step nonuniform "$out/nonuniform/finetune/last/spec.json" $edgekit prune --checkpoint "$out/teacher/last" --alpha "$alpha" \
-    --importance "$importance" "${set_data[@]}" "${budget_flag[@]}" --latency-cache "$cache" \
+    --importance "$importance" "${set_data[@]}" "${budget_flag[@]}" "${latency_precision[@]}" --latency-cache "$cache" \
     --finetune-epochs "$ft_epochs" ${NONUNIFORM_ARGS:-} --out "$out/nonuniform"
   bundle nonuniform
   plan=$(tr -d ' \n' <"$out/nonuniform/prune/latency.json" | grep -o '"channelPlan":\[[0-9,]*\]' | head -1 | grep -o '[0-9,]*[0-9]')
   # Same measured latency? The two architectures timed whole in interleaved rounds, then the two trained bundles.
-  step latency-rounds "$out/latency-rounds.md" sh -c "$edgekit latency-table --alpha $alpha --channel-plan '$plan' --rounds $rounds --cache '$cache' \
+  step latency-rounds "$out/latency-rounds.md" sh -c "$edgekit latency-table --alpha $alpha --channel-plan '$plan' --rounds $rounds --cache '$cache' ${latency_precision[*]} \
     --input-size 32 --input-channels 1 --classes 10 > '$out/latency-rounds.tmp' && mv '$out/latency-rounds.tmp' '$out/latency-rounds.md'"
   if [ ! -e "$out/bench-rounds.tsv" ]; then
     printf 'round\tarm\tprecision\tp50 ms\tload\n' >"$out/bench-rounds.tmp"

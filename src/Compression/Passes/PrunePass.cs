@@ -204,8 +204,9 @@ public sealed class PrunePass : IPass
     private IReadOnlyList<int> LatencyPlan(MobileNetV1 source, ModelSpec spec, SensitivityReport report, string outputFolder, PassContext context)
     {
         var runner = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 5, Runs = 60, Threads = Options.LatencyThreads });
-        var model = new MobileNetLatencyModel(runner, Options.LatencyCache ?? LatencyTable.DefaultCacheFolder, spec.InputChannels, spec.InputSize, spec.NumClasses);
-        context.Report($"prune: latency table for {runner.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
+        var model = new MobileNetLatencyModel(runner, Options.LatencyCache ?? LatencyTable.DefaultCacheFolder, spec.InputChannels, spec.InputSize, spec.NumClasses,
+            int8: Options.LatencyQuantization);
+        context.Report($"prune: latency table for {model.Table.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
         var ct = context.Cancellation;
         var whole = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 20, Runs = 300, Threads = Options.LatencyThreads });
         long Macs(IReadOnlyList<int> p) => MobileNetV1.Macs(p, spec.InputChannels, spec.InputSize, spec.NumClasses);
@@ -282,7 +283,7 @@ public sealed class PrunePass : IPass
         bool met = Within(kept);
         AtomicFile.WriteAllText(Path.Combine(outputFolder, LatencyFile), JsonSerializer.Serialize(new
         {
-            fingerprint = runner.Fingerprint,
+            fingerprint = model.Table.Fingerprint,
             cacheFile = model.CachePath,
             blocksMeasured = model.BlocksMeasured,
             budgetMs = budget,

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Quantization;
+using EdgeToolkit.ModelBundle;
+using EdgeToolkit.Preprocessing;
 
 namespace EdgeToolkit.Compression.Passes;
 
@@ -91,12 +94,21 @@ public sealed record PrunePassOptions
     public static IntPassOption LatencyThreadsOption { get; } = new("latencyThreads", 1, 1, 256,
         "ONNX Runtime threads of the latency measurements (part of the table's fingerprint)");
 
+    /// <summary>Recipe <c>latencyPrecision</c>, CLI <c>--latency-precision</c>: <see cref="LatencyPrecision"/>.</summary>
+    public static EnumPassOption<Precision> LatencyPrecisionOption { get; } = new("latencyPrecision", Precision.Fp32,
+        "Precision the latency budget is measured in: fp32, or int8 (every block and candidate quantized as edgekit quantize would, for latencyTarget; part of the table's fingerprint)");
+
+    /// <summary>Recipe <c>latencyTarget</c>, CLI <c>--latency-target</c>: <see cref="LatencyTarget"/>.</summary>
+    public static EnumPassOption<QuantizationTarget> LatencyTargetOption { get; } = new("latencyTarget", QuantizationTarget.Host,
+        "CPU family an int8 latency table is quantized for (host = this machine; name the device's family when the table is measured on a device)");
+
     /// <summary>Every setting declared once for the recipe and <c>edgekit prune</c>.</summary>
     public static IReadOnlyList<PassOption> Declared =>
     [
         RecalibrationImagesOption, TaylorBatchesOption, StepsOption, ScheduleUnitOption, StepEpochsOption, StepBatchesOption,
         StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, TargetLatencyOfAlphaOption, MinChannelsOption,
         SensitivityOption, SensitivityImagesOption, SensitivityBatchesOption, LatencyThreadsOption,
+        LatencyPrecisionOption, LatencyTargetOption,
     ];
 
     /// <summary>Declaration of <see cref="TargetLatencyMs"/>: recipe <c>targetLatencyMs</c>, CLI <c>edgekit prune --target-latency-ms</c> (alias <c>--target-latency</c>).</summary>
@@ -134,6 +146,41 @@ public sealed record PrunePassOptions
 
     /// <summary>ONNX Runtime intra-op threads of the latency measurements (part of the table's fingerprint).</summary>
     public int LatencyThreads { get; init; } = 1;
+
+    /// <summary>
+    /// Precision the latency budget is measured in: <see cref="Precision.Fp32"/>, or <see cref="Precision.Int8"/> for a network
+    /// that will be deployed quantized (its layers do not cost what their fp32 forms cost: at 32x32 on the Zen 5 of
+    /// docs/pruning.md, a plan as fast as uniform alpha 0.25 in fp32 ran at 0.84-0.91 of it in int8).
+    /// </summary>
+    public Precision LatencyPrecision { get; init; } = Precision.Fp32;
+
+    /// <summary>The CPU family an int8 latency table is quantized for (<see cref="QuantizationOptions.Target"/>).</summary>
+    public QuantizationTarget LatencyTarget { get; init; } = QuantizationTarget.Host;
+
+    /// <summary>The quantizer settings of an int8 latency table (null for fp32): <c>edgekit quantize</c>'s defaults for <see cref="LatencyTarget"/>.</summary>
+    public QuantizationOptions? LatencyQuantization => LatencyQuantizationOf(LatencyPrecision, LatencyTarget, onDevice: LatencyRunner is not null);
+
+    /// <summary>
+    /// The quantizer settings a latency table of <paramref name="precision"/> is measured with (null for fp32; for int8,
+    /// <c>edgekit quantize</c>'s defaults for <paramref name="target"/>), the one reading of <see cref="LatencyPrecisionOption"/>
+    /// and <see cref="LatencyTargetOption"/> for <c>edgekit prune</c>, recipes and <c>edgekit latency-table</c>.
+    /// </summary>
+    /// <param name="precision">fp32 or int8.</param>
+    /// <param name="target">The CPU family of an int8 table.</param>
+    /// <param name="onDevice">The table is measured on a device, not this host: an int8 table must name its CPU family.</param>
+    /// <exception cref="ArgumentException">fp16, a target with fp32, or int8 on a device for the target "host"; the message names the setting.</exception>
+    public static QuantizationOptions? LatencyQuantizationOf(Precision precision, QuantizationTarget target, bool onDevice) =>
+        LatencyPrecisionProblem(precision, target, onDevice) is { } p ? throw new ArgumentException($"{p.Field} {p.Text}")
+        : precision == Precision.Int8 ? QuantizationOptions.Default with { Target = target } : null;
+
+    private static (string Field, string Text)? LatencyPrecisionProblem(Precision precision, QuantizationTarget target, bool onDevice) =>
+        precision is not (Precision.Fp32 or Precision.Int8)
+            ? (LatencyPrecisionOption.Key, $"must be fp32 or int8 but is {KebabCase.Name(precision)} (ONNX Runtime's CPU provider has no fast fp16 kernels to measure)")
+            : target != QuantizationTarget.Host && precision != Precision.Int8
+            ? (LatencyTargetOption.Key, $"is {KebabCase.Name(target)} but applies only to an int8 latency table ({LatencyPrecisionOption.Key}: int8; CLI: {LatencyPrecisionOption.CliName} int8)")
+            : onDevice && precision == Precision.Int8 && target == QuantizationTarget.Host
+            ? (LatencyTargetOption.Key, $"is host (this machine) but the int8 table is measured on a device: name the device's CPU family ({string.Join(", ", KebabCase.Names<QuantizationTarget>().Where(n => n != KebabCase.Name(QuantizationTarget.Host)))}; CLI: {LatencyTargetOption.CliName})")
+            : null;
 
     /// <summary>Run the sensitivity analysis and write <c>sensitivity.json</c> even for a uniform plan.</summary>
     public bool Sensitivity { get; init; }
@@ -185,6 +232,9 @@ public sealed record PrunePassOptions
             ? (TargetLatencyOfAlphaOption.Key, string.Create(CultureInfo.InvariantCulture, $"is {TargetLatencyOfAlpha} and {TargetLatencyOption.Key} is {TargetLatencyMs}: give one latency budget, not both"))
             : TargetLatencyOfAlpha is < 0 or > 1 ? (TargetLatencyOfAlphaOption.Key, string.Create(CultureInfo.InvariantCulture, $"must be a width multiplier in (0, 1] (or 0 for none) but is {TargetLatencyOfAlpha}"))
             : LatencyThreads < 1 ? ("latencyThreads", $"must be at least 1 but is {LatencyThreads}")
+            : LatencyPrecisionProblem(LatencyPrecision, LatencyTarget, onDevice: LatencyRunner is not null) is { } precision ? precision
+            : LatencyPrecision == Precision.Int8 && !HasLatencyBudget
+                ? (LatencyPrecisionOption.Key, $"is int8 but applies only to a latency budget ({TargetLatencyOption.Key} or {TargetLatencyOfAlphaOption.Key}; CLI: {TargetLatencyOption.CliName} or {TargetLatencyOfAlphaOption.CliName})")
             : MinChannels < 1 ? (MinChannelsOption.Key, $"must be at least 1 but is {MinChannels}")
             : SensitivityBatches < 0 ? (SensitivityBatchesOption.Key, $"must be 0 or more but is {SensitivityBatches}")
             : SensitivityBatches > 0 && !Sensitivity && Plan != WidthPlanChoice.Sensitivity
@@ -237,6 +287,8 @@ public sealed record PrunePassOptions
             TargetLatencyOfAlpha = TargetLatencyOfAlphaOption.Read(r),
             LatencyCache = r.String("latencyCache", null),
             LatencyThreads = LatencyThreadsOption.Read(r),
+            LatencyPrecision = LatencyPrecisionOption.Read(r),
+            LatencyTarget = LatencyTargetOption.Read(r),
             MinChannels = MinChannelsOption.Read(r),
         };
         if (o.Problem() is { } problem)

@@ -16,7 +16,8 @@ namespace EdgeToolkit.ModelBundle.Runtime;
 /// <param name="Architecture">Process architecture (X64, Arm64).</param>
 /// <param name="OrtVersion">ONNX Runtime version.</param>
 /// <param name="Threads">Intra-op threads of every measurement.</param>
-/// <param name="Precision">Precision of the measured models (fp32).</param>
+/// <param name="Precision">Precision of the measured models: <c>fp32</c> as a runner reports it; a latency table of int8 models
+/// names the quantizer's target and activation type too (<c>int8 x64-vnni uint8 activations</c>).</param>
 /// <param name="Emulated">
 /// The process runs under qemu user-mode emulation (an ARM64 root on an x86 host): its timings only show that the
 /// path works and say nothing about a real device.

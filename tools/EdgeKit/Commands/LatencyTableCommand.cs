@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeToolkit.Compression;
+using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning.Latency;
 using EdgeToolkit.EdgeKit.Console;
 using EdgeToolkit.ModelBundle.Runtime;
@@ -31,10 +32,12 @@ public static class LatencyTableCommand
         var alphas = new Option<double[]>("--alpha") { Description = "Uniform width multipliers to predict and measure", DefaultValueFactory = _ => [1.0, 0.75, 0.5, 0.25], AllowMultipleArgumentsPerToken = true };
         var plans = new Option<string[]>("--channel-plan") { Description = "Channel plans to predict and measure, 14 comma-separated widths each (as edgekit models --channel-plan; e.g. the channelPlan of a latency.json)", AllowMultipleArgumentsPerToken = true };
         var blockRounds = new Option<int>("--block-rounds") { Description = "Passes over the blocks not yet in the table; each block keeps its fastest pass (a block timed once can catch a slow moment of the machine)", DefaultValueFactory = _ => MobileNetLatencyModel.DefaultTableRounds };
+        var precision = PrunePassOptions.LatencyPrecisionOption.Cli();
+        var target = PrunePassOptions.LatencyTargetOption.Cli();
         var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds of whole-network measurements (median; 0 = predict only)", DefaultValueFactory = _ => 3 };
         var command = new Command("latency-table", "Measure the per-layer MobileNet v1 latency table (this host or a device over ssh) and check its predictions against whole networks.")
         {
-            threads, runs, warmup, cache, size, channels, classes, alphas, plans, blockRounds, rounds,
+            threads, runs, warmup, cache, size, channels, classes, alphas, plans, blockRounds, rounds, precision, target,
         };
         foreach (var option in device.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -54,12 +57,14 @@ public static class LatencyTableCommand
                 }
                 foreach (string p in parse.GetValue(plans) ?? [])
                     targets.Add(("plan " + p, ModelsCommand.ParsePlan(p)));
-                ILatencyRunner runner = device.Settings(parse, t, r, w) is { } settings
+                var settings = device.Settings(parse, t, r, w);
+                var int8 = PrunePassOptions.LatencyQuantizationOf(parse.GetValue(precision), parse.GetValue(target), onDevice: settings is not null);
+                ILatencyRunner runner = settings is not null
                     ? new SshLatencyRunner(settings, output)
                     : new LocalLatencyRunner(new LatencyBenchmarkOptions { Threads = t, Runs = r, Warmup = w });
                 var model = new MobileNetLatencyModel(runner, parse.GetValue(cache) ?? LatencyTable.DefaultCacheFolder,
-                    parse.GetValue(channels), parse.GetValue(size), parse.GetValue(classes), passes);
-                output.WriteLine($"latency table for {runner.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
+                    parse.GetValue(channels), parse.GetValue(size), parse.GetValue(classes), passes, int8);
+                output.WriteLine($"latency table for {model.Table.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
                 if (runner.Fingerprint.Emulated)
                     output.WriteLine("note: the target runs under qemu emulation: this table only shows that the path works; its times say nothing about a real device.");
                 var predicted = targets.Select(x => model.Predict(x.Plan)).ToList();

@@ -42,6 +42,8 @@ public static class PruneCommand
         var targetLatencyOfAlpha = PrunePassOptions.TargetLatencyOfAlphaOption.Cli();
         var latencyCache = new Option<string?>("--latency-cache") { Description = $"Folder of the cached per-layer latency tables, one file per machine fingerprint (default {LatencyTable.DefaultCacheFolder})" };
         var latencyThreads = PrunePassOptions.LatencyThreadsOption.Cli();
+        var latencyPrecision = PrunePassOptions.LatencyPrecisionOption.Cli();
+        var latencyTarget = PrunePassOptions.LatencyTargetOption.Cli();
         var minChannels = PrunePassOptions.MinChannelsOption.Cli();
         var latencyDevice = new SshLatencyOptions("latency-");
         var sensitivity = PrunePassOptions.SensitivityOption.Cli();
@@ -62,7 +64,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, latencyCache, latencyThreads, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, latencyCache, latencyThreads, latencyPrecision, latencyTarget, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -102,6 +104,8 @@ public static class PruneCommand
                     TargetLatencyOfAlpha = parse.GetValue(targetLatencyOfAlpha),
                     LatencyCache = parse.GetValue(latencyCache),
                     LatencyThreads = parse.GetValue(latencyThreads),
+                    LatencyPrecision = parse.GetValue(latencyPrecision),
+                    LatencyTarget = parse.GetValue(latencyTarget),
                     LatencyRunner = device is null ? null : new SshLatencyRunner(device, System.Console.Out, latencyDevice.Prefix),
                     TargetMacs = (long)parse.GetValue(targetMacs),
                     MinChannels = parse.GetValue(minChannels),

@@ -56,9 +56,6 @@ public static class LayerBlockModel
         return model;
     }
 
-    /// <summary>Writes the model of <paramref name="block"/> to <paramref name="path"/>.</summary>
-    public static void Write(LayerBlock block, string path) => File.WriteAllBytes(path, Build(block).ToByteArray());
-
     private static string Conv(B b, Random random, string name, string x, int inChannels, int outChannels, int kernel, int stride, int groups)
     {
         int perGroup = inChannels / groups;

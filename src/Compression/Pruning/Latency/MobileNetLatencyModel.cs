@@ -1,6 +1,10 @@
 using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Quantization;
+using EdgeToolkit.ModelBundle.Runtime;
+using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Models;
 using Google.Protobuf;
+using Onnx;
 using TorchSharp;
 
 namespace EdgeToolkit.Compression.Pruning.Latency;
@@ -10,7 +14,9 @@ namespace EdgeToolkit.Compression.Pruning.Latency;
 /// (NetAdapt's look-up table): <c>overhead + sum over blocks (block - overhead)</c>, where <c>overhead</c> is the
 /// cost of running any model once, so it is counted once and not once per block. Blocks missing from the
 /// table are written as small ONNX models and measured by the runner in <see cref="TableRounds"/> passes (each keeps
-/// its fastest), then cached.
+/// its fastest), then cached. With <see cref="Int8"/> options every model (block or whole network) is quantized before it
+/// is timed, as <c>edgekit quantize</c> would quantize the trained network for that target: the table then predicts the
+/// int8 model, whose layers do not cost what their fp32 forms cost (docs/pruning.md, "An int8 latency table").
 /// </summary>
 public sealed class MobileNetLatencyModel
 {
@@ -25,9 +31,13 @@ public sealed class MobileNetLatencyModel
     /// <param name="inputSize">Input side in pixels.</param>
     /// <param name="numClasses">Classes of the classifier.</param>
     /// <param name="tableRounds">Passes over the missing blocks; each block keeps its fastest pass (<see cref="DefaultTableRounds"/>).</param>
+    /// <param name="int8">Null: the models are timed in fp32. Otherwise the quantizer settings every model is quantized
+    /// with before it is timed (random calibration images: the kernels, not the ranges, decide the time); their
+    /// <see cref="QuantizationOptions.Target"/> must name the runner's CPU family when the runner is not this host.</param>
     /// <exception cref="InvalidDataException">A cache file for this fingerprint exists but is not a valid table.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tableRounds"/> is below 1.</exception>
-    public MobileNetLatencyModel(ILatencyRunner runner, string cacheFolder, int inputChannels, int inputSize, int numClasses, int tableRounds = DefaultTableRounds)
+    public MobileNetLatencyModel(ILatencyRunner runner, string cacheFolder, int inputChannels, int inputSize, int numClasses, int tableRounds = DefaultTableRounds,
+        QuantizationOptions? int8 = null)
     {
         _runner = runner ?? throw new ArgumentNullException(nameof(runner));
         ArgumentOutOfRangeException.ThrowIfLessThan(tableRounds, 1);
@@ -36,7 +46,8 @@ public sealed class MobileNetLatencyModel
         InputChannels = inputChannels;
         InputSize = inputSize;
         NumClasses = numClasses;
-        Table = LatencyTable.Load(_cacheFolder, runner.Fingerprint);
+        Int8 = int8 is null ? null : (int8 with { CalibrationCount = CalibrationImages }).Validate();
+        Table = LatencyTable.Load(_cacheFolder, runner.Fingerprint with { Precision = PrecisionOf(Int8) });
         _workFolder = Path.Combine(Path.GetTempPath(), "edgekit-latency-" + Guid.NewGuid().ToString("N")[..12]);
     }
 
@@ -54,6 +65,23 @@ public sealed class MobileNetLatencyModel
 
     /// <summary>Passes over the blocks by default: 3 (see <see cref="TableRounds"/>).</summary>
     public const int DefaultTableRounds = 3;
+
+    /// <summary>The quantizer settings of an int8 table (null: fp32).</summary>
+    public QuantizationOptions? Int8 { get; }
+
+    /// <summary>Random calibration images of each quantized model (8: a handful sets every range; the time does not depend on them).</summary>
+    public const int CalibrationImages = 8;
+
+    /// <summary>
+    /// The fingerprint's precision: <c>fp32</c>, or <c>int8</c> with the resolved target and activation type (the table of
+    /// uint8 activations on an x86 VNNI machine is not the table of int8 activations on an ARM64 board with dot products).
+    /// </summary>
+    public static string PrecisionOf(QuantizationOptions? int8)
+    {
+        if (int8 is null) return "fp32";
+        var choice = ActivationTypeChoice.For(int8.Target, int8.ActivationType);
+        return $"int8 {KebabCase.Name(choice.Target)} {ActivationTypeChoice.Name(choice.ActivationType)} activations";
+    }
 
     /// <summary>Image channels of the modelled network.</summary>
     public int InputChannels { get; }
@@ -171,7 +199,7 @@ public sealed class MobileNetLatencyModel
     private ILatencyRunner SameMachine(ILatencyRunner? runner)
     {
         runner ??= _runner;
-        if (runner.Fingerprint != Table.Fingerprint)
+        if (runner.Fingerprint with { Precision = Table.Fingerprint.Precision } != Table.Fingerprint)
             throw new ArgumentException($"the whole network must be measured on the table's machine ({Table.Fingerprint}) but the runner measures {runner.Fingerprint}.", nameof(runner));
         return runner;
     }
@@ -187,9 +215,26 @@ public sealed class MobileNetLatencyModel
             using var net = new MobileNetV1(NumClasses, plan, InputChannels, InputSize);
             net.eval();
             var spec = new ModelSpec("mobilenet_v1", NumClasses, InputChannels, InputSize, MobileNetV1.NominalAlpha(plan)) { ChannelPlan = plan };
-            File.WriteAllBytes(path, new OnnxExporter().Export(net, spec).ToByteArray());
+            Save(new OnnxExporter().Export(net, spec), path, InputChannels, InputSize);
         }
         return path;
+    }
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/>, quantized first when the table is int8.</summary>
+    private void Save(ModelProto model, string path, int channels, int side)
+    {
+        if (Int8 is not null)
+        {
+            var random = new Random(1234);
+            var calibration = Enumerable.Range(0, CalibrationImages).Select(_ =>
+            {
+                var data = new float[channels * side * side];
+                for (int i = 0; i < data.Length; i++) data[i] = (float)random.NextDouble();
+                return new CalibrationBatch(data, [1, channels, side, side]);
+            }).ToList();
+            model = new QdqQuantizer(Int8).Quantize(model, calibration).Model;
+        }
+        File.WriteAllBytes(path, model.ToByteArray());
     }
 
     private void Ensure(IReadOnlyList<LayerBlock> blocks, CancellationToken cancellationToken)
@@ -203,7 +248,7 @@ public sealed class MobileNetLatencyModel
             for (int i = 0; i < missing.Count; i++)
             {
                 string path = Path.Combine(_workFolder, $"block{i}.onnx");
-                LayerBlockModel.Write(missing[i], path);
+                Save(LayerBlockModel.Build(missing[i]), path, missing[i].InChannels, missing[i].InputSide);
                 paths.Add(path);
             }
             var fastest = Enumerable.Repeat(double.PositiveInfinity, missing.Count).ToArray();
