@@ -306,7 +306,7 @@ public sealed class PrunePass : IPass
             predictionCorrection = kept.Correction,
             searches = tried.Select(t => new { channelPlan = t.Plan, predictionCorrection = t.Correction, predictedMs = t.PredictedMs, measuredMs = t.MeasuredMs, ratioToReference = t.RatioToReference, macs = t.Macs }),
             source = new { channelPlan = source.ChannelPlan, predictedMs = sourcePredicted, measuredMs = sourceMeasured },
-        }, new JsonSerializerOptions { WriteIndented = true }));
+        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase })); // the fingerprint's fields too, as in the table's cache file
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"prune: latency plan {string.Join(",", plan)}: predicted {predicted:F3} ms (x {kept.Correction:F3}: {predicted * kept.Correction:F3}), whole network measured {measuredMs:F3} ms{Relative(kept)} against the budget {budget:F3} ms " +
             $"({(met ? "met" : "NOT met")} within {LatencyTolerance:P0}; {tried.Count} search(es)); source predicted {sourcePredicted:F3} ms, measured {sourceMeasured:F3} ms; {model.BlocksMeasured} blocks measured"));

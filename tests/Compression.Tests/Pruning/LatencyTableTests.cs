@@ -3,6 +3,7 @@ using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Pruning.Latency;
+using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.ModelBundle.Runtime;
@@ -60,6 +61,89 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(predicted, second.Predict(Quarter));
         Assert.Equal(0, second.BlocksMeasured);
         Assert.NotEqual(DeviceFingerprint.Local(1).Key, DeviceFingerprint.Local(2).Key);
+    }
+
+    [Fact]
+    public void An_int8_table_times_quantized_blocks_and_networks_in_a_cache_file_of_its_own()
+    {
+        var runner = new SizeRunner();
+        var int8 = QuantizationOptions.Default with { Target = QuantizationTarget.X64Vnni };
+        var fp32Model = new MobileNetLatencyModel(runner, dir, 1, 16, 10);
+        var int8Model = new MobileNetLatencyModel(runner, dir, 1, 16, 10, int8: int8);
+
+        double fp32 = fp32Model.Predict(Quarter), quantized = int8Model.Predict(Quarter);
+
+        // Every block the int8 table timed was a QDQ model; the fp32 table's were float.
+        Assert.Equal(fp32Model.BlocksMeasured, int8Model.BlocksMeasured);
+        Assert.Equal(2 * fp32Model.BlocksMeasured * MobileNetLatencyModel.DefaultTableRounds, runner.Measured.Count);
+        Assert.All(runner.Measured.Take(runner.Measured.Count / 2), m => Assert.Equal(0, m.QuantizeNodes));
+        // block0 is the overhead block, a lone Relu: nothing to quantize.
+        Assert.All(runner.Measured.Skip(runner.Measured.Count / 2).Where(m => m.File != "block0.onnx"), m => Assert.True(m.QuantizeNodes > 0, m.File));
+        Assert.NotEqual(fp32, quantized); // the files (weights int8, QDQ nodes) and so the size-times differ
+        Assert.Equal("int8 x64-vnni uint8 activations", int8Model.Table.Fingerprint.Precision);
+        Assert.Equal(runner.Fingerprint with { Precision = int8Model.Table.Fingerprint.Precision }, int8Model.Table.Fingerprint);
+        Assert.NotEqual(fp32Model.CachePath, int8Model.CachePath);
+        using (var json = JsonDocument.Parse(File.ReadAllText(int8Model.CachePath)))
+            Assert.Equal("int8 x64-vnni uint8 activations", json.RootElement.GetProperty("fingerprint").GetProperty("precision").GetString());
+        Assert.Equal("int8 arm64-dot int8 activations", MobileNetLatencyModel.PrecisionOf(int8 with { Target = QuantizationTarget.Arm64DotProduct }));
+
+        // Whole networks too, alone and paired, with the runner of the table's machine (its fingerprint says fp32).
+        runner.Measured.Clear();
+        int8Model.MeasureWhole(Quarter);
+        int8Model.MeasurePaired(MobileNetV1.Channels(0.125), Quarter, rounds: 2);
+        Assert.Equal(5, runner.Measured.Count);
+        Assert.All(runner.Measured, m => Assert.True(m.QuantizeNodes >= 14, $"{m.File}: {m.QuantizeNodes} QuantizeLinear"));
+        var other = new SizeRunner { Fingerprint = runner.Fingerprint with { Cores = 8 } };
+        Assert.Throws<ArgumentException>(() => int8Model.MeasureWhole(Quarter, other));
+
+        // Reopened, the int8 table comes from its cache; the fp32 one was not touched by it.
+        Assert.Equal(quantized, new MobileNetLatencyModel(runner, dir, 1, 16, 10, int8: int8).Predict(Quarter));
+        Assert.Equal(fp32, new MobileNetLatencyModel(runner, dir, 1, 16, 10).Predict(Quarter));
+    }
+
+    [Fact]
+    public void An_int8_table_on_this_host_runs_the_quantized_blocks_in_onnx_runtime()
+    {
+        var model = new MobileNetLatencyModel(new LocalLatencyRunner(), dir, 1, 16, 10, tableRounds: 1, int8: QuantizationOptions.Default);
+
+        double predicted = model.Predict(Quarter), whole = model.MeasureWhole(Quarter);
+
+        output.WriteLine($"{model.Table.Fingerprint}: alpha 0.25 at 16x16 predicted {predicted:F4} ms, measured {whole:F4} ms");
+        Assert.True(predicted > 0 && whole > 0);
+        Assert.StartsWith("int8 x64", model.Table.Fingerprint.Precision, StringComparison.Ordinal);
+        Assert.All(model.Table.Entries.Values, t => Assert.True(t > 0));
+    }
+
+    [Theory]
+    [InlineData(Precision.Fp16, QuantizationTarget.Host, false, "latencyPrecision must be fp32 or int8 but is fp16")]
+    [InlineData(Precision.Fp32, QuantizationTarget.Arm64, false, "latencyTarget is arm64 but applies only to an int8 latency table (latencyPrecision: int8; CLI: --latency-precision int8)")]
+    [InlineData(Precision.Int8, QuantizationTarget.Host, true, "latencyTarget is host (this machine) but the int8 table is measured on a device: name the device's CPU family (x64, x64-vnni, arm64, arm64-dot; CLI: --latency-target)")]
+    public void A_latency_precision_that_cannot_be_measured_is_refused_naming_the_setting(Precision precision, QuantizationTarget target, bool onDevice, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => PrunePassOptions.LatencyQuantizationOf(precision, target, onDevice));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+        var options = new PrunePassOptions
+        {
+            Plan = WidthPlanChoice.Sensitivity, TargetLatencyOfAlpha = 0.5, LatencyPrecision = precision, LatencyTarget = target,
+            LatencyRunner = onDevice ? new SizeRunner() : null,
+        };
+        Assert.StartsWith(expected, Assert.Throws<ArgumentException>(() => options.Validate()).Message, StringComparison.Ordinal);
+        Assert.Null(PrunePassOptions.LatencyQuantizationOf(Precision.Fp32, QuantizationTarget.Host, onDevice));
+        Assert.Equal(QuantizationTarget.Arm64, PrunePassOptions.LatencyQuantizationOf(Precision.Int8, QuantizationTarget.Arm64, onDevice)!.Target);
+    }
+
+    [Fact]
+    public void A_recipe_reads_the_latency_precision_and_refuses_int8_without_a_latency_budget()
+    {
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "latencyPrecision": "int8" } } ] }""";
+        var r = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(json, "recipe.json"));
+        Assert.StartsWith("recipe.json: passes[1].options.latencyPrecision is int8 but applies only to a latency budget", r.Message, StringComparison.Ordinal);
+        var bad = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(json.Replace("\"int8\"", "\"int4\""), "recipe.json"));
+        Assert.StartsWith("recipe.json: passes[1].options.latencyPrecision", bad.Message, StringComparison.Ordinal);
+        var ok = RecipeLoader.Parse(json.Replace("\"latencyPrecision\": \"int8\"", "\"latencyPrecision\": \"int8\", \"latencyTarget\": \"arm64-dot\", \"targetLatencyOfAlpha\": 0.5, \"plan\": \"sensitivity\""), "recipe.json");
+        var options = ((PrunePass)ok.Passes[1]).Options;
+        Assert.Equal((Precision.Int8, QuantizationTarget.Arm64DotProduct), (options.LatencyPrecision, options.LatencyTarget));
+        Assert.Equal(QuantizationTarget.Arm64DotProduct, options.LatencyQuantization!.Target);
     }
 
     [Fact]
@@ -178,6 +262,38 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(root.GetProperty("source").GetProperty("measuredMs").GetDouble() > root.GetProperty("measuredMs").GetDouble());
         Assert.Equal(runner.Fingerprint.Key, Path.GetFileNameWithoutExtension(root.GetProperty("cacheFile").GetString()));
         Assert.Equal(root.GetProperty("measuredMs").GetDouble() <= budget * 1.05, root.GetProperty("measuredWithinBudget").GetBoolean());
+    }
+
+    [Fact]
+    public void Prune_pass_with_an_int8_latency_budget_searches_on_quantized_networks_and_says_so_in_latency_json()
+    {
+        var (input, data, cache) = QuarterCheckpoint();
+        var runner = new SizeRunner();
+        var int8 = QuantizationOptions.Default with { Target = QuantizationTarget.X64Vnni };
+        double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10, int8: int8).Predict(Quarter);
+        runner.Measured.Clear();
+        var pass = new PrunePass(new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 16 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 16,
+            TargetLatencyMs = budget,
+            LatencyCache = cache,
+            LatencyRunner = runner,
+            LatencyPrecision = Precision.Int8,
+            LatencyTarget = QuantizationTarget.X64Vnni,
+        }.Validate());
+
+        pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        var root = report.RootElement;
+        Assert.Equal("int8 x64-vnni uint8 activations", root.GetProperty("fingerprint").GetProperty("precision").GetString());
+        Assert.Equal(LatencyTable.PathFor(cache, runner.Fingerprint with { Precision = "int8 x64-vnni uint8 activations" }), root.GetProperty("cacheFile").GetString());
+        Assert.True(root.GetProperty("predictedMs").GetDouble() <= budget);
+        var wholes = runner.Measured.Where(m => m.File.StartsWith("whole", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(wholes);
+        Assert.All(wholes, m => Assert.True(m.QuantizeNodes >= 14, m.File));
     }
 
     [Fact]
@@ -494,11 +610,19 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         private int _wholeMeasurements;
         private int _blockMeasurements;
 
-        public DeviceFingerprint Fingerprint { get; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
+        public DeviceFingerprint Fingerprint { get; init; } = new("test CPU", 4, "X64", "1.31.1", 1, "fp32");
+
+        /// <summary>Every model measured: its file name and its QuantizeLinear nodes.</summary>
+        public List<(string File, int QuantizeNodes)> Measured { get; } = [];
 
         public IReadOnlyList<double> Measure(IReadOnlyList<string> modelPaths, CancellationToken cancellationToken = default)
         {
             Calls++;
+            foreach (string p in modelPaths)
+            {
+                var nodes = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(p)).Graph.Node;
+                Measured.Add((Path.GetFileName(p), nodes.Count(n => n.OpType == "QuantizeLinear")));
+            }
             return modelPaths.Select(p => Path.GetFileName(p).StartsWith("whole", StringComparison.Ordinal)
                 ? Whole(new FileInfo(p).Length / 1000.0) * WholeFactor * (_drift *= DriftPerCall) * State()
                 : new FileInfo(p).Length / 1000.0 * BlockState()).ToArray();
