@@ -79,6 +79,30 @@ public sealed class LatencyTableOverSshTests : IDisposable
     }
 
     [Fact]
+    public void An_int8_table_on_the_device_is_quantized_for_the_family_it_names_and_cached_apart()
+    {
+        string cache = temp.Combine("cache");
+        string[] args = ["--host", "pi@device", "--ssh", FakeSsh(), "--scp", FakeScp(), "--agent", Agent(),
+            "--cache", cache, "--runs", "5", "--warmup", "1", "--alpha", "0.25", "--rounds", "1", "--latency-precision", "int8"];
+
+        // "host" is this machine, not the device: an int8 table over ssh must name the device's CPU family.
+        var refused = EdgeKit(args);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("latencyTarget is host (this machine) but the int8 table is measured on a device", refused.StdErr);
+        Assert.False(Directory.Exists(cache));
+
+        // The stand-in device is this x86 host, so it can run models quantized for x64 (uint8 activations).
+        var r = EdgeKit([.. args, "--latency-target", "x64"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(", int8 x64 uint8 activations (0 cached blocks", r.StdOut);
+        Assert.Matches(@"(?m)^\| alpha 0\.25 \| [0-9,]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", r.StdOut);
+        string file = Assert.Single(Directory.GetFiles(cache, "*.json"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(file));
+        Assert.Equal("int8 x64 uint8 activations", doc.RootElement.GetProperty("fingerprint").GetProperty("precision").GetString());
+        Assert.All(doc.RootElement.GetProperty("entries").EnumerateObject(), e => Assert.True(e.Value.GetDouble() > 0, e.Name));
+    }
+
+    [Fact]
     public void A_device_without_the_agent_fails_clearly()
     {
         var r = EdgeKit("--host", "pi@device", "--ssh", FakeSsh(), "--scp", FakeScp(), "--agent", temp.Combine("no-agent", "EdgeAgent"),
