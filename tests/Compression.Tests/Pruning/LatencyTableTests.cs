@@ -272,17 +272,7 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         var int8 = QuantizationOptions.Default with { Target = QuantizationTarget.X64Vnni };
         double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10, int8: int8).Predict(Quarter);
         runner.Measured.Clear();
-        var pass = new PrunePass(new PrunePassOptions
-        {
-            Cut = new WidthCutOptions { RecalibrationImages = 16 },
-            Plan = WidthPlanChoice.Sensitivity,
-            SensitivityImages = 16,
-            TargetLatencyMs = budget,
-            LatencyCache = cache,
-            LatencyRunner = runner,
-            LatencyPrecision = Precision.Int8,
-            LatencyTarget = QuantizationTarget.X64Vnni,
-        }.Validate());
+        var pass = LatencyPrunePass(budget, cache, runner, Precision.Int8, QuantizationTarget.X64Vnni);
 
         pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
 
@@ -556,8 +546,9 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         return (input, data, Path.Combine(dir, "cache"));
     }
 
-    /// <summary>A prune pass with a sensitivity plan under a latency budget measured by <paramref name="runner"/>.</summary>
-    private static PrunePass LatencyPrunePass(double budget, string cache, SizeRunner runner) => new(new PrunePassOptions
+    /// <summary>A prune pass with a sensitivity plan under a latency budget measured by <paramref name="runner"/> (in <paramref name="precision"/>).</summary>
+    private static PrunePass LatencyPrunePass(double budget, string cache, SizeRunner runner,
+        Precision precision = Precision.Fp32, QuantizationTarget target = QuantizationTarget.Host) => new(new PrunePassOptions
     {
         Cut = new WidthCutOptions { RecalibrationImages = 16 },
         Plan = WidthPlanChoice.Sensitivity,
@@ -565,6 +556,8 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         TargetLatencyMs = budget,
         LatencyCache = cache,
         LatencyRunner = runner,
+        LatencyPrecision = precision,
+        LatencyTarget = target,
     }.Validate());
 
     [Fact]
