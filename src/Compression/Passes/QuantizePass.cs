@@ -67,7 +67,7 @@ public sealed class QuantizePass : IPass
         var provenance = new Dictionary<string, string>(m.Provenance)
         {
             ["quantizer"] = string.Create(CultureInfo.InvariantCulture,
-                $"QdqQuantizer {Options.Quantization.Method}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
+                $"QdqQuantizer {result.Calibration?.ToString() ?? Options.Quantization.Method.ToString()}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
                 $"{(Options.Quantization.FloatLayers.HasFlag(FloatLayers.Auto) ? $" -> {FloatLayerNames.Format(result.FloatLayers)}" : "")}" +
                 $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(result.ReducedWeightRange ? $", 7-bit weights{(Options.Quantization.ReduceWeightRange ? "" : " (x64 without VNNI)")}" : "")}, " +
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),
@@ -83,6 +83,7 @@ public sealed class QuantizePass : IPass
         result = CheckLatency(result, source, onnx, progress);
         if (result.Latency is not null) provenance["latencyCheck"] = result.Latency.ToString();
         QuantizationReportWriter.Write(outputBundle, result);
+        if (result.Calibration is not null) progress?.Report($"quantize: calibration {result.Calibration}");
         if (result.AccuracyFallback is not null) progress?.Report($"quantize: {result.AccuracyFallback}");
         if (result.LayerSqnr is { Count: > 0 } sqnr)
         {

@@ -14,7 +14,7 @@ public sealed record QuantizePassOptions(QuantizationOptions Quantization)
 
     /// <summary>How activation ranges are computed (<see cref="QuantizationOptions.Method"/>).</summary>
     public static EnumPassOption<CalibrationMethod> MethodOption { get; } = new("method", D.Method,
-        "Calibration method: the observed range, a percentile of |x|, or the KL-optimal clip (entropy)");
+        "Calibration method: the observed range, a percentile of |x|, the KL-optimal clip (entropy), or auto (percentile and minmax both tried, the one closer to float at the last layer kept)");
 
     /// <summary>Percentile of |x| kept by the percentile method (<see cref="QuantizationOptions.Percentile"/>).</summary>
     public static DoublePassOption PercentileOption { get; } = new("percentile", D.Percentile, 50, 100, "Percentile of |x| kept by --method percentile");

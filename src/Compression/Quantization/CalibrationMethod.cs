@@ -14,4 +14,10 @@ public enum CalibrationMethod
 
     /// <summary>The clipping threshold that minimises the KL divergence between the float and the quantized histogram (TensorRT style).</summary>
     Entropy,
+
+    /// <summary>
+    /// <see cref="Percentile"/> and <see cref="MinMax"/> both calibrated; the one whose quantized model's last layer is closer
+    /// to float (SQNR on the SQNR samples) is kept (<see cref="CalibrationChoice"/>).
+    /// </summary>
+    Auto,
 }

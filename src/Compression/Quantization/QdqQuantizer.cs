@@ -56,6 +56,9 @@ public sealed class QdqQuantizer
             : [];
         var padReasons = padded.ToDictionary(p => p.Pad, _ => InputChannelPadding.Reason);
         var ranges = new Dictionary<string, TensorRange>();
+        CalibrationChoice? calibration = null;
+        if (options.Method == CalibrationMethod.Auto)
+            (options, calibration) = ChooseCalibration(prepared, options, padReasons, ranges, calibrationData, progress);
         var (model, plan) = PlanCalibrateRewrite(prepared, options, padReasons, ranges, calibrationData, progress);
         var errors = Measure(prepared, model, plan, calibrationData);
         int biasCorrected = 0;
@@ -79,6 +82,7 @@ public sealed class QdqQuantizer
         {
             Preparation = preparation,
             ActivationChoice = choice,
+            Calibration = calibration,
             Fusion = fusion,
             LayerSqnr = errors?.Sqnr,
             BiasCorrectedLayers = biasCorrected,
@@ -160,6 +164,32 @@ public sealed class QdqQuantizer
         QdqRewriter.Apply(model, plan, ranges, options);
         model.ProducerName = "EdgeToolkit.QdqQuantizer";
         return (model, plan);
+    }
+
+    /// <summary>
+    /// <see cref="CalibrationMethod.Auto"/>: each of <see cref="CalibrationChoice.Candidates"/> calibrated and its model
+    /// measured against float; <paramref name="ranges"/> receives the kept method's ranges (so the rewrite after this
+    /// calibrates nothing again) and the options name that method. Costs one more calibration (min/max: no histograms)
+    /// and one more SQNR measurement than a single method.
+    /// </summary>
+    private (QuantizationOptions, CalibrationChoice) ChooseCalibration(ModelProto prepared, QuantizationOptions options, IReadOnlyDictionary<string, string> keptFloat,
+        Dictionary<string, TensorRange> ranges, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress)
+    {
+        var tried = new List<(CalibrationMethod Method, Dictionary<string, TensorRange> Ranges, string Layer, double Db)>();
+        foreach (var method in CalibrationChoice.Candidates)
+        {
+            var candidate = new Dictionary<string, TensorRange>();
+            var (model, plan) = PlanCalibrateRewrite(prepared, options with { Method = method }, keptFloat, candidate, calibrationData, progress);
+            var sqnr = Measure(prepared, model, plan, calibrationData)!.Sqnr;
+            // The last layer in the float graph's order that was measured: the nearest to the logits.
+            var last = prepared.Graph.Node.Reverse().FirstOrDefault(n => sqnr.ContainsKey(n.Name))
+                ?? throw new QuantizationException("Method auto: no quantized layer was measured to compare the calibration methods on");
+            tried.Add((method, candidate, last.Name, sqnr[last.Name].Db));
+        }
+        var best = tried.MaxBy(t => t.Db); // the first of equals: the candidates' order breaks a tie
+        foreach (var (tensor, range) in best.Ranges) ranges[tensor] = range;
+        return (options with { Method = best.Method },
+            new CalibrationChoice(best.Method, best.Layer, tried.Select(t => KeyValuePair.Create(t.Method, t.Db)).ToList()));
     }
 
     /// <summary>The Convs the plan will keep float by name or position (the same rules as <see cref="QdqPlan.Create"/>).</summary>

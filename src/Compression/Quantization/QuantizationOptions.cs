@@ -13,6 +13,7 @@ public sealed record QuantizationOptions
     /// How activation ranges are computed from calibration data. Default: Percentile (99.999 % of |x|),
     /// which agreed with fp32 slightly more often than MinMax on trained MobileNets (docs/quantization.md).
     /// </summary>
+    /// <remarks><see cref="CalibrationMethod.Auto"/> tries Percentile and MinMax and keeps the one closer to float at the last layer (<see cref="CalibrationChoice"/>).</remarks>
     public CalibrationMethod Method { get; init; } = CalibrationMethod.Percentile;
 
     /// <summary>Percentile of |x| kept by <see cref="CalibrationMethod.Percentile"/>, in (50, 100].</summary>
@@ -130,6 +131,8 @@ public sealed record QuantizationOptions
             throw new ArgumentException($"SqnrSamples must be 0 or more, got {SqnrSamples}", nameof(SqnrSamples));
         if (MaxAccuracyDrop is { } drop && (double.IsNaN(drop) || drop < 0 || drop > 100))
             throw new ArgumentException($"MaxAccuracyDrop must be in [0, 100] top-1 points, got {drop}", nameof(MaxAccuracyDrop));
+        if (Method == CalibrationMethod.Auto && SqnrSamples == 0)
+            throw new ArgumentException("SqnrSamples must be at least 1 when Method is Auto (it compares the methods by SQNR on those samples)", nameof(SqnrSamples));
         if ((CorrectBias || MaxAccuracyDrop is not null) && SqnrSamples == 0)
             throw new ArgumentException($"SqnrSamples must be at least 1 when {(CorrectBias ? nameof(CorrectBias) : nameof(MaxAccuracyDrop))} is set (both use the per-layer measurement)", nameof(SqnrSamples));
         if (ExcludedNodes is null)

@@ -38,6 +38,12 @@ public static class QuantizationReportWriter
                     ["onPurpose"] = i.OnPurpose,
                 }).ToArray()),
             },
+            ["calibration"] = result.Calibration is not { } c ? null : new JsonObject
+            {
+                ["chosen"] = KebabCase.Name(c.Chosen),
+                ["layer"] = c.LastLayer,
+                ["sqnrDb"] = new JsonObject(c.Db.Select(d => KeyValuePair.Create(KebabCase.Name(d.Key), (JsonNode?)Math.Round(d.Value, 2)))),
+            },
             ["preparation"] = result.Preparation?.ToString(),
             ["biasCorrectedLayers"] = result.BiasCorrectedLayers,
             ["accuracyFallback"] = result.AccuracyFallback is not { } a ? null : new JsonObject

@@ -13,6 +13,9 @@ public sealed record QuantizationResult(
     IReadOnlyList<string> QuantizedNodes,
     IReadOnlyList<string> FloatNodes)
 {
+    /// <summary>What <see cref="CalibrationMethod.Auto"/> chose and why (null for a method given outright).</summary>
+    public CalibrationChoice? Calibration { get; init; }
+
     /// <summary>What preparation did to the float graph (Identity, Constant, folding, opset).</summary>
     public GraphPreparation? Preparation { get; init; }
 

@@ -175,6 +175,32 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
     }
 
     /// <summary>
+    /// <c>edgekit quantize --method auto</c> on a trained torchvision model: both candidate methods calibrated, the one with
+    /// the higher SQNR at the last layer kept and named in the manifest's provenance, the report and the output, and the
+    /// int8 model held within the point of fp32 on the test images.
+    /// </summary>
+    [Fact]
+    public void Method_auto_keeps_the_method_closer_to_float_and_names_it_in_the_manifest_and_the_report()
+    {
+        var (train, test) = EmbeddedFashionMnist.Load();
+        string int8Bundle = Path.Combine(_root, "int8-seed2-auto");
+        var lines = new List<string>();
+        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default with { Method = CalibrationMethod.Auto }))
+            .Quantize(seed2.Bundle, int8Bundle, train, new Lines(lines));
+        foreach (string line in lines) output.WriteLine(line);
+
+        var calibration = JsonNode.Parse(File.ReadAllText(Path.Combine(int8Bundle, QuantizationReportWriter.FileName)))!["calibration"]!;
+        string chosen = (string)calibration["chosen"]!;
+        double percentile = (double)calibration["sqnrDb"]!["percentile"]!, minMax = (double)calibration["sqnrDb"]!["minmax"]!;
+        Assert.Equal(minMax > percentile ? "minmax" : "percentile", chosen);
+        Assert.StartsWith($"QdqQuantizer auto -> {chosen} (SQNR at ", ModelBundleFolder.Read(int8Bundle).Manifest.Provenance["quantizer"], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith($"quantize: calibration auto -> {chosen} ", StringComparison.Ordinal));
+        double fp32Top1 = Top1(Predict(seed2.Bundle, test), test.Labels), int8Top1 = Top1(Predict(int8Bundle, test), test.Labels);
+        output.WriteLine($"method auto -> {chosen}: fp32 {fp32Top1:P2}, int8 {int8Top1:P2} on {test.Count} test images");
+        Assert.True(int8Top1 >= fp32Top1 - 0.01, $"int8 top-1 {int8Top1:P2} is more than 1 point below fp32 {fp32Top1:P2}");
+    }
+
+    /// <summary>
     /// Whether this CPU's PyTorch trained the seed-2 model these tests diagnose: the one that ONNX Runtime's input grid costs
     /// more than a point. PyTorch's kernels differ between CPUs (AVX-512 or AVX2 code paths), and so does the model one seed
     /// trains: on the Intel Xeon (AVX-512 VNNI) seed 2 gave 75.7 % and lost 5.7 points, and the AMD EPYC Zen 5 (AVX-512

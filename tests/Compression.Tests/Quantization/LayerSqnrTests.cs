@@ -118,6 +118,54 @@ public class LayerSqnrTests
         Assert.True(after < 0.5 * before, $"mean |logit bias| {before:G3} -> {after:G3}");
     }
 
+    [Theory]
+    [InlineData(0.0005, 40, CalibrationMethod.Percentile)] // a few outliers: min/max spends the grid on them (17.0 vs 10.7 dB here)
+    [InlineData(0.002, 100, CalibrationMethod.MinMax)] // spikes frequent and strong enough to carry the signal: clipping them costs more (21.3 vs 23.2 dB)
+    public void MethodAuto_KeepsTheMethodCloserToFloatAtTheLastLayer_AndQuantizesExactlyAsThatMethodDoes(double spikes, float spike, CalibrationMethod closer)
+    {
+        // Pixels mostly near 0 with rare large spikes: which method is closer to float depends on how much of the signal they carry.
+        var model = TinyOnnxModels.Chain(channels: 16);
+        var random = new Random(77);
+        var batches = Enumerable.Range(0, 4).Select(b =>
+        {
+            float[] data = TinyOnnxModels.RandomInputs(16, Size, seed: 500 + b);
+            for (int i = 0; i < data.Length; i++) data[i] = random.NextDouble() < spikes ? spike * data[i] : 0.05f * data[i];
+            return new CalibrationBatch(data, [16, 3, Size, Size]);
+        }).ToList();
+        var options = new QuantizationOptions { CalibrationCount = 64, FloatLayers = FloatLayers.None };
+
+        var auto = new QdqQuantizer(options with { Method = CalibrationMethod.Auto }).Quantize(model, batches);
+        var percentile = new QdqQuantizer(options with { Method = CalibrationMethod.Percentile }).Quantize(model, batches);
+        var minMax = new QdqQuantizer(options with { Method = CalibrationMethod.MinMax }).Quantize(model, batches);
+
+        var choice = Assert.IsType<CalibrationChoice>(auto.Calibration);
+        string last = model.Graph.Node.Reverse().First(n => percentile.LayerSqnr!.ContainsKey(n.Name)).Name;
+        Assert.Equal(last, choice.LastLayer);
+        Assert.Equal([CalibrationMethod.Percentile, CalibrationMethod.MinMax], choice.Db.Select(d => d.Key));
+        Assert.Equal(percentile.LayerSqnr![last].Db, choice.Db[0].Value, 9);
+        Assert.Equal(minMax.LayerSqnr![last].Db, choice.Db[1].Value, 9);
+        var expected = choice.Db[1].Value > choice.Db[0].Value ? CalibrationMethod.MinMax : CalibrationMethod.Percentile;
+        Assert.Equal(expected, choice.Chosen);
+        Assert.Equal(closer, choice.Chosen);
+        var chosen = choice.Chosen == CalibrationMethod.MinMax ? minMax : percentile;
+        Assert.Equal(chosen.Model.ToByteArray(), auto.Model.ToByteArray());
+        Assert.Equal(chosen.LayerSqnr!.Keys.Order(), auto.LayerSqnr!.Keys.Order());
+        Assert.Null(percentile.Calibration);
+
+        var json = QuantizationReportWriter.ToJson(auto)["calibration"]!;
+        Assert.Equal(choice.Chosen == CalibrationMethod.MinMax ? "minmax" : "percentile", (string)json["chosen"]!);
+        Assert.Equal(Math.Round(choice.Db[1].Value, 2), (double)json["sqnrDb"]!["minmax"]!);
+        Assert.StartsWith("auto -> ", choice.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MethodAuto_WithoutSqnrSamples_IsRefusedNamingTheSetting()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new QuantizationOptions { Method = CalibrationMethod.Auto, SqnrSamples = 0 }.Validate());
+        Assert.Equal("SqnrSamples", e.ParamName);
+        Assert.Contains("Method is Auto", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>x[4] -> Gemm -> 2 logits whose weight rows differ by 0.001 in one entry: int8 cannot tell the classes apart.</summary>
     private static ModelProto NearTie()
     {
