@@ -7,9 +7,9 @@ namespace EdgeToolkit.Compression.Quantization;
 /// What <see cref="CalibrationMethod.Auto"/> chose: each candidate method's SQNR at the model's last quantized layer
 /// (the int8 model against float, the error of every layer before it included), on the calibration samples of
 /// <see cref="QuantizationOptions.SqnrSamples"/>; the highest is kept, the first candidate on a tie.
-/// Why the last layer's accumulated SQNR and not each layer's own: percentile clipping scores better layer by layer and can
-/// still be worse at the end, because what it clips biases every layer after it (docs/quantization.md, "Choosing the
-/// calibration method per model").
+/// Why the last layer's accumulated SQNR and not each layer's own: percentile clipping can score better on most layers alone and
+/// still be worse at the end, because what it clips biases every layer after it (docs/quantization.md,
+/// "Calibration methods").
 /// </summary>
 /// <param name="Chosen">The method kept.</param>
 /// <param name="LastLayer">The layer compared (node name).</param>
