@@ -286,7 +286,7 @@ public sealed class DeclaredOptionsTests
     [InlineData("quantize --bundle b --out o --max-drop lots", "--max-drop must be a number but is 'lots'.")]
     [InlineData("quantize --bundle b --out o --float-layers stem", "--float-layers: 'stem' is not one of auto, first-conv, classifier, none.")]
     [InlineData("quantize --bundle b --out o --target arm128", "--target 'arm128' is not one of host, x64, x64-vnni, arm64, arm64-dot")]
-    [InlineData("quantize --bundle b --out o --method mse", "--method 'mse' is not one of minmax, percentile, entropy")]
+    [InlineData("quantize --bundle b --out o --method mse", "--method 'mse' is not one of minmax, percentile, entropy, auto")]
     public void A_value_that_does_not_parse_is_a_parse_error_naming_the_flag(string args, string message)
     {
         // Each of these used to throw InvalidOperationException from a range validator reading a value that did not parse.
