@@ -57,10 +57,16 @@ public sealed class QdqQuantizer
         var padReasons = padded.ToDictionary(p => p.Pad, _ => InputChannelPadding.Reason);
         var ranges = new Dictionary<string, TensorRange>();
         CalibrationChoice? calibration = null;
+        ModelProto model;
+        QdqPlan plan;
+        LayerErrorMeter? errors;
         if (options.Method == CalibrationMethod.Auto)
-            (options, calibration) = ChooseCalibration(prepared, options, padReasons, ranges, calibrationData, progress);
-        var (model, plan) = PlanCalibrateRewrite(prepared, options, padReasons, ranges, calibrationData, progress);
-        var errors = Measure(prepared, model, plan, calibrationData);
+            (options, calibration, model, plan, errors) = ChooseCalibration(prepared, options, padReasons, ranges, calibrationData, progress);
+        else
+        {
+            (model, plan) = PlanCalibrateRewrite(prepared, options, padReasons, ranges, calibrationData, progress);
+            errors = Measure(prepared, model, plan, calibrationData);
+        }
         int biasCorrected = 0;
         var source = prepared;
         if (options.CorrectBias)
@@ -168,28 +174,31 @@ public sealed class QdqQuantizer
 
     /// <summary>
     /// <see cref="CalibrationMethod.Auto"/>: each of <see cref="CalibrationChoice.Candidates"/> calibrated and its model
-    /// measured against float; <paramref name="ranges"/> receives the kept method's ranges (so the rewrite after this
-    /// calibrates nothing again) and the options name that method. Costs one more calibration (min/max: no histograms)
-    /// and one more SQNR measurement than a single method.
+    /// measured against float; the kept method's model, plan and measurement are returned, <paramref name="ranges"/> receives
+    /// its ranges (so a later rewrite, for bias correction or the accuracy fallback, calibrates nothing again) and the
+    /// options name that method. Costs one more calibration (min/max: no histograms) and one more SQNR measurement than a
+    /// single method.
     /// </summary>
-    private (QuantizationOptions, CalibrationChoice) ChooseCalibration(ModelProto prepared, QuantizationOptions options, IReadOnlyDictionary<string, string> keptFloat,
+    private (QuantizationOptions, CalibrationChoice, ModelProto, QdqPlan, LayerErrorMeter) ChooseCalibration(ModelProto prepared, QuantizationOptions options, IReadOnlyDictionary<string, string> keptFloat,
         Dictionary<string, TensorRange> ranges, IEnumerable<CalibrationBatch> calibrationData, IProgress<CalibrationProgress>? progress)
     {
-        var tried = new List<(CalibrationMethod Method, Dictionary<string, TensorRange> Ranges, string Layer, double Db)>();
+        var tried = new List<(CalibrationMethod Method, Dictionary<string, TensorRange> Ranges, ModelProto Model, QdqPlan Plan, LayerErrorMeter Errors, string Layer, double Db)>();
         foreach (var method in CalibrationChoice.Candidates)
         {
             var candidate = new Dictionary<string, TensorRange>();
             var (model, plan) = PlanCalibrateRewrite(prepared, options with { Method = method }, keptFloat, candidate, calibrationData, progress);
-            var sqnr = Measure(prepared, model, plan, calibrationData)!.Sqnr;
+            var errors = Measure(prepared, model, plan, calibrationData)!;
+            var sqnr = errors.Sqnr;
             // The last layer in the float graph's order that was measured: the nearest to the logits.
             var last = prepared.Graph.Node.Reverse().FirstOrDefault(n => sqnr.ContainsKey(n.Name))
                 ?? throw new QuantizationException("Method auto: no quantized layer was measured to compare the calibration methods on");
-            tried.Add((method, candidate, last.Name, sqnr[last.Name].Db));
+            tried.Add((method, candidate, model, plan, errors, last.Name, sqnr[last.Name].Db));
         }
         var best = tried.MaxBy(t => t.Db); // the first of equals: the candidates' order breaks a tie
         foreach (var (tensor, range) in best.Ranges) ranges[tensor] = range;
         return (options with { Method = best.Method },
-            new CalibrationChoice(best.Method, best.Layer, tried.Select(t => KeyValuePair.Create(t.Method, t.Db)).ToList()));
+            new CalibrationChoice(best.Method, best.Layer, tried.Select(t => KeyValuePair.Create(t.Method, t.Db)).ToList()),
+            best.Model, best.Plan, best.Errors);
     }
 
     /// <summary>The Convs the plan will keep float by name or position (the same rules as <see cref="QdqPlan.Create"/>).</summary>
