@@ -46,7 +46,11 @@ public sealed class MobileNetLatencyModel
         InputChannels = inputChannels;
         InputSize = inputSize;
         NumClasses = numClasses;
-        Int8 = int8 is null ? null : (int8 with { CalibrationCount = CalibrationImages }).Validate();
+        // Only what decides the quantized graph's structure (target, activation type, float layers, padding) is kept: the
+        // ranges, the per-layer SQNR measurement, bias correction and the accuracy fallback change no kernel's time, and
+        // the measurement alone ran one more ONNX Runtime session for each of the hundreds of blocks a search times.
+        Int8 = int8 is null ? null
+            : (int8 with { CalibrationCount = CalibrationImages, Method = CalibrationMethod.MinMax, SqnrSamples = 0, CorrectBias = false, MaxAccuracyDrop = null }).Validate();
         Table = LatencyTable.Load(_cacheFolder, runner.Fingerprint with { Precision = PrecisionOf(Int8) });
         _workFolder = Path.Combine(Path.GetTempPath(), "edgekit-latency-" + Guid.NewGuid().ToString("N")[..12]);
     }
