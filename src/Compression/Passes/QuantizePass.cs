@@ -63,11 +63,11 @@ public sealed class QuantizePass : IPass
         // Staged inside the output folder; Write publishes it with its manifest (an interrupted run leaves the previous bundle intact).
         string onnx = ModelBundleFolder.StagingPath(outputBundle, m.ModelFile);
         var result = quantizer.QuantizeFile(source.ModelPath, onnx, batches, heldOut,
-            new SynchronousProgress<CalibrationProgress>(p => { if (p.Samples == p.Total) progress?.Report($"quantize: calibrated on {p.Samples} images"); }));
+            new SynchronousProgress<CalibrationProgress>(p => { if (p.Samples == p.Total) progress?.Report($"quantize: calibrated on {p.Samples} images ({KebabCase.Name(p.Method)})"); }));
         var provenance = new Dictionary<string, string>(m.Provenance)
         {
             ["quantizer"] = string.Create(CultureInfo.InvariantCulture,
-                $"QdqQuantizer {result.Calibration?.ToString() ?? Options.Quantization.Method.ToString()}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
+                $"QdqQuantizer {result.Calibration?.ToString() ?? KebabCase.Name(Options.Quantization.Method)}, {count} calibration images, float layers {FloatLayerNames.Format(Options.Quantization.FloatLayers)}" +
                 $"{(Options.Quantization.FloatLayers.HasFlag(FloatLayers.Auto) ? $" -> {FloatLayerNames.Format(result.FloatLayers)}" : "")}" +
                 $"{(Options.Quantization.EqualizeLayers ? ", equalized" : "")}{(result.ReducedWeightRange ? $", 7-bit weights{(Options.Quantization.ReduceWeightRange ? "" : " (x64 without VNNI)")}" : "")}, " +
                 $"{result.QuantizedNodes.Count} quantized / {result.FloatNodes.Count} float nodes"),

@@ -45,7 +45,7 @@ public static class ActivationCalibrator
         {
             for (int i = 0; i < outputNames.Length; i++)
                 collectors[outputNames[i]].Add(results[i].GetTensorDataAsSpan<float>());
-        }, seen => progress?.Report(new CalibrationProgress(seen, options.CalibrationCount)));
+        }, seen => progress?.Report(new CalibrationProgress(seen, options.CalibrationCount, options.Method)));
         return collectors;
     }
 

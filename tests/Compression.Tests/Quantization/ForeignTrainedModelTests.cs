@@ -176,8 +176,9 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
 
     /// <summary>
     /// <c>edgekit quantize --method auto</c> on a trained torchvision model: both candidate methods calibrated, the one with
-    /// the higher SQNR at the last layer kept and named in the manifest's provenance, the report and the output, and the
-    /// int8 model held within the point of fp32 on the test images.
+    /// the higher SQNR at the last layer kept and named in the manifest's provenance, the report and the output (each
+    /// calibration reported once, naming its method), and the int8 model held within the point of fp32 on the
+    /// test images.
     /// </summary>
     [Fact]
     public void Method_auto_keeps_the_method_closer_to_float_and_names_it_in_the_manifest_and_the_report()
@@ -195,6 +196,9 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         Assert.Equal(minMax > percentile ? "minmax" : "percentile", chosen);
         Assert.StartsWith($"QdqQuantizer auto -> {chosen} (SQNR at ", ModelBundleFolder.Read(int8Bundle).Manifest.Provenance["quantizer"], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith($"quantize: calibration auto -> {chosen} ", StringComparison.Ordinal));
+        // Each candidate's calibration is reported once, naming its method (it printed the same line twice before).
+        Assert.Equal(["percentile", "minmax"], lines.Where(l => l.StartsWith("quantize: calibrated on ", StringComparison.Ordinal))
+            .Select(l => l[(l.LastIndexOf('(') + 1)..^1]));
         double fp32Top1 = Top1(Predict(seed2.Bundle, test), test.Labels), int8Top1 = Top1(Predict(int8Bundle, test), test.Labels);
         output.WriteLine($"method auto -> {chosen}: fp32 {fp32Top1:P2}, int8 {int8Top1:P2} on {test.Count} test images");
         Assert.True(int8Top1 >= fp32Top1 - 0.01, $"int8 top-1 {int8Top1:P2} is more than 1 point below fp32 {fp32Top1:P2}");
