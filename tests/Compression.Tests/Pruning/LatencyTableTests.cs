@@ -32,6 +32,14 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(new LayerBlock(LayerBlockKind.Head, 256, 10, 1, 1), blocks[^1]);
         Assert.Equal(1, blocks[^2].OutputSide);
         Assert.Equal(blocks[8].Key, blocks[9].Key); // layers 8 and 9: 128 -> 128 at the same side and stride
+
+        // The tensors between the blocks: each block's output but the head's.
+        var boundaries = LayerBlock.BoundariesOf(blocks);
+        Assert.Equal(14, boundaries.Count);
+        Assert.All(boundaries.Zip(blocks), p => Assert.Equal(LayerBlock.Boundary(p.Second.OutChannels, p.Second.OutputSide), p.First));
+        Assert.Equal("boundary/i8/o8/s16/st1", boundaries[0].Key);
+        Assert.Equal(16, boundaries[0].OutputSide);
+        Assert.Equal("boundary/i256/o256/s1/st1", boundaries[^1].Key);
     }
 
     [Fact]
@@ -73,12 +81,17 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
 
         double fp32 = fp32Model.Predict(Quarter), quantized = int8Model.Predict(Quarter);
 
-        // Every block the int8 table timed was a QDQ model; the fp32 table's were float.
-        Assert.Equal(fp32Model.BlocksMeasured, int8Model.BlocksMeasured);
-        Assert.Equal(2 * fp32Model.BlocksMeasured * MobileNetLatencyModel.DefaultTableRounds, runner.Measured.Count);
-        Assert.All(runner.Measured.Take(runner.Measured.Count / 2), m => Assert.Equal(0, m.QuantizeNodes));
+        // Every block the int8 table timed was a QDQ model; the fp32 table's were float. The int8 table also timed the
+        // quantize-dequantize pair of each distinct tensor between blocks, which the fp32 table has no use for.
+        var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
+        int boundaries = LayerBlock.BoundariesOf(blocks).DistinctBy(b => b.Key).Count();
+        Assert.Equal(fp32Model.BlocksMeasured + boundaries, int8Model.BlocksMeasured);
+        Assert.DoesNotContain(fp32Model.Table.Entries.Keys, k => k.StartsWith("boundary/", StringComparison.Ordinal));
+        Assert.Equal((fp32Model.BlocksMeasured + int8Model.BlocksMeasured) * MobileNetLatencyModel.DefaultTableRounds, runner.Measured.Count);
+        int fp32Timings = fp32Model.BlocksMeasured * MobileNetLatencyModel.DefaultTableRounds;
+        Assert.All(runner.Measured.Take(fp32Timings), m => Assert.Equal(0, m.QuantizeNodes));
         // block0 is the overhead block, a lone Relu: nothing to quantize.
-        Assert.All(runner.Measured.Skip(runner.Measured.Count / 2).Where(m => m.File != "block0.onnx"), m => Assert.True(m.QuantizeNodes > 0, m.File));
+        Assert.All(runner.Measured.Skip(fp32Timings).Where(m => m.File != "block0.onnx"), m => Assert.True(m.QuantizeNodes > 0, m.File));
         Assert.NotEqual(fp32, quantized); // the files (weights int8, QDQ nodes) and so the size-times differ
         Assert.Equal("int8 x64-vnni uint8 activations", int8Model.Table.Fingerprint.Precision);
         Assert.Equal(runner.Fingerprint with { Precision = int8Model.Table.Fingerprint.Precision }, int8Model.Table.Fingerprint);
@@ -144,6 +157,50 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         var options = ((PrunePass)ok.Passes[1]).Options;
         Assert.Equal((Precision.Int8, QuantizationTarget.Arm64DotProduct), (options.LatencyPrecision, options.LatencyTarget));
         Assert.Equal(QuantizationTarget.Arm64DotProduct, options.LatencyQuantization!.Target);
+    }
+
+    [Fact]
+    public void An_int8_prediction_subtracts_the_quantize_dequantize_pair_of_every_tensor_between_blocks()
+    {
+        var runner = new SizeRunner();
+        var model = new MobileNetLatencyModel(runner, dir, 1, 16, 10, int8: QuantizationOptions.Default with { Target = QuantizationTarget.X64Vnni });
+
+        double predicted = model.Predict(Quarter);
+
+        var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
+        model.Table.TryGet(LayerBlock.Overhead, out double overhead);
+        double Marginal(LayerBlock b) { Assert.True(model.Table.TryGet(b, out double t), b.Key); return t - overhead; }
+        double pairs = LayerBlock.BoundariesOf(blocks).Sum(Marginal);
+        Assert.True(pairs > 0);
+        Assert.Equal(overhead + blocks.Sum(Marginal) - pairs, predicted, 9);
+        Assert.Equal(MobileNetLatencyModel.DefaultTableRounds, runner.Calls); // the pairs were timed in the blocks' passes
+    }
+
+    [Theory]
+    [InlineData(QuantizedActivationType.UInt8, Onnx.TensorProto.Types.DataType.Uint8, 0)]
+    [InlineData(QuantizedActivationType.Int8, Onnx.TensorProto.Types.DataType.Int8, -128)]
+    public void A_boundary_model_is_one_quantize_and_one_dequantize_of_its_tensor_and_runs_in_onnx_runtime(QuantizedActivationType type, Onnx.TensorProto.Types.DataType elementType, int zeroPoint)
+    {
+        var boundary = LayerBlock.Boundary(32, 8);
+        var proto = LayerBlockModel.QuantizeDequantize(boundary, type);
+
+        Assert.Equal(["QuantizeLinear", "DequantizeLinear"], proto.Graph.Node.Select(n => n.OpType));
+        var zero = Assert.Single(proto.Graph.Initializer, t => t.DataType == (int)elementType);
+        Assert.Equal(zeroPoint, elementType == Onnx.TensorProto.Types.DataType.Int8 ? (sbyte)zero.RawData[0] : zero.RawData[0]);
+        Assert.Throws<ArgumentException>(() => LayerBlockModel.Build(boundary));
+        Assert.Throws<ArgumentException>(() => LayerBlockModel.QuantizeDequantize(LayerBlock.Overhead, type));
+
+        // ONNX Runtime runs it: a ReLU output (non-negative) comes back on the grid of 1/64.
+        string path = Path.Combine(dir, "boundary.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var input = new float[32 * 8 * 8];
+        for (int i = 0; i < input.Length; i++) input[i] = i % 97 / 50f;
+        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(input, [1, 32, 8, 8]);
+        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var results = session.Run(run, ["input"], [value], session.OutputNames);
+        var back = results[0].GetTensorDataAsSpan<float>().ToArray();
+        Assert.All(input.Zip(back), p => Assert.Equal(Math.Round(p.First * 64) / 64, p.Second, 6));
     }
 
     [Fact]

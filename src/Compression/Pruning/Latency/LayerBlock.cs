@@ -6,7 +6,7 @@ namespace EdgeToolkit.Compression.Pruning.Latency;
 /// One unit of a MobileNet v1 whose latency is measured alone: its kind, widths and geometry. Two layers with
 /// the same block (same widths, input side and stride) cost the same, so the table is keyed by <see cref="Key"/>.
 /// </summary>
-/// <param name="Kind">Stem, depthwise-separable layer, head, or the per-call overhead.</param>
+/// <param name="Kind">Stem, depthwise-separable layer, head, the per-call overhead, or (int8) the boundary between two blocks.</param>
 /// <param name="InChannels">Input channels.</param>
 /// <param name="OutChannels">Output channels (classes for the head).</param>
 /// <param name="InputSide">Input height = width in pixels.</param>
@@ -16,8 +16,16 @@ public sealed record LayerBlock(LayerBlockKind Kind, int InChannels, int OutChan
     /// <summary>The per-call overhead block.</summary>
     public static LayerBlock Overhead { get; } = new(LayerBlockKind.Overhead, 8, 8, 1, 1);
 
-    /// <summary>Output side of the block (3x3 convolution, padding 1).</summary>
-    public int OutputSide => Kind is LayerBlockKind.Stem or LayerBlockKind.Separable ? (InputSide + 2 - 3) / Stride + 1 : 1;
+    /// <summary>The boundary block of an activation tensor of <paramref name="channels"/> x <paramref name="side"/> x <paramref name="side"/>.</summary>
+    public static LayerBlock Boundary(int channels, int side) => new(LayerBlockKind.Boundary, channels, channels, side, 1);
+
+    /// <summary>Output side of the block (3x3 convolution, padding 1; a boundary keeps its side).</summary>
+    public int OutputSide => Kind switch
+    {
+        LayerBlockKind.Stem or LayerBlockKind.Separable => (InputSide + 2 - 3) / Stride + 1,
+        LayerBlockKind.Boundary => InputSide,
+        _ => 1,
+    };
 
     /// <summary>Table key, e.g. <c>separable/i64/o128/s16/st2</c>.</summary>
     public string Key => string.Create(CultureInfo.InvariantCulture,
@@ -39,4 +47,8 @@ public sealed record LayerBlock(LayerBlockKind Kind, int InChannels, int OutChan
         blocks.Add(new LayerBlock(LayerBlockKind.Head, plan[^1], numClasses, side, 1));
         return blocks;
     }
+
+    /// <summary>The boundary blocks of the tensors between consecutive <paramref name="blocks"/> (each block's output but the last).</summary>
+    public static IReadOnlyList<LayerBlock> BoundariesOf(IReadOnlyList<LayerBlock> blocks) =>
+        blocks.Take(blocks.Count - 1).Select(b => Boundary(b.OutChannels, b.OutputSide)).ToList();
 }

@@ -14,4 +14,11 @@ public enum LayerBlockKind
 
     /// <summary>Global average pooling and the linear classifier.</summary>
     Head,
+
+    /// <summary>
+    /// In an int8 table, the activation tensor between two blocks: a QuantizeLinear and a DequantizeLinear of it (no
+    /// other node), the pair that quantized block models add at their float ends and the whole int8 network does not
+    /// run; subtracted once per tensor between blocks.
+    /// </summary>
+    Boundary,
 }

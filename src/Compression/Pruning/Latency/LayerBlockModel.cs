@@ -1,4 +1,5 @@
 using EdgeToolkit.Compression.Export;
+using EdgeToolkit.Compression.Quantization;
 using Google.Protobuf;
 using Onnx;
 using B = EdgeToolkit.Compression.Export.OnnxGraphBuilder;
@@ -13,9 +14,12 @@ namespace EdgeToolkit.Compression.Pruning.Latency;
 public static class LayerBlockModel
 {
     /// <summary>The ONNX model of <paramref name="block"/> (opset 13, batch dimension symbolic).</summary>
+    /// <exception cref="ArgumentException"><paramref name="block"/> is a boundary (see <see cref="QuantizeDequantize"/>).</exception>
     public static ModelProto Build(LayerBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
+        if (block.Kind == LayerBlockKind.Boundary)
+            throw new ArgumentException("a boundary block is already quantized: build it with QuantizeDequantize", nameof(block));
         var b = new B();
         var random = new Random(1234);
         const string input = "input";
@@ -46,11 +50,42 @@ public static class LayerBlockModel
             default:
                 throw new ArgumentOutOfRangeException(nameof(block), block.Kind, "unknown block kind");
         }
+        return Model(b, input, x, block, block.Kind == LayerBlockKind.Head ? [outChannels] : [outChannels, outSide, outSide]);
+    }
+
+    /// <summary>
+    /// The model of a <see cref="LayerBlockKind.Boundary"/> block: its float tensor quantized to <paramref name="activationType"/>
+    /// and dequantized (per-tensor scale, the zero point of a ReLU output), as a quantized block model's ends are.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="block"/> is not a boundary, or the type is not int8 or uint8.</exception>
+    public static ModelProto QuantizeDequantize(LayerBlock block, QuantizedActivationType activationType)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (block.Kind != LayerBlockKind.Boundary)
+            throw new ArgumentException($"{block.Key} is not a boundary block", nameof(block));
+        var type = activationType switch
+        {
+            QuantizedActivationType.UInt8 => TensorProto.Types.DataType.Uint8,
+            QuantizedActivationType.Int8 => TensorProto.Types.DataType.Int8,
+            _ => throw new ArgumentException($"activation type {activationType} is not int8 or uint8 (resolve Auto first)", nameof(activationType)),
+        };
+        var b = new B();
+        const string input = "input";
+        b.UniqueName(input);
+        string scale = b.AddScalar("scale", 1f / 64);
+        string zeroPoint = b.UniqueName("zero_point");
+        // A ReLU output's zero point: the low end of the type.
+        b.Graph.Initializer.Add(new TensorProto { Name = zeroPoint, DataType = (int)type, RawData = ByteString.CopyFrom(type == TensorProto.Types.DataType.Int8 ? [0x80] : [0]) });
+        string x = b.AddNode("QuantizeLinear", "quantize", [input, scale, zeroPoint], "quantized");
+        x = b.AddNode("DequantizeLinear", "dequantize", [x, scale, zeroPoint], "dequantized");
+        return Model(b, input, x, block, [block.OutChannels, block.OutputSide, block.OutputSide]);
+    }
+
+    private static ModelProto Model(B b, string input, string output, LayerBlock block, int[] outputShape)
+    {
         var graph = b.Graph;
         graph.Input.Add(OnnxExporter.TensorValue(input, block.InChannels, block.InputSide, block.InputSide));
-        graph.Output.Add(block.Kind == LayerBlockKind.Head
-            ? OnnxExporter.TensorValue(x, outChannels)
-            : OnnxExporter.TensorValue(x, outChannels, outSide, outSide));
+        graph.Output.Add(OnnxExporter.TensorValue(output, outputShape));
         var model = new ModelProto { IrVersion = 7, ProducerName = "EdgeToolkit latency probe", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return model;
