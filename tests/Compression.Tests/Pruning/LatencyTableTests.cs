@@ -82,9 +82,9 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         double fp32 = fp32Model.Predict(Quarter), quantized = int8Model.Predict(Quarter);
 
         // Every block the int8 table timed was a QDQ model; the fp32 table's were float. The int8 table also timed the
-        // quantize-dequantize pair of each distinct tensor between blocks, which the fp32 table has no use for.
+        // two boundary models of each distinct tensor between blocks, which the fp32 table has no use for.
         var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
-        int boundaries = LayerBlock.BoundariesOf(blocks).DistinctBy(b => b.Key).Count();
+        int boundaries = 2 * LayerBlock.BoundariesOf(blocks).DistinctBy(b => b.Key).Count();
         Assert.Equal(fp32Model.BlocksMeasured + boundaries, int8Model.BlocksMeasured);
         Assert.DoesNotContain(fp32Model.Table.Entries.Keys, k => k.StartsWith("boundary/", StringComparison.Ordinal));
         Assert.Equal((fp32Model.BlocksMeasured + int8Model.BlocksMeasured) * MobileNetLatencyModel.DefaultTableRounds, runner.Measured.Count);
@@ -160,7 +160,7 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
     }
 
     [Fact]
-    public void An_int8_prediction_subtracts_the_quantize_dequantize_pair_of_every_tensor_between_blocks()
+    public void An_int8_prediction_subtracts_the_ends_of_every_tensor_between_blocks_measured_by_difference()
     {
         var runner = new SizeRunner();
         var model = new MobileNetLatencyModel(runner, dir, 1, 16, 10, int8: QuantizationOptions.Default with { Target = QuantizationTarget.X64Vnni });
@@ -170,37 +170,53 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
         model.Table.TryGet(LayerBlock.Overhead, out double overhead);
         double Marginal(LayerBlock b) { Assert.True(model.Table.TryGet(b, out double t), b.Key); return t - overhead; }
-        double pairs = LayerBlock.BoundariesOf(blocks).Sum(Marginal);
-        Assert.True(pairs > 0);
-        Assert.Equal(overhead + blocks.Sum(Marginal) - pairs, predicted, 9);
-        Assert.Equal(MobileNetLatencyModel.DefaultTableRounds, runner.Calls); // the pairs were timed in the blocks' passes
+        double Ends(LayerBlock b) => Math.Max(0, 2 * Marginal(b) - Marginal(b.TwoLayers)); // 2 x one - two, less the overhead
+        double ends = LayerBlock.BoundariesOf(blocks).Sum(Ends);
+        Assert.Equal(overhead + blocks.Sum(Marginal) - ends, predicted, 9);
+        Assert.Equal(MobileNetLatencyModel.DefaultTableRounds, runner.Calls); // the boundary models were timed in the blocks' passes
     }
 
-    [Theory]
-    [InlineData(QuantizedActivationType.UInt8, Onnx.TensorProto.Types.DataType.Uint8, 0)]
-    [InlineData(QuantizedActivationType.Int8, Onnx.TensorProto.Types.DataType.Int8, -128)]
-    public void A_boundary_model_is_one_quantize_and_one_dequantize_of_its_tensor_and_runs_in_onnx_runtime(QuantizedActivationType type, Onnx.TensorProto.Types.DataType elementType, int zeroPoint)
+    [Fact]
+    public void With_the_stem_kept_float_the_stem_block_is_all_float_and_its_output_boundary_is_not_subtracted()
+    {
+        var runner = new SizeRunner();
+        var model = new MobileNetLatencyModel(runner, dir, 1, 16, 10,
+            int8: QuantizationOptions.Default with { Target = QuantizationTarget.X64Vnni, FloatLayers = FloatLayers.FirstConv });
+
+        double predicted = model.Predict(Quarter);
+
+        // What the prediction relies on: the stem's block model quantizes nothing (the next block quantizes its output).
+        var stem = runner.Measured.First(m => m.File == "block1.onnx"); // block0 is the overhead
+        Assert.Equal(0, stem.QuantizeNodes);
+        var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
+        Assert.Equal(LayerBlockKind.Stem, blocks[0].Kind);
+        model.Table.TryGet(LayerBlock.Overhead, out double overhead);
+        double Marginal(LayerBlock b) { Assert.True(model.Table.TryGet(b, out double t), b.Key); return t - overhead; }
+        double Ends(LayerBlock b) => Math.Max(0, 2 * Marginal(b) - Marginal(b.TwoLayers));
+        double ends = LayerBlock.BoundariesOf(blocks).Skip(1).Sum(Ends);
+        Assert.Equal(overhead + blocks.Sum(Marginal) - ends, predicted, 9);
+    }
+
+    [Fact]
+    public void A_boundary_model_passes_its_tensor_through_one_or_two_identity_layers_in_onnx_runtime()
     {
         var boundary = LayerBlock.Boundary(32, 8);
-        var proto = LayerBlockModel.QuantizeDequantize(boundary, type);
-
-        Assert.Equal(["QuantizeLinear", "DequantizeLinear"], proto.Graph.Node.Select(n => n.OpType));
-        var zero = Assert.Single(proto.Graph.Initializer, t => t.DataType == (int)elementType);
-        Assert.Equal(zeroPoint, elementType == Onnx.TensorProto.Types.DataType.Int8 ? (sbyte)zero.RawData[0] : zero.RawData[0]);
-        Assert.Throws<ArgumentException>(() => LayerBlockModel.Build(boundary));
-        Assert.Throws<ArgumentException>(() => LayerBlockModel.QuantizeDequantize(LayerBlock.Overhead, type));
-
-        // ONNX Runtime runs it: a ReLU output (non-negative) comes back on the grid of 1/64.
-        string path = Path.Combine(dir, "boundary.onnx");
-        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(proto));
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        Assert.Equal(new LayerBlock(LayerBlockKind.BoundaryTwoLayers, 32, 32, 8, 1), boundary.TwoLayers);
+        Assert.Throws<InvalidOperationException>(() => LayerBlock.Overhead.TwoLayers);
         var input = new float[32 * 8 * 8];
-        for (int i = 0; i < input.Length; i++) input[i] = i % 97 / 50f;
-        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(input, [1, 32, 8, 8]);
-        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
-        using var results = session.Run(run, ["input"], [value], session.OutputNames);
-        var back = results[0].GetTensorDataAsSpan<float>().ToArray();
-        Assert.All(input.Zip(back), p => Assert.Equal(Math.Round(p.First * 64) / 64, p.Second, 6));
+        for (int i = 0; i < input.Length; i++) input[i] = i % 97 / 50f; // a ReLU output: non-negative
+        foreach (var (block, layers) in new[] { (boundary, 1), (boundary.TwoLayers, 2) })
+        {
+            var proto = LayerBlockModel.Build(block);
+            Assert.Equal(layers, proto.Graph.Node.Count(n => n.OpType == "Conv"));
+            string path = Path.Combine(dir, block.Kind + ".onnx");
+            File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+            using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(input, [1, 32, 8, 8]);
+            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using var results = session.Run(run, ["input"], [value], session.OutputNames);
+            Assert.Equal(input, results[0].GetTensorDataAsSpan<float>().ToArray());
+        }
     }
 
     [Fact]

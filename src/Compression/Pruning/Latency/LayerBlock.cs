@@ -19,11 +19,15 @@ public sealed record LayerBlock(LayerBlockKind Kind, int InChannels, int OutChan
     /// <summary>The boundary block of an activation tensor of <paramref name="channels"/> x <paramref name="side"/> x <paramref name="side"/>.</summary>
     public static LayerBlock Boundary(int channels, int side) => new(LayerBlockKind.Boundary, channels, channels, side, 1);
 
+    /// <summary>The two-layer partner of a <see cref="LayerBlockKind.Boundary"/> block (same tensor).</summary>
+    public LayerBlock TwoLayers => Kind == LayerBlockKind.Boundary ? this with { Kind = LayerBlockKind.BoundaryTwoLayers }
+        : throw new InvalidOperationException($"{Key} is not a boundary block");
+
     /// <summary>Output side of the block (3x3 convolution, padding 1; a boundary keeps its side).</summary>
     public int OutputSide => Kind switch
     {
         LayerBlockKind.Stem or LayerBlockKind.Separable => (InputSide + 2 - 3) / Stride + 1,
-        LayerBlockKind.Boundary => InputSide,
+        LayerBlockKind.Boundary or LayerBlockKind.BoundaryTwoLayers => InputSide,
         _ => 1,
     };
 

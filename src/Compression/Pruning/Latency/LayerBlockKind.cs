@@ -16,9 +16,13 @@ public enum LayerBlockKind
     Head,
 
     /// <summary>
-    /// In an int8 table, the activation tensor between two blocks: a QuantizeLinear and a DequantizeLinear of it (no
-    /// other node), the pair that quantized block models add at their float ends and the whole int8 network does not
-    /// run; subtracted once per tensor between blocks.
+    /// In an int8 table, the activation tensor between two blocks, through one 1x1 depthwise convolution with identity
+    /// weights and ReLU: quantized, its model has the ends every quantized block model has and the whole int8 network
+    /// does not run between its layers (QuantizeLinear and the layout Transpose in; Transpose, DequantizeLinear and a
+    /// float ReLU out). With <see cref="BoundaryTwoLayers"/> it measures those ends by difference.
     /// </summary>
     Boundary,
+
+    /// <summary>The same tensor through two such identity layers: less <see cref="Boundary"/>, the cost of one identity layer.</summary>
+    BoundaryTwoLayers,
 }

@@ -14,12 +14,9 @@ namespace EdgeToolkit.Compression.Pruning.Latency;
 public static class LayerBlockModel
 {
     /// <summary>The ONNX model of <paramref name="block"/> (opset 13, batch dimension symbolic).</summary>
-    /// <exception cref="ArgumentException"><paramref name="block"/> is a boundary (see <see cref="QuantizeDequantize"/>).</exception>
     public static ModelProto Build(LayerBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        if (block.Kind == LayerBlockKind.Boundary)
-            throw new ArgumentException("a boundary block is already quantized: build it with QuantizeDequantize", nameof(block));
         var b = new B();
         var random = new Random(1234);
         const string input = "input";
@@ -40,6 +37,11 @@ public static class LayerBlockModel
                 x = Relu(b, Conv(b, random, "depthwise", x, block.InChannels, block.InChannels, 3, block.Stride, block.InChannels), "depthwise");
                 x = Relu(b, Conv(b, random, "pointwise", x, block.InChannels, block.OutChannels, 1, 1, 1), "pointwise");
                 break;
+            case LayerBlockKind.Boundary or LayerBlockKind.BoundaryTwoLayers:
+                // Identity weights (one per channel) and a zero bias: the tensor passes through unchanged.
+                for (int layer = 0; layer < (block.Kind == LayerBlockKind.Boundary ? 1 : 2); layer++)
+                    x = Relu(b, IdentityDepthwise(b, $"identity{layer}", x, block.InChannels), $"identity{layer}");
+                break;
             case LayerBlockKind.Head:
                 x = b.AddNode("GlobalAveragePool", "pool", [x], "pool");
                 x = b.AddNode("Flatten", "flatten", [x], "flatten", B.Int("axis", 1));
@@ -51,34 +53,6 @@ public static class LayerBlockModel
                 throw new ArgumentOutOfRangeException(nameof(block), block.Kind, "unknown block kind");
         }
         return Model(b, input, x, block, block.Kind == LayerBlockKind.Head ? [outChannels] : [outChannels, outSide, outSide]);
-    }
-
-    /// <summary>
-    /// The model of a <see cref="LayerBlockKind.Boundary"/> block: its float tensor quantized to <paramref name="activationType"/>
-    /// and dequantized (per-tensor scale, the zero point of a ReLU output), as a quantized block model's ends are.
-    /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="block"/> is not a boundary, or the type is not int8 or uint8.</exception>
-    public static ModelProto QuantizeDequantize(LayerBlock block, QuantizedActivationType activationType)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        if (block.Kind != LayerBlockKind.Boundary)
-            throw new ArgumentException($"{block.Key} is not a boundary block", nameof(block));
-        var type = activationType switch
-        {
-            QuantizedActivationType.UInt8 => TensorProto.Types.DataType.Uint8,
-            QuantizedActivationType.Int8 => TensorProto.Types.DataType.Int8,
-            _ => throw new ArgumentException($"activation type {activationType} is not int8 or uint8 (resolve Auto first)", nameof(activationType)),
-        };
-        var b = new B();
-        const string input = "input";
-        b.UniqueName(input);
-        string scale = b.AddScalar("scale", 1f / 64);
-        string zeroPoint = b.UniqueName("zero_point");
-        // A ReLU output's zero point: the low end of the type.
-        b.Graph.Initializer.Add(new TensorProto { Name = zeroPoint, DataType = (int)type, RawData = ByteString.CopyFrom(type == TensorProto.Types.DataType.Int8 ? [0x80] : [0]) });
-        string x = b.AddNode("QuantizeLinear", "quantize", [input, scale, zeroPoint], "quantized");
-        x = b.AddNode("DequantizeLinear", "dequantize", [x, scale, zeroPoint], "dequantized");
-        return Model(b, input, x, block, [block.OutChannels, block.OutputSide, block.OutputSide]);
     }
 
     private static ModelProto Model(B b, string input, string output, LayerBlock block, int[] outputShape)
@@ -99,6 +73,13 @@ public static class LayerBlockModel
         int pad = kernel / 2;
         return b.AddNode("Conv", name, [x, w, bias], name, B.Ints("kernel_shape", kernel, kernel), B.Ints("strides", stride, stride),
             B.Ints("pads", pad, pad, pad, pad), B.Int("group", groups));
+    }
+
+    private static string IdentityDepthwise(B b, string name, string x, int channels)
+    {
+        string w = b.AddFloat(name + ".weight", Enumerable.Repeat(1f, channels).ToArray(), channels, 1, 1, 1);
+        string bias = b.AddFloat(name + ".bias", new float[channels], channels);
+        return b.AddNode("Conv", name, [x, w, bias], name, B.Ints("kernel_shape", 1, 1), B.Int("group", channels));
     }
 
     private static string Relu(B b, string x, string name) => b.AddNode("Relu", name + ".relu", [x], name + ".relu");

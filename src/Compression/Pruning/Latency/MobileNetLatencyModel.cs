@@ -17,9 +17,9 @@ namespace EdgeToolkit.Compression.Pruning.Latency;
 /// its fastest), then cached. With <see cref="Int8"/> options every model (block or whole network) is quantized before it
 /// is timed, as <c>edgekit quantize</c> would quantize the trained network for that target: the table then predicts the
 /// int8 model, whose layers do not cost what their fp32 forms cost (docs/pruning.md, "An int8 latency table"); each
-/// quantized block model also quantizes its float input and dequantizes its output, which the whole int8 network does
-/// not do between its layers, so an int8 prediction subtracts one <see cref="LayerBlockKind.Boundary"/> pair (less the
-/// overhead) per tensor between blocks.
+/// quantized block model also has float ends (quantize, layout transposes, dequantize, a float ReLU) which the whole int8
+/// network does not run between its layers, so an int8 prediction subtracts the ends of every tensor between blocks,
+/// measured as the difference of its <see cref="LayerBlockKind.Boundary"/> models.
 /// </summary>
 public sealed class MobileNetLatencyModel
 {
@@ -123,10 +123,20 @@ public sealed class MobileNetLatencyModel
     {
         ArgumentNullException.ThrowIfNull(channelPlans);
         var blocks = channelPlans.Select(p => LayerBlock.Of(p, InputChannels, InputSize, NumClasses)).ToList();
-        var boundaries = blocks.Select(b => Int8 is null ? [] : LayerBlock.BoundariesOf(b)).ToList();
-        Ensure([LayerBlock.Overhead, .. blocks.SelectMany(b => b), .. boundaries.SelectMany(b => b)], cancellationToken);
+        var boundaries = blocks.Select(Boundaries).ToList();
+        Ensure([LayerBlock.Overhead, .. blocks.SelectMany(b => b), .. boundaries.SelectMany(b => b).SelectMany(b => new[] { b, b.TwoLayers })], cancellationToken);
         return blocks.Select((b, i) => Sum(b, boundaries[i])).ToList();
     }
+
+    /// <summary>
+    /// The boundaries an int8 prediction subtracts: none in fp32; with the stem kept float (<see cref="FloatLayers.FirstConv"/>)
+    /// not the stem's output, since the stem's block model is then all float and only the next block quantizes that
+    /// tensor, once, as the whole network does.
+    /// </summary>
+    private IReadOnlyList<LayerBlock> Boundaries(IReadOnlyList<LayerBlock> blocks) =>
+        Int8 is null ? []
+        : FloatLayerNames.Resolve(Int8.FloatLayers).HasFlag(FloatLayers.FirstConv) ? LayerBlock.BoundariesOf(blocks).Skip(1).ToList()
+        : LayerBlock.BoundariesOf(blocks);
 
     private double Sum(IReadOnlyList<LayerBlock> blocks, IReadOnlyList<LayerBlock> boundaries)
     {
@@ -137,14 +147,18 @@ public sealed class MobileNetLatencyModel
             Table.TryGet(block, out double t);
             total += Math.Max(0, t - overhead);
         }
-        // Why subtract them: timed alone, an int8 block pays a QuantizeLinear on its float input and a DequantizeLinear on
-        // its output, one pair per tensor between two blocks that the whole network, which passes codes from one layer to
-        // the next, never runs. Measured on the Zen 5 at 32x32 (docs/pruning.md, "Block boundaries in an int8 table"):
-        // without this the table predicted whole int8 networks at 1.39-1.79x their measured time, with it at 1.18-1.43x.
+        // Why subtract them: timed alone, a quantized block takes float in and gives float out. ONNX Runtime then runs a
+        // QuantizeLinear and a layout Transpose (its int8 convolutions run channels-last) on the input, and a Transpose, a
+        // DequantizeLinear and a float ReLU (the last ReLU is not fused when its output leaves the model) on the output:
+        // ends the whole network, which passes uint8 codes channels-last from one layer to the next, never runs. A model
+        // of the tensor through one identity layer has those ends and that layer; through two, the same ends and two
+        // layers: the ends cost 2 x one - two. Measured on the Zen 5 at 32x32 (docs/pruning.md, "Block boundaries in an
+        // int8 table").
         foreach (var boundary in boundaries)
         {
-            Table.TryGet(boundary, out double t);
-            total -= Math.Max(0, t - overhead);
+            Table.TryGet(boundary, out double one);
+            Table.TryGet(boundary.TwoLayers, out double two);
+            total -= Math.Max(0, 2 * one - two - overhead);
         }
         return total;
     }
@@ -265,9 +279,7 @@ public sealed class MobileNetLatencyModel
             for (int i = 0; i < missing.Count; i++)
             {
                 string path = Path.Combine(_workFolder, $"block{i}.onnx");
-                if (missing[i].Kind == LayerBlockKind.Boundary)
-                    File.WriteAllBytes(path, LayerBlockModel.QuantizeDequantize(missing[i], ActivationTypeChoice.For(Int8!.Target, Int8.ActivationType).ActivationType).ToByteArray());
-                else Save(LayerBlockModel.Build(missing[i]), path, missing[i].InChannels, missing[i].InputSide);
+                Save(LayerBlockModel.Build(missing[i]), path, missing[i].InChannels, missing[i].InputSide);
                 paths.Add(path);
             }
             var fastest = Enumerable.Repeat(double.PositiveInfinity, missing.Count).ToArray();
