@@ -1,5 +1,4 @@
 using EdgeToolkit.Compression.Export;
-using EdgeToolkit.Compression.Quantization;
 using Google.Protobuf;
 using Onnx;
 using B = EdgeToolkit.Compression.Export.OnnxGraphBuilder;
