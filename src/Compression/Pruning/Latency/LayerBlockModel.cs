@@ -51,14 +51,11 @@ public static class LayerBlockModel
             default:
                 throw new ArgumentOutOfRangeException(nameof(block), block.Kind, "unknown block kind");
         }
-        return Model(b, input, x, block, block.Kind == LayerBlockKind.Head ? [outChannels] : [outChannels, outSide, outSide]);
-    }
-
-    private static ModelProto Model(B b, string input, string output, LayerBlock block, int[] outputShape)
-    {
         var graph = b.Graph;
         graph.Input.Add(OnnxExporter.TensorValue(input, block.InChannels, block.InputSide, block.InputSide));
-        graph.Output.Add(OnnxExporter.TensorValue(output, outputShape));
+        graph.Output.Add(block.Kind == LayerBlockKind.Head
+            ? OnnxExporter.TensorValue(x, outChannels)
+            : OnnxExporter.TensorValue(x, outChannels, outSide, outSide));
         var model = new ModelProto { IrVersion = 7, ProducerName = "EdgeToolkit latency probe", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return model;
