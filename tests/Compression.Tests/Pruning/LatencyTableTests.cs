@@ -559,6 +559,40 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
     }
 
     [Fact]
+    public void With_a_relative_budget_the_search_falls_back_to_the_reference_when_every_other_plan_runs_over_it()
+    {
+        var (input, data, cache) = QuarterCheckpoint();
+        // Every whole network but the reference (uniform alpha 0.125) runs 10x its blocks' sum: the first plan measures
+        // far over the budget, the correction rises tenfold, and even the narrowest plan then predicts over the budget. The
+        // reference meets the budget by measurement, so the search measures it next and keeps it (until session 34 the
+        // reference's corrected prediction went over the budget too, and the search ended after one attempt, not met).
+        double reference = SizeRunner.Cost(MobileNetV1.Channels(0.125), 16) / 1000.0;
+        var runner = new SizeRunner { Whole = t => Math.Abs(t - reference) < 1e-9 ? t : 10 * t };
+        var pass = new PrunePass(new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 16 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 16,
+            TargetLatencyOfAlpha = 0.125,
+            LatencyCache = cache,
+            LatencyRunner = runner,
+        }.Validate());
+
+        pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        var root = report.RootElement;
+        var searches = root.GetProperty("searches").EnumerateArray()
+            .Select(s => (Plan: s.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()).ToArray(), Ratio: s.GetProperty("ratioToReference").GetDouble())).ToList();
+        Assert.True(searches[0].Ratio > 5, $"the premise: the first plan runs {searches[0].Ratio:F3} x the reference");
+        Assert.Equal(2, searches.Count);
+        Assert.Equal(MobileNetV1.Channels(0.125), searches[1].Plan);
+        Assert.Equal(1.0, searches[1].Ratio, 9);
+        Assert.True(root.GetProperty("measuredWithinBudget").GetBoolean());
+        Assert.Equal(MobileNetV1.Channels(0.125), root.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
     public void A_budget_relative_to_a_uniform_alpha_holds_on_a_drifting_machine_and_is_reported()
     {
         var (input, data, cache) = QuarterCheckpoint();
