@@ -568,15 +568,7 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         // reference's corrected prediction went over the budget too, and the search ended after one attempt, not met).
         double reference = SizeRunner.Cost(MobileNetV1.Channels(0.125), 16) / 1000.0;
         var runner = new SizeRunner { Whole = t => Math.Abs(t - reference) < 1e-9 ? t : 10 * t };
-        var pass = new PrunePass(new PrunePassOptions
-        {
-            Cut = new WidthCutOptions { RecalibrationImages = 16 },
-            Plan = WidthPlanChoice.Sensitivity,
-            SensitivityImages = 16,
-            TargetLatencyOfAlpha = 0.125,
-            LatencyCache = cache,
-            LatencyRunner = runner,
-        }.Validate());
+        var pass = LatencyPrunePass(0, cache, runner, ofAlpha: 0.125);
 
         pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
 
@@ -598,15 +590,7 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         var (input, data, cache) = QuarterCheckpoint();
         // The machine slows down by 3 % a measurement, and whole networks run at 70 % of the blocks' sum.
         var runner = new SizeRunner { DriftPerCall = 1.03, WholeFactor = 0.7 };
-        var pass = new PrunePass(new PrunePassOptions
-        {
-            Cut = new WidthCutOptions { RecalibrationImages = 16 },
-            Plan = WidthPlanChoice.Sensitivity,
-            SensitivityImages = 16,
-            TargetLatencyOfAlpha = 0.125,
-            LatencyCache = cache,
-            LatencyRunner = runner,
-        }.Validate());
+        var pass = LatencyPrunePass(0, cache, runner, ofAlpha: 0.125);
 
         var pruned = pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
 
@@ -653,14 +637,18 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         return (input, data, Path.Combine(dir, "cache"));
     }
 
-    /// <summary>A prune pass with a sensitivity plan under a latency budget measured by <paramref name="runner"/> (in <paramref name="precision"/>).</summary>
+    /// <summary>
+    /// A prune pass with a sensitivity plan under a latency budget measured by <paramref name="runner"/> (in <paramref name="precision"/>):
+    /// <paramref name="budget"/> ms, or with <paramref name="ofAlpha"/> (and budget 0) as fast as that uniform alpha.
+    /// </summary>
     private static PrunePass LatencyPrunePass(double budget, string cache, SizeRunner runner,
-        Precision precision = Precision.Fp32, QuantizationTarget target = QuantizationTarget.Host) => new(new PrunePassOptions
+        Precision precision = Precision.Fp32, QuantizationTarget target = QuantizationTarget.Host, double ofAlpha = 0) => new(new PrunePassOptions
     {
         Cut = new WidthCutOptions { RecalibrationImages = 16 },
         Plan = WidthPlanChoice.Sensitivity,
         SensitivityImages = 16,
         TargetLatencyMs = budget,
+        TargetLatencyOfAlpha = ofAlpha,
         LatencyCache = cache,
         LatencyRunner = runner,
         LatencyPrecision = precision,
