@@ -168,11 +168,7 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         double predicted = model.Predict(Quarter);
 
         var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
-        model.Table.TryGet(LayerBlock.Overhead, out double overhead);
-        double Marginal(LayerBlock b) { Assert.True(model.Table.TryGet(b, out double t), b.Key); return t - overhead; }
-        double Ends(LayerBlock b) => Math.Max(0, 2 * Marginal(b) - Marginal(b.TwoLayers)); // 2 x one - two, less the overhead
-        double ends = LayerBlock.BoundariesOf(blocks).Sum(Ends);
-        Assert.Equal(overhead + blocks.Sum(Marginal) - ends, predicted, 9);
+        Assert.Equal(FromTable(model, blocks, LayerBlock.BoundariesOf(blocks)), predicted, 9);
         Assert.Equal(MobileNetLatencyModel.DefaultTableRounds, runner.Calls); // the boundary models were timed in the blocks' passes
     }
 
@@ -190,11 +186,18 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(0, stem.QuantizeNodes);
         var blocks = LayerBlock.Of(Quarter, 1, 16, 10);
         Assert.Equal(LayerBlockKind.Stem, blocks[0].Kind);
+        Assert.Equal(FromTable(model, blocks, LayerBlock.BoundariesOf(blocks).Skip(1)), predicted, 9);
+    }
+
+    /// <summary>
+    /// An int8 prediction recomputed from the table's entries: the overhead, plus each block less the overhead, less the
+    /// ends of each of <paramref name="boundaries"/> (2 x one - two, less the overhead).
+    /// </summary>
+    private static double FromTable(MobileNetLatencyModel model, IReadOnlyList<LayerBlock> blocks, IEnumerable<LayerBlock> boundaries)
+    {
         model.Table.TryGet(LayerBlock.Overhead, out double overhead);
         double Marginal(LayerBlock b) { Assert.True(model.Table.TryGet(b, out double t), b.Key); return t - overhead; }
-        double Ends(LayerBlock b) => Math.Max(0, 2 * Marginal(b) - Marginal(b.TwoLayers));
-        double ends = LayerBlock.BoundariesOf(blocks).Skip(1).Sum(Ends);
-        Assert.Equal(overhead + blocks.Sum(Marginal) - ends, predicted, 9);
+        return overhead + blocks.Sum(Marginal) - boundaries.Sum(b => Math.Max(0, 2 * Marginal(b) - Marginal(b.TwoLayers)));
     }
 
     [Fact]
