@@ -89,7 +89,7 @@ public sealed class PrunePass : IPass
             {
                 long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
                 target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs", Options.MinChannels,
-                    floor: report.MeasuredFloor(WidthSearch.Granularity));
+                    floor: report.MeasuredFloor(WidthSearch.Granularity), step: Options.SearchStep);
                 targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
                 context.Report(string.Create(CultureInfo.InvariantCulture,
                     $"prune: sensitivity plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
@@ -157,6 +157,7 @@ public sealed class PrunePass : IPass
                 uniform = last.Plan.IsUniform,
                 plan = Options.Plan.ToString(),
                 minChannels = Options.Plan == WidthPlanChoice.Uniform ? (int?)null : Options.MinChannels,
+                channelStep = Options.Plan == WidthPlanChoice.Sensitivity ? Options.SearchStep : (int?)null,
                 importance = cut.Importance.ToString(),
                 recalibrated = cut.Recalibrate,
                 recalibrationImages = cut.Recalibrate ? cut.RecalibrationImages : 0,
@@ -206,7 +207,7 @@ public sealed class PrunePass : IPass
         var runner = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 5, Runs = 60, Threads = Options.LatencyThreads });
         var model = new MobileNetLatencyModel(runner, Options.LatencyCache ?? LatencyTable.DefaultCacheFolder, spec.InputChannels, spec.InputSize, spec.NumClasses,
             int8: Options.LatencyQuantization);
-        context.Report($"prune: latency table for {model.Table.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath})");
+        context.Report($"prune: latency table for {model.Table.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath}); search steps of {Options.SearchStep} channels{(Options.ChannelStep > 0 ? $" ({PrunePassOptions.ChannelStepOption.Key})" : Options.SearchStep == PrunePassOptions.VnniInt8ChannelStep ? " (int8 on x64-vnni)" : "")}");
         var ct = context.Cancellation;
         var whole = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 20, Runs = 300, Threads = Options.LatencyThreads });
         long Macs(IReadOnlyList<int> p) => MobileNetV1.Macs(p, spec.InputChannels, spec.InputSize, spec.NumClasses);
@@ -251,7 +252,7 @@ public sealed class PrunePass : IPass
                 // (int8) measured its first plan at 1.059 x uniform, the correction rose to 1.8, uniform alpha 0.25 and
                 // the narrowest plan both predicted over the budget, and the search ended after one attempt, not met.
                 return WidthSearch.Search(source.ChannelPlan, p => IsReference(p) ? Budget() : scale * model.Predict(p, ct), Budget(), report.Drop, budgetName,
-                    Options.MinChannels, feasible: reference, floor: floor);
+                    Options.MinChannels, feasible: reference, floor: floor, step: Options.SearchStep);
             }
             catch (ArgumentException) when (!first)
             {

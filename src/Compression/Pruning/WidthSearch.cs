@@ -4,14 +4,14 @@ namespace EdgeToolkit.Compression.Pruning;
 
 /// <summary>
 /// Greedy per-layer width search (NetAdapt-style): starting from the source's plan, repeatedly take
-/// <see cref="Granularity"/> channels from the layer whose estimated accuracy drop per unit of cost
+/// a step of channels (<see cref="Granularity"/> by default) from the layer whose estimated accuracy drop per unit of cost
 /// saved is smallest, until the plan's cost is within the budget. The cost is MACs (<c>MobileNetV1.Macs</c>)
 /// or latency summed from a per-layer table measured on the target machine (not always monotone in the widths:
 /// see <c>feasible</c>); the drop estimate normally comes from <see cref="SensitivityReport.Drop"/>.
 /// </summary>
 public static class WidthSearch
 {
-    /// <summary>Channels removed from one layer per greedy step (the MakeDivisible divisor).</summary>
+    /// <summary>Channels removed from one layer per greedy step by default (the MakeDivisible divisor).</summary>
     public const int Granularity = 8;
 
     /// <summary>The narrowest plan <see cref="Search"/> may reach from <paramref name="source"/>: every layer at
@@ -40,15 +40,18 @@ public static class WidthSearch
     /// cost, and when its greedy path finds nothing within the budget it returns <paramref name="feasible"/>.</param>
     /// <param name="floor">Fewest channels per layer, on top of <paramref name="minChannels"/> (null = none): the
     /// sensitivity analysis's deepest measured cut (<see cref="SensitivityReport.MeasuredFloor"/>).</param>
+    /// <param name="step">Channels one greedy step removes from a layer (the last step of a layer stops at its floor).
+    /// From a source whose widths are multiples of it, every width the search visits is one too (down to the floor).</param>
     /// <exception cref="ArgumentException">The budget cannot be met even at <paramref name="minChannels"/> (or
     /// <paramref name="floor"/>) everywhere (and no feasible plan is within it).</exception>
     public static IReadOnlyList<int> Search(IReadOnlyList<int> source, Func<IReadOnlyList<int>, double> cost, double budget,
         Func<int, double, double> drop, string budgetName = "budget", int minChannels = Granularity, IReadOnlyList<int>? feasible = null,
-        IReadOnlyList<int>? floor = null)
+        IReadOnlyList<int>? floor = null, int step = Granularity)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentNullException.ThrowIfNull(drop);
+        ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
         var floors = Narrowest(source, minChannels, floor);
         // (A relative tolerance: a budget calibrated at the feasible plan equals its cost up to rounding.)
         if (feasible is not null && !(cost(feasible) <= budget * (1 + 1e-9))) feasible = null;
@@ -64,7 +67,7 @@ public static class WidthSearch
             double bestScore = double.PositiveInfinity, bestCost = current, fallbackHarm = double.PositiveInfinity, fallbackCost = current;
             for (int layer = 0; layer < plan.Length; layer++)
             {
-                int next = Math.Max(floors[layer], plan[layer] - Granularity);
+                int next = Math.Max(floors[layer], plan[layer] - step);
                 if (next == plan[layer]) continue;
                 var candidate = (int[])plan.Clone();
                 candidate[layer] = next;
@@ -96,7 +99,7 @@ public static class WidthSearch
             if (best < 0 && feasible is not null) return feasible;
             if (best < 0)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{budgetName}: {budget:G6} cannot be met; no layer can shrink further at cost {current:G6}."), budgetName);
-            plan[best] = Math.Max(floors[best], plan[best] - Granularity);
+            plan[best] = Math.Max(floors[best], plan[best] - step);
             current = bestCost;
         }
         return plan;

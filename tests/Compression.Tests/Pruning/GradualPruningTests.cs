@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
+using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
@@ -87,6 +88,8 @@ public sealed class GradualPruningTests : IDisposable
         { """{ "plan": "sensitivity", "targetLatencyOfAlpha": 0.5, "targetLatencyMs": 1 }""", "passes[1].options.targetLatencyOfAlpha is 0.5 and targetLatencyMs is 1: give one latency budget, not both" },
         { """{ "plan": "sensitivity", "targetLatencyOfAlpha": 1.5 }""", "passes[1].options.targetLatencyOfAlpha must be in [0, 1] but is 1.5" },
         { """{ "minChannels": 16 }""", "passes[1].options.minChannels is 16 but applies only to a per-layer plan (plan: sensitivity or slimming" },
+        { """{ "plan": "sensitivity", "channelStep": -8 }""", "passes[1].options.channelStep must be in [0, 100000] but is -8" },
+        { """{ "plan": "slimming", "channelStep": 16 }""", "passes[1].options.channelStep is 16 but applies only to a searched plan (plan: sensitivity" },
         { """{ "sensitivityBatches": 20 }""", "passes[1].options.sensitivityBatches is 20 but applies only to the sensitivity analysis (plan: sensitivity or sensitivity: true" },
         { """{ "plan": "sensitivity", "sensitivityBatches": -1 }""", "passes[1].options.sensitivityBatches must be in [0, 1000000] but is -1" },
     };
@@ -103,7 +106,7 @@ public sealed class GradualPruningTests : IDisposable
     [Fact]
     public void Gradual_recipe_options_are_read()
     {
-        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16, "sensitivityBatches": 20 } } ] }""";
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16, "channelStep": 16, "sensitivityBatches": 20 } } ] }""";
         var o = ((PrunePass)RecipeLoader.Parse(json, "recipe.json").Passes[1]).Options;
         Assert.Equal(new PruningSchedule(4, null, ScheduleUnit.Macs), o.Schedule);
         Assert.Equal(1, o.StepFineTune!.Epochs);
@@ -111,6 +114,7 @@ public sealed class GradualPruningTests : IDisposable
         Assert.Equal(ChannelImportance.Taylor, o.Cut.Importance);
         Assert.Equal(WidthPlanChoice.Sensitivity, o.Plan);
         Assert.Equal(16, o.MinChannels);
+        Assert.Equal(16, o.ChannelStep);
         Assert.Equal(20, o.SensitivityBatches);
     }
 
@@ -183,6 +187,45 @@ public sealed class GradualPruningTests : IDisposable
         Assert.True(Macs(floored) <= budget);
         var e = Assert.Throws<ArgumentException>(() => WidthSearch.Search(source, p => Macs(p), Macs(Enumerable.Repeat(16, 14).ToArray()) - 1, Drop, "targetMacs", minChannels: 16));
         Assert.Contains("the narrowest plan (16 channels a layer, minChannels)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_channel_step_of_16_keeps_every_searched_width_on_a_multiple_of_16()
+    {
+        // A cost shaped like session 34's int8 table on AVX-512: a layer of 24, 40, 56... channels costs 1.5x the next
+        // multiple of 16, so from a multiple of 16 no step of 8 saves anything and the greedy falls back to the least
+        // harmful layer whatever it costs. With steps of 16 every step saves, and the plan stays on the kernels' blocks.
+        var source = MobileNetV1.Channels(1.0);
+        double Width(int c) => c % 16 == 0 ? c : 1.5 * (c + 8);
+        double Cost(IReadOnlyList<int> p) => Enumerable.Range(0, p.Count).Sum(l => Width(p[l]) * (l == 0 ? 3 : Width(p[l - 1])));
+        double Drop(int layer, double kept) => (1 - kept) * (layer % 4 + 1) * 0.01;
+        double budget = Cost(source) * 0.3;
+
+        var eights = WidthSearch.Search(source, Cost, budget, Drop, "targetLatencyMs");
+        var sixteens = WidthSearch.Search(source, Cost, budget, Drop, "targetLatencyMs", step: 16);
+
+        Assert.True(Cost(sixteens) <= budget, $"{Cost(sixteens)} > {budget}");
+        Assert.All(sixteens, c => Assert.True(c % 16 == 0 || c == 8, string.Join(",", sixteens)));
+        double Harm(IReadOnlyList<int> p) => Enumerable.Range(0, p.Count).Sum(l => Drop(l, p[l] / (double)source[l]));
+        Assert.True(Harm(sixteens) < Harm(eights), $"steps of 16: {Harm(sixteens)} ({string.Join(",", sixteens)}); of 8: {Harm(eights)} ({string.Join(",", eights)})");
+        Assert.Throws<ArgumentOutOfRangeException>(() => WidthSearch.Search(source, Cost, budget, Drop, "x", step: 0));
+    }
+
+    [Theory]
+    [InlineData(Precision.Int8, QuantizationTarget.X64Vnni, 0, 16)]
+    [InlineData(Precision.Int8, QuantizationTarget.X64, 0, 8)]
+    [InlineData(Precision.Int8, QuantizationTarget.Arm64DotProduct, 0, 8)]
+    [InlineData(Precision.Int8, QuantizationTarget.Arm64, 0, 8)]
+    [InlineData(Precision.Fp32, QuantizationTarget.Host, 0, 8)]
+    [InlineData(Precision.Int8, QuantizationTarget.X64Vnni, 8, 8)]
+    [InlineData(Precision.Fp32, QuantizationTarget.Host, 32, 32)]
+    public void The_search_step_is_16_for_an_int8_table_of_an_x86_vnni_cpu_unless_set(Precision precision, QuantizationTarget target, int channelStep, int expected)
+    {
+        var o = new PrunePassOptions
+        {
+            Plan = WidthPlanChoice.Sensitivity, TargetLatencyOfAlpha = 0.25, LatencyPrecision = precision, LatencyTarget = target, ChannelStep = channelStep,
+        }.Validate();
+        Assert.Equal(expected, o.SearchStep);
     }
 
     [Fact]

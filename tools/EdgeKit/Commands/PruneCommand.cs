@@ -45,6 +45,7 @@ public static class PruneCommand
         var latencyPrecision = PrunePassOptions.LatencyPrecisionOption.Cli();
         var latencyTarget = PrunePassOptions.LatencyTargetOption.Cli();
         var minChannels = PrunePassOptions.MinChannelsOption.Cli();
+        var channelStep = PrunePassOptions.ChannelStepOption.Cli();
         var latencyDevice = new SshLatencyOptions("latency-");
         var sensitivity = PrunePassOptions.SensitivityOption.Cli();
         var sensitivityImages = PrunePassOptions.SensitivityImagesOption.Cli();
@@ -64,7 +65,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, latencyCache, latencyThreads, latencyPrecision, latencyTarget, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, channelStep, latencyCache, latencyThreads, latencyPrecision, latencyTarget, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -109,6 +110,7 @@ public static class PruneCommand
                     LatencyRunner = device is null ? null : new SshLatencyRunner(device, System.Console.Out, latencyDevice.Prefix),
                     TargetMacs = (long)parse.GetValue(targetMacs),
                     MinChannels = parse.GetValue(minChannels),
+                    ChannelStep = parse.GetValue(channelStep),
                     Sensitivity = parse.GetValue(sensitivity),
                     SensitivityImages = parse.GetValue(sensitivityImages),
                     SensitivityBatches = parse.GetValue(sensitivityBatches),
