@@ -48,8 +48,9 @@ public sealed record PrunePassOptions
     /// int8 latency table quantized for an x86 CPU with VNNI (the family it was measured on; AVX2-only and ARM64 were not) and <see cref="WidthSearch.Granularity"/> (8, the exporter's MakeDivisible
     /// divisor) for any other budget. Why 16: the int8 table on the AVX-512 VNNI Zen 5 of docs/pruning.md has steps with the
     /// channel count (a layer of 24, 40 or 56 channels cost 1.4-1.7x one of 32, 48 or 64), so from a multiple of 16 no step
-    /// of 8 saved anything and nearly half the greedy steps fell back to accuracy alone; the same three seeds searched in
-    /// steps of 16 gave int8 plans of +1.29, ... over uniform alpha 0.25 where steps of 8 gave -0.92 to +1.48.
+    /// of 8 saved anything and nearly half the greedy steps fell back to accuracy alone. Four seeds searched in steps of 16
+    /// gave int8 plans +0.82 points over uniform alpha 0.25 on the mean (steps of 8: +0.62 to +0.69), within the seeds'
+    /// spread, and the table measured less than half the blocks.
     /// </summary>
     public int SearchStep => ChannelStep > 0 ? ChannelStep
         : LatencyPrecision == Precision.Int8 && (LatencyTarget == QuantizationTarget.Host ? ActivationTypeChoice.DetectHost() : LatencyTarget)
