@@ -207,7 +207,9 @@ public sealed class PrunePass : IPass
         var runner = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 5, Runs = 60, Threads = Options.LatencyThreads });
         var model = new MobileNetLatencyModel(runner, Options.LatencyCache ?? LatencyTable.DefaultCacheFolder, spec.InputChannels, spec.InputSize, spec.NumClasses,
             int8: Options.LatencyQuantization);
-        context.Report($"prune: latency table for {model.Table.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath}); search steps of {Options.SearchStep} channels{(Options.ChannelStep > 0 ? $" ({PrunePassOptions.ChannelStepOption.Key})" : Options.SearchStep == PrunePassOptions.VnniInt8ChannelStep ? " (int8 on x64-vnni)" : "")}");
+        int step = Options.SearchStep; // resolved once: with the target "host" it reads the CPU's flags
+        string why = Options.ChannelStep > 0 ? PrunePassOptions.ChannelStepOption.Key : step == PrunePassOptions.VnniInt8ChannelStep ? "int8 on x64-vnni" : "default";
+        context.Report($"prune: latency table for {model.Table.Fingerprint} ({model.Table.Entries.Count} cached blocks, {model.CachePath}); search steps of {step} channels ({why})");
         var ct = context.Cancellation;
         var whole = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 20, Runs = 300, Threads = Options.LatencyThreads });
         long Macs(IReadOnlyList<int> p) => MobileNetV1.Macs(p, spec.InputChannels, spec.InputSize, spec.NumClasses);
@@ -252,7 +254,7 @@ public sealed class PrunePass : IPass
                 // (int8) measured its first plan at 1.059 x uniform, the correction rose to 1.8, uniform alpha 0.25 and
                 // the narrowest plan both predicted over the budget, and the search ended after one attempt, not met.
                 return WidthSearch.Search(source.ChannelPlan, p => IsReference(p) ? Budget() : scale * model.Predict(p, ct), Budget(), report.Drop, budgetName,
-                    Options.MinChannels, feasible: reference, floor: floor, step: Options.SearchStep);
+                    Options.MinChannels, feasible: reference, floor: floor, step: step);
             }
             catch (ArgumentException) when (!first)
             {
