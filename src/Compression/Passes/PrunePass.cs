@@ -71,28 +71,39 @@ public sealed class PrunePass : IPass
         // The plan to reach: uniform at the cell's alpha, or chosen per layer from a sensitivity analysis.
         IReadOnlyList<int> target = MobileNetV1.Channels(alpha);
         double? targetAlpha = alpha;
+        UniformCheckResult? check = null;
         if (Options.Sensitivity || Options.Plan == WidthPlanChoice.Sensitivity)
         {
             var ratios = SensitivityAnalysis.RatiosFor(1 - alpha / MobileNetV1.NominalAlpha(source.ChannelPlan));
             var adaptation = Options.SensitivityBatches > 0
                 ? new SensitivityAdaptation(Options.SensitivityBatches, outputFolder) { Threads = context.Threads }
                 : null;
-            var report = SensitivityAnalysis.Run(source, spec, train!, cut, Options.SensitivityImages, ratios, context.Progress, adaptation, context.Cancellation);
+            var slice = HeldOutSlice.Create(source, spec, train!, cut, Options.SensitivityImages, adaptation, context.Cancellation);
+            var report = SensitivityAnalysis.Run(slice, ratios, context.Progress, context.Cancellation);
             report.Write(outputFolder);
             context.Report(report.NoiseSummary($"{PrunePassOptions.SensitivityImagesOption.Key} ({PrunePassOptions.SensitivityImagesOption.CliName})"));
+            var checkSlice = Options.UniformCheck ? slice : null;
             if (Options.Plan == WidthPlanChoice.Sensitivity && Options.HasLatencyBudget)
             {
-                target = LatencyPlan(source, spec, report, outputFolder, context);
+                (target, check) = LatencyPlan(source, spec, report, checkSlice, outputFolder, context);
                 targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
             }
             else if (Options.Plan == WidthPlanChoice.Sensitivity)
             {
                 long budget = Options.TargetMacs > 0 ? Options.TargetMacs : Macs(target);
+                var uniform = target;
                 target = WidthSearch.Search(source.ChannelPlan, p => Macs(p), budget, report.Drop, "targetMacs", Options.MinChannels,
                     floor: report.MeasuredFloor(WidthSearch.Granularity), step: Options.SearchStep);
-                targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
                 context.Report(string.Create(CultureInfo.InvariantCulture,
                     $"prune: sensitivity plan {string.Join(",", target)} ({Macs(target) / 1e6:F2}M MACs, budget {budget / 1e6:F2}M)"));
+                // Uniform width is a rival only where it is within the budget (an explicit targetMacs may be below it).
+                if (checkSlice is not null && Macs(uniform) <= budget)
+                {
+                    check = UniformCheck.Choose([target], uniform, p => checkSlice.Accuracy(p, context.Cancellation));
+                    target = check.Kept;
+                    context.Report(Describe(check, alpha, checkSlice));
+                }
+                targetAlpha = MobileNetV1.IsUniform(target, alpha) ? alpha : null;
             }
         }
 
@@ -158,6 +169,14 @@ public sealed class PrunePass : IPass
                 plan = Options.Plan.ToString(),
                 minChannels = Options.Plan == WidthPlanChoice.Uniform ? (int?)null : Options.MinChannels,
                 channelStep = Options.Plan == WidthPlanChoice.Sensitivity ? Options.SearchStep : (int?)null,
+                uniformCheck = check is null ? null : new
+                {
+                    heldOutImages = Options.SensitivityImages,
+                    uniformPlan = check.Uniform,
+                    uniformHeldOutAccuracy = check.UniformAccuracy,
+                    candidates = check.Candidates.Select(c => new { channelPlan = c.Plan, heldOutAccuracy = c.HeldOutAccuracy }),
+                    keptUniform = check.KeptUniform,
+                },
                 importance = cut.Importance.ToString(),
                 recalibrated = cut.Recalibrate,
                 recalibrationImages = cut.Recalibrate ? cut.RecalibrationImages : 0,
@@ -202,7 +221,8 @@ public sealed class PrunePass : IPass
     /// one too); the
     /// widest measured plan within the budget is kept (or, when none is, the fastest, reported as not met).
     /// </summary>
-    private IReadOnlyList<int> LatencyPlan(MobileNetV1 source, ModelSpec spec, SensitivityReport report, string outputFolder, PassContext context)
+    private (IReadOnlyList<int> Plan, UniformCheckResult? Check) LatencyPlan(MobileNetV1 source, ModelSpec spec, SensitivityReport report, HeldOutSlice? checkSlice,
+        string outputFolder, PassContext context)
     {
         var runner = Options.LatencyRunner ?? new LocalLatencyRunner(new LatencyBenchmarkOptions { Warmup = 5, Runs = 60, Threads = Options.LatencyThreads });
         var model = new MobileNetLatencyModel(runner, Options.LatencyCache ?? LatencyTable.DefaultCacheFolder, spec.InputChannels, spec.InputSize, spec.NumClasses,
@@ -282,7 +302,30 @@ public sealed class PrunePass : IPass
             if (Within(measured) && CloseBelow(measured)) break;
             correction = BudgetCorrection.Next(History(), Budget(), LatencyTolerance);
         }
-        var kept = tried.Where(Within).MaxBy(t => t.Macs) ?? tried.MinBy(OverBudget)!;
+        var within = tried.Where(Within).OrderByDescending(t => t.Macs).ToList();
+        var kept = within.FirstOrDefault() ?? tried.MinBy(OverBudget)!;
+        UniformCheckResult? check = null;
+        if (checkSlice is not null)
+        {
+            // Uniform width within the budget: the reference of a relative budget (its median is the budget), else the
+            // cell's alpha if it measures within the budget. The measured plans within the budget are its rivals, the
+            // widest first (the order they were kept in before the check); with none, uniform width is kept.
+            double uniformAlpha = reference is null ? context.Target.Alpha : Options.TargetLatencyOfAlpha;
+            var uniform = reference is not null
+                ? new LatencyAttempt(reference, correction, model.Predict(reference, ct), Budget(), Macs(reference), 1.0)
+                : within.FirstOrDefault(t => t.Plan.SequenceEqual(MobileNetV1.Channels(uniformAlpha))) ?? Measure(MobileNetV1.Channels(uniformAlpha), correction);
+            if (Within(uniform))
+            {
+                check = UniformCheck.Choose(within.Select(t => t.Plan).ToList(), uniform.Plan, p => checkSlice.Accuracy(p, ct));
+                kept = check.KeptUniform ? uniform : within.First(t => t.Plan.SequenceEqual(check.Kept));
+                context.Report(Describe(check, uniformAlpha, checkSlice));
+            }
+            else
+            {
+                context.Report(string.Create(CultureInfo.InvariantCulture,
+                    $"prune: no check against uniform width: uniform alpha {uniformAlpha} measured {uniform.MeasuredMs:F3} ms, over the budget {Budget():F3} ms"));
+            }
+        }
         var plan = kept.Plan;
         double budget = Budget();
         double predicted = kept.PredictedMs, measuredMs = kept.RatioToReference is { } ratio ? ratio * budget : kept.MeasuredMs;
@@ -317,7 +360,7 @@ public sealed class PrunePass : IPass
         context.Report(string.Create(CultureInfo.InvariantCulture,
             $"prune: latency plan {string.Join(",", plan)}: predicted {predicted:F3} ms (x {kept.Correction:F3}: {predicted * kept.Correction:F3}), whole network measured {measuredMs:F3} ms{Relative(kept)} against the budget {budget:F3} ms " +
             $"({(met ? "met" : "NOT met")} within {LatencyTolerance:P0}; {tried.Count} search(es)); source predicted {sourcePredicted:F3} ms, measured {sourceMeasured:F3} ms; {model.BlocksMeasured} blocks measured"));
-        return plan;
+        return (plan, check);
 
         string Relative(LatencyAttempt a) => a.RatioToReference is { } r
             ? string.Create(CultureInfo.InvariantCulture, $" ({r:F3} x uniform alpha {Options.TargetLatencyOfAlpha} in {PairedRounds} alternating rounds)")
@@ -366,5 +409,15 @@ public sealed class PrunePass : IPass
         if (pruned.AccuracyAfterCut is { } a) text.Append(CultureInfo.InvariantCulture, $", accuracy right after the cut {a:P2}");
         if (pruned.AccuracyRecalibrated is { } r) text.Append(CultureInfo.InvariantCulture, $", with BatchNorm recalibration {r:P2}");
         return text.ToString();
+    }
+
+    /// <summary>The progress line of a <see cref="UniformCheck"/>: every plan's held-out accuracy after the cut, and which was kept.</summary>
+    private static string Describe(UniformCheckResult check, double uniformAlpha, HeldOutSlice slice)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string how = slice.AdaptationBatches > 0 ? string.Create(c, $"{slice.AdaptationBatches} adaptation batches") : "BatchNorm recalibrated";
+        string plans = string.Concat(check.Candidates.Select(p => string.Create(c, $", plan {string.Join(",", p.Plan)} {p.HeldOutAccuracy:P2}")));
+        string kept = check.KeptUniform ? string.Create(c, $"no plan scored as well: uniform alpha {uniformAlpha} kept") : $"plan {string.Join(",", check.Kept)} kept";
+        return string.Create(c, $"prune: checked against uniform alpha {uniformAlpha} on {slice.HeldOut.Count} held-out images after the cut ({how}): uniform {check.UniformAccuracy:P2}{plans}; {kept}");
     }
 }

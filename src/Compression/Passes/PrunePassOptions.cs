@@ -40,6 +40,14 @@ public sealed record PrunePassOptions
     /// </summary>
     public int ChannelStep { get; init; }
 
+    /// <summary>
+    /// Keep a searched plan only if, cut from the source and BatchNorm-recalibrated, it scores at least uniform width within
+    /// the same budget on the sensitivity analysis's held-out slice; otherwise keep uniform width (<see cref="Pruning.UniformCheck"/>).
+    /// On by default: the search's estimate adds per-layer drops measured one layer at a time, and a plan that cuts
+    /// neighbouring layers deep together lost to uniform alpha 0.25 by 1.13 points in int8 (docs/pruning.md).
+    /// </summary>
+    public bool UniformCheck { get; init; } = true;
+
     /// <summary>Steps of 16 channels: what an int8 table of an x86 CPU with VNNI calls for (<see cref="SearchStep"/>).</summary>
     public const int VnniInt8ChannelStep = 16;
 
@@ -105,6 +113,10 @@ public sealed record PrunePassOptions
     public static IntPassOption ChannelStepOption { get; } = new("channelStep", 0, 0, 100_000,
         "Channels one step of a sensitivity search removes from a layer (0 = by the latency table: 16 for an int8 table of an x86 CPU with VNNI, whose int8 kernels have steps at multiples of 16; 8 otherwise)");
 
+    /// <summary>Recipe <c>uniformCheck</c>, CLI <c>--uniform-check</c>: <see cref="UniformCheck"/>.</summary>
+    public static BoolPassOption UniformCheckOption { get; } = new("uniformCheck", true,
+        "Keep a searched plan only if, cut and BatchNorm-recalibrated, it scores at least uniform width within the same budget on the held-out slice; otherwise keep uniform width (false = keep the searched plan)");
+
     /// <summary>Recipe <c>sensitivity</c>, CLI <c>--sensitivity</c>: <see cref="Sensitivity"/>.</summary>
     public static BoolPassOption SensitivityOption { get; } = new("sensitivity", false,
         "Write sensitivity.json (per-layer accuracy after pruning 25/50/75 %) even for a uniform plan");
@@ -133,7 +145,7 @@ public sealed record PrunePassOptions
     public static IReadOnlyList<PassOption> Declared =>
     [
         RecalibrationImagesOption, TaylorBatchesOption, StepsOption, ScheduleUnitOption, StepEpochsOption, StepBatchesOption,
-        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, TargetLatencyOfAlphaOption, MinChannelsOption, ChannelStepOption,
+        StepLearningRateOption, StepDistillationWeightOption, PlanOption, TargetMacsOption, TargetLatencyOption, TargetLatencyOfAlphaOption, MinChannelsOption, ChannelStepOption, UniformCheckOption,
         SensitivityOption, SensitivityImagesOption, SensitivityBatchesOption, LatencyThreadsOption,
         LatencyPrecisionOption, LatencyTargetOption,
     ];
@@ -269,6 +281,8 @@ public sealed record PrunePassOptions
             : ChannelStep < 0 ? (ChannelStepOption.Key, $"must be 0 (by the latency table) or more but is {ChannelStep}")
             : ChannelStep != 0 && Plan != WidthPlanChoice.Sensitivity
                 ? (ChannelStepOption.Key, $"is {ChannelStep} but applies only to a searched plan (plan: sensitivity; CLI: {ChannelStepOption.CliName} with --plan sensitivity or --target-latency)")
+            : !UniformCheck && Plan != WidthPlanChoice.Sensitivity
+                ? (UniformCheckOption.Key, $"is false but applies only to a searched plan (plan: sensitivity; CLI: {UniformCheckOption.CliName} with --plan sensitivity or --target-latency)")
             : MinChannels != WidthSearch.Granularity && Plan == WidthPlanChoice.Uniform
                 ? (MinChannelsOption.Key, $"is {MinChannels} but applies only to a per-layer plan (plan: sensitivity or slimming; CLI: {MinChannelsOption.CliName} with --plan sensitivity, --plan slimming or --target-latency)")
                 : null;
@@ -321,6 +335,7 @@ public sealed record PrunePassOptions
             LatencyTarget = LatencyTargetOption.Read(r),
             MinChannels = MinChannelsOption.Read(r),
             ChannelStep = ChannelStepOption.Read(r),
+            UniformCheck = UniformCheckOption.Read(r),
         };
         if (o.Problem() is { } problem)
             throw r.ErrorAt(problem.Field, problem.Text);

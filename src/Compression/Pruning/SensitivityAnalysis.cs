@@ -1,4 +1,3 @@
-using EdgeToolkit.Compression.Distillation;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
 
@@ -43,76 +42,49 @@ public static class SensitivityAnalysis
         SensitivityAdaptation? adaptation = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(options);
+        CheckRatios(ratios ?? DefaultRatios);
+        var slice = HeldOutSlice.Create(source, spec, train, options, heldOutImages, adaptation, cancellationToken);
+        return Run(slice, ratios, progress, cancellationToken);
+    }
+
+    /// <summary>Runs the analysis on the network <paramref name="slice"/> was made for (unchanged), measuring every cut on the slice.</summary>
+    /// <param name="slice">The held-out slice, recalibration images and channel scores (<see cref="HeldOutSlice.Create"/>).</param>
+    /// <param name="ratios">Shares of channels removed, each in (0, 1).</param>
+    /// <param name="progress">One line per layer (null = silent).</param>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    /// <exception cref="ArgumentException">A ratio outside (0, 1); the message names the setting.</exception>
+    public static SensitivityReport Run(HeldOutSlice slice, IReadOnlyList<double>? ratios = null, IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
         ratios ??= DefaultRatios;
+        CheckRatios(ratios);
+        double baseline = slice.SourceAccuracy(cancellationToken);
+        var layers = new List<LayerSensitivity>();
+        var plan = slice.SourcePlan;
+        for (int layer = 0; layer < plan.Count; layer++)
+        {
+            var accuracy = new List<double>();
+            foreach (double ratio in ratios)
+            {
+                var target = plan.ToArray();
+                target[layer] = Math.Max(1, (int)Math.Round(plan[layer] * (1 - ratio)));
+                accuracy.Add(slice.Accuracy(target, cancellationToken));
+            }
+            layers.Add(new LayerSensitivity($"features.{layer}", plan[layer], ratios.ToArray(), accuracy));
+            progress?.Report($"sensitivity: features.{layer} ({plan[layer]} channels): {string.Join(", ", ratios.Select((r, i) => $"-{r:P0} {accuracy[i]:P1}"))}");
+        }
+        return new SensitivityReport(baseline, slice.HeldOut.Count, slice.Cut.RecalibrationImages, slice.Cut.Importance.ToString(), layers)
+        {
+            AdaptationBatches = slice.AdaptationBatches,
+        };
+    }
+
+    private static void CheckRatios(IReadOnlyList<double> ratios)
+    {
         foreach (double r in ratios)
         {
             if (!(r > 0 && r < 1)) throw new ArgumentException($"sensitivityRatios: each ratio must be in (0, 1) but one was {r}.", nameof(ratios));
         }
-        if (heldOutImages < 1 || heldOutImages >= train.Count)
-            throw new ArgumentException($"sensitivityImages must be in [1, {train.Count - 1}] (the training set has {train.Count}) but was {heldOutImages}.", nameof(heldOutImages));
-
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        new Random(options.Seed).Shuffle(order);
-        var heldOut = train.Subset(order.Take(heldOutImages).Order().ToArray(), $"{train.Source} (held-out slice of {heldOutImages})");
-        var rest = train.Subset(order.Skip(heldOutImages).Order().ToArray(), $"{train.Source} (without the held-out slice)");
-        var cut = options with { Recalibrate = true };
-        var scores = cut.Importance == ChannelImportance.Taylor
-            ? TaylorImportance.Measure(source, spec, rest, cut.TaylorBatches, seed: cut.Seed, cancellationToken: cancellationToken)
-            : MobileNetWidthPruner.Scores(source, cut.Importance);
-
-        double baseline = WidthCut.Accuracy(source, spec, heldOut, cancellationToken);
-        var layers = new List<LayerSensitivity>();
-        var plan = source.ChannelPlan;
-        // The fine-tuner writes checkpoints; they go to a folder of our own inside the one given, removed at the end
-        // (never a folder the analysis did not create).
-        string? scratch = adaptation is null ? null : Path.Combine(adaptation.Validate().Folder, $".sensitivity-{Guid.NewGuid():N}");
-        if (scratch is not null) Directory.CreateDirectory(scratch);
-        try
-        {
-            for (int layer = 0; layer < plan.Count; layer++)
-            {
-                var accuracy = new List<double>();
-                foreach (double ratio in ratios)
-                {
-                    var target = plan.ToArray();
-                    target[layer] = Math.Max(1, (int)Math.Round(plan[layer] * (1 - ratio)));
-                    accuracy.Add(CutAccuracy(source, spec, MobileNetWidthPruner.Plan(source, target, scores), cut, rest, heldOut,
-                        adaptation, scratch, cancellationToken));
-                }
-                layers.Add(new LayerSensitivity($"features.{layer}", plan[layer], ratios.ToArray(), accuracy));
-                progress?.Report($"sensitivity: features.{layer} ({plan[layer]} channels): {string.Join(", ", ratios.Select((r, i) => $"-{r:P0} {accuracy[i]:P1}"))}");
-            }
-        }
-        finally
-        {
-            if (scratch is not null && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-        }
-        return new SensitivityReport(baseline, heldOutImages, cut.RecalibrationImages, cut.Importance.ToString(), layers)
-        {
-            AdaptationBatches = adaptation?.Batches ?? 0,
-        };
-    }
-
-    /// <summary>
-    /// Top-1 on <paramref name="heldOut"/> of <paramref name="source"/> cut to <paramref name="kept"/>, BatchNorm re-estimated on
-    /// <paramref name="rest"/> and, with an <paramref name="adaptation"/>, fine-tuned on <paramref name="rest"/> distilled from the source.
-    /// </summary>
-    private static double CutAccuracy(MobileNetV1 source, ModelSpec spec, WidthPruningPlan kept, WidthCutOptions cut, ImageDataset rest, ImageDataset heldOut,
-        SensitivityAdaptation? adaptation, string? scratch, CancellationToken cancellationToken)
-    {
-        var prunedSpec = kept.Spec(spec);
-        using var pruned = MobileNetWidthPruner.Apply(source, kept);
-        BatchNormRecalibrator.Recalibrate(pruned, prunedSpec, rest, cut.RecalibrationImages, seed: cut.Seed, cancellationToken: cancellationToken);
-        if (adaptation is null) return WidthCut.Accuracy(pruned, prunedSpec, heldOut, cancellationToken);
-        var options = adaptation.FineTune(cut.Seed);
-        string folder = Path.Combine(scratch!, "cut");
-        var result = new DistillationFineTuner(options).FineTune(pruned, prunedSpec, options.DistillationWeight > 0 ? source : null,
-            rest, heldOut, folder, null, cancellationToken);
-        Directory.Delete(folder, recursive: true); // the next cut starts afresh (no resume from this one)
-        if (result.Interrupted) throw new OperationCanceledException("sensitivity: interrupted while fine-tuning a cut");
-        return result.History[^1].TestAccuracy;
     }
 }

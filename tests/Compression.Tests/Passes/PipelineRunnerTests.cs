@@ -35,7 +35,7 @@ public sealed class PipelineRunnerTests : IDisposable
         """;
         var recipe = RecipeLoader.Parse(json, "tiny.json");
         var lines = new List<string>();
-        var results = new PipelineRunner(recipe) { Progress = new ListProgress(lines) }.Run();
+        var results = new PipelineRunner(recipe) { Progress = new ProgressLines(lines) }.Run();
 
         // One row per cell, in matrix order, each fully measured.
         Assert.Equal(["a1-fp32", "a1-int8", "a0.5-fp32", "a0.5-int8"], results.Rows.Select(r => $"a{r.Alpha}-{KebabCase.Name(r.Precision)}"));
@@ -110,11 +110,4 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("prune: alpha 1 -> 0.5", StringComparison.Ordinal));
     }
 
-    private sealed class ListProgress(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            lock (lines) lines.Add(value);
-        }
-    }
 }

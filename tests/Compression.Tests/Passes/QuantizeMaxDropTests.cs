@@ -53,7 +53,7 @@ public sealed class QuantizeMaxDropTests : IDisposable
             PipelineResults results;
             try
             {
-                results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new LineCollector(lines) }.Run();
+                results = new PipelineRunner(RecipeLoader.Parse(json, "maxdrop.json")) { Progress = new ProgressLines(lines) }.Run();
             }
             catch (QuantizationException e) when (e.Message.Contains("not reachable", StringComparison.Ordinal))
             {
@@ -97,11 +97,4 @@ public sealed class QuantizeMaxDropTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("quantize: max-drop 0.5 points", StringComparison.Ordinal) && l.Contains($"{kept.Count} layer", StringComparison.Ordinal));
     }
 
-    private sealed class LineCollector(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            lock (lines) lines.Add(value);
-        }
-    }
 }

@@ -92,6 +92,8 @@ public sealed class GradualPruningTests : IDisposable
         { """{ "plan": "slimming", "channelStep": 16 }""", "passes[1].options.channelStep is 16 but applies only to a searched plan (plan: sensitivity" },
         { """{ "sensitivityBatches": 20 }""", "passes[1].options.sensitivityBatches is 20 but applies only to the sensitivity analysis (plan: sensitivity or sensitivity: true" },
         { """{ "plan": "sensitivity", "sensitivityBatches": -1 }""", "passes[1].options.sensitivityBatches must be in [0, 1000000] but is -1" },
+        { """{ "uniformCheck": false }""", "passes[1].options.uniformCheck is false but applies only to a searched plan (plan: sensitivity" },
+        { """{ "plan": "sensitivity", "uniformCheck": "no" }""", "passes[1].options.uniformCheck" },
     };
 
     [Theory]
@@ -106,7 +108,7 @@ public sealed class GradualPruningTests : IDisposable
     [Fact]
     public void Gradual_recipe_options_are_read()
     {
-        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16, "channelStep": 16, "sensitivityBatches": 20 } } ] }""";
+        string json = """{ "name": "t", "dataset": { "name": "embedded" }, "matrix": { "architectures": ["mobilenet_v1"], "alphas": [1.0, 0.5] }, "passes": [ { "name": "train" }, { "name": "prune", "options": { "steps": 4, "scheduleUnit": "macs", "stepEpochs": 1, "stepBatches": 5, "importance": "taylor", "plan": "sensitivity", "minChannels": 16, "channelStep": 16, "sensitivityBatches": 20, "uniformCheck": false } } ] }""";
         var o = ((PrunePass)RecipeLoader.Parse(json, "recipe.json").Passes[1]).Options;
         Assert.Equal(new PruningSchedule(4, null, ScheduleUnit.Macs), o.Schedule);
         Assert.Equal(1, o.StepFineTune!.Epochs);
@@ -116,6 +118,8 @@ public sealed class GradualPruningTests : IDisposable
         Assert.Equal(16, o.MinChannels);
         Assert.Equal(16, o.ChannelStep);
         Assert.Equal(20, o.SensitivityBatches);
+        Assert.False(o.UniformCheck);
+        Assert.True(new PrunePassOptions().UniformCheck); // on unless turned off
     }
 
     [Fact]
@@ -341,6 +345,132 @@ public sealed class GradualPruningTests : IDisposable
         var sensitivity = SensitivityReport.Read(Path.Combine(dir, "prune", SensitivityReport.FileName));
         Assert.Equal(14, sensitivity.Layers.Count);
         Assert.All(sensitivity.Layers, l => Assert.Equal(3, l.Accuracy.Count));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_searched_plan_is_checked_against_uniform_width_on_the_held_out_slice_and_the_better_one_is_kept(bool check)
+    {
+        torch.random.manual_seed(5);
+        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 1.0) { Mean = [0.5f], Std = [0.25f] };
+        string trained = Path.Combine(dir, "train");
+        using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
+        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
+        var data = new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9));
+        var lines = new List<string>();
+        var context = new PassContext(data, new ModelVariant("mobilenet_v1", 0.5, Precision.Fp32), new ProgressLines(lines)) { Seed = 3 };
+        var options = new PrunePassOptions
+        {
+            Cut = new WidthCutOptions { RecalibrationImages = 32 },
+            Plan = WidthPlanChoice.Sensitivity,
+            SensitivityImages = 40,
+            MinChannels = 16,
+            UniformCheck = check,
+            Evaluate = false,
+        }.Validate();
+
+        var pruned = new PrunePass(options).Run(input, Path.Combine(dir, "prune"), context);
+
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.ReportFile)));
+        var kept = report.RootElement.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(kept, Checkpoint.ReadSpec(pruned.Folder).Spec.ChannelPlan ?? MobileNetV1.Channels(0.5));
+        if (!check)
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, report.RootElement.GetProperty("uniformCheck").ValueKind);
+            Assert.DoesNotContain(lines, l => l.Contains("checked against uniform", StringComparison.Ordinal));
+            return;
+        }
+        var c = report.RootElement.GetProperty("uniformCheck");
+        var uniform = c.GetProperty("uniformPlan").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(MobileNetV1.Channels(0.5), uniform);
+        var candidate = c.GetProperty("candidates")[0];
+        var searched = candidate.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.NotEqual(uniform, searched); // the search found a per-layer plan to check
+        // The figures are the slice's: the same cuts measured again on a slice made the same way.
+        using (var checkpoint = Checkpoint.Load(trained))
+        {
+            var slice = HeldOutSlice.Create((MobileNetV1)checkpoint.Model, checkpoint.Spec, data.Train, options.Cut with { Seed = 3 }, 40);
+            Assert.Equal(slice.Accuracy(uniform), c.GetProperty("uniformHeldOutAccuracy").GetDouble(), 1e-9);
+            Assert.Equal(slice.Accuracy(searched), candidate.GetProperty("heldOutAccuracy").GetDouble(), 1e-9);
+        }
+        // And the better one was kept (a tie keeps the plan).
+        bool plainWins = candidate.GetProperty("heldOutAccuracy").GetDouble() >= c.GetProperty("uniformHeldOutAccuracy").GetDouble();
+        Assert.Equal(!plainWins, c.GetProperty("keptUniform").GetBoolean());
+        Assert.Equal(plainWins ? searched : uniform, kept);
+        Assert.Contains(lines, l => l.StartsWith("prune: checked against uniform alpha 0.5 on 40 held-out images", StringComparison.Ordinal)
+            && l.EndsWith(plainWins ? $"plan {string.Join(",", searched)} kept" : "uniform alpha 0.5 kept", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_uniform_check_keeps_the_first_candidate_scoring_at_least_uniform_and_measures_no_further()
+    {
+        int[] uniform = [8, 8], a = [16, 4], b = [4, 16], c = [12, 6];
+        var scores = new Dictionary<string, double> { ["8,8"] = 0.40, ["16,4"] = 0.30, ["4,16"] = 0.40, ["12,6"] = 0.90 };
+        var measured = new List<string>();
+        double Accuracy(IReadOnlyList<int> p)
+        {
+            string key = string.Join(",", p);
+            measured.Add(key);
+            return scores[key];
+        }
+
+        var result = UniformCheck.Choose([a, b, c], uniform, Accuracy);
+
+        Assert.Equal(b, result.Kept); // a tie with uniform keeps the plan; c, scoring higher, comes after it and is not measured
+        Assert.False(result.KeptUniform);
+        Assert.Equal(["8,8", "16,4", "4,16"], measured);
+        Assert.Equal([0.30, 0.40], result.Candidates.Select(s => s.HeldOutAccuracy));
+        Assert.Equal(0.40, result.UniformAccuracy);
+    }
+
+    [Fact]
+    public void The_uniform_check_keeps_uniform_width_when_no_candidate_scores_as_well_or_there_is_none()
+    {
+        int[] uniform = [8, 8], a = [16, 4], b = [4, 16];
+        var scores = new Dictionary<string, double> { ["8,8"] = 0.50, ["16,4"] = 0.30, ["4,16"] = 0.49 };
+        var measured = new List<string>();
+        double Accuracy(IReadOnlyList<int> p)
+        {
+            measured.Add(string.Join(",", p));
+            return scores[string.Join(",", p)];
+        }
+
+        var lost = UniformCheck.Choose([a, b], uniform, Accuracy);
+        Assert.Equal(uniform, lost.Kept);
+        Assert.True(lost.KeptUniform);
+        Assert.Equal(2, lost.Candidates.Count);
+
+        var none = UniformCheck.Choose([], uniform, Accuracy);
+        Assert.Equal(uniform, none.Kept);
+        Assert.True(none.KeptUniform);
+
+        // A candidate that is uniform width is not measured twice, and is kept.
+        measured.Clear();
+        var same = UniformCheck.Choose([new[] { 8, 8 }], uniform, Accuracy);
+        Assert.Equal(["8,8"], measured);
+        Assert.False(same.KeptUniform);
+    }
+
+    [Fact]
+    public void The_held_out_slice_measures_a_plan_as_the_sensitivity_analysis_measures_the_same_cut()
+    {
+        torch.random.manual_seed(7);
+        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 0.25) { Mean = [0.5f], Std = [0.25f] };
+        using var source = (MobileNetV1)ModelFactory.Create(spec);
+        var train = EvaluationTestData.Grey28(160);
+        var slice = HeldOutSlice.Create(source, spec, train, new WidthCutOptions { RecalibrationImages = 32, Seed = 4 }, 48);
+
+        var report = SensitivityAnalysis.Run(slice, [0.5]);
+        var plan = source.ChannelPlan.ToArray();
+        plan[3] /= 2;
+
+        Assert.Equal(report.Layers[3].Accuracy[0], slice.Accuracy(plan));
+        Assert.Equal((48, 112), (slice.HeldOut.Count, slice.Rest.Count));
+        // The slice is the one SensitivityAnalysis.Run makes from the same settings.
+        Assert.Equal(report.Layers.Select(l => l.Accuracy[0]), SensitivityAnalysis.Run(source, spec, train, new WidthCutOptions { RecalibrationImages = 32, Seed = 4 }, 48, [0.5]).Layers.Select(l => l.Accuracy[0]));
+        var e = Assert.Throws<ArgumentException>(() => HeldOutSlice.Create(source, spec, train, new WidthCutOptions(), 160));
+        Assert.StartsWith("sensitivityImages must be in [1, 159]", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -324,7 +324,8 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         var (input, data, cache) = QuarterCheckpoint();
         var runner = new SizeRunner();
         double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10).Predict(Quarter);
-        var pass = LatencyPrunePass(budget, cache, runner);
+        // Without the check against uniform width, which may keep a narrower plan than the widest within the budget.
+        var pass = LatencyPrunePass(budget, cache, runner, uniformCheck: false);
 
         var pruned = pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
 
@@ -369,7 +370,8 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         // Whole networks take 60 % of their size-time, blocks all of it: the table overestimates every plan.
         var runner = new SizeRunner { WholeFactor = 0.6 };
         double budget = 0.6 * new MobileNetLatencyModel(runner, cache, 1, 16, 10).Predict(Quarter);
-        var pass = LatencyPrunePass(budget, cache, runner);
+        // Without the check against uniform width, which may keep a narrower plan than the widest within the budget.
+        var pass = LatencyPrunePass(budget, cache, runner, uniformCheck: false);
 
         pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32)));
 
@@ -617,6 +619,40 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(root.GetProperty("budgetMs").GetDouble(), reference.GetProperty("measuredMs").GetDouble());
     }
 
+    [Fact]
+    public void Under_a_latency_budget_the_plans_measured_within_it_are_checked_against_uniform_width_widest_first()
+    {
+        var (input, data, cache) = QuarterCheckpoint();
+        var runner = new SizeRunner { WholeFactor = 0.7 };
+        var pass = LatencyPrunePass(0, cache, runner, ofAlpha: 0.125);
+        var lines = new List<string>();
+
+        var pruned = pass.Run(input, Path.Combine(dir, "prune"), new PassContext(data, new ModelVariant("mobilenet_v1", 0.125, Precision.Fp32), new ProgressLines(lines)));
+
+        var plan = Checkpoint.ReadSpec(pruned.Folder).Spec.ChannelPlan ?? MobileNetV1.Channels(0.125);
+        using var latency = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.LatencyFile)));
+        using var prune = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "prune", PrunePass.ReportFile)));
+        static int[] Plan(JsonElement e) => e.GetProperty("channelPlan").EnumerateArray().Select(c => c.GetInt32()).ToArray();
+        var check = prune.RootElement.GetProperty("uniformCheck");
+        Assert.Equal(MobileNetV1.Channels(0.125), check.GetProperty("uniformPlan").EnumerateArray().Select(e => e.GetInt32()));
+        // The candidates are the searched plans measured within the budget, widest first, up to the one kept.
+        var within = latency.RootElement.GetProperty("searches").EnumerateArray()
+            .Where(s => s.GetProperty("ratioToReference").GetDouble() <= 1 + PrunePass.LatencyTolerance)
+            .OrderByDescending(s => s.GetProperty("macs").GetInt64()).Select(Plan).ToList();
+        var candidates = check.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.NotEmpty(candidates);
+        Assert.Equal(within.Take(candidates.Count), candidates.Select(Plan));
+        double uniform = check.GetProperty("uniformHeldOutAccuracy").GetDouble();
+        Assert.All(candidates.SkipLast(1), c => Assert.True(c.GetProperty("heldOutAccuracy").GetDouble() < uniform));
+        bool keptUniform = check.GetProperty("keptUniform").GetBoolean();
+        Assert.Equal(keptUniform ? MobileNetV1.Channels(0.125) : Plan(candidates[^1]), plan);
+        // latency.json describes the plan kept: uniform width is the reference itself (ratio 1, within the budget).
+        Assert.Equal(plan, Plan(latency.RootElement));
+        Assert.True(latency.RootElement.GetProperty("measuredWithinBudget").GetBoolean());
+        if (keptUniform) Assert.Equal(1.0, latency.RootElement.GetProperty("ratioToReference").GetDouble());
+        Assert.Single(lines, l => l.StartsWith("prune: checked against uniform alpha 0.125 on 16 held-out images", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(0.5, 2.0, "targetLatencyOfAlpha is 0.5 and targetLatencyMs is 2: give one latency budget, not both")]
     [InlineData(1.5, 0.0, "targetLatencyOfAlpha must be a width multiplier in (0, 1] (or 0 for none) but is 1.5")]
@@ -645,8 +681,9 @@ public sealed class LatencyTableTests(Xunit.Abstractions.ITestOutputHelper outpu
     /// <paramref name="budget"/> ms, or with <paramref name="ofAlpha"/> (and budget 0) as fast as that uniform alpha.
     /// </summary>
     private static PrunePass LatencyPrunePass(double budget, string cache, SizeRunner runner,
-        Precision precision = Precision.Fp32, QuantizationTarget target = QuantizationTarget.Host, double ofAlpha = 0) => new(new PrunePassOptions
+        Precision precision = Precision.Fp32, QuantizationTarget target = QuantizationTarget.Host, double ofAlpha = 0, bool uniformCheck = true) => new(new PrunePassOptions
     {
+        UniformCheck = uniformCheck,
         Cut = new WidthCutOptions { RecalibrationImages = 16 },
         Plan = WidthPlanChoice.Sensitivity,
         SensitivityImages = 16,

@@ -151,7 +151,7 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         var lines = new List<string>();
         // As `edgekit quantize --bundle fp32 --data embedded --max-drop 1 --ort-input-grid`: 1,000 held-out training images.
         new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default with { MaxAccuracyDrop = 1, ExactInputEnds = false }))
-            .Quantize(fp32Bundle, int8Bundle, train, new Lines(lines));
+            .Quantize(fp32Bundle, int8Bundle, train, new ProgressLines(lines));
         foreach (string line in lines) output.WriteLine(line);
 
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(int8Bundle, QuantizationReportWriter.FileName)))!;
@@ -187,7 +187,7 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         string int8Bundle = Path.Combine(_root, "int8-seed2-auto");
         var lines = new List<string>();
         new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default with { Method = CalibrationMethod.Auto }))
-            .Quantize(seed2.Bundle, int8Bundle, train, new Lines(lines));
+            .Quantize(seed2.Bundle, int8Bundle, train, new ProgressLines(lines));
         foreach (string line in lines) output.WriteLine(line);
 
         var calibration = JsonNode.Parse(File.ReadAllText(Path.Combine(int8Bundle, QuantizationReportWriter.FileName)))!["calibration"]!;
@@ -231,7 +231,7 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         var (train, test) = EmbeddedFashionMnist.Load();
         string int8Bundle = Path.Combine(_root, int8Name);
         var lines = new List<string>();
-        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default)).Quantize(fp32Bundle, int8Bundle, train, new Lines(lines));
+        new QuantizePass(new QuantizePassOptions(QuantizationOptions.Default)).Quantize(fp32Bundle, int8Bundle, train, new ProgressLines(lines));
         foreach (string line in lines) output.WriteLine(line);
 
         int[] fp32 = Predict(fp32Bundle, test), int8 = Predict(int8Bundle, test);
@@ -273,11 +273,4 @@ public sealed class ForeignTrainedModelTests(ITestOutputHelper output, ForeignTr
         }
     }
 
-    private sealed class Lines(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            lock (lines) lines.Add(value);
-        }
-    }
 }

@@ -46,6 +46,7 @@ public static class PruneCommand
         var latencyTarget = PrunePassOptions.LatencyTargetOption.Cli();
         var minChannels = PrunePassOptions.MinChannelsOption.Cli();
         var channelStep = PrunePassOptions.ChannelStepOption.Cli();
+        var uniformCheck = PrunePassOptions.UniformCheckOption.Cli();
         var latencyDevice = new SshLatencyOptions("latency-");
         var sensitivity = PrunePassOptions.SensitivityOption.Cli();
         var sensitivityImages = PrunePassOptions.SensitivityImagesOption.Cli();
@@ -65,7 +66,7 @@ public static class PruneCommand
         var command = new Command("prune", "Width-prune a MobileNet v1 checkpoint (alpha 1.0 -> 0.75/0.5/0.25) with BatchNorm recalibration, optionally fine-tune with distillation.")
         {
             checkpoint, alpha, output, importance, noRecalibrate, recalibrationImages, taylorBatches, steps, schedule, scheduleUnit, stepEpochs, stepBatches,
-            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, channelStep, latencyCache, latencyThreads, latencyPrecision, latencyTarget, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
+            stepLearningRate, stepDistillationWeight, plan, targetMacs, targetLatency, targetLatencyOfAlpha, minChannels, channelStep, uniformCheck, latencyCache, latencyThreads, latencyPrecision, latencyTarget, sensitivity, sensitivityImages, sensitivityBatches, epochs, distil, temperature, lr, batchSize, maxBatches, data, dataPath, limitTrain, limitTest, seed, threads,
         };
         foreach (var option in latencyDevice.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -111,6 +112,7 @@ public static class PruneCommand
                     TargetMacs = (long)parse.GetValue(targetMacs),
                     MinChannels = parse.GetValue(minChannels),
                     ChannelStep = parse.GetValue(channelStep),
+                    UniformCheck = parse.GetValue(uniformCheck),
                     Sensitivity = parse.GetValue(sensitivity),
                     SensitivityImages = parse.GetValue(sensitivityImages),
                     SensitivityBatches = parse.GetValue(sensitivityBatches),
