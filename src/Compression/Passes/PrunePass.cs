@@ -14,8 +14,9 @@ namespace EdgeToolkit.Compression.Passes;
 /// Width-prunes a MobileNet v1 checkpoint to the target cell's alpha with
 /// <see cref="MobileNetWidthPruner"/>; other architectures, and cells whose alpha equals the
 /// input's, pass through. Every cut is followed by a BatchNorm recalibration (unless turned off).
-/// Writes the pruned checkpoint and <c>prune.json</c> (kept channels, accuracy right after the cut
-/// with and without the recalibration).
+/// A searched per-layer plan is checked against uniform width within the same budget on the sensitivity analysis's
+/// held-out slice (<see cref="UniformCheck"/>). Writes the pruned checkpoint and <c>prune.json</c> (kept channels,
+/// accuracy right after the cut with and without the recalibration, the check's figures).
 /// </summary>
 public sealed class PrunePass : IPass
 {
@@ -219,7 +220,10 @@ public sealed class PrunePass : IPass
     /// on both sides of the budget were measured, the correction interpolates between them: <see cref="BudgetCorrection"/>;
     /// a search that finds a plan already measured is re-run halfway between them, and the searches end when that finds
     /// one too); the
-    /// widest measured plan within the budget is kept (or, when none is, the fastest, reported as not met).
+    /// widest measured plan within the budget is kept (or, when none is, the fastest, reported as not met). With
+    /// <paramref name="checkSlice"/> (<see cref="PrunePassOptions.UniformCheck"/>) the plans within the budget are checked
+    /// against uniform width within it, widest first (<see cref="UniformCheck"/>), and uniform width is kept when none
+    /// scores as well on the held-out slice (or none is within the budget).
     /// </summary>
     private (IReadOnlyList<int> Plan, UniformCheckResult? Check) LatencyPlan(MobileNetV1 source, ModelSpec spec, SensitivityReport report, HeldOutSlice? checkSlice,
         string outputFolder, PassContext context)
