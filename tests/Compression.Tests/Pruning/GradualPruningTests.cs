@@ -308,15 +308,21 @@ public sealed class GradualPruningTests : IDisposable
         Assert.Equal(1, SensitivityReport.Read(path).LayersAboveNoise);
     }
 
-    [Fact]
-    public void Gradual_pass_with_a_sensitivity_plan_records_every_step_and_meets_the_MAC_budget()
+    /// <summary>A saved alpha 1.0 MobileNet (seed 5, 16x16 grey, untrained) as the train pass's output, and fixed data.</summary>
+    private (Artefact Input, FixedData Data) WideCheckpoint()
     {
         torch.random.manual_seed(5);
         var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 1.0) { Mean = [0.5f], Std = [0.25f] };
         string trained = Path.Combine(dir, "train");
         using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
         var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
-        var data = new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9));
+        return (input, new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9)));
+    }
+
+    [Fact]
+    public void Gradual_pass_with_a_sensitivity_plan_records_every_step_and_meets_the_MAC_budget()
+    {
+        var (input, data) = WideCheckpoint();
         var context = new PassContext(data, new ModelVariant("mobilenet_v1", 0.5, Precision.Fp32));
         var pass = new PrunePass(new PrunePassOptions
         {
@@ -352,12 +358,7 @@ public sealed class GradualPruningTests : IDisposable
     [InlineData(false)]
     public void A_searched_plan_is_checked_against_uniform_width_on_the_held_out_slice_and_the_better_one_is_kept(bool check)
     {
-        torch.random.manual_seed(5);
-        var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 1.0) { Mean = [0.5f], Std = [0.25f] };
-        string trained = Path.Combine(dir, "train");
-        using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
-        var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
-        var data = new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9));
+        var (input, data) = WideCheckpoint();
         var lines = new List<string>();
         var context = new PassContext(data, new ModelVariant("mobilenet_v1", 0.5, Precision.Fp32), new ProgressLines(lines)) { Seed = 3 };
         var options = new PrunePassOptions
@@ -388,7 +389,7 @@ public sealed class GradualPruningTests : IDisposable
         var searched = candidate.GetProperty("channelPlan").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         Assert.NotEqual(uniform, searched); // the search found a per-layer plan to check
         // The figures are the slice's: the same cuts measured again on a slice made the same way.
-        using (var checkpoint = Checkpoint.Load(trained))
+        using (var checkpoint = Checkpoint.Load(input.Folder))
         {
             var slice = HeldOutSlice.Create((MobileNetV1)checkpoint.Model, checkpoint.Spec, data.Train, options.Cut with { Seed = 3 }, 40);
             Assert.Equal(slice.Accuracy(uniform), c.GetProperty("uniformHeldOutAccuracy").GetDouble(), 1e-9);
