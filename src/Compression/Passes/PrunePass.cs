@@ -315,9 +315,10 @@ public sealed class PrunePass : IPass
             // cell's alpha if it measures within the budget. The measured plans within the budget are its rivals, the
             // widest first (the order they were kept in before the check); with none, uniform width is kept.
             double uniformAlpha = reference is null ? context.Target.Alpha : Options.TargetLatencyOfAlpha;
+            var uniformPlan = reference ?? MobileNetV1.Channels(uniformAlpha);
             var uniform = reference is not null
                 ? new LatencyAttempt(reference, correction, model.Predict(reference, ct), Budget(), Macs(reference), 1.0)
-                : within.FirstOrDefault(t => t.Plan.SequenceEqual(MobileNetV1.Channels(uniformAlpha))) ?? Measure(MobileNetV1.Channels(uniformAlpha), correction);
+                : within.FirstOrDefault(t => t.Plan.SequenceEqual(uniformPlan)) ?? Measure(uniformPlan, correction);
             if (Within(uniform))
             {
                 check = UniformCheck.Choose(within.Select(t => t.Plan).ToList(), uniform.Plan, p => checkSlice.Accuracy(p, ct));
