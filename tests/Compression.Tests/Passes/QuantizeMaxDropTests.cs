@@ -28,14 +28,15 @@ public sealed class QuantizeMaxDropTests : IDisposable
     public void Trained_model_keeps_its_lowest_sqnr_layers_float_until_held_out_top1_is_within_the_limit()
     {
         // Training here is not bit-reproducible from run to run, and on some runs the poor quantization below happens to
-        // cost nothing (fp32 73.2 %, int8 73.3 %, 2026-12-01). The scenario needs a real drop, so up to three seeds are
-        // tried; every assertion below then holds for the run that has one.
+        // cost nothing (fp32 73.2 %, int8 73.3 %, 2026-12-01). The scenario needs a real drop, so up to six seeds are
+        // tried (three were not always enough: in CI on 2026-12-05 seeds 3-5 all lost nothing, fp32 70.3 %, int8 70.5 %
+        // on the last); every assertion below then holds for the run that has one.
         List<string> lines = [];
         string folder = "";
         JsonNode report = null!, fallback = null!;
         double fp32 = 0, first = 0;
         List<string> unreachable = [];
-        foreach (int seed in new[] { 3, 4, 5 })
+        foreach (int seed in new[] { 3, 4, 5, 6, 7, 8 })
         {
             string json = $$"""
             {
@@ -74,7 +75,7 @@ public sealed class QuantizeMaxDropTests : IDisposable
         double int8 = (double)fallback["int8Top1"]!;
         Assert.Equal(1000, (int)fallback["images"]!);
         Assert.True(fp32 > 0.5, $"the model did not learn: fp32 top-1 {fp32}");
-        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback (3 seeds): fp32 {fp32}, int8 {first}; {string.Join("; ", unreachable)}");
+        Assert.True(first < fp32 - 0.005, $"one calibration image should cost more than 0.5 points before the fallback (6 seeds): fp32 {fp32}, int8 {first}; {string.Join("; ", unreachable)}");
         Assert.True(int8 >= fp32 - 0.005, $"int8 top-1 {int8} is still more than 0.5 points below fp32 {fp32}");
         var kept = fallback["floatLayers"]!.AsArray().Select(l => (string)l!["name"]!).ToList();
         Assert.NotEmpty(kept);
