@@ -296,6 +296,12 @@ public sealed class PrunePass : IPass
                 // The factor's plan was measured already: try the plan halfway between the closest plans on either side.
                 correction = middle;
                 candidate = SearchAt(correction, first: false);
+                if (candidate is not null && Measured(candidate) && BudgetCorrection.PastNarrowestOver(History(), Budget(), LatencyTolerance) is { } past)
+                {
+                    // That one too: the plan right after the narrowest one over the budget on the search's path, if any.
+                    correction = past;
+                    candidate = SearchAt(correction, first: false);
+                }
             }
             if (candidate is null || Measured(candidate)) break;
             var measured = Measure(candidate, correction);

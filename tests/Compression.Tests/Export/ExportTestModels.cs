@@ -20,14 +20,63 @@ internal static class ExportTestModels
         return architecture.StartsWith("densenet", StringComparison.Ordinal) ? spec with { GrowthRate = 4 } : spec;
     }
 
-    /// <summary>Builds the model of a spec and randomises every BatchNorm's affine and running statistics.</summary>
+    /// <summary>
+    /// Builds the model of a spec and draws every weight and BatchNorm statistic from a generator of its own, seeded with
+    /// <paramref name="seed"/>, so the model is the same in every run. The process-wide generator (which
+    /// <c>ModelFactory</c>'s initialisation draws from) is shared with test classes running in parallel, so a model drawn
+    /// from it after <c>manual_seed</c> differed from run to run: a flip-graph test's int8/float agreement fell to 5 of 8
+    /// images in one CI run. The distributions are <c>WeightInit</c>'s (Kaiming-normal fan-out convolutions, N(0, 0.01)
+    /// linear weights, zero biases) and the BatchNorm randomisation below.
+    /// </summary>
     public static nn.Module<Tensor, Tensor> Create(ModelSpec spec, long seed = 7)
     {
-        torch.random.manual_seed(seed);
         var model = ModelFactory.Create(spec);
-        RandomizeBatchNorms(model);
-        model.eval();
-        return model;
+        try
+        {
+            Redraw(model, (ulong)seed);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static void Redraw(nn.Module model, ulong seed)
+    {
+        using var generator = new torch.Generator(seed);
+        DrawWeights(model, generator);
+        RandomizeBatchNorms(model, generator);
+    }
+
+    /// <summary>
+    /// Draws every Conv2d and Linear weight from <paramref name="generator"/> with <c>WeightInit</c>'s distributions
+    /// (Kaiming-normal fan-out convolutions, N(0, 0.01) linear weights, zero biases): a model the same in every run,
+    /// whatever test classes running in parallel draw from the process-wide generator.
+    /// </summary>
+    public static void DrawWeights(nn.Module model, torch.Generator generator)
+    {
+        using (torch.no_grad())
+        {
+            foreach (var (_, m) in model.named_modules())
+            {
+                switch (m)
+                {
+                    case Conv2d conv:
+                        var shape = conv.weight!.shape;
+                        double fanOut = shape[0] * shape[2] * shape[3];
+                        conv.weight.copy_(torch.randn(shape, generator: generator) * Math.Sqrt(2 / fanOut));
+                        conv.bias?.zero_();
+                        break;
+                    case Linear linear:
+                        linear.weight!.copy_(torch.randn(linear.weight.shape, generator: generator) * 0.01);
+                        linear.bias?.zero_();
+                        break;
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -46,17 +95,21 @@ internal static class ExportTestModels
                 linear.weight!.copy_(torch.randn(linear.weight.shape, generator: generator) * (8 / Math.Sqrt(linear.weight.shape[1])));
     }
 
-    public static void RandomizeBatchNorms(nn.Module model)
+    /// <summary>Randomises every BatchNorm's affine and running statistics, drawn from <paramref name="generator"/>
+    /// (a generator of its own seeded 7 when none is given; see <see cref="Create"/> for why not the process-wide one).</summary>
+    public static void RandomizeBatchNorms(nn.Module model, torch.Generator? generator = null)
     {
+        using var own = generator is null ? new torch.Generator(7) : null;
+        var g = generator ?? own!;
         using var noGrad = torch.no_grad();
         foreach (var (_, m) in model.named_modules())
         {
             if (m is not BatchNorm2d bn) continue;
             long c = bn.num_features;
-            bn.running_mean!.copy_(torch.randn(c) * 0.2);
-            bn.running_var!.copy_(torch.rand(c) + 0.5);
-            bn.weight!.copy_(torch.rand(c) + 0.5);
-            bn.bias!.copy_(torch.randn(c) * 0.2);
+            bn.running_mean!.copy_(torch.randn(c, generator: g) * 0.2);
+            bn.running_var!.copy_(torch.rand(c, generator: g) + 0.5);
+            bn.weight!.copy_(torch.rand(c, generator: g) + 0.5);
+            bn.bias!.copy_(torch.randn(c, generator: g) * 0.2);
         }
     }
 }

@@ -115,13 +115,17 @@ public sealed class TestTimeFlipExportTests : IDisposable
             Assert.Equal(10, OrtClassifier.Run(reference, single, [1, 3, size, size]).Length);
         }
         // An untrained net leans to one class on every image: both outputs are centred by the float logits' mean per
-        // class, so the agreement is about what distinguishes the images.
-        int n = (int)batch.Shape[0], agree = 0;
+        // class, so the agreement is about what distinguishes the images. All 32 calibration images are compared (8, one
+        // batch, before): on an untrained net's near-tied logits one image is 12.5 points of 8, and models drawn with
+        // other seeds agreed on 5 to 8 of 8 and on 24 to 30 of 32 (seeds 1-9).
+        f = [.. calibration.SelectMany(b => OrtClassifier.Run(floatSession, b.Data, b.Shape))];
+        q = [.. calibration.SelectMany(b => OrtClassifier.Run(int8Session, b.Data, b.Shape))];
+        int n = f.Length / 10, agree = 0;
         var mean = Enumerable.Range(0, 10).Select(k => Enumerable.Range(0, n).Average(i => f[i * 10 + k])).ToArray();
         int Predicted(float[] logits, int i) => Enumerable.Range(0, 10).MaxBy(k => logits[i * 10 + k] - mean[k]);
         for (int i = 0; i < n; i++)
             if (Predicted(f, i) == Predicted(q, i)) agree++;
-        Assert.True(agree >= n - 2, $"int8 agreed with float on {agree} of {n} images");
+        Assert.True(agree >= n * 3 / 4, $"int8 agreed with float on {agree} of {n} images");
         Assert.True(Enumerable.Range(0, n).Select(i => Predicted(f, i)).Distinct().Count() > 2, "the float model predicts almost one class for every image: the agreement says nothing");
     }
 }

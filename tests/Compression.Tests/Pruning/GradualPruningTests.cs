@@ -2,6 +2,7 @@ using EdgeToolkit.Compression.Passes;
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Quantization;
 using EdgeToolkit.Compression.Tests.Evaluation;
+using EdgeToolkit.Compression.Tests.Export;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
 using EdgeToolkit.Training.Training;
@@ -311,10 +312,15 @@ public sealed class GradualPruningTests : IDisposable
     /// <summary>A saved alpha 1.0 MobileNet (seed 5, 16x16 grey, untrained) as the train pass's output, and fixed data.</summary>
     private (Artefact Input, FixedData Data) WideCheckpoint()
     {
-        torch.random.manual_seed(5);
         var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 1.0) { Mean = [0.5f], Std = [0.25f] };
         string trained = Path.Combine(dir, "train");
-        using (var model = ModelFactory.Create(spec)) Checkpoint.Save(trained, model, spec, null);
+        using (var model = ModelFactory.Create(spec))
+        using (var generator = new torch.Generator(5))
+        {
+            // Not the process-wide generator, which test classes running in parallel draw from too.
+            ExportTestModels.DrawWeights(model, generator);
+            Checkpoint.Save(trained, model, spec, null);
+        }
         var input = new Artefact(ArtefactKind.Checkpoint, trained, "mobilenet_v1", 1.0, Precision.Fp32) { CheckpointFolder = trained }.After("train");
         return (input, new FixedData(EvaluationTestData.Grey28(96), EvaluationTestData.Grey28(32, seed: 9)));
     }

@@ -47,6 +47,19 @@ public static class BudgetCorrection
         Bracket(measured, tolerance) is var (lo, hi) ? budgetMs / Math.Sqrt(lo.PredictedMs * hi.PredictedMs) : null;
 
     /// <summary>
+    /// The factor at which a search passes the narrowest plan measured over the budget (its corrected prediction just
+    /// over the budget) and returns the next plan of its greedy path, for when the plan at <see cref="Midpoint"/> was
+    /// measured already too; null without a pair within and over the budget. Scaling the predictions does not change the
+    /// greedy path (each step's accuracy cost per time saved scales alike), only where on it a search stops, so the
+    /// plans between the pair are the path's plans predicted between them: the midpoint's factor may land on the pair's
+    /// plan within the budget while a plan closer under the step lies next to the one over it (a test model's plans
+    /// measured 0.925 and 1.51 x the budget, and the midpoint search returned the first; the plan after the second
+    /// measured 0.96).
+    /// </summary>
+    public static double? PastNarrowestOver(IReadOnlyList<(double PredictedMs, double OverBudget)> measured, double budgetMs, double tolerance) =>
+        Bracket(measured, tolerance) is var (_, hi) ? budgetMs / (hi.PredictedMs * (1 - 1e-9)) : null;
+
+    /// <summary>
     /// The widest plan within the budget and the narrowest over it, when the wider one also measured slower (otherwise the
     /// machine's speed switched between them and they are no line to follow).
     /// </summary>
