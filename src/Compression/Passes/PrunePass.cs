@@ -218,8 +218,8 @@ public sealed class PrunePass : IPass
     /// far under its budget). So the prediction is corrected by the measured/predicted ratio of the plan found,
     /// the search is run again, and the new plan measured, up to <see cref="MaxLatencyCorrections"/> times (once plans
     /// on both sides of the budget were measured, the correction interpolates between them: <see cref="BudgetCorrection"/>;
-    /// a search that finds a plan already measured is re-run halfway between them, and the searches end when that finds
-    /// one too); the
+    /// a search that finds a plan already measured is re-run halfway between them, then just past the narrowest plan
+    /// measured over the budget, and the searches end when that finds one too); the
     /// widest measured plan within the budget is kept (or, when none is, the fastest, reported as not met). With
     /// <paramref name="checkSlice"/> (<see cref="PrunePassOptions.UniformCheck"/>) the plans within the budget are checked
     /// against uniform width within it, widest first (<see cref="UniformCheck"/>), and uniform width is kept when none
