@@ -340,17 +340,22 @@ public sealed class BatchLoader : IDisposable
     private Tensor RandomCrop(Tensor x, int p, Random rng)
     {
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-        var dy = new long[n];
-        var dx = new long[n];
+        // Each sample's row and column indices into the padded batch (offset + position), computed here rather than as
+        // tensor(offsets) + arange(...): that int64 add passes libtorch a temporary alpha Scalar, which a garbage
+        // collection on another thread can free mid-call ("argument alpha must not be a floating point number", a CI
+        // run of session 37 in this very line on the prefetch thread; docs/training.md, "Scalars held across libtorch calls").
+        var rowIndex = new long[n * h];
+        var colIndex = new long[n * w];
         for (int i = 0; i < n; i++)
         {
-            dy[i] = rng.Next(2 * p + 1);
-            dx[i] = rng.Next(2 * p + 1);
+            int dy = rng.Next(2 * p + 1), dx = rng.Next(2 * p + 1);
+            for (int y = 0; y < h; y++) rowIndex[i * h + y] = dy + y;
+            for (int x0 = 0; x0 < w; x0++) colIndex[i * w + x0] = dx + x0;
         }
         var padded = F.pad(x, [p, p, p, p]);
-        var rows = (tensor(dy).view(n, 1) + arange(h, dtype: ScalarType.Int64).view(1, h)).view(n, 1, h, 1).expand(n, c, h, w + 2 * p);
+        var rows = tensor(rowIndex).view(n, 1, h, 1).expand(n, c, h, w + 2 * p);
         var cropRows = padded.gather(2, rows);
-        var cols = (tensor(dx).view(n, 1) + arange(w, dtype: ScalarType.Int64).view(1, w)).view(n, 1, 1, w).expand(n, c, h, w);
+        var cols = tensor(colIndex).view(n, 1, 1, w).expand(n, c, h, w);
         return cropRows.gather(3, cols);
     }
 
