@@ -1,4 +1,5 @@
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -170,7 +171,7 @@ internal sealed class ModuleGraphEmitter
             {
                 var (scale, shift) = BatchNormAffine(bn);
                 w = w * scale.view(-1, 1, 1, 1);
-                bvec = bvec * scale + shift;
+                bvec = HeldScalars.Add(bvec * scale, shift);
             }
             weight = ToFloats(w);
             bias = ToFloats(bvec);
@@ -238,7 +239,7 @@ internal sealed class ModuleGraphEmitter
         var variance = bn.running_var!.detach().to(ScalarType.Float64);
         var gamma = bn.weight is null ? torch.ones_like(mean) : bn.weight.detach().to(ScalarType.Float64);
         var beta = bn.bias is null ? torch.zeros_like(mean) : bn.bias.detach().to(ScalarType.Float64);
-        var scale = gamma / torch.sqrt(variance + bn.eps);
+        var scale = gamma / torch.sqrt(HeldScalars.Add(variance, bn.eps));
         return (scale, beta - mean * scale);
     }
 

@@ -1,5 +1,6 @@
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -60,7 +61,7 @@ public static class TaylorImportance
                     string key = MobileNetWidthPruner.OutputNormKey(layer);
                     var gamma = parameters[key + ".weight"];
                     var beta = parameters[key + ".bias"];
-                    var contribution = (gamma * gamma.grad! + beta * beta.grad!).abs().to(ScalarType.Float64).cpu().data<double>().ToArray();
+                    var contribution = HeldScalars.Add(gamma * gamma.grad!, beta * beta.grad!).abs().to(ScalarType.Float64).cpu().data<double>().ToArray();
                     for (int c = 0; c < contribution.Length; c++) scores[layer][c] += contribution[c];
                 }
                 done++;

@@ -1,3 +1,4 @@
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -34,7 +35,7 @@ public sealed class FlipAveraged : Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var mirrored = input.flip(3);
-        var mean = classifier.call(input).add(classifier.call(mirrored)).mul_(0.5);
+        var mean = HeldScalars.MultiplyInPlace(HeldScalars.Add(classifier.call(input), classifier.call(mirrored)), 0.5);
         return mean.MoveToOuterDisposeScope();
     }
 

@@ -16,9 +16,11 @@ namespace EdgeToolkit.Training.Native;
 /// such temporaries per call) and "Unknown scalar type"; a loop of that <c>add_(1)</c> with a thread calling
 /// <c>GC.Collect</c> fails within a second. Every implicit conversion (<c>t.add_(u)</c>, <c>t * 0.5</c>,
 /// <c>t / T</c>) has the hazard, so the training hot path uses these helpers instead: constants live in static
-/// fields, other values in a <c>using</c> that outlives the call. See docs/training.md.
+/// fields, other values in a <c>using</c> that outlives the call. See docs/training.md. The Training and Compression
+/// assemblies hold no such temporary anywhere: a test reads their IL and fails on a call that makes one
+/// (<c>ScalarTemporariesTests</c>), so library code outside Training uses these helpers too.
 /// </remarks>
-internal static class HeldScalars
+public static class HeldScalars
 {
     /// <summary>The integer 1, a valid <c>alpha</c> for every dtype; never finalized (a static root).</summary>
     public static Scalar One { get; } = 1L.ToScalar();
@@ -28,6 +30,13 @@ internal static class HeldScalars
 
     /// <summary><c>a + b</c>.</summary>
     public static Tensor Add(Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary><c>a + value</c>.</summary>
+    public static Tensor Add(Tensor a, double value)
+    {
+        using var s = value.ToScalar();
+        return a.add(s, One);
+    }
 
     /// <summary><c>a += b</c>, in place; returns <paramref name="a"/>.</summary>
     public static Tensor AddInPlace(Tensor a, Tensor b) => a.add_(b, One);
@@ -65,5 +74,19 @@ internal static class HeldScalars
     {
         using var s = value.ToScalar();
         return a.div(s);
+    }
+
+    /// <summary>Fills <paramref name="a"/> with <paramref name="value"/>, in place; returns <paramref name="a"/>.</summary>
+    public static Tensor Fill(Tensor a, double value)
+    {
+        using var s = value.ToScalar();
+        return a.fill_(s);
+    }
+
+    /// <summary>Fills an integral tensor with <paramref name="value"/> (the scalar stays integral), in place; returns <paramref name="a"/>.</summary>
+    public static Tensor Fill(Tensor a, long value)
+    {
+        using var s = value.ToScalar();
+        return a.fill_(s);
     }
 }

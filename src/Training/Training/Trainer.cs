@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -177,8 +178,8 @@ public sealed class Trainer
             double windowStart = Elapsed();
             int windowSteps = 0;
             int skip = state.PartialBatches;
-            lossSum.fill_(state.PartialLossSum);
-            correct.fill_(state.PartialCorrect);
+            HeldScalars.Fill(lossSum, state.PartialLossSum);
+            HeldScalars.Fill(correct, state.PartialCorrect);
             long seen = state.PartialImages;
             double priorSeconds = state.PartialSeconds;
             torch.manual_seed(o.Seed * 1_000_003L + epoch);

@@ -43,6 +43,31 @@ public sealed class HeldScalarsTests
         Assert.Equal(calls, bn.num_batches_tracked.item<long>());
     }
 
+    [Fact]
+    public void Fill_and_scalar_add_under_constant_garbage_collection_keep_the_dtype_and_the_value()
+    {
+        using var count = torch.zeros(3, dtype: ScalarType.Int64);
+        using var sum = torch.zeros(3, dtype: ScalarType.Float64);
+        long calls = 0;
+        using (var storm = new GarbageCollectionStorm())
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < StormLength || calls < 10_000)
+            {
+                using var scope = torch.NewDisposeScope();
+                HeldScalars.Fill(count, calls);
+                HeldScalars.Fill(sum, calls + 0.25);
+                Assert.Equal(calls + 1.75, HeldScalars.Add(sum, 1.5)[0].item<double>());
+                calls++;
+            }
+        }
+
+        Assert.Equal(ScalarType.Int64, count.dtype);
+        Assert.Equal(calls - 1, count[2].item<long>());
+        Assert.Equal(ScalarType.Float64, sum.dtype);
+        Assert.Equal(calls - 0.75, sum[0].item<double>());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
