@@ -1,3 +1,4 @@
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,8 +13,10 @@ public sealed class TorchSharpLoadTests
         torch.random.manual_seed(1);
         var model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2));
         var x = torch.randn(32, 4);
-        var y = (x[.., 0] > 0).to(ScalarType.Int64);
-        var optimizer = optim.SGD(model.parameters(), 0.5);
+        using var zero = 0.0.ToScalar();
+        var y = x[.., 0].gt(zero).to(ScalarType.Int64);
+        // The training step's optimiser: TorchSharp's own SGD step makes Scalars nothing holds (docs/training.md).
+        using var optimizer = new HeldScalarSgd(model.parameters(), 0.5, 0, 0, nesterov: false);
         var lossFn = nn.CrossEntropyLoss();
         float first = 0, last = 0;
         for (int step = 0; step < 20; step++)

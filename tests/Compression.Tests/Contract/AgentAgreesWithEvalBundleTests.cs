@@ -7,6 +7,7 @@ using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Preprocessing;
 using EdgeToolkit.Training.Data;
 using Microsoft.Extensions.Hosting;
+using TorchSharp;
 
 namespace EdgeToolkit.Compression.Tests.Contract;
 
@@ -91,8 +92,9 @@ public sealed class AgentAgreesWithEvalBundleTests : IDisposable
             using var y = labels;
             double spread = model.call(x).std().item<float>();
             Assert.True(spread > 0, "logits do not depend on the image");
-            fc.weight!.div_(spread);
-            fc.bias!.div_(spread);
+            using var s = spread.ToScalar();
+            fc.weight!.div_(s);
+            fc.bias!.div_(s);
         }
     }
 

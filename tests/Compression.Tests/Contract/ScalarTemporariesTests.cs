@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Preprocessing;
+using EdgeToolkit.Tests.Shared;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -11,8 +12,10 @@ namespace EdgeToolkit.Compression.Tests.Contract;
 /// The crash class of docs/training.md ("Scalars held across libtorch calls"): a number turned into a native Scalar
 /// that nothing holds can be finalized by a garbage collection on another thread while libtorch reads it. It crashed CI
 /// runs twice (BatchNorm's counter, then the random crop's indices on the prefetch thread), each time in code that
-/// looked harmless. These tests read the IL of the Training, Compression and Preprocessing assemblies and fail on any call that makes
-/// such a temporary, naming the method and the call.
+/// looked harmless. These tests read the IL of the Training, Compression and Preprocessing assemblies and of this test
+/// assembly (whose test classes run in parallel, so a collection can start on another thread at any time) and fail on
+/// any call that makes such a temporary, naming the method and the call. Training.Tests and EdgeKit.Tests check their
+/// own assemblies (and edgekit's) the same way.
 /// </summary>
 public class ScalarTemporariesTests(ITestOutputHelper output)
 {
@@ -24,6 +27,15 @@ public class ScalarTemporariesTests(ITestOutputHelper output)
             .ToList();
 
         output.WriteLine($"{ScalarTemporaryScan.TorchSharpMakerCount} TorchSharp methods make a temporary Scalar");
+        Assert.True(found.Count == 0, "use EdgeToolkit.Training.Native.HeldScalars (or a Scalar in a using) for:\n" + string.Join("\n", found));
+    }
+
+    [Fact]
+    public void This_test_assembly_hands_libtorch_no_unheld_scalar_outside_the_scans_own_examples()
+    {
+        string examples = typeof(ScalarTemporariesTests).FullName + "::Hazard";
+        var found = ScalarTemporaryScan.Find(typeof(ScalarTemporariesTests).Assembly.Location, m => !m.StartsWith(examples, StringComparison.Ordinal));
+
         Assert.True(found.Count == 0, "use EdgeToolkit.Training.Native.HeldScalars (or a Scalar in a using) for:\n" + string.Join("\n", found));
     }
 

@@ -1,4 +1,5 @@
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -67,11 +68,11 @@ internal static class ExportTestModels
                     case Conv2d conv:
                         var shape = conv.weight!.shape;
                         double fanOut = shape[0] * shape[2] * shape[3];
-                        conv.weight.copy_(torch.randn(shape, generator: generator) * Math.Sqrt(2 / fanOut));
+                        conv.weight.copy_(HeldScalars.Multiply(torch.randn(shape, generator: generator), Math.Sqrt(2 / fanOut)));
                         conv.bias?.zero_();
                         break;
                     case Linear linear:
-                        linear.weight!.copy_(torch.randn(linear.weight.shape, generator: generator) * 0.01);
+                        linear.weight!.copy_(HeldScalars.Multiply(torch.randn(linear.weight.shape, generator: generator), 0.01));
                         linear.bias?.zero_();
                         break;
                 }
@@ -92,7 +93,7 @@ internal static class ExportTestModels
         using var generator = new torch.Generator(11);
         foreach (var (_, m) in model.named_modules())
             if (m is Linear linear)
-                linear.weight!.copy_(torch.randn(linear.weight.shape, generator: generator) * (8 / Math.Sqrt(linear.weight.shape[1])));
+                linear.weight!.copy_(HeldScalars.Multiply(torch.randn(linear.weight.shape, generator: generator), 8 / Math.Sqrt(linear.weight.shape[1])));
     }
 
     /// <summary>Randomises every BatchNorm's affine and running statistics, drawn from <paramref name="generator"/>
@@ -106,10 +107,10 @@ internal static class ExportTestModels
         {
             if (m is not BatchNorm2d bn) continue;
             long c = bn.num_features;
-            bn.running_mean!.copy_(torch.randn(c, generator: g) * 0.2);
-            bn.running_var!.copy_(torch.rand(c, generator: g) + 0.5);
-            bn.weight!.copy_(torch.rand(c, generator: g) + 0.5);
-            bn.bias!.copy_(torch.randn(c, generator: g) * 0.2);
+            bn.running_mean!.copy_(HeldScalars.Multiply(torch.randn(c, generator: g), 0.2));
+            bn.running_var!.copy_(HeldScalars.Add(torch.rand(c, generator: g), 0.5));
+            bn.weight!.copy_(HeldScalars.Add(torch.rand(c, generator: g), 0.5));
+            bn.bias!.copy_(HeldScalars.Multiply(torch.randn(c, generator: g), 0.2));
         }
     }
 }

@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Export;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -231,7 +232,7 @@ public sealed class OnnxExporterTests : IDisposable
         using var model = ExportTestModels.Create(spec);
         using (torch.no_grad())
             foreach (var (name, parameter) in model.named_parameters())
-                if (name.StartsWith("classifier", StringComparison.Ordinal)) parameter.mul_(1e5);
+                if (name.StartsWith("classifier", StringComparison.Ordinal)) HeldScalars.MultiplyInPlace(parameter, 1e5);
 
         var result = new OnnxExporter().ExportAndVerify(model, spec, Path.Combine(dir, "scaled.onnx"));
 

@@ -2,6 +2,7 @@ using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.Training.Data;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,9 +21,9 @@ public sealed class BatchNormRecalibratorTests
         {
             foreach (var (key, t) in model.state_dict())
             {
-                if (key.EndsWith("running_mean", StringComparison.Ordinal)) t.fill_(5.0); // stale statistics
-                else if (key.EndsWith("running_var", StringComparison.Ordinal)) t.fill_(9.0);
-                else if (key.EndsWith(".bias", StringComparison.Ordinal)) t.copy_(torch.randn(t.shape) * 0.1);
+                if (key.EndsWith("running_mean", StringComparison.Ordinal)) HeldScalars.Fill(t, 5.0); // stale statistics
+                else if (key.EndsWith("running_var", StringComparison.Ordinal)) HeldScalars.Fill(t, 9.0);
+                else if (key.EndsWith(".bias", StringComparison.Ordinal)) t.copy_(HeldScalars.Multiply(torch.randn(t.shape), 0.1));
             }
         }
         model.eval();
@@ -76,8 +77,8 @@ public sealed class BatchNormRecalibratorTests
             }
         }
         var state = model.state_dict();
-        using var expectedMean = (means[0] + means[1]) / 2;
-        using var expectedVar = (vars[0] + vars[1]) / 2;
+        using var expectedMean = HeldScalars.Divide(HeldScalars.Add(means[0], means[1]), 2);
+        using var expectedVar = HeldScalars.Divide(HeldScalars.Add(vars[0], vars[1]), 2);
         Assert.True(state["features.0.1.running_mean"].allclose(expectedMean, rtol: 1e-4, atol: 1e-5));
         Assert.True(state["features.0.1.running_var"].allclose(expectedVar, rtol: 1e-4, atol: 1e-5));
         Assert.Equal(2, state["features.0.1.num_batches_tracked"].item<long>());

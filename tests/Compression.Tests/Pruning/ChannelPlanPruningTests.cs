@@ -3,6 +3,7 @@ using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,9 +29,9 @@ public sealed class ChannelPlanPruningTests : IDisposable
         {
             foreach (var (key, t) in model.state_dict())
             {
-                if (key.EndsWith("running_mean", StringComparison.Ordinal)) t.copy_(torch.randn(t.shape) * 0.1);
-                else if (key.EndsWith("running_var", StringComparison.Ordinal)) t.copy_(torch.rand(t.shape) + 0.5);
-                else if (key.EndsWith(".bias", StringComparison.Ordinal) && !key.StartsWith("classifier", StringComparison.Ordinal)) t.copy_(torch.randn(t.shape) * 0.1);
+                if (key.EndsWith("running_mean", StringComparison.Ordinal)) t.copy_(HeldScalars.Multiply(torch.randn(t.shape), 0.1));
+                else if (key.EndsWith("running_var", StringComparison.Ordinal)) t.copy_(HeldScalars.Add(torch.rand(t.shape), 0.5));
+                else if (key.EndsWith(".bias", StringComparison.Ordinal) && !key.StartsWith("classifier", StringComparison.Ordinal)) t.copy_(HeldScalars.Multiply(torch.randn(t.shape), 0.1));
             }
         }
         model.eval();

@@ -5,6 +5,7 @@ using EdgeToolkit.Compression.Tests.Evaluation;
 using EdgeToolkit.Compression.Tests.Export;
 using EdgeToolkit.ModelBundle;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 
@@ -537,11 +538,11 @@ public sealed class SlimmingTests
             // Layer 12 (1024 channels): only 64 channels matter; everything else has a sizeable scale.
             foreach (var (key, t) in state)
             {
-                if (key.EndsWith("bn2.weight", StringComparison.Ordinal) || key == "features.0.1.weight") t.fill_(1.0);
+                if (key.EndsWith("bn2.weight", StringComparison.Ordinal) || key == "features.0.1.weight") HeldScalars.Fill(t, 1.0);
             }
             var g = state["features.12.bn2.weight"];
-            g.fill_(1e-4);
-            for (int c = 0; c < 64; c++) g[c * 16].fill_(2.0);
+            HeldScalars.Fill(g, 1e-4);
+            for (int c = 0; c < 64; c++) HeldScalars.Fill(g[c * 16], 2.0);
         }
         long budget = MobileNetV1.Macs(MobileNetV1.Channels(1.0), 1, 32, 10) * 9 / 10;
 
@@ -558,7 +559,7 @@ public sealed class SlimmingTests
         using var model = new MobileNetV1(10, 0.25, 1, 16);
         using (torch.no_grad())
         {
-            foreach (var n in model.modules().OfType<TorchSharp.Modules.BatchNorm>()) n.weight!.fill_(-0.5);
+            foreach (var n in model.modules().OfType<TorchSharp.Modules.BatchNorm>()) HeldScalars.Fill(n.weight!, -0.5);
         }
         int channels = model.modules().OfType<TorchSharp.Modules.BatchNorm>().Sum(n => (int)n.weight!.shape[0]);
         var objective = new BatchNormSparsityObjective(new CrossEntropyObjective(), model, 1e-3);

@@ -1,5 +1,6 @@
 using EdgeToolkit.Compression.Pruning;
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,11 +27,11 @@ public sealed class MobileNetWidthPrunerTests
         using var noGrad = torch.no_grad();
         foreach (var (key, t) in model.state_dict())
         {
-            if (key.EndsWith("running_mean", StringComparison.Ordinal)) t.copy_(torch.randn(t.shape) * 0.1);
-            else if (key.EndsWith("running_var", StringComparison.Ordinal)) t.copy_(torch.rand(t.shape) + 0.5);
-            else if (key.EndsWith(".bias", StringComparison.Ordinal) && !key.StartsWith("classifier", StringComparison.Ordinal)) t.copy_(torch.randn(t.shape) * 0.1);
+            if (key.EndsWith("running_mean", StringComparison.Ordinal)) t.copy_(HeldScalars.Multiply(torch.randn(t.shape), 0.1));
+            else if (key.EndsWith("running_var", StringComparison.Ordinal)) t.copy_(HeldScalars.Add(torch.rand(t.shape), 0.5));
+            else if (key.EndsWith(".bias", StringComparison.Ordinal) && !key.StartsWith("classifier", StringComparison.Ordinal)) t.copy_(HeldScalars.Multiply(torch.randn(t.shape), 0.1));
             else if ((key.Contains("bn", StringComparison.Ordinal) || key.StartsWith("features.0.1", StringComparison.Ordinal)) && key.EndsWith(".weight", StringComparison.Ordinal))
-                t.copy_(torch.rand(t.shape) + 0.5);
+                t.copy_(HeldScalars.Add(torch.rand(t.shape), 0.5));
         }
         _ = gen;
     }
@@ -67,11 +68,11 @@ public sealed class MobileNetWidthPrunerTests
         using (torch.no_grad())
         {
             var stem = state["features.0.0.weight"];
-            stem.abs_().mul_(0.01); // every filter small ...
-            foreach (int c in strongStem) stem[c].add_(1.0); // ... except the strong ones
+            HeldScalars.MultiplyInPlace(stem.abs_(), 0.01); // every filter small ...
+            foreach (int c in strongStem) stem[c].add_(HeldScalars.One, HeldScalars.One); // ... except the strong ones
             // Layer 5 (256 channels -> 128): reverse the ranking so the upper half must survive.
             var pw = state["features.5.pointwise.weight"];
-            for (int c = 0; c < 256; c++) pw[c].fill_(c < 128 ? 0.001 : 0.002 + c * 1e-5);
+            for (int c = 0; c < 256; c++) HeldScalars.Fill(pw[c], c < 128 ? 0.001 : 0.002 + c * 1e-5);
         }
 
         var plan = MobileNetWidthPruner.Plan(source, 0.5);
@@ -86,7 +87,7 @@ public sealed class MobileNetWidthPrunerTests
         Assert.True(Same(ps["features.0.1.running_mean"], state["features.0.1.running_mean"].index_select(0, strong)));
         Assert.True(Same(ps["features.1.depthwise.weight"], state["features.1.depthwise.weight"].index_select(0, strong)));
         Assert.True(Same(ps["features.1.bn1.bias"], state["features.1.bn1.bias"].index_select(0, strong)));
-        using var upper = torch.arange(128, 256, dtype: ScalarType.Int64);
+        using var upper = torch.tensor(Enumerable.Range(128, 128).Select(i => (long)i).ToArray());
         Assert.True(Same(ps["features.5.bn2.weight"], state["features.5.bn2.weight"].index_select(0, upper)));
         Assert.True(Same(ps["features.6.depthwise.weight"], state["features.6.depthwise.weight"].index_select(0, upper)));
         Assert.Equal(128, pruned.Blocks[5].Depthwise.groups);
@@ -100,14 +101,14 @@ public sealed class MobileNetWidthPrunerTests
         using (torch.no_grad())
         {
             var gamma = state["features.13.bn2.weight"]; // 1024 -> 256 at alpha 0.25
-            gamma.fill_(0.1);
-            for (int c = 0; c < 1024; c += 4) gamma[c].fill_(-2.0); // large magnitude, negative sign
+            HeldScalars.Fill(gamma, 0.1);
+            for (int c = 0; c < 1024; c += 4) HeldScalars.Fill(gamma[c], -2.0); // large magnitude, negative sign
         }
         var plan = MobileNetWidthPruner.Plan(source, 0.25, new WidthPruningOptions(ChannelImportance.BatchNormScale));
         Assert.Equal(Enumerable.Range(0, 256).Select(i => i * 4), plan.KeptChannels[13]);
 
         using var pruned = MobileNetWidthPruner.Apply(source, plan);
-        using var kept = torch.arange(0, 1024, 4, dtype: ScalarType.Int64);
+        using var kept = torch.tensor(Enumerable.Range(0, 256).Select(i => 4L * i).ToArray());
         Assert.True(Same(pruned.state_dict()["classifier.weight"], state["classifier.weight"].index_select(1, kept)));
     }
 

@@ -1,4 +1,5 @@
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed class FlipAveragedTests
         using var view = new FlipAveraged(model);
         using var averaged = view.call(x);
 
-        using var expected = (plain + ofMirror) / 2;
+        using var expected = HeldScalars.Divide(HeldScalars.Add(plain, ofMirror), 2);
         Assert.Equal(new long[] { 5, 10 }, averaged.shape);
         Assert.True(torch.allclose(averaged, expected, rtol: 1e-5, atol: 1e-6));
         // The network is not mirror-symmetric, so the average differs from the plain prediction: the test measures the flip.

@@ -1,4 +1,5 @@
 using EdgeToolkit.Training.Models;
+using EdgeToolkit.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ public sealed class ResNetShortcutTests
     public void PadShortcut_subsamples_then_zero_pads_channels_evenly()
     {
         using var shortcut = new ResNet.PadShortcut(2, 6, 2);
-        using var x = torch.arange(2 * 5 * 5, dtype: ScalarType.Float32).reshape(1, 2, 5, 5);
+        using var x = torch.tensor(Enumerable.Range(0, 2 * 5 * 5).Select(i => (float)i).ToArray()).reshape(1, 2, 5, 5);
         using var y = shortcut.call(x);
         Assert.Equal([1L, 6, 3, 3], y.shape);
         using var expectedMiddle = x[.., .., TensorIndex.Slice(null, null, 2), TensorIndex.Slice(null, null, 2)];

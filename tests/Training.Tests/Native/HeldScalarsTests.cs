@@ -143,7 +143,8 @@ public sealed class HeldScalarsTests
         optimizer.zero_grad();
         torch.manual_seed(100 + i);
         var target = torch.randn(p.shape);
-        var loss = (p - target).pow(2).mean();
+        var difference = p - target;
+        var loss = (difference * difference).mean();
         loss.backward();
         optimizer.step();
     }

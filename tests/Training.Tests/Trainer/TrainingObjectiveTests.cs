@@ -1,3 +1,4 @@
+using EdgeToolkit.Training.Native;
 using EdgeToolkit.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,8 +40,8 @@ public sealed class TrainingObjectiveTests
         using var actual = objective.Loss(studentLogits, images, y);
 
         using var teacherLogits = teacher.call(images).detach();
-        using var p = nn.functional.softmax(teacherLogits / T, 1);
-        using var logQ = nn.functional.log_softmax(studentLogits.detach() / T, 1);
+        using var p = nn.functional.softmax(HeldScalars.Divide(teacherLogits, T), 1);
+        using var logQ = nn.functional.log_softmax(HeldScalars.Divide(studentLogits.detach(), T), 1);
         using var kl = (p * (p.log() - logQ)).sum(1).mean();
         using var ce = nn.functional.cross_entropy(studentLogits.detach(), y);
         double expected = (1 - w) * ce.item<float>() + w * T * T * kl.item<float>();

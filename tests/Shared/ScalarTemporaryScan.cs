@@ -4,7 +4,7 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 
-namespace EdgeToolkit.Compression.Tests.Contract;
+namespace EdgeToolkit.Tests.Shared;
 
 /// <summary>
 /// Finds, in an assembly's IL, the calls that hand libtorch a <c>TorchSharp.Scalar</c> nothing holds: an implicit
