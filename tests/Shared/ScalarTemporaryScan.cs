@@ -115,6 +115,7 @@ internal static class ScalarTemporaryScan
     /// <summary>stloc.0-3, stloc.s, stsfld, stfld: the Scalar goes into a local (a <c>using</c>) or a field.</summary>
     private static bool StoresResult(byte next) => next is >= 0x0A and <= 0x0D or 0x13 or 0x80 or 0x7D;
 
+    /// <summary>The next byte, left unread: <see cref="BlobReader"/> is a struct, so this reads a copy.</summary>
     private static byte PeekByte(this BlobReader reader) => reader.ReadByte();
 
     private sealed class TypeNames(MetadataReader md) : ISignatureTypeProvider<string, object?>

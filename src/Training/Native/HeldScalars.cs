@@ -16,9 +16,9 @@ namespace EdgeToolkit.Training.Native;
 /// such temporaries per call) and "Unknown scalar type"; a loop of that <c>add_(1)</c> with a thread calling
 /// <c>GC.Collect</c> fails within a second. Every implicit conversion (<c>t.add_(u)</c>, <c>t * 0.5</c>,
 /// <c>t / T</c>) has the hazard, so the training hot path uses these helpers instead: constants live in static
-/// fields, other values in a <c>using</c> that outlives the call. See docs/training.md. The Training and Compression
-/// assemblies hold no such temporary anywhere: a test reads their IL and fails on a call that makes one
-/// (<c>ScalarTemporariesTests</c>), so library code outside Training uses these helpers too.
+/// fields, other values in a <c>using</c> that outlives the call. See docs/training.md. The library assemblies
+/// (Training, Compression, Preprocessing) and the test projects hold no such temporary anywhere: tests read their IL
+/// and fail on a call that makes one (<c>ScalarTemporariesTests</c>), so code outside Training uses these helpers too.
 /// </remarks>
 public static class HeldScalars
 {
