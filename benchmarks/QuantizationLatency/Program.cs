@@ -1,10 +1,12 @@
 // Batch-1 latency of MobileNet v1 (random weights, 224x224, 1000 classes) in fp32 and QDQ int8,
 // with ONNX Runtime at ORT_ENABLE_ALL and 2 intra-op threads. fp32 and int8 are measured in
 // alternating rounds so drift on a shared machine hits all; the median of the rounds' p50 is kept.
-// Usage: dotnet run -c Release --project benchmarks/QuantizationLatency [-- rounds runs] [--profile]
+// Usage: dotnet run -c Release --project benchmarks/QuantizationLatency [-- rounds runs] [--profile [--layers]]
 // --profile: instead of latency, ONNX Runtime's per-node kernel times (LatencyBenchmark.Profile, 200 runs) of fp32 and
 // the int8 variants, summed per part of the network: stem, depthwise, pointwise, classifier, the rest (input
 // QuantizeLinear, its Pad and Transpose, pool, reshape). Node names are those ONNX Runtime gives our exporter's graph.
+// --profile --layers: also, per layer, the stem's and each depthwise conv's kernel time in fp32 and in the default int8
+// variant (all layers quantized), with its channels and output map, to see which layers int8 does not speed up.
 using System.Globalization;
 using EdgeToolkit.ModelBundle.Runtime;
 using EdgeToolkit.Compression;
@@ -15,7 +17,8 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
 bool profile = args.Contains("--profile");
-args = args.Where(a => a != "--profile").ToArray();
+bool layers = args.Contains("--layers");
+args = args.Where(a => a is not "--profile" and not "--layers").ToArray();
 int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 int runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
 const int Size = 224, Classes = 1000, Calibration = 32;
@@ -61,15 +64,18 @@ foreach (double alpha in new[] { 1.0, 0.5 })
         Console.WriteLine($"alpha {alpha:F2}: kernel time per run in microseconds (share of the graph's kernel time)");
         Console.WriteLine("| model | run | stem | depthwise | pointwise | classifier | rest |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        var profiles = new List<OperatorProfile>();
         foreach (var (name, path) in new[] { ("fp32", fp32Path) }.Concat(paths.Select((p, v) => (variants[v].Name, p))))
         {
             var p = LatencyBenchmark.Profile(path, profileOptions);
+            profiles.Add(p);
             var parts = p.Nodes.GroupBy(n => Part(n.Node)).ToDictionary(g => g.Key, g => g.Sum(n => n.MeanMicroseconds));
             string Cell(string part) => string.Create(CultureInfo.InvariantCulture,
                 $"{parts.GetValueOrDefault(part):F0} ({100 * parts.GetValueOrDefault(part) / p.KernelMicroseconds:F1} %)");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {p.RunMicroseconds:F0} | {Cell("stem")} | {Cell("depthwise")} | {Cell("pointwise")} | {Cell("classifier")} | {Cell("rest")} |"));
         }
+        if (layers) PrintLayers(alpha, profiles[0], profiles[1]);
         continue;
     }
     // Each round measures fp32 and then every variant, so drift on a shared machine hits all of them.
@@ -98,6 +104,29 @@ static string Part(string node) =>
     : node.Contains("features.0.", StringComparison.Ordinal) && !node.Contains("channel_pad", StringComparison.Ordinal) ? "stem"
     : node.Contains("classifier", StringComparison.Ordinal) ? "classifier"
     : "rest";
+
+// Kernel time of the stem and of each depthwise conv, fp32 against int8, one row per layer (features.N).
+static void PrintLayers(double alpha, OperatorProfile fp32, OperatorProfile int8)
+{
+    var channels = MobileNetV1.Channels(alpha);
+    var strides = MobileNetV1.Strides(Size);
+    Console.WriteLine($"alpha {alpha:F2}: stem and depthwise convs, kernel microseconds per run (int8 = all layers quantized)");
+    Console.WriteLine("| layer | channels | output map | fp32 us | int8 us | int8/fp32 |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    int side = Size;
+    for (int layer = 0; layer < channels.Count; layer++)
+    {
+        side = (side + strides[layer] - 1) / strides[layer];
+        string part = layer == 0 ? "stem" : "depthwise";
+        double Time(OperatorProfile p) => p.Nodes
+            .Where(n => Part(n.Node) == part && n.Node.Contains($"features.{layer}.", StringComparison.Ordinal))
+            .Sum(n => n.MeanMicroseconds);
+        double f = Time(fp32), q = Time(int8);
+        int c = layer == 0 ? channels[0] : channels[layer - 1];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {layer} ({part}{(strides[layer] == 2 ? ", stride 2" : "")}) | {c} | {side}x{side} | {f:F1} | {q:F1} | {q / f:F2} |"));
+    }
+}
 
 static IEnumerable<CalibrationBatch> RandomBatches(int count, int size)
 {
