@@ -120,15 +120,16 @@ public sealed class DeclaredOptionsTests
         var parsed = new RootCommand { TrainCommand.Create() }.Parse(
             "train --epochs 30 --time-budget 1h30m --batch-size 64 --optimizer adamw --lr 0.01 --momentum 0.8 --weight-decay 0.0001 " +
             "--schedule multi-step --milestones 10,20 --step-size 5 --gamma 0.2 --warmup 2 --label-smoothing 0.1 --input-size 48 " +
-            "--crop-padding 4 --horizontal-flip false --random-erasing 0.25 --ema-decay 0.999 --bn-sparsity 0.0001");
+            "--crop-padding 4 --horizontal-flip false --random-erasing 0.25 --ema-decay 0.999 --bn-sparsity 0.0001 --evaluate-every 0");
         Assert.Empty(parsed.Errors);
         var fromCli = TrainPassOptions.Bind(new ByFlag(parsed));
         var fromRecipe = TrainPassOptions.Read(Recipe("""
             { "epochs": 30, "timeBudget": "1h30m", "batchSize": 64, "optimizer": "adamw", "learningRate": 0.01, "momentum": 0.8, "weightDecay": 0.0001,
               "schedule": "multi-step", "milestones": [10, 20], "stepSize": 5, "gamma": 0.2, "warmupEpochs": 2, "labelSmoothing": 0.1, "inputSize": 48,
-              "randomCropPadding": 4, "horizontalFlip": false, "randomErasing": 0.25, "emaDecay": 0.999, "bnSparsity": 0.0001 }
+              "randomCropPadding": 4, "horizontalFlip": false, "randomErasing": 0.25, "emaDecay": 0.999, "bnSparsity": 0.0001, "evaluateEvery": 0 }
             """));
         Assert.Equal(JsonSerializer.Serialize(fromRecipe), JsonSerializer.Serialize(fromCli));
+        Assert.Equal(0, fromCli.ToTrainerOptions(1, 1, "o").EvaluateEvery);
         Assert.Equal((30, (TimeSpan?)TimeSpan.FromMinutes(90), Training.Training.OptimizerKind.AdamW, 2, 48, false), (fromCli.Epochs, fromCli.TimeBudget, fromCli.Optimizer, fromCli.WarmupEpochs, fromCli.InputSize, fromCli.HorizontalFlip));
         Assert.Equal([10, 20], fromCli.Milestones);
         // The trainer gets the step size too (edgekit train had --step-size, recipes had no way to set it).

@@ -55,7 +55,7 @@ public sealed class FineTunePass : IPass
         if (result.Interrupted)
             throw new OperationCanceledException("finetune: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
         string folder = result.LastCheckpoint;
-        double accuracy = result.History[^1].TestAccuracy;
+        double accuracy = result.FinalAccuracy;
         context.Report(string.Create(CultureInfo.InvariantCulture, $"finetune: done, test accuracy {accuracy:P2}"));
         return (input with
         {

@@ -139,7 +139,7 @@ public sealed class PrunePass : IPass
                         options.DistillationWeight > 0 ? source : null, context.Data.Train, context.Data.Test, stepFolder, null, context.Cancellation);
                     if (result.Interrupted)
                         throw new OperationCanceledException($"prune: interrupted while fine-tuning step {k + 1}");
-                    afterFineTune = result.History[^1].TestAccuracy;
+                    afterFineTune = result.FinalAccuracy;
                 }
                 steps.Add(new PruneStepRecord(k + 1, pruned.Plan.TargetAlpha, pruned.Plan.TargetChannels, Macs(pruned.Plan.TargetChannels),
                     before, pruned.AccuracyAfterCut, pruned.AccuracyRecalibrated, afterFineTune));

@@ -81,7 +81,7 @@ public sealed class TrainPass : IPass
         var result = Train(spec, Options.ToTrainerOptions(context.Seed, context.Threads, outputFolder), train, context.Data.Test, progress, context.Cancellation);
         if (result.Interrupted)
             throw new OperationCanceledException("train: interrupted; a resumable checkpoint is in " + result.LastCheckpoint);
-        double accuracy = result.History.Count > 0 ? result.History[^1].TestAccuracy : 0;
+        double accuracy = result.FinalAccuracy;
         context.Report(string.Create(CultureInfo.InvariantCulture, $"train: done, test accuracy {accuracy:P2}"));
         if (result.Plan?.PlannedSecondsAtStart is double planned)
             context.Report(string.Create(CultureInfo.InvariantCulture,

@@ -80,7 +80,11 @@ public sealed record TrainPassOptions
 
     /// <summary>Declaration of <see cref="EmaDecay"/>: recipe <c>emaDecay</c>, CLI <c>edgekit train --ema-decay</c>.</summary>
     public static DoublePassOption EmaDecaySetting { get; } = new("emaDecay", 0, 0, 0.99999,
-        "Moving average of the weights with this decay (e.g. 0.999), evaluated every epoch and kept as best when it scores better; 0 = off");
+        "Moving average of the weights with this decay (e.g. 0.999), evaluated beside the trained weights and kept as best when it scores better; 0 = off");
+
+    /// <summary>Declaration of <see cref="EvaluateEvery"/>: recipe <c>evaluateEvery</c>, CLI <c>edgekit train --evaluate-every</c>.</summary>
+    public static IntPassOption EvaluateEveryOption { get; } = new("evaluateEvery", 1, 0, 10_000,
+        "Evaluate on the test set after every Nth epoch and after the last; 0 = after the last only (a time budget spends the time saved on training steps)");
 
     /// <summary>Declaration of <see cref="AlphaFromMatrix"/> (recipes only: <c>edgekit train</c> takes <c>--alpha</c>).</summary>
     public static BoolPassOption AlphaFromMatrixOption { get; } = new("alphaFromMatrix", false,
@@ -91,7 +95,7 @@ public sealed record TrainPassOptions
     [
         EpochsOption, TimeBudgetOption, BatchSizeOption, OptimizerOption, LearningRateOption, MomentumOption, NesterovOption, WeightDecayOption,
         ScheduleOption, MilestonesOption, StepSizeOption, GammaOption, WarmupEpochsOption, LabelSmoothingOption, InputSizeOption,
-        RandomCropPaddingOption, HorizontalFlipOption, RandomErasingSetting, EmaDecaySetting, BatchNormSparsitySetting,
+        RandomCropPaddingOption, HorizontalFlipOption, RandomErasingSetting, EmaDecaySetting, BatchNormSparsitySetting, EvaluateEveryOption,
     ];
 
     /// <summary>Epochs of training (with <see cref="TimeBudget"/>: the most the plan may choose).</summary>
@@ -151,6 +155,9 @@ public sealed record TrainPassOptions
     /// <summary>Decay of the moving average of the weights (<see cref="TrainerOptions.EmaDecay"/>); 0 = off.</summary>
     public double EmaDecay { get; init; }
 
+    /// <summary>Epochs between evaluations on the test set (<see cref="TrainerOptions.EvaluateEvery"/>); 0 = the last only.</summary>
+    public int EvaluateEvery { get; init; } = EvaluateEveryOption.Default;
+
     /// <summary>Network-slimming L1 penalty on BatchNorm scales (<see cref="TrainerOptions.BatchNormSparsity"/>); 0 = off.</summary>
     public double BatchNormSparsity { get; init; }
 
@@ -192,6 +199,7 @@ public sealed record TrainPassOptions
             BatchNormSparsity = values.Get(BatchNormSparsitySetting),
             RandomErasing = values.Get(RandomErasingSetting),
             EmaDecay = values.Get(EmaDecaySetting),
+            EvaluateEvery = values.Get(EvaluateEveryOption),
         };
         if (o.Schedule == LearningRateScheduleKind.MultiStep && o.Milestones.Count == 0)
             throw new ArgumentException($"{values.NameOf(MilestonesOption)} must list the epochs of the multi-step schedule");
@@ -239,6 +247,7 @@ public sealed record TrainPassOptions
         BatchNormSparsity = BatchNormSparsity,
         RandomErasing = RandomErasing,
         EmaDecay = EmaDecay,
+        EvaluateEvery = EvaluateEvery,
         WarmupEpochs = Math.Min(WarmupEpochs, Math.Max(0, Epochs - 1)),
         Seed = seed,
         Threads = threads,

@@ -100,7 +100,7 @@ public sealed class HeldOutSlice
             var result = new DistillationFineTuner(options).FineTune(pruned, prunedSpec, options.DistillationWeight > 0 ? source : null,
                 Rest, HeldOut, Path.Combine(scratch, "cut"), null, cancellationToken);
             if (result.Interrupted) throw new OperationCanceledException("sensitivity: interrupted while fine-tuning a cut");
-            return result.History[^1].TestAccuracy;
+            return result.FinalAccuracy;
         }
         finally
         {

@@ -6,7 +6,7 @@ namespace EdgeToolkit.Training.Training;
 /// <param name="Epoch">1-based epoch.</param>
 /// <param name="Loss">Mean training loss.</param>
 /// <param name="TrainAccuracy">Training top-1 accuracy in [0, 1] (on augmented batches, in train mode).</param>
-/// <param name="TestAccuracy">Test top-1 accuracy in [0, 1].</param>
+/// <param name="TestAccuracy">Test top-1 accuracy in [0, 1]; null for an epoch not evaluated (<see cref="TrainerOptions.EvaluateEvery"/>), absent from its log line.</param>
 /// <param name="LearningRate">Learning rate of the epoch's last step.</param>
 /// <param name="Seconds">Wall-clock seconds of training (without evaluation).</param>
 /// <param name="ImagesPerSecond">Training throughput.</param>
@@ -14,7 +14,7 @@ public sealed record EpochMetrics(
     [property: JsonPropertyName("epoch")] int Epoch,
     [property: JsonPropertyName("loss")] double Loss,
     [property: JsonPropertyName("train_acc")] double TrainAccuracy,
-    [property: JsonPropertyName("test_acc")] double TestAccuracy,
+    [property: JsonPropertyName("test_acc"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TestAccuracy,
     [property: JsonPropertyName("lr")] double LearningRate,
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("images_per_s")] double ImagesPerSecond)

@@ -16,7 +16,7 @@ namespace EdgeToolkit.Training.Training;
 /// Trains a classifier: the loop every route shares (training from scratch and distilled
 /// fine-tuning alike; the loss comes from an <see cref="ITrainingObjective"/>, cross-entropy by
 /// default), mini-batch SGD/Adam/AdamW with a warm-up + cosine/step schedule, evaluation
-/// on the test set after every epoch, atomic <c>last</c> (resumable) and <c>best</c> checkpoints,
+/// on the test set after every epoch (or every Nth and the last, <see cref="TrainerOptions.EvaluateEvery"/>), atomic <c>last</c> (resumable) and <c>best</c> checkpoints,
 /// and a JSON-lines log (<c>train-log.jsonl</c>) in <see cref="TrainerOptions.OutputDir"/>.
 /// Cancellation finishes the current step, saves a resumable <c>last</c> and returns.
 /// </summary>
@@ -101,7 +101,7 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains <paramref name="model"/> (built for <paramref name="spec"/>, which is saved with every
-    /// checkpoint) on <paramref name="train"/>, evaluating on <paramref name="test"/> after each epoch.
+    /// checkpoint) on <paramref name="train"/>, evaluating on <paramref name="test"/> after each epoch (<see cref="TrainerOptions.EvaluateEvery"/>).
     /// With <see cref="TrainerOptions.Resume"/> the model, optimiser, schedule and epoch are restored
     /// from <c>OutputDir/last</c> first (when it exists).
     /// </summary>
@@ -152,7 +152,9 @@ public sealed class Trainer
 
         // Without a budget the plan follows the options; with one it is made after the first steps
         // (until then the schedule is that of the options' upper bound, whose start is the same).
-        var plan = state.Plan ?? (o.TimeBudget is null ? TrainingPlan.Fixed(o.Epochs, loaderBatches, o.WarmupEpochs) : null);
+        // Which epochs are evaluated is the options' choice, also in a resumed plan: it changes no step of the schedule.
+        var plan = state.Plan is { } stored ? stored with { EvaluateEvery = o.EvaluateEvery }
+            : o.TimeBudget is null ? TrainingPlan.Fixed(o.Epochs, loaderBatches, o.WarmupEpochs, o.EvaluateEvery) : null;
         var schedule = new LearningRateSchedule(o, plan ?? TrainingPlan.Fixed(o.Epochs, loaderBatches, o.WarmupEpochs));
         state = state with { Plan = plan };
         var probe = plan is null ? new ThroughputProbe(o.TimeBudget!.Value) : null;
@@ -293,31 +295,36 @@ public sealed class Trainer
             }
 
             double evaluationStart = Elapsed();
-            var evaluation = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None);
-            double? emaAccuracy = null;
-            if (average is not null)
+            // The plan is made by the end of the first epoch (the probe ends with it at the latest).
+            bool evaluated = plan?.Evaluates(epoch) ?? true;
+            double? testAccuracy = null, emaAccuracy = null;
+            if (evaluated)
             {
-                using (average.Apply())
-                    emaAccuracy = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None).Top1;
+                testAccuracy = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None).Top1;
+                if (average is not null)
+                {
+                    using (average.Apply())
+                        emaAccuracy = ClassifierEvaluator.Evaluate(model, testLoader, spec.NumClasses, labels, CancellationToken.None).Top1;
+                }
+                model.train();
             }
-            model.train();
             var metrics = new EpochMetrics(epoch + 1,
                 seen == 0 ? 0 : lossSum.item<double>() / seen,
                 seen == 0 ? 0 : (double)correct.item<long>() / seen,
-                evaluation.Top1, lr, trainSeconds, seen / Math.Max(trainSeconds, 1e-9))
+                testAccuracy, lr, trainSeconds, seen / Math.Max(trainSeconds, 1e-9))
             {
                 WallSeconds = Elapsed(),
                 PlannedWallSeconds = plan?.PlannedSecondsAfterEvaluation(epoch + 1),
                 EmaTestAccuracy = emaAccuracy,
             };
             history.Add(metrics);
-            bool emaBetter = emaAccuracy > metrics.TestAccuracy;
-            double epochAccuracy = emaBetter ? emaAccuracy!.Value : metrics.TestAccuracy;
-            bool improved = state.BestEpoch == 0 || epochAccuracy > state.BestAccuracy;
+            bool emaBetter = emaAccuracy > testAccuracy;
+            double? epochAccuracy = emaBetter ? emaAccuracy : testAccuracy;
+            bool improved = epochAccuracy is double accuracy && (state.BestEpoch == 0 || accuracy > state.BestAccuracy);
             state = state with
             {
                 CompletedEpochs = epoch + 1,
-                BestAccuracy = improved ? epochAccuracy : state.BestAccuracy,
+                BestAccuracy = improved ? epochAccuracy!.Value : state.BestAccuracy,
                 BestEpoch = improved ? epoch + 1 : state.BestEpoch,
                 History = history.ToArray(),
                 PartialBatches = 0,
@@ -338,11 +345,13 @@ public sealed class Trainer
             state = state with { Plan = plan, ElapsedSeconds = Elapsed() };
             Checkpoint.Save(lastPath, model, savedSpec, metrics, state, optimizer);
             File.AppendAllText(logPath, JsonSerializer.Serialize(metrics) + "\n");
-            epochOverhead = Elapsed() - evaluationStart;
+            // Re-planning counts this for each evaluated epoch left (one checkpoint for the others, as planned).
+            if (evaluated) epochOverhead = Elapsed() - evaluationStart;
             if (_logger.IsEnabled(LogLevel.Information))
                 _logger.LogInformation(
-                "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy:P2}{Average}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",
-                metrics.Epoch, plan?.Epochs ?? o.Epochs, metrics.Loss, metrics.TrainAccuracy, metrics.TestAccuracy,
+                "Epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {TrainAccuracy:P2}, test acc {TestAccuracy}{Average}, lr {LearningRate:G4}, {Seconds:F1} s, {ImagesPerSecond:F0} images/s",
+                metrics.Epoch, plan?.Epochs ?? o.Epochs, metrics.Loss, metrics.TrainAccuracy,
+                testAccuracy is double t ? t.ToString("P2", System.Globalization.CultureInfo.InvariantCulture) : "not evaluated",
                 emaAccuracy is double e ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (weight average {e:P2})") : "",
                 metrics.LearningRate, metrics.Seconds, metrics.ImagesPerSecond);
         }
@@ -386,7 +395,7 @@ public sealed class Trainer
         Checkpoint.Save(lastPath, model, spec with { Labels = labels }, state.History.Count > 0 ? state.History[^1] : null, state with { ElapsedSeconds = elapsed() }, optimizer);
         double checkpointSeconds = clock.Elapsed.TotalSeconds;
         var plan = TrainingPlan.ForBudget(o.TimeBudget!.Value.TotalSeconds, elapsed(), state.GlobalStep, probe.SecondsPerStep,
-            evaluationSeconds, checkpointSeconds, loaderBatches, o.Epochs, o.WarmupEpochs);
+            evaluationSeconds, checkpointSeconds, loaderBatches, o.Epochs, o.WarmupEpochs, o.EvaluateEvery);
         if (_logger.IsEnabled(LogLevel.Information))
             _logger.LogInformation(
             "Time budget {Budget:F0} s: {PerStep:F3} s/step over {Probed} steps, evaluation about {Evaluation:F1} s, checkpoint {Checkpoint:F2} s -> {Shape} ({Warmup} warm-up), planned {Planned:F0} s",

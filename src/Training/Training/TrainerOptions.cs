@@ -79,6 +79,14 @@ public sealed record TrainerOptions
     /// </summary>
     public double EmaDecay { get; init; }
 
+    /// <summary>
+    /// Epochs between evaluations on the test set: 1 = after every epoch, N = after every Nth, 0 = after the last only;
+    /// the last epoch is always evaluated. <c>best</c> is chosen among the evaluated epochs, and an epoch without an
+    /// evaluation saves only <c>last</c>. With a <see cref="TimeBudget"/> the time an evaluation would have taken goes
+    /// to training steps (the plan counts only the evaluations it makes).
+    /// </summary>
+    public int EvaluateEvery { get; init; } = 1;
+
     /// <summary>Zero padding of the random-crop augmentation in pixels; 0 disables it.</summary>
     public int RandomCropPadding { get; init; } = 2;
 
@@ -128,6 +136,7 @@ public sealed record TrainerOptions
         Require(double.IsFinite(BatchNormSparsity) && BatchNormSparsity >= 0, nameof(BatchNormSparsity), "0 (off) or more", BatchNormSparsity);
         Require(Threads >= 0, nameof(Threads), "0 (libtorch default) or more", Threads);
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), "a folder path", OutputDir);
+        Require(EvaluateEvery >= 0, nameof(EvaluateEvery), "0 (the last epoch only) or more", EvaluateEvery);
         Require(RandomCropPadding >= 0, nameof(RandomCropPadding), "0 or more", RandomCropPadding);
         Require(double.IsFinite(EmaDecay) && EmaDecay >= 0 && EmaDecay < 1, nameof(EmaDecay), "in [0, 1)", EmaDecay);
         Require(double.IsFinite(RandomErasing) && RandomErasing >= 0 && RandomErasing <= 1, nameof(RandomErasing), "in [0, 1]", RandomErasing);

@@ -34,8 +34,36 @@ public sealed record TrainingPlan
     public static double ReserveSeconds(double budgetSeconds, double elapsedSeconds) =>
         Math.Max(SafetyMargin * Math.Max(0, budgetSeconds - elapsedSeconds), MinimumReserve * budgetSeconds);
 
-    /// <summary>Checkpoints written per epoch in the worst case (<c>last</c> and <c>best</c>).</summary>
+    /// <summary>Checkpoints written per evaluated epoch in the worst case (<c>last</c> and <c>best</c>); an epoch without an evaluation writes <c>last</c> only.</summary>
     public const int CheckpointsPerEpoch = 2;
+
+    /// <summary>
+    /// Epochs between evaluations on the test set (<see cref="TrainerOptions.EvaluateEvery"/>): 1 = every epoch, N = every
+    /// Nth, 0 = the last only; the last epoch is always evaluated. 1 in plans stored before it was recorded.
+    /// </summary>
+    public int EvaluateEvery { get; init; } = 1;
+
+    /// <summary>Whether epoch <paramref name="epoch"/> (0-based) of this plan ends with an evaluation (<see cref="EvaluateEvery"/>).</summary>
+    public bool Evaluates(int epoch) => Evaluates(epoch, Epochs, EvaluateEvery);
+
+    /// <summary>Whether epoch <paramref name="epoch"/> (0-based) of <paramref name="epochs"/> ends with an evaluation when evaluating every <paramref name="every"/> epochs (0 = the last only).</summary>
+    public static bool Evaluates(int epoch, int epochs, int every) =>
+        epoch >= epochs - 1 || every == 1 || (every > 1 && (epoch + 1) % every == 0);
+
+    /// <summary>
+    /// Seconds spent after the steps of epochs <paramref name="from"/> to <paramref name="to"/> - 1 (0-based) of a plan of
+    /// <paramref name="epochs"/>: <paramref name="evaluatedEpochSeconds"/> (an evaluation and <see cref="CheckpointsPerEpoch"/>
+    /// checkpoints) after each evaluated epoch, one checkpoint (<c>last</c>) after the others.
+    /// </summary>
+    private static double OverheadSeconds(int from, int to, int epochs, int every, double evaluatedEpochSeconds, double checkpointSeconds)
+    {
+        from = Math.Max(0, from);
+        if (to <= from) return 0;
+        // Evaluated: every epoch, or epochs e with (e + 1) a multiple of every, and the last.
+        long evaluated = every == 1 ? to - from : every > 1 ? to / every - from / every : 0;
+        if (epochs - 1 >= from && epochs - 1 < to && every != 1 && (every == 0 || epochs % every != 0)) evaluated++;
+        return evaluated * evaluatedEpochSeconds + (to - from - evaluated) * checkpointSeconds;
+    }
 
     /// <summary>Epochs to train.</summary>
     public required int Epochs { get; init; }
@@ -119,19 +147,21 @@ public sealed record TrainingPlan
     /// </summary>
     public const double FasterThreshold = 0.10;
 
-    /// <summary>The plan of a run without a budget.</summary>
-    public static TrainingPlan Fixed(int epochs, int stepsPerEpoch, int warmupEpochs) => new()
+    /// <summary>The plan of a run without a budget, evaluated every <paramref name="evaluateEvery"/> epochs (<see cref="EvaluateEvery"/>).</summary>
+    public static TrainingPlan Fixed(int epochs, int stepsPerEpoch, int warmupEpochs, int evaluateEvery = 1) => new()
     {
         Epochs = epochs,
         StepsPerEpoch = stepsPerEpoch,
         LastEpochSteps = stepsPerEpoch,
         WarmupSteps = (long)warmupEpochs * stepsPerEpoch,
+        EvaluateEvery = RequireEvaluateEvery(evaluateEvery),
     };
 
     /// <summary>
     /// Sizes a run to end within <paramref name="budgetSeconds"/> (less <see cref="ReserveSeconds"/>):
     /// as many whole epochs as fit, at most <paramref name="maxEpochs"/>, each costing its steps plus
-    /// an evaluation and <see cref="CheckpointsPerEpoch"/> checkpoints, and one shorter last epoch in
+    /// an evaluation and <see cref="CheckpointsPerEpoch"/> checkpoints when it is evaluated
+    /// (<paramref name="evaluateEvery"/>; the last always is) and one checkpoint when not, and one shorter last epoch in
     /// what they leave when at least <see cref="LengtheningSteps"/> fit in it (measured: a 30-minute ResNet-20
     /// plan of 3 whole epochs left 415 s of the budget unused); when not even one epoch fits, one shortened
     /// epoch. The steps already taken count toward the first epoch. Warm-up is
@@ -146,10 +176,12 @@ public sealed record TrainingPlan
     /// <param name="stepsPerEpoch">Batches of a full epoch.</param>
     /// <param name="maxEpochs">Upper bound of the epochs (<see cref="TrainerOptions.Epochs"/>).</param>
     /// <param name="warmupEpochs">Warm-up epochs asked for.</param>
+    /// <param name="evaluateEvery">Epochs between evaluations (<see cref="EvaluateEvery"/>: 0 = the last only).</param>
     /// <exception cref="ArgumentOutOfRangeException">A measurement is negative or not finite, or a count is not positive.</exception>
     public static TrainingPlan ForBudget(double budgetSeconds, double elapsedSeconds, long stepsDone, double secondsPerStep,
-        double evaluationSeconds, double checkpointSeconds, int stepsPerEpoch, int maxEpochs, int warmupEpochs)
+        double evaluationSeconds, double checkpointSeconds, int stepsPerEpoch, int maxEpochs, int warmupEpochs, int evaluateEvery = 1)
     {
+        RequireEvaluateEvery(evaluateEvery);
         RequirePositive(budgetSeconds, nameof(budgetSeconds));
         RequireNonNegative(elapsedSeconds, nameof(elapsedSeconds));
         RequirePositive(secondsPerStep, nameof(secondsPerStep));
@@ -162,9 +194,14 @@ public sealed record TrainingPlan
 
         double usable = budgetSeconds - ReserveSeconds(budgetSeconds, elapsedSeconds);
         double perEpochOverhead = evaluationSeconds + CheckpointsPerEpoch * checkpointSeconds;
-        double epochCost = stepsPerEpoch * secondsPerStep + perEpochOverhead;
-        double fits = (usable - elapsedSeconds + stepsDone * secondsPerStep) / epochCost;
-        int epochs = (int)Math.Clamp(Math.Floor(fits), 0, maxEpochs);
+        double available = usable - elapsedSeconds + stepsDone * secondsPerStep; // for the steps of whole epochs and what follows them
+        double Cost(int epochs) => epochs * (stepsPerEpoch * secondsPerStep)
+            + OverheadSeconds(0, epochs, epochs, evaluateEvery, perEpochOverhead, checkpointSeconds);
+        // Every epoch evaluated: the costs are equal, so the count is the quotient; otherwise the most whole epochs
+        // whose cost fits (the cost grows with the count, and the count is at most maxEpochs).
+        int epochs = evaluateEvery == 1
+            ? (int)Math.Clamp(Math.Floor(available / (stepsPerEpoch * secondsPerStep + perEpochOverhead)), 0, maxEpochs)
+            : MostThatFit(available, maxEpochs, Cost);
         int steps = stepsPerEpoch, last = stepsPerEpoch;
         if (epochs == 0)
         {
@@ -175,8 +212,10 @@ public sealed record TrainingPlan
         else if (epochs < maxEpochs)
         {
             // What the whole epochs leave: one more, shorter epoch when at least the re-planning step fits in it
-            // (with its evaluation and checkpoints), so the budget is used, not left to the first re-plan.
-            double left = usable - elapsedSeconds + stepsDone * secondsPerStep - epochs * epochCost - perEpochOverhead;
+            // (with its evaluation and checkpoints; the epoch before it is then no longer the last), so the budget is
+            // used, not left to the first re-plan.
+            double left = available - epochs * stepsPerEpoch * secondsPerStep
+                - OverheadSeconds(0, epochs + 1, epochs + 1, evaluateEvery, perEpochOverhead, checkpointSeconds);
             long more = (long)Math.Floor(Math.Max(0, left) / secondsPerStep);
             if (more >= LengtheningSteps(stepsPerEpoch))
             {
@@ -199,13 +238,27 @@ public sealed record TrainingPlan
             StepsAtPlan = stepsDone,
             MaxTotalSteps = total,
             MaxEpochs = maxEpochs,
+            EvaluateEvery = evaluateEvery,
         };
         return plan with { FirstPlannedSeconds = plan.PlannedSeconds };
     }
 
+    /// <summary>The largest count in [0, <paramref name="most"/>] whose <paramref name="cost"/> is at most <paramref name="available"/> (the cost grows with the count).</summary>
+    private static int MostThatFit(double available, int most, Func<int, double> cost)
+    {
+        int low = 0, high = most;
+        while (low < high)
+        {
+            int mid = low + (high - low + 1) / 2;
+            if (cost(mid) <= available) low = mid;
+            else high = mid - 1;
+        }
+        return low;
+    }
+
     /// <summary>
     /// Planned wall seconds from the start of the run to the end of epoch <paramref name="epoch"/>'s
-    /// evaluation (null without a budget).
+    /// evaluation (of its steps when it is not evaluated; null without a budget).
     /// </summary>
     public double? PlannedSecondsAfterEvaluation(int epoch)
     {
@@ -213,8 +266,15 @@ public sealed record TrainingPlan
         // Epochs evaluated and saved before the plan was made (their time is in PlannedAtSeconds): a plan made on an
         // epoch's last step comes before that epoch's evaluation.
         int done = StepsAtPlan > 0 ? (int)((StepsAtPlan - 1) / StepsPerEpoch) : 0;
+        double evaluations = 0, checkpoints = 0;
+        for (int e = done; e < epoch; e++)
+        {
+            bool evaluated = Evaluates(e);
+            if (evaluated) evaluations += EvaluationSeconds;
+            if (e < epoch - 1) checkpoints += (evaluated ? CheckpointsPerEpoch : 1) * CheckpointSeconds;
+        }
         return PlannedAtSeconds + (Math.Min((long)epoch * StepsPerEpoch, TotalSteps) - StepsAtPlan) * SecondsPerStep
-            + (epoch - done) * EvaluationSeconds + (epoch - 1 - done) * CheckpointsPerEpoch * CheckpointSeconds;
+            + evaluations + checkpoints;
     }
 
     /// <summary>Planned wall seconds of the whole run, checkpoints included (null without a budget).</summary>
@@ -223,8 +283,8 @@ public sealed record TrainingPlan
 
     /// <summary>
     /// With <paramref name="stepsDone"/> steps taken at <paramref name="elapsedSeconds"/>, the plan
-    /// re-sized so that the rest, with <paramref name="epochOverheadSeconds"/> per remaining evaluation with its
-    /// checkpoints, ends within the budget less its reserve (<see cref="ReserveSeconds"/> of the time left), the
+    /// re-sized so that the rest, with <paramref name="epochOverheadSeconds"/> (measured after the last evaluated epoch)
+    /// per remaining evaluation with its checkpoints and one checkpoint per remaining epoch without one, ends within the budget less its reserve (<see cref="ReserveSeconds"/> of the time left), the
     /// schedule laid over the new total so it still reaches its end.
     /// Shortened (fewer epochs and, when needed, a shorter last one of at least <see cref="LengtheningSteps"/> unless it
     /// is the epoch in progress) when the projection at <paramref name="secondsPerStep"/> (the recent rate) passes the
@@ -248,7 +308,8 @@ public sealed record TrainingPlan
         if (BudgetSeconds is not double budget || stepsDone >= TotalSteps) return this;
         int current = (int)(stepsDone / StepsPerEpoch); // the epoch in progress (0-based), or the next one at a boundary
         double overhead = Math.Max(epochOverheadSeconds, EvaluationSeconds + CheckpointsPerEpoch * CheckpointSeconds);
-        double projected = elapsedSeconds + (TotalSteps - stepsDone) * secondsPerStep + (Epochs - current) * overhead;
+        double projected = elapsedSeconds + (TotalSteps - stepsDone) * secondsPerStep
+            + OverheadSeconds(current, Epochs, Epochs, EvaluateEvery, overhead, CheckpointSeconds);
         bool faster = MaxEpochs > 0 && secondsPerStep <= SecondsPerStep * (1 - FasterThreshold);
         double rate = faster ? secondsPerStep : Math.Max(secondsPerStep, SecondsPerStep);
         long ceiling = MaxEpochs > 0 ? Math.Max((long)MaxEpochs * StepsPerEpoch, TotalSteps) : Math.Max(MaxTotalSteps, TotalSteps);
@@ -260,7 +321,7 @@ public sealed record TrainingPlan
         int mostEpochs = (int)((ceiling + StepsPerEpoch - 1) / StepsPerEpoch);
         for (int epochs = mostEpochs; epochs > current; epochs--)
         {
-            double left = usable - elapsedSeconds - (epochs - current) * overhead;
+            double left = usable - elapsedSeconds - OverheadSeconds(current, epochs, epochs, EvaluateEvery, overhead, CheckpointSeconds);
             long fit = stepsDone + (long)Math.Max(0, Math.Floor(left / rate));
             long candidate = Math.Min(Math.Min(fit, (long)epochs * StepsPerEpoch), ceiling);
             long tail = candidate - (long)(epochs - 1) * StepsPerEpoch;
@@ -303,6 +364,12 @@ public sealed record TrainingPlan
     /// still end the epoch in progress short).
     /// </summary>
     public static long LengtheningSteps(int stepsPerEpoch) => Math.Max(1, stepsPerEpoch / 20);
+
+    private static int RequireEvaluateEvery(int evaluateEvery)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(evaluateEvery);
+        return evaluateEvery;
+    }
 
     private static void RequirePositive(double value, string name)
     {

@@ -21,6 +21,14 @@ public sealed record TrainingResult(
     /// <summary>Wall seconds the run took, over all its resumed parts.</summary>
     public double WallSeconds { get; init; }
 
+    /// <summary>
+    /// Test accuracy of the last epoch, which a run that was not interrupted always evaluates (whatever
+    /// <see cref="TrainerOptions.EvaluateEvery"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No epoch completed, or the last completed one was not evaluated (an interrupted run).</exception>
+    public double FinalAccuracy => History.Count > 0 && History[^1].TestAccuracy is double accuracy ? accuracy
+        : throw new InvalidOperationException($"The run's last completed epoch ({History.Count}) was not evaluated: it was interrupted; resume it from {LastCheckpoint}.");
+
     /// <summary>Epochs completed so far.</summary>
     public int CompletedEpochs => History.Count;
 }

@@ -49,7 +49,7 @@ public sealed class DistillationFineTunerTests : IDisposable
         var history = result.History;
 
         Assert.Equal([1, 2], history.Select(h => h.Epoch));
-        Assert.All(history, h => Assert.InRange(h.TestAccuracy, 0, 1));
+        Assert.All(history, h => Assert.InRange(h.TestAccuracy!.Value, 0, 1));
         Assert.Contains(reports, r => r.Epoch == 2 && r.Batch == r.Batches);
         Assert.False(student.state_dict()["features.13.pointwise.weight"].allclose(studentBefore), "the student did not change");
         foreach (var (key, t) in teacher.state_dict())

@@ -135,7 +135,7 @@ public sealed class TrainerTests
         for (int i = 0; i < 4; i++)
         {
             Assert.Equal(reference.History[i].Loss, resumed.History[i].Loss, 1e-5);
-            Assert.Equal(reference.History[i].TestAccuracy, resumed.History[i].TestAccuracy, 1e-9);
+            Assert.Equal(reference.History[i].TestAccuracy!.Value, resumed.History[i].TestAccuracy!.Value, 1e-9);
         }
     }
 
@@ -167,7 +167,7 @@ public sealed class TrainerTests
         var result = TrainTiny(Options(dir, epochs: 3) with { EmaDecay = 0.9 });
 
         Assert.All(result.History, h => Assert.InRange(h.EmaTestAccuracy!.Value, 0, 1));
-        double bestOfBoth = result.History.Max(h => Math.Max(h.TestAccuracy, h.EmaTestAccuracy!.Value));
+        double bestOfBoth = result.History.Max(h => Math.Max(h.TestAccuracy!.Value, h.EmaTestAccuracy!.Value));
         Assert.Equal(bestOfBoth, result.BestAccuracy);
         var best = Checkpoint.ReadSpec(result.BestCheckpoint!).Metrics!;
         bool averageWon = best.EmaTestAccuracy > best.TestAccuracy;
@@ -178,7 +178,76 @@ public sealed class TrainerTests
         Assert.Equal(result.BestAccuracy, evaluation.Top1, 9);
         // The trained weights are back in the model after every evaluation of the average: last holds them.
         using var last = Checkpoint.Load(result.LastCheckpoint, CreateTiny);
-        Assert.Equal(result.History[^1].TestAccuracy, ClassifierEvaluator.Evaluate(last.Model, TinySpec, Quadrants(64, 2)).Top1, 9);
+        Assert.Equal(result.FinalAccuracy, ClassifierEvaluator.Evaluate(last.Model, TinySpec, Quadrants(64, 2)).Top1, 9);
+    }
+
+    [Theory]
+    [InlineData(2, new[] { false, true, false, true, true })]
+    [InlineData(0, new[] { false, false, false, false, true })]
+    public void Evaluating_every_nth_epoch_evaluates_those_and_the_last_and_keeps_best_among_them(int every, bool[] evaluated)
+    {
+        string dir = TempFolder();
+        var result = TrainTiny(Options(dir, epochs: 5) with { EvaluateEvery = every, EmaDecay = 0.9 });
+
+        Assert.Equal(evaluated, result.History.Select(h => h.TestAccuracy is not null).ToArray());
+        Assert.Equal(evaluated, result.History.Select(h => h.EmaTestAccuracy is not null).ToArray());
+        Assert.Contains(result.BestEpoch, Enumerable.Range(1, 5).Where(e => evaluated[e - 1]));
+        Assert.Equal(result.History.Where(h => h.TestAccuracy is not null).Max(h => Math.Max(h.TestAccuracy!.Value, h.EmaTestAccuracy!.Value)), result.BestAccuracy);
+        Assert.Equal(result.BestEpoch, Checkpoint.ReadSpec(result.BestCheckpoint!).Metrics!.Epoch);
+        Assert.Equal(result.History[^1].TestAccuracy, result.FinalAccuracy);
+        // An epoch without an evaluation still saves the resumable checkpoint and logs its training figures.
+        var lines = File.ReadAllLines(Path.Combine(dir, Training.Trainer.LogFile));
+        Assert.Equal(5, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            using var doc = JsonDocument.Parse(lines[i]);
+            Assert.Equal(evaluated[i], doc.RootElement.TryGetProperty("test_acc", out _));
+            Assert.True(doc.RootElement.GetProperty("loss").GetDouble() > 0);
+        }
+        // The same weights as a run evaluated every epoch: evaluation never touches training.
+        var everyEpoch = TrainTiny(Options(TempFolder(), epochs: 5) with { EmaDecay = 0.9 });
+        Assert.Equal(everyEpoch.History.Select(h => h.Loss), result.History.Select(h => h.Loss));
+        Assert.Equal(everyEpoch.History[^1].TestAccuracy, result.History[^1].TestAccuracy);
+    }
+
+    [Fact]
+    public void An_interrupted_run_whose_last_epoch_was_not_evaluated_has_no_final_accuracy_and_resumes_to_one()
+    {
+        string dir = TempFolder();
+        using var cts = new CancellationTokenSource();
+        var interrupted = TrainTiny(Options(dir, epochs: 3) with { EvaluateEvery = 0 }, new SyncProgress(p =>
+        {
+            if (p.Epoch == 2 && p.Batch == 4) cts.Cancel();
+        }), cts.Token);
+        Assert.True(interrupted.Interrupted);
+        Assert.Null(interrupted.History[^1].TestAccuracy);
+        Assert.Contains("was not evaluated", Assert.Throws<InvalidOperationException>(() => interrupted.FinalAccuracy).Message);
+        Assert.Null(interrupted.BestCheckpoint);
+
+        var resumed = TrainTiny(Options(dir, epochs: 3) with { EvaluateEvery = 0, Resume = true });
+        Assert.Equal([false, false, true], resumed.History.Select(h => h.TestAccuracy is not null));
+        Assert.Equal(3, resumed.BestEpoch);
+    }
+
+    [Fact]
+    public void A_budgeted_run_evaluating_only_its_last_epoch_plans_one_evaluation_and_makes_only_that_one()
+    {
+        var result = TrainTiny(Budgeted(TempFolder(), seconds: 8, maxEpochs: 500) with { EvaluateEvery = 0 });
+
+        var plan = result.Plan!;
+        Assert.Equal(0, plan.EvaluateEvery);
+        Assert.Equal(plan.Epochs, result.History.Count);
+        Assert.Equal(Enumerable.Range(1, plan.Epochs).Select(e => e == plan.Epochs), result.History.Select(h => h.TestAccuracy is not null));
+        Assert.Equal(plan.TotalSteps, Checkpoint.ReadState(result.LastCheckpoint)!.GlobalStep);
+        Assert.True(plan.PlannedSeconds <= 8, $"planned {plan.PlannedSeconds} s");
+        Assert.True(result.WallSeconds < 8 * 2, $"took {result.WallSeconds} s of an 8 s budget");
+    }
+
+    [Fact]
+    public void A_negative_evaluation_interval_is_refused_naming_the_setting()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Options(TempFolder()) with { EvaluateEvery = -1 }).Validate());
+        Assert.Contains("EvaluateEvery", e.Message);
     }
 
     private static TrainerOptions Budgeted(string outDir, double seconds, int maxEpochs) => Options(outDir, maxEpochs) with

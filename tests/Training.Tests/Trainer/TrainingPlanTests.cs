@@ -40,6 +40,72 @@ public sealed class TrainingPlanTests
         Assert.Equal("15 epochs of 100 steps", tight.Shape);
     }
 
+    [Theory]
+    [InlineData(1, new[] { true, true, true, true, true })]
+    [InlineData(2, new[] { false, true, false, true, true })]
+    [InlineData(3, new[] { false, false, true, false, true })]
+    [InlineData(5, new[] { false, false, false, false, true })]
+    [InlineData(0, new[] { false, false, false, false, true })]
+    public void Evaluated_epochs_are_every_nth_and_the_last(int every, bool[] expected)
+    {
+        Assert.Equal(expected, Enumerable.Range(0, 5).Select(e => TrainingPlan.Evaluates(e, 5, every)));
+        Assert.Equal(expected, Enumerable.Range(0, 5).Select(TrainingPlan.Fixed(5, 10, 0, every).Evaluates));
+    }
+
+    [Theory]
+    [InlineData(1, 6, 100, 600, 950 - 50)]  // 6 epochs of 100 s + 50 s of evaluation each
+    [InlineData(2, 8, 50, 750, 950)]        // epochs 2, 4, 6 and 8 (of 50 steps) evaluated
+    [InlineData(0, 9, 100, 900, 950)]       // only the ninth evaluated
+    public void Epochs_without_an_evaluation_are_planned_as_training_steps(int every, int epochs, int lastSteps, long totalSteps, double planned)
+    {
+        // 1000 s budget, 50 s of reserve; an epoch is 100 steps of 1 s, an evaluation 50 s, checkpoints free.
+        var plan = TrainingPlan.ForBudget(1000, elapsedSeconds: 0, stepsDone: 0, secondsPerStep: 1,
+            evaluationSeconds: 50, checkpointSeconds: 0, stepsPerEpoch: 100, maxEpochs: 100, warmupEpochs: 1, evaluateEvery: every);
+
+        Assert.Equal((every, epochs, lastSteps, totalSteps), (plan.EvaluateEvery, plan.Epochs, plan.StepsIn(plan.Epochs - 1), plan.TotalSteps));
+        Assert.Equal(planned, plan.PlannedSeconds!.Value, 9);
+    }
+
+    [Fact]
+    public void Budgeted_plans_count_each_evaluation_and_checkpoint_they_make_and_buy_no_fewer_steps_with_fewer_evaluations()
+    {
+        var random = new Random(5);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            double budget = 60 + random.NextDouble() * 3000, perStep = 0.01 + random.NextDouble(), evaluation = random.NextDouble() * 60;
+            double checkpoint = random.NextDouble() * 3;
+            int stepsPerEpoch = random.Next(1, 400), maxEpochs = random.Next(1, 60);
+            long everyEpochSteps = 0;
+            foreach (int every in new[] { 1, 2, 3, 7, 0 })
+            {
+                var plan = TrainingPlan.ForBudget(budget, 0, 0, perStep, evaluation, checkpoint, stepsPerEpoch, maxEpochs, 0, every);
+                // What the plan makes, summed epoch by epoch: its steps, an evaluation and two checkpoints after each
+                // evaluated epoch, one checkpoint after the others.
+                double made = plan.TotalSteps * perStep + Enumerable.Range(0, plan.Epochs).Sum(e =>
+                    TrainingPlan.Evaluates(e, plan.Epochs, every) ? evaluation + TrainingPlan.CheckpointsPerEpoch * checkpoint : checkpoint);
+                string what = $"trial {trial}, every {every}: {plan.Shape}";
+                Assert.Equal(made, plan.PlannedSeconds!.Value, 6);
+                if (plan.TotalSteps > stepsPerEpoch || plan.Epochs > 1)
+                    Assert.True(made <= budget - TrainingPlan.ReserveSeconds(budget, 0) + 1e-9, $"{what}: {made} s planned");
+                if (every == 1) everyEpochSteps = plan.TotalSteps;
+                else Assert.True(plan.TotalSteps >= everyEpochSteps, $"{what}: {plan.TotalSteps} steps, {everyEpochSteps} evaluating every epoch");
+            }
+        }
+    }
+
+    [Fact]
+    public void Replanning_counts_only_the_evaluations_left()
+    {
+        // Nine epochs of 100 one-second steps and one 50 s evaluation fill the 950 s a 1000 s budget leaves.
+        var plan = TrainingPlan.ForBudget(1000, 0, 0, 1, 50, 0, stepsPerEpoch: 100, maxEpochs: 9, warmupEpochs: 0, evaluateEvery: 0);
+        Assert.Equal(900, plan.TotalSteps);
+
+        // On time after 3 epochs: kept. Counting an evaluation after each of the six epochs left, it would be behind.
+        Assert.Same(plan, plan.Replan(300, 300, 1.0, 50));
+        var everyEpoch = plan with { EvaluateEvery = 1 };
+        Assert.True(everyEpoch.Replan(300, 300, 1.0, 50).TotalSteps < 900);
+    }
+
     [Fact]
     public void Epochs_are_capped_and_warm_up_is_at_most_a_fifth_of_the_schedule()
     {

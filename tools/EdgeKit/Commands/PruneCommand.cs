@@ -125,8 +125,8 @@ public static class PruneCommand
                 using var cancellation = new CliCancellation();
                 var context = new PassContext(dataset, new ModelVariant(spec.Architecture, target, Precision.Fp32),
                     new SyncProgress<string>(System.Console.WriteLine), cancellation.Token) { Seed = parse.GetValue(seed) };
-                if (metrics is not null)
-                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"source: alpha {spec.Alpha}, test accuracy {metrics.TestAccuracy:P2} (as trained)"));
+                if (metrics?.TestAccuracy is double sourceAccuracy)
+                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"source: alpha {spec.Alpha}, test accuracy {sourceAccuracy:P2} (as trained)"));
                 var result = prune.Run(input, Path.Combine(outDir, PrunePass.PassName), context);
 
                 int fineTuneEpochs = parse.GetValue(epochs);
