@@ -73,8 +73,8 @@ public sealed record TrainerOptions
     public double RandomErasing { get; init; }
 
     /// <summary>
-    /// Decay of an exponential moving average of the weights (e.g. 0.999; 0 = none). The average is evaluated after every
-    /// epoch beside the trained weights, and <c>best</c> holds it when it scores better. A resumed run restarts the
+    /// Decay of an exponential moving average of the weights (e.g. 0.999; 0 = none). The average is evaluated beside the
+    /// trained weights after every evaluated epoch (<see cref="EvaluateEvery"/>), and <c>best</c> holds it when it scores better. A resumed run restarts the
     /// average from the restored weights.
     /// </summary>
     public double EmaDecay { get; init; }

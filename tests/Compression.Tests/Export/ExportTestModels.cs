@@ -52,6 +52,13 @@ internal static class ExportTestModels
         RandomizeBatchNorms(model, generator);
     }
 
+    /// <summary><see cref="DrawWeights(nn.Module, torch.Generator)"/> from a generator of its own seeded with <paramref name="seed"/>: the same model whatever runs beside it.</summary>
+    public static void DrawWeights(nn.Module model, ulong seed)
+    {
+        using var generator = new torch.Generator(seed);
+        DrawWeights(model, generator);
+    }
+
     /// <summary>
     /// Draws every Conv2d and Linear weight from <paramref name="generator"/> with <c>WeightInit</c>'s distributions
     /// (Kaiming-normal fan-out convolutions, N(0, 0.01) linear weights, zero biases): a model the same in every run,

@@ -486,7 +486,7 @@ public sealed class GradualPruningTests : IDisposable
     {
         var spec = new ModelSpec("mobilenet_v1", 10, 1, 16, 0.25) { Mean = [0.5f], Std = [0.25f] };
         using var source = (MobileNetV1)ModelFactory.Create(spec);
-        using (var generator = new torch.Generator(7)) ExportTestModels.DrawWeights(source, generator); // the same model whatever runs beside it
+        ExportTestModels.DrawWeights(source, seed: 7); // the same model whatever runs beside it
         var before = source.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         var train = EvaluationTestData.Grey28(160);
         var cut = new WidthCutOptions { RecalibrationImages = 32 };
