@@ -174,7 +174,7 @@ public sealed class DenseNet : Module<Tensor, Tensor>
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
             // conv2 has k = 12 output channels: its input gradient needs ConvolutionCalls (oneDNN, see there).
-            ConvolutionCalls.Forward(conv2, relu2.call(BatchNormCalls.Forward(norm2, conv1.call(relu1.call(BatchNormCalls.Forward(norm1, input))))));
+            ConvolutionCalls.Forward(conv2, BatchNormCalls.ForwardRelu(norm2, conv1.call(BatchNormCalls.ForwardRelu(norm1, input))));
     }
 
     /// <summary>
@@ -264,6 +264,6 @@ public sealed class DenseNet : Module<Tensor, Tensor>
 
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
-            pool.call(conv.call(relu.call(BatchNormCalls.Forward(norm, input))));
+            pool.call(conv.call(BatchNormCalls.ForwardRelu(norm, input)));
     }
 }

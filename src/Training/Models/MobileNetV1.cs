@@ -263,6 +263,6 @@ public sealed class MobileNetV1 : Module<Tensor, Tensor>
 
         /// <inheritdoc/>
         public override Tensor forward(Tensor input) =>
-            relu2.call(BatchNormCalls.Forward(bn2, pointwise.call(relu1.call(BatchNormCalls.Forward(bn1, ConvolutionCalls.Forward(depthwise, input))))));
+            BatchNormCalls.ForwardRelu(bn2, pointwise.call(BatchNormCalls.ForwardRelu(bn1, ConvolutionCalls.Forward(depthwise, input))));
     }
 }

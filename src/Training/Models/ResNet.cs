@@ -111,7 +111,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = relu.call(BatchNormCalls.Forward(bn1, conv1.call(input)));
+        var x = BatchNormCalls.ForwardRelu(bn1, conv1.call(input));
         foreach (var stage in layers)
             x = stage.call(x);
         x = avgpool.call(x).flatten(1);
@@ -187,7 +187,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         /// <inheritdoc/>
         public override Tensor forward(Tensor input)
         {
-            var x = relu.call(BatchNormCalls.Forward(bn1, conv1.call(input)));
+            var x = BatchNormCalls.ForwardRelu(bn1, conv1.call(input));
             x = BatchNormCalls.Forward(bn2, conv2.call(x));
             var identity = downsample switch
             {
